@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock, type Clock } from '../core/clock.js';
+import { PlayoutPacer } from './pacer.js';
+
+describe('PlayoutPacer', () => {
+  it('releases frames on an absolute 20 ms schedule even when timers fire late', () => {
+    const base = new FakeClock();
+    // A clock whose timers always fire 7 ms late: the schedule must not drift.
+    const lateClock: Clock = {
+      nowMs: () => base.nowMs(),
+      setTimeout: (fn, ms) => base.setTimeout(fn, ms + 7),
+      clearTimeout: (h) => base.clearTimeout(h),
+    };
+    const sentAt: number[] = [];
+    const pacer = new PlayoutPacer<number>({ frameMs: 20, clock: lateClock, onFrame: () => sentAt.push(base.nowMs()) });
+    for (let i = 0; i < 50; i++) pacer.enqueue(i);
+    base.advance(1000);
+    expect(sentAt).toHaveLength(50);
+    // frame k is never sent before k*20 ms and never more than one timer-lateness after it
+    sentAt.forEach((t, k) => {
+      expect(t).toBeGreaterThanOrEqual(k * 20 - 0.5);
+      expect(t).toBeLessThanOrEqual(k * 20 + 7.5);
+    });
+    expect(sentAt[49]).toBeLessThanOrEqual(49 * 20 + 7.5);
+  });
+
+  it('sends leadMs worth of frames immediately, then real time', () => {
+    const clock = new FakeClock();
+    const sent: number[] = [];
+    const pacer = new PlayoutPacer<number>({ frameMs: 20, leadMs: 60, clock, onFrame: (i) => sent.push(i) });
+    for (let i = 0; i < 10; i++) pacer.enqueue(i);
+    expect(sent).toEqual([0, 1, 2, 3]);
+    clock.advance(20);
+    expect(sent).toHaveLength(5);
+  });
+
+  it('clear() drops queued frames and reports the ms dropped', () => {
+    const clock = new FakeClock();
+    const sent: number[] = [];
+    const pacer = new PlayoutPacer<number>({ frameMs: 20, clock, onFrame: (i) => sent.push(i) });
+    for (let i = 0; i < 10; i++) pacer.enqueue(i);
+    clock.advance(50); // frames 0,1,2 sent
+    expect(sent).toEqual([0, 1, 2]);
+    expect(pacer.clear()).toEqual({ droppedFrames: 7, droppedMs: 140 });
+    clock.advance(1000);
+    expect(sent).toHaveLength(3);
+    expect(clock.pendingTimers).toBe(0);
+    pacer.enqueue(99);
+    expect(sent.at(-1)).toBe(99);
+  });
+
+  it('counts an underrun only when an active stream restarts after running dry', () => {
+    const clock = new FakeClock();
+    const pacer = new PlayoutPacer<number>({ frameMs: 20, clock, onFrame: () => {} });
+    pacer.setStreamActive(true);
+    pacer.enqueue(1);
+    clock.advance(10);
+    pacer.enqueue(2); // on time: due at 20
+    clock.advance(100);
+    pacer.enqueue(3); // due at 40, arrives at 110: underrun
+    expect(pacer.underruns).toBe(1);
+    pacer.setStreamActive(false);
+    clock.advance(500);
+    pacer.enqueue(4);
+    expect(pacer.underruns).toBe(1);
+    expect(pacer.framesSent).toBe(4);
+  });
+
+  it('survives a throwing sink and ignores frames after stop()', () => {
+    const clock = new FakeClock();
+    const pacer = new PlayoutPacer<number>({ frameMs: 20, clock, onFrame: () => { throw new Error('socket gone'); } });
+    pacer.enqueue(1);
+    expect(pacer.sendErrors).toBe(1);
+    pacer.stop();
+    pacer.enqueue(2);
+    expect(pacer.queuedFrames).toBe(0);
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * Drift-corrected playout pacer. Frames are released on an absolute schedule
+ * (`startMs + k * frameMs − leadMs`), not by a bare `setInterval`, so timer lateness never
+ * accumulates: a late tick sends every frame that has fallen due and the next timer aims at the next
+ * absolute due time. `leadMs` lets a run start that far ahead of real time, keeping a small buffer at
+ * the carrier so network jitter does not starve it.
+ */
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { Histogram } from '../core/histogram.js';
+
+/** Options for `PlayoutPacer`. */
+export interface PacerOptions<T> {
+  /** Frame duration in ms (20 for every carrier we support). */
+  frameMs: number;
+  /** How far ahead of real time a run may be sent, in ms (0 = strictly real time). */
+  leadMs?: number;
+  /** Time source and timers. */
+  clock: Clock;
+  /** Called for each frame at its due time. Must not throw; errors are caught and counted. */
+  onFrame: (item: T) => void;
+}
+
+/** Result of `PlayoutPacer.clear()`. */
+export interface ClearResult {
+  /** Frames that were queued and never sent. */
+  droppedFrames: number;
+  /** Audio duration dropped, in ms. */
+  droppedMs: number;
+}
+
+/**
+ * Paces queued frames out at real time.
+ * @typeParam T the frame payload (already encoded for the carrier, or PCM).
+ */
+export class PlayoutPacer<T> {
+  private queue: T[] = [];
+  private head = 0;
+  private timer: TimerHandle | undefined;
+  private runStartMs = 0;
+  private sentInRun = 0;
+  private running = false;
+  private stopped = false;
+  private streamActive = false;
+  private readonly frameMs: number;
+  private readonly leadMs: number;
+  private readonly clock: Clock;
+  private readonly onFrame: (item: T) => void;
+  private readonly enqueuedAt: number[] = [];
+
+  /** Frames handed to `onFrame`. */
+  framesSent = 0;
+  /** Times a still-active stream ran dry and had to restart its schedule. */
+  underruns = 0;
+  /** Errors thrown by `onFrame`. */
+  sendErrors = 0;
+  /** Lateness of each send against its due time, ms. */
+  readonly jitter = new Histogram(200);
+  /** Time each frame waited beyond `max(enqueued, due)`, ms: the pacer's own added latency. */
+  readonly addedLatency = new Histogram(200);
+
+  constructor(options: PacerOptions<T>) {
+    this.frameMs = options.frameMs;
+    this.leadMs = options.leadMs ?? 0;
+    this.clock = options.clock;
+    this.onFrame = options.onFrame;
+  }
+
+  /** Frames waiting to be sent. */
+  get queuedFrames(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Audio waiting to be sent, in ms. */
+  get queuedMs(): number {
+    return this.queuedFrames * this.frameMs;
+  }
+
+  /**
+   * Marks whether more audio of the current stream is expected. While active, running dry and then
+   * receiving a frame more than one frame late counts as an underrun.
+   */
+  setStreamActive(active: boolean): void {
+    this.streamActive = active;
+  }
+
+  /** Queues one frame; starts a new run if the pacer was idle. No-op after `stop()`. */
+  enqueue(item: T): void {
+    if (this.stopped) return;
+    const now = this.clock.nowMs();
+    this.queue.push(item);
+    this.enqueuedAt.push(now);
+    if (this.timer !== undefined) return;
+    if (this.running) {
+      // Everything sent so far has finished playing at the far end by runStart + sent * frameMs.
+      const playedOutAt = this.runStartMs + this.sentInRun * this.frameMs;
+      if (now > playedOutAt + this.frameMs) {
+        // The far end ran dry for more than a frame: restart the schedule from now.
+        if (this.streamActive) this.underruns++;
+        this.startRun(now);
+      }
+    } else {
+      this.startRun(now);
+    }
+    this.tick();
+  }
+
+  private startRun(now: number): void {
+    this.running = true;
+    this.runStartMs = now;
+    this.sentInRun = 0;
+  }
+
+  private dueMs(k: number): number {
+    return this.runStartMs + k * this.frameMs - this.leadMs;
+  }
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const now = this.clock.nowMs();
+    while (this.head < this.queue.length) {
+      const due = this.dueMs(this.sentInRun);
+      if (due > now + 0.5) break;
+      const item = this.queue[this.head];
+      const enqueuedAt = this.enqueuedAt[this.head];
+      this.head++;
+      this.sentInRun++;
+      const effectiveDue = Math.max(due, this.runStartMs);
+      this.jitter.record(now - effectiveDue);
+      this.addedLatency.record(now - Math.max(effectiveDue, enqueuedAt));
+      this.framesSent++;
+      try {
+        this.onFrame(item);
+      } catch {
+        this.sendErrors++;
+      }
+      if (this.stopped) return;
+    }
+    if (this.head >= this.queue.length) {
+      this.queue = [];
+      this.enqueuedAt.length = 0;
+      this.head = 0;
+      return;
+    }
+    if (this.head > 256) {
+      this.queue = this.queue.slice(this.head);
+      this.enqueuedAt.splice(0, this.head);
+      this.head = 0;
+    }
+    this.timer = this.clock.setTimeout(this.tick, Math.max(0, this.dueMs(this.sentInRun) - now));
+  };
+
+  /**
+   * Drops every queued frame (barge-in) and ends the run.
+   * @returns how many frames and ms of audio were dropped.
+   */
+  clear(): ClearResult {
+    const droppedFrames = this.queuedFrames;
+    this.queue = [];
+    this.enqueuedAt.length = 0;
+    this.head = 0;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running = false;
+    return { droppedFrames, droppedMs: droppedFrames * this.frameMs };
+  }
+
+  /** Clears and stops for good; later `enqueue` calls are ignored. */
+  stop(): void {
+    this.clear();
+    this.stopped = true;
+  }
+}

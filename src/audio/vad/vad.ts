@@ -1,0 +1,87 @@
+/**
+ * Streaming voice activity detector: re-frames arbitrary PCM16 chunks into the model's windows,
+ * runs them in order (model calls may be async), and reports speech start / end through callbacks.
+ */
+import { VadSegmenter, type SegmenterEvent, type SegmenterOptions } from './segmenter.js';
+import type { SpeechProbabilityStream } from './types.js';
+
+/** Callbacks and settings for `VadStream`. */
+export interface VadStreamOptions extends SegmenterOptions {
+  /** Called for each start/end event, in stream order. */
+  onEvent: (event: SegmenterEvent) => void;
+  /** Called if the model throws; the window is treated as non-speech. */
+  onError?: (error: unknown) => void;
+}
+
+/** One caller's VAD: push audio, get events. */
+export class VadStream {
+  private readonly segmenter: VadSegmenter;
+  private readonly pending: Int16Array;
+  private pendingLength = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly windowMs: number;
+  /** Last probability computed. */
+  lastProbability = 0;
+
+  constructor(private readonly model: SpeechProbabilityStream, private readonly options: VadStreamOptions) {
+    this.segmenter = new VadSegmenter(options);
+    this.pending = new Int16Array(model.windowSamples);
+    this.windowMs = (model.windowSamples * 1000) / model.sampleRateHz;
+  }
+
+  /** Whether a speech segment is open. */
+  get speaking(): boolean {
+    return this.segmenter.speaking;
+  }
+
+  /** Adds audio at the model's sample rate. Events arrive via `onEvent`. */
+  push(pcm: Int16Array): void {
+    if (this.closed) return;
+    let offset = 0;
+    const n = this.model.windowSamples;
+    while (offset < pcm.length) {
+      const take = Math.min(n - this.pendingLength, pcm.length - offset);
+      this.pending.set(pcm.subarray(offset, offset + take), this.pendingLength);
+      this.pendingLength += take;
+      offset += take;
+      if (this.pendingLength === n) {
+        const window = this.pending.slice();
+        this.pendingLength = 0;
+        this.chain = this.chain.then(() => this.runWindow(window));
+      }
+    }
+  }
+
+  private async runWindow(window: Int16Array): Promise<void> {
+    if (this.closed) return;
+    let p = 0;
+    try {
+      p = await this.model.probability(window);
+    } catch (err) {
+      this.options.onError?.(err);
+    }
+    if (this.closed) return;
+    this.lastProbability = p;
+    const event = this.segmenter.update(p, this.windowMs);
+    if (event) this.options.onEvent(event);
+  }
+
+  /** Resolves when every pushed window has been processed. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  /** Forgets the open segment and the model state. */
+  reset(): void {
+    this.segmenter.reset();
+    this.model.reset();
+    this.pendingLength = 0;
+  }
+
+  /** Stops processing; pending windows are dropped. */
+  close(): void {
+    this.closed = true;
+    this.model.close();
+  }
+}
