@@ -1,0 +1,509 @@
+/**
+ * `Call`: joins one caller transport to one model session. Audio flows caller → resample → model
+ * and model → resample → 20 ms framer → playout pacer → caller, with a playback ledger that learns
+ * what the caller heard. Control events go through the pure state machine in `state.ts`; this class
+ * runs the commands it returns (barge-in, end of call).
+ */
+import { EventEmitter } from 'node:events';
+import { Framer } from '../audio/framer.js';
+import { PlayoutPacer } from '../audio/pacer.js';
+import type { Resampler, ResamplerFactory } from '../audio/resample.js';
+import { rms } from '../audio/level.js';
+import type { VadModelFactory } from '../audio/vad/types.js';
+import { VadStream } from '../audio/vad/vad.js';
+import type { CallerEvent, CallerStartInfo, CallerTransport } from '../callers/transport.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { Histogram } from '../core/histogram.js';
+import type { Logger } from '../core/logger.js';
+import { errorMessage } from '../core/errors.js';
+import type { HistoryMessage, ModelEvent, ModelSession, SpeechModel } from '../models/model.js';
+import { PlaybackLedger } from './ledger.js';
+import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
+
+/** Tunables for a call (see the configuration table in the README). */
+export interface CallOptions {
+  /** System prompt given to the model. */
+  systemPrompt: string;
+  /** Voice id for the model, if any. */
+  voice?: string;
+  /** End the call after this long with no speech from either side (ms). */
+  inactivityTimeoutMs: number;
+  /** When the caller sends nothing for this long, send silence to models that need continuous audio (ms). */
+  keepAliveAfterMs: number;
+  /** How far ahead of real time assistant audio may be sent to the carrier (ms). */
+  playoutLeadMs: number;
+  /** One playback mark per this much assistant audio, on carriers with marks (ms, multiple of 20). */
+  markIntervalMs: number;
+  /** Run local VAD on caller audio during playout to detect barge-in. */
+  bargeInVad: boolean;
+  /** Speex resampler quality 0–10. */
+  resampleQuality: number;
+}
+
+/** Dependencies injected into a call. */
+export interface CallDeps {
+  id: string;
+  transport: CallerTransport;
+  startInfo: CallerStartInfo;
+  model: SpeechModel;
+  resamplers: ResamplerFactory;
+  clock: Clock;
+  logger: Logger;
+  /** VAD for local barge-in detection; null disables it. */
+  vad: VadModelFactory | null;
+  options: CallOptions;
+}
+
+/** One finished or running turn. */
+export interface TurnRecord {
+  turn: number;
+  responseId: string;
+  userText: string;
+  assistantText: string;
+  /** Caller end of speech → first assistant frame sent, ms (null when unknown). */
+  replyLatencyMs: number | null;
+  interrupted: boolean;
+  /** Assistant audio heard by the caller, ms (set on barge-in). */
+  heardMs?: number;
+}
+
+/** A transcript line. */
+export interface TranscriptEntry {
+  role: 'user' | 'assistant';
+  text: string;
+  /** Ms since the call started. */
+  atMs: number;
+}
+
+/** Emitted on each barge-in. */
+export interface BargeInEvent {
+  source: 'model' | 'vad';
+  responseId: string | undefined;
+  /** Assistant audio heard before the interruption, ms. */
+  heardMs: number;
+  /** Assistant audio sent before the interruption, ms. */
+  sentMs: number;
+  /** Queued audio dropped by the pacer, ms. */
+  droppedMs: number;
+  /** Signal received → carrier clear sent, ms. */
+  reactionMs: number;
+}
+
+/** Summary when a call ends. */
+export interface CallSummary {
+  id: string;
+  kind: string;
+  model: string;
+  reason: string;
+  error: boolean;
+  durationMs: number;
+  turns: TurnRecord[];
+  transcript: TranscriptEntry[];
+  framesIn: number;
+  framesOut: number;
+  underruns: number;
+  bargeIns: number;
+}
+
+const ACTIVITY_RMS = 300; // ≈ −40 dBFS: caller audio above this counts as activity
+const HOUSEKEEPING_MS = 100;
+const MAX_PREOPEN_BUFFER_MS = 3000;
+
+/** A live call. Events: `state` (phase), `bargeIn` (BargeInEvent), `turn` (TurnRecord), `ended` (CallSummary). */
+export class Call extends EventEmitter {
+  readonly id: string;
+  readonly startedAtMs: number;
+  private state: CallState = initialCallState;
+  private session: ModelSession | undefined;
+  private readonly abort = new AbortController();
+  private readonly inResampler: Resampler | null;
+  private readonly outResampler: Resampler | null;
+  private vadResampler: Resampler | null = null;
+  private readonly framer: Framer;
+  private readonly pacer: PlayoutPacer<{ pcm: Int16Array; responseId: string }>;
+  private readonly ledger: PlaybackLedger;
+  private vad: VadStream | null = null;
+  private housekeeping: TimerHandle | undefined;
+  private preOpenBuffer: Int16Array[] = [];
+  private preOpenMs = 0;
+  private activeResponseId: string | undefined;
+  private readonly cancelled = new Set<string>();
+  private lastActivityAtMs: number;
+  private lastInboundAtMs: number;
+  private lastFrameSentAtMs = 0;
+  private lastUserSpeechEndAtMs: number | null = null;
+  private framesSinceMark = 0;
+  private markSeq = 0;
+  private pendingUserText: string[] = [];
+  private currentTurn: TurnRecord | undefined;
+  private endedPromise: Promise<CallSummary>;
+  private resolveEnded!: (s: CallSummary) => void;
+  private readonly log: Logger;
+
+  /** Completed and current turns. */
+  readonly turns: TurnRecord[] = [];
+  /** Final transcript lines. */
+  readonly transcript: TranscriptEntry[] = [];
+  /** Conversation history (for models and renewals). */
+  readonly history: HistoryMessage[] = [];
+  /** Caller frame received → handed to the model, ms. */
+  readonly inboundLatency = new Histogram(200);
+  /** Caller audio events received. */
+  framesIn = 0;
+  /** Barge-ins performed. */
+  bargeIns = 0;
+
+  constructor(private readonly deps: CallDeps) {
+    super();
+    this.id = deps.id;
+    this.log = deps.logger;
+    const { transport, model, resamplers, options, clock } = deps;
+    this.startedAtMs = clock.nowMs();
+    this.lastActivityAtMs = this.startedAtMs;
+    this.lastInboundAtMs = this.startedAtMs;
+    this.inResampler = transport.inputRateHz === model.inputRateHz ? null : resamplers.create(transport.inputRateHz, model.inputRateHz, options.resampleQuality);
+    this.outResampler = model.outputRateHz === transport.outputRateHz ? null : resamplers.create(model.outputRateHz, transport.outputRateHz, options.resampleQuality);
+    this.framer = new Framer(transport.outputRateHz, 20);
+    this.ledger = new PlaybackLedger(transport.supportsMarks);
+    this.pacer = new PlayoutPacer({ frameMs: 20, leadMs: options.playoutLeadMs, clock, onFrame: (f) => this.sendFrame(f) });
+    this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
+    if (options.bargeInVad && deps.vad) {
+      const rate = deps.vad.supportedRatesHz.includes(transport.inputRateHz) ? transport.inputRateHz : 16000;
+      if (rate !== transport.inputRateHz) this.vadResampler = resamplers.create(transport.inputRateHz, rate, options.resampleQuality);
+      this.vad = new VadStream(deps.vad.createStream(rate), {
+        minSpeechMs: 64,
+        onEvent: (e) => {
+          if (e.type === 'start' && this.state.phase === 'responding') this.dispatch({ type: 'userSpeechStarted', source: 'vad' });
+        },
+        onError: (err) => this.log.warn({ err: errorMessage(err) }, 'barge-in VAD failed on a window'),
+      });
+    }
+  }
+
+  /** Current phase. */
+  get phase(): CallPhase {
+    return this.state.phase;
+  }
+
+  /** Resolves with the summary once the call has ended. */
+  get ended(): Promise<CallSummary> {
+    return this.endedPromise;
+  }
+
+  /** The playout pacer (for metrics: jitter, added latency, underruns). */
+  get playout(): PlayoutPacer<{ pcm: Int16Array; responseId: string }> {
+    return this.pacer;
+  }
+
+  /** Opens the model session and starts moving audio. Never throws: failures end the call. */
+  async start(): Promise<void> {
+    const { transport, model, options, clock } = this.deps;
+    transport.setHandler((e) => this.onCallerEvent(e));
+    this.housekeeping = clock.setTimeout(this.onHousekeeping, HOUSEKEEPING_MS);
+    this.emit('state', this.state.phase);
+    transport.notify({ type: 'state', state: this.state.phase });
+    try {
+      const session = await model.open(
+        { callId: this.id, systemPrompt: options.systemPrompt, voice: options.voice, history: [], logger: this.log },
+        this.abort.signal,
+      );
+      if (this.isOver()) {
+        await session.close();
+        return;
+      }
+      this.session = session;
+      session.setHandler((e) => this.onModelEvent(e));
+      for (const chunk of this.preOpenBuffer) session.sendAudio(chunk);
+      this.preOpenBuffer = [];
+      this.dispatch({ type: 'sessionOpened' });
+    } catch (err) {
+      this.log.error({ err: errorMessage(err) }, 'model session failed to open');
+      transport.notify({ type: 'error', code: 'model_unavailable', message: errorMessage(err) });
+      this.dispatch({ type: 'modelFailed', reason: `model-open-failed: ${errorMessage(err)}` });
+    }
+  }
+
+  /** Ends the call from our side. */
+  hangup(reason: string): void {
+    this.dispatch({ type: 'hangup', reason });
+  }
+
+  private isOver(): boolean {
+    return this.state.phase === 'ended' || this.state.phase === 'error';
+  }
+
+  private dispatch(input: CallInput): void {
+    const before = this.state.phase;
+    const { state, commands } = transition(this.state, input);
+    this.state = state;
+    if (state.phase !== before) {
+      if (state.phase === 'responding') this.vad?.reset();
+      this.emit('state', state.phase);
+      this.deps.transport.notify({ type: 'state', state: state.phase });
+    }
+    for (const c of commands) this.run(c);
+  }
+
+  private run(command: CallCommand): void {
+    if (command.type === 'bargeIn') this.bargeIn(command.source);
+    else void this.finish(command.reason, command.error, command.hangupCaller);
+  }
+
+  // ---- caller → model -------------------------------------------------------------------------
+
+  private onCallerEvent(e: CallerEvent): void {
+    if (this.isOver()) return;
+    switch (e.type) {
+      case 'audio':
+        this.onCallerAudio(e.pcm, e.receivedAtMs);
+        return;
+      case 'played':
+        this.ledger.markPlayed(e.markId, this.deps.clock.nowMs());
+        return;
+      case 'dtmf':
+        this.log.info({ digit: e.digit }, 'dtmf');
+        this.lastActivityAtMs = this.deps.clock.nowMs();
+        this.emit('dtmf', e.digit);
+        return;
+      case 'text':
+        this.lastActivityAtMs = this.deps.clock.nowMs();
+        if (this.session && this.deps.model.capabilities.textInput) this.session.sendText(e.text);
+        return;
+      case 'ended':
+        this.dispatch({ type: 'callerEnded', reason: e.reason });
+        return;
+    }
+  }
+
+  private onCallerAudio(pcm: Int16Array, receivedAtMs: number): void {
+    const now = this.deps.clock.nowMs();
+    this.framesIn++;
+    this.lastInboundAtMs = now;
+    if (rms(pcm) > ACTIVITY_RMS) this.lastActivityAtMs = now;
+    if (this.vad && this.state.phase === 'responding') {
+      this.vad.push(this.vadResampler ? this.vadResampler.process(pcm) : pcm);
+    }
+    const modelPcm = this.inResampler ? this.inResampler.process(pcm) : pcm;
+    if (this.session) {
+      this.session.sendAudio(modelPcm);
+      this.inboundLatency.record(this.deps.clock.nowMs() - receivedAtMs);
+    } else {
+      this.preOpenBuffer.push(modelPcm);
+      this.preOpenMs += (modelPcm.length * 1000) / this.deps.model.inputRateHz;
+      while (this.preOpenMs > MAX_PREOPEN_BUFFER_MS) {
+        const dropped = this.preOpenBuffer.shift()!;
+        this.preOpenMs -= (dropped.length * 1000) / this.deps.model.inputRateHz;
+      }
+    }
+  }
+
+  // ---- model → caller -------------------------------------------------------------------------
+
+  private onModelEvent(e: ModelEvent): void {
+    if (this.isOver() && e.type !== 'closed') return;
+    const now = this.deps.clock.nowMs();
+    switch (e.type) {
+      case 'audio':
+        this.onModelAudio(e.pcm, e.responseId);
+        return;
+      case 'responseStarted':
+        if (!this.cancelled.has(e.responseId)) this.activeResponseId = e.responseId;
+        return;
+      case 'responseDone':
+        this.onResponseDone(e.responseId);
+        return;
+      case 'speechStarted':
+        this.lastActivityAtMs = now;
+        this.dispatch({ type: 'userSpeechStarted', source: 'model' });
+        return;
+      case 'speechStopped':
+        this.lastUserSpeechEndAtMs = now;
+        return;
+      case 'transcript':
+        this.onTranscript(e.role, e.text, e.final, e.responseId);
+        return;
+      case 'toolCall':
+        this.log.warn({ tool: e.name }, 'model asked for a tool, but no tools are configured');
+        this.session?.sendToolResult(e.toolCallId, { error: `no tool named ${e.name}` });
+        return;
+      case 'usage':
+        return;
+      case 'error':
+        this.log.warn({ code: e.code, retryable: e.retryable }, `model error: ${e.message}`);
+        this.deps.transport.notify({ type: 'error', code: e.code, message: e.message });
+        return;
+      case 'closed':
+        if (!this.isOver()) this.dispatch({ type: 'modelFailed', reason: `model-closed: ${e.reason}` });
+        return;
+    }
+  }
+
+  private onModelAudio(pcm: Int16Array, responseId: string): void {
+    if (this.cancelled.has(responseId)) return;
+    if (this.state.phase === 'connecting') return;
+    if (this.activeResponseId !== responseId) this.beginTurn(responseId);
+    if (this.state.phase !== 'responding') this.dispatch({ type: 'assistantAudio' });
+    this.pacer.setStreamActive(true);
+    const out = this.outResampler ? this.outResampler.process(pcm) : pcm;
+    for (const frame of this.framer.push(out)) this.pacer.enqueue({ pcm: frame, responseId });
+  }
+
+  private beginTurn(responseId: string): void {
+    this.activeResponseId = responseId;
+    this.currentTurn = {
+      turn: this.turns.length + 1,
+      responseId,
+      userText: this.pendingUserText.join(' '),
+      assistantText: '',
+      replyLatencyMs: null,
+      interrupted: false,
+    };
+    this.pendingUserText = [];
+    this.turns.push(this.currentTurn);
+  }
+
+  private onResponseDone(responseId: string): void {
+    if (this.cancelled.has(responseId)) return;
+    const tail = this.framer.flush();
+    if (tail) this.pacer.enqueue({ pcm: tail, responseId });
+    this.pacer.setStreamActive(false);
+    if (this.activeResponseId === responseId) {
+      this.activeResponseId = undefined;
+      if (this.currentTurn) {
+        this.emit('turn', this.currentTurn);
+        this.deps.transport.notify({ type: 'turn', turn: this.currentTurn.turn, replyLatencyMs: this.currentTurn.replyLatencyMs, interrupted: false });
+      }
+    }
+    this.dispatch({ type: 'responseDone' });
+  }
+
+  private onTranscript(role: 'user' | 'assistant', text: string, final: boolean, responseId?: string): void {
+    if (responseId && this.cancelled.has(responseId) && role === 'assistant') return;
+    const turn = role === 'user' ? this.turns.length + 1 : (this.currentTurn?.turn ?? this.turns.length);
+    this.deps.transport.notify({ type: 'transcript', role, text, final, turn });
+    if (!final || !text.trim()) return;
+    this.lastActivityAtMs = this.deps.clock.nowMs();
+    this.transcript.push({ role, text, atMs: Math.round(this.deps.clock.nowMs() - this.startedAtMs) });
+    this.history.push({ role, text });
+    if (role === 'user') this.pendingUserText.push(text);
+    else if (this.currentTurn) this.currentTurn.assistantText = [this.currentTurn.assistantText, text].filter(Boolean).join(' ');
+    this.emit('transcript', { role, text });
+  }
+
+  private sendFrame(f: { pcm: Int16Array; responseId: string }): void {
+    const { transport, clock, options } = this.deps;
+    if (this.cancelled.has(f.responseId)) return;
+    const now = clock.nowMs();
+    transport.sendAudio(f.pcm);
+    this.lastFrameSentAtMs = now;
+    this.lastActivityAtMs = now;
+    const position = this.ledger.frameSent(f.responseId, 20, now);
+    if (this.currentTurn && this.currentTurn.responseId === f.responseId && this.currentTurn.replyLatencyMs === null) {
+      this.currentTurn.replyLatencyMs = this.lastUserSpeechEndAtMs === null ? null : Math.round(now - this.lastUserSpeechEndAtMs);
+    }
+    if (transport.supportsMarks && ++this.framesSinceMark * 20 >= options.markIntervalMs) {
+      this.framesSinceMark = 0;
+      const markId = `${f.responseId}:${++this.markSeq}`;
+      this.ledger.markSent(markId, f.responseId, position);
+      transport.mark(markId);
+    }
+  }
+
+  // ---- barge-in ---------------------------------------------------------------------------------
+
+  private bargeIn(source: 'model' | 'vad'): void {
+    const { transport, clock, model } = this.deps;
+    const signalAt = clock.nowMs();
+    const responseId = this.activeResponseId ?? this.ledger.currentResponseId;
+    const dropped = this.pacer.clear();
+    this.framer.reset();
+    this.outResampler?.reset();
+    transport.clearPlayback();
+    const clearedAt = clock.nowMs();
+    this.pacer.setStreamActive(false);
+    const heardMs = responseId ? Math.round(this.ledger.heardMs(responseId, clearedAt)) : 0;
+    const sentMs = responseId ? this.ledger.sentMs(responseId) : 0;
+    this.ledger.clearMarks();
+    this.framesSinceMark = 0;
+    if (responseId) {
+      this.cancelled.add(responseId);
+      if (this.cancelled.size > 64) this.cancelled.delete(this.cancelled.values().next().value!);
+      this.session?.cancelResponse();
+      if (model.capabilities.truncation) this.session?.truncate(responseId, heardMs);
+    }
+    this.activeResponseId = undefined;
+    this.bargeIns++;
+    if (this.currentTurn && this.currentTurn.responseId === responseId) {
+      this.currentTurn.interrupted = true;
+      this.currentTurn.heardMs = heardMs;
+      this.emit('turn', this.currentTurn);
+      transport.notify({ type: 'turn', turn: this.currentTurn.turn, replyLatencyMs: this.currentTurn.replyLatencyMs, interrupted: true });
+    }
+    const lastAssistant = [...this.history].reverse().find((m) => m.role === 'assistant');
+    if (lastAssistant && responseId) lastAssistant.truncatedAtMs = heardMs;
+    const event: BargeInEvent = { source, responseId, heardMs, sentMs, droppedMs: dropped.droppedMs, reactionMs: clearedAt - signalAt };
+    this.log.info(event, 'barge-in');
+    this.emit('bargeIn', event);
+  }
+
+  // ---- timers -----------------------------------------------------------------------------------
+
+  private readonly onHousekeeping = (): void => {
+    this.housekeeping = undefined;
+    if (this.isOver()) return;
+    const { clock, options, model } = this.deps;
+    const now = clock.nowMs();
+    if (this.state.playing && this.pacer.queuedFrames === 0) {
+      const unplayed = this.ledger.unplayedMs(now);
+      if (unplayed <= 0 || now - this.lastFrameSentAtMs > options.playoutLeadMs + 1000) this.dispatch({ type: 'playoutDrained' });
+    }
+    if (now - this.lastActivityAtMs > options.inactivityTimeoutMs) {
+      this.log.info({ idleMs: Math.round(now - this.lastActivityAtMs) }, 'inactivity timeout');
+      this.dispatch({ type: 'inactivity' });
+      return;
+    }
+    if (this.session && model.capabilities.needsContinuousAudio && now - this.lastInboundAtMs > options.keepAliveAfterMs) {
+      this.session.sendAudio(new Int16Array((model.inputRateHz * HOUSEKEEPING_MS) / 1000));
+    }
+    this.housekeeping = clock.setTimeout(this.onHousekeeping, HOUSEKEEPING_MS);
+  };
+
+  // ---- end --------------------------------------------------------------------------------------
+
+  private async finish(reason: string, error: boolean, hangupCaller: boolean): Promise<void> {
+    const { transport, clock, model } = this.deps;
+    if (this.housekeeping !== undefined) clock.clearTimeout(this.housekeeping);
+    this.pacer.stop();
+    this.vad?.close();
+    this.abort.abort();
+    if (hangupCaller) transport.hangup(reason);
+    this.emit('state', this.state.phase);
+    const session = this.session;
+    this.session = undefined;
+    try {
+      await session?.close();
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err) }, 'model session close failed');
+    }
+    this.inResampler?.destroy();
+    this.outResampler?.destroy();
+    this.vadResampler?.destroy();
+    const summary: CallSummary = {
+      id: this.id,
+      kind: transport.kind,
+      model: model.id,
+      reason,
+      error,
+      durationMs: Math.round(clock.nowMs() - this.startedAtMs),
+      turns: this.turns,
+      transcript: this.transcript,
+      framesIn: this.framesIn,
+      framesOut: this.pacer.framesSent,
+      underruns: this.pacer.underruns,
+      bargeIns: this.bargeIns,
+    };
+    this.log.info({ reason, durationMs: summary.durationMs, turns: summary.turns.length, error }, 'call ended');
+    this.emit('ended', summary);
+    this.resolveEnded(summary);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The browser WebSocket protocol (`/client`), shared with the web client. JSON text messages both
+ * ways; audio is PCM16 little-endian mono at the session's rate, either base64 in `audio` messages
+ * or raw in binary frames (choose with `session.start.audioTransport`).
+ *
+ * Client → server: `session.start` (first), `audio`, binary frames, `text`, `session.end`, `ping`.
+ * Server → client: `session.started`, `audio` / binary frames, `playback.clear` (barge-in: stop
+ * local playback now), `transcript`, `state`, `turn`, `error`, `pong`, `session.ended`.
+ */
+
+/** Sample rates a browser session may use. */
+export const BROWSER_RATES_HZ = [8000, 16000, 24000, 48000] as const;
+
+/** Client → server messages. */
+export type BrowserClientMessage =
+  | {
+      type: 'session.start';
+      /** PCM16 rate both ways (default 16000). */
+      sampleRateHz?: number;
+      /** `base64` (default) or `binary` audio frames. */
+      audioTransport?: 'base64' | 'binary';
+      /** Overrides the server's system prompt when the server allows it. */
+      systemPrompt?: string;
+    }
+  | { type: 'audio'; audio: string }
+  | { type: 'text'; text: string }
+  | { type: 'session.end' }
+  | { type: 'ping' };
+
+/** Server → client messages. */
+export type BrowserServerMessage =
+  | { type: 'session.started'; callId: string; sampleRateHz: number; model: string; audioTransport: 'base64' | 'binary' }
+  | { type: 'audio'; audio: string }
+  | { type: 'playback.clear' }
+  | { type: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; turn: number }
+  | { type: 'state'; state: string }
+  | { type: 'turn'; turn: number; replyLatencyMs: number | null; interrupted: boolean }
+  | { type: 'error'; code: string; message: string }
+  | { type: 'pong' }
+  | { type: 'session.ended'; reason: string };
+
+type Parsed = { ok: true; message: BrowserClientMessage } | { ok: false; code: string; error: string };
+
+/** Longest typed text accepted, characters. */
+export const MAX_TEXT_CHARS = 4000;
+
+/** Parses and validates one client text frame (never throws). */
+export function parseBrowserMessage(text: string): Parsed {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'bad_json', error: 'malformed JSON' };
+  }
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return { ok: false, code: 'bad_message', error: 'message must be a JSON object' };
+  const r = m as Record<string, unknown>;
+  switch (r.type) {
+    case 'session.start': {
+      const rate = r.sampleRateHz ?? 16000;
+      if (!(BROWSER_RATES_HZ as readonly unknown[]).includes(rate)) return { ok: false, code: 'bad_message', error: `sampleRateHz must be one of ${BROWSER_RATES_HZ.join(', ')}` };
+      const at = r.audioTransport ?? 'base64';
+      if (at !== 'base64' && at !== 'binary') return { ok: false, code: 'bad_message', error: 'audioTransport must be "base64" or "binary"' };
+      if (r.systemPrompt !== undefined && (typeof r.systemPrompt !== 'string' || r.systemPrompt.length > MAX_TEXT_CHARS)) {
+        return { ok: false, code: 'bad_message', error: 'systemPrompt must be a string of at most 4000 characters' };
+      }
+      return { ok: true, message: { type: 'session.start', sampleRateHz: rate as number, audioTransport: at, systemPrompt: r.systemPrompt as string | undefined } };
+    }
+    case 'audio':
+      if (typeof r.audio !== 'string') return { ok: false, code: 'bad_message', error: 'audio message needs an "audio" base64 string' };
+      return { ok: true, message: { type: 'audio', audio: r.audio } };
+    case 'text':
+      if (typeof r.text !== 'string' || !r.text.trim() || r.text.length > MAX_TEXT_CHARS) return { ok: false, code: 'bad_message', error: 'text must be a non-empty string of at most 4000 characters' };
+      return { ok: true, message: { type: 'text', text: r.text } };
+    case 'session.end':
+      return { ok: true, message: { type: 'session.end' } };
+    case 'ping':
+      return { ok: true, message: { type: 'ping' } };
+    default:
+      return { ok: false, code: 'unknown_type', error: `unknown message type ${JSON.stringify(r.type)}` };
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Raw PCM WebSocket transport (`/ws`), as the AgentCore-style bridge uses: binary 16 kHz PCM16 LE
+ * mono both ways, no control messages. The stream starts on connect. Barge-in simply stops the
+ * real-time-paced outbound audio (there is no remote buffer to clear). Text frames are answered
+ * with a JSON error and otherwise ignored.
+ */
+import type { WebSocket } from 'ws';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { CallerNotice, CallerTransport } from '../transport.js';
+import { CloseCode, WsTransportBase } from '../ws-base.js';
+
+/** Largest inbound binary message: 1 s at 16 kHz. */
+const MAX_BYTES = 32000;
+
+/** One raw PCM connection. */
+export class PcmTransport extends WsTransportBase implements CallerTransport {
+  readonly kind = 'pcm' as const;
+  readonly inputRateHz = 16000;
+  readonly outputRateHz = 16000;
+  readonly supportsMarks = false;
+
+  constructor(ws: WebSocket, private readonly clock: Clock, logger: Logger) {
+    super(ws, logger);
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+    this.resolveStarted({ parameters: {} });
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.endedReported) return;
+    if (!isBinary) {
+      this.badMessages++;
+      this.sendRaw(JSON.stringify({ type: 'error', code: 'binary_only', message: 'send binary 16 kHz PCM16 frames' }));
+      return;
+    }
+    if (data.length === 0 || data.length % 2 !== 0 || data.length > MAX_BYTES) {
+      return this.protocolError(CloseCode.invalidPayload, `bad PCM16 chunk of ${data.length} bytes`);
+    }
+    const pcm = new Int16Array(data.length / 2);
+    Buffer.from(pcm.buffer).set(data);
+    this.relay.emit({ type: 'audio', pcm, receivedAtMs: this.clock.nowMs() });
+  }
+
+  sendAudio(frame: Int16Array): void {
+    this.sendRaw(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
+  }
+
+  mark(_markId: string): void {}
+  clearPlayback(): void {}
+  notify(_notice: CallerNotice): void {}
+
+  hangup(reason: string): void {
+    this.close(CloseCode.normal, reason);
+  }
+}

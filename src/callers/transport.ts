@@ -1,0 +1,68 @@
+/**
+ * The caller side of a call: one carrier connection (Twilio, Vonage, browser WebSocket, raw PCM)
+ * decoded into PCM16 frames and normalized events. Transports never import model code; only
+ * `src/call/` joins the two.
+ */
+
+/** Carrier kinds. */
+export type CallerKind = 'twilio' | 'vonage' | 'browser' | 'pcm';
+
+/** What a transport learned when its stream started. */
+export interface CallerStartInfo {
+  /** Carrier's call identifier (Twilio CallSid, Vonage uuid), if any. */
+  carrierCallId?: string;
+  /** Carrier's stream identifier (Twilio streamSid), if any. */
+  streamId?: string;
+  /** Custom parameters (Twilio `<Parameter>`, Vonage headers, browser session options). */
+  parameters: Record<string, string>;
+  /** Browser-requested system prompt override, if allowed. */
+  systemPrompt?: string;
+  /** Requested model id, if the caller may choose. */
+  model?: string;
+}
+
+/** Events a transport reports to its call. */
+export type CallerEvent =
+  /** A chunk of caller audio at `inputRateHz`; `receivedAtMs` is the clock time it arrived. */
+  | { type: 'audio'; pcm: Int16Array; receivedAtMs: number }
+  /** A DTMF key press. */
+  | { type: 'dtmf'; digit: string; durationMs?: number }
+  /** The carrier reports that all audio sent before mark `markId` has been played. */
+  | { type: 'played'; markId: string }
+  /** Typed text from the caller (browser). */
+  | { type: 'text'; text: string }
+  /** The caller is gone (`reason` is e.g. `stop`, `socket-closed`, `protocol-error`). */
+  | { type: 'ended'; reason: string };
+
+/** Notices a call sends to a transport that can show them (browser); others ignore them. */
+export type CallerNotice =
+  | { type: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; turn: number }
+  | { type: 'state'; state: string }
+  | { type: 'turn'; turn: number; replyLatencyMs: number | null; interrupted: boolean }
+  | { type: 'error'; code: string; message: string };
+
+/** A live caller connection. */
+export interface CallerTransport {
+  /** Which carrier. */
+  readonly kind: CallerKind;
+  /** Rate of PCM16 delivered in `audio` events. */
+  readonly inputRateHz: number;
+  /** Rate of PCM16 accepted by `sendAudio`. */
+  readonly outputRateHz: number;
+  /** Whether the carrier reports playback progress (marks / notify); if not, sent ≈ heard. */
+  readonly supportsMarks: boolean;
+  /** Resolves when the carrier's stream has started (e.g. Twilio `start`); rejects on failure. */
+  readonly started: Promise<CallerStartInfo>;
+  /** Installs the event handler; events before it is set are buffered. */
+  setHandler(handler: (event: CallerEvent) => void): void;
+  /** Sends exactly one 20 ms frame of PCM16 at `outputRateHz`. */
+  sendAudio(frame: Int16Array): void;
+  /** Asks the carrier to report `played` once everything sent so far has been heard. */
+  mark(markId: string): void;
+  /** Drops audio buffered at the carrier (barge-in). */
+  clearPlayback(): void;
+  /** Sends a notice the caller may display. */
+  notify(notice: CallerNotice): void;
+  /** Ends the call from our side (`reason` is logged and, where possible, sent). */
+  hangup(reason: string): void;
+}

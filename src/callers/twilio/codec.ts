@@ -1,0 +1,107 @@
+/**
+ * Twilio Media Streams wire codec (pure). Inbound: `connected`, `start`, `media`, `mark`, `dtmf`,
+ * `stop` JSON text frames; outbound: `media`, `mark`, `clear`. Shapes per
+ * shared/reference/protocols.md part 3.2–3.3 (Twilio "Media Streams – WebSocket Messages").
+ * Numeric fields arrive as strings and are parsed defensively.
+ */
+import { isBase64 } from '../ws-base.js';
+
+/** A validated inbound Twilio message. */
+export type TwilioInbound =
+  | { event: 'connected' }
+  | {
+      event: 'start';
+      streamSid: string;
+      callSid: string;
+      accountSid: string;
+      customParameters: Record<string, string>;
+      encoding: string;
+      sampleRateHz: number;
+      channels: number;
+    }
+  | { event: 'media'; track: string; timestampMs: number; payload: string }
+  | { event: 'mark'; name: string }
+  | { event: 'dtmf'; digit: string }
+  | { event: 'stop' }
+  | { event: 'unknown'; name: string };
+
+/** Result of parsing: a message or a reason it is invalid. */
+export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: string };
+
+const str = (v: unknown): v is string => typeof v === 'string';
+const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Parses and validates one inbound text frame.
+ * @returns `{ ok: false, error }` for malformed JSON, missing fields or bad base64 (never throws).
+ */
+export function parseTwilioMessage(text: string): ParseResult<TwilioInbound> {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return { ok: false, error: 'malformed JSON' };
+  }
+  if (!obj(m) || !str(m.event)) return { ok: false, error: 'message has no "event" string' };
+  switch (m.event) {
+    case 'connected':
+      return { ok: true, message: { event: 'connected' } };
+    case 'start': {
+      const s = m.start;
+      if (!obj(s)) return { ok: false, error: 'start without "start" object' };
+      const streamSid = str(m.streamSid) ? m.streamSid : s.streamSid;
+      if (!str(streamSid) || !streamSid) return { ok: false, error: 'start without streamSid' };
+      const fmt = obj(s.mediaFormat) ? s.mediaFormat : {};
+      const params: Record<string, string> = {};
+      if (obj(s.customParameters)) for (const [k, v] of Object.entries(s.customParameters)) if (str(v)) params[k] = v;
+      return {
+        ok: true,
+        message: {
+          event: 'start',
+          streamSid,
+          callSid: str(s.callSid) ? s.callSid : '',
+          accountSid: str(s.accountSid) ? s.accountSid : '',
+          customParameters: params,
+          encoding: str(fmt.encoding) ? fmt.encoding : 'audio/x-mulaw',
+          sampleRateHz: Number(fmt.sampleRate ?? 8000),
+          channels: Number(fmt.channels ?? 1),
+        },
+      };
+    }
+    case 'media': {
+      const md = m.media;
+      if (!obj(md) || !str(md.payload)) return { ok: false, error: 'media without payload' };
+      if (!isBase64(md.payload)) return { ok: false, error: 'media payload is not valid base64' };
+      const ts = Number(md.timestamp);
+      return {
+        ok: true,
+        message: { event: 'media', track: str(md.track) ? md.track : 'inbound', timestampMs: Number.isFinite(ts) ? ts : NaN, payload: md.payload },
+      };
+    }
+    case 'mark':
+      if (!obj(m.mark) || !str(m.mark.name)) return { ok: false, error: 'mark without name' };
+      return { ok: true, message: { event: 'mark', name: m.mark.name } };
+    case 'dtmf':
+      if (!obj(m.dtmf) || !str(m.dtmf.digit) || !/^[0-9*#A-D]$/.test(m.dtmf.digit)) return { ok: false, error: 'dtmf without a valid digit' };
+      return { ok: true, message: { event: 'dtmf', digit: m.dtmf.digit } };
+    case 'stop':
+      return { ok: true, message: { event: 'stop' } };
+    default:
+      return { ok: true, message: { event: 'unknown', name: m.event } };
+  }
+}
+
+/** Outbound `media` frame: base64 mu-law 8 kHz, no header. */
+export function encodeTwilioMedia(streamSid: string, payloadBase64: string): string {
+  return `{"event":"media","streamSid":"${streamSid}","media":{"payload":"${payloadBase64}"}}`;
+}
+
+/** Outbound `mark`; Twilio echoes it once all earlier audio has played. */
+export function encodeTwilioMark(streamSid: string, name: string): string {
+  return JSON.stringify({ event: 'mark', streamSid, mark: { name } });
+}
+
+/** Outbound `clear`: empties Twilio's playback buffer (barge-in). */
+export function encodeTwilioClear(streamSid: string): string {
+  return `{"event":"clear","streamSid":"${streamSid}"}`;
+}

@@ -1,0 +1,119 @@
+/**
+ * Twilio Media Streams transport (bidirectional `<Connect><Stream>`): mu-law 8 kHz in and out,
+ * marks for playback tracking, `clear` for barge-in, silence filled into gaps in the inbound
+ * timestamps. Message order: `connected`, `start`, then media/mark/dtmf, then `stop`.
+ */
+import type { WebSocket } from 'ws';
+import { mulawDecode, mulawEncode } from '../../audio/g711.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { CallerNotice, CallerTransport } from '../transport.js';
+import { CloseCode, WsTransportBase } from '../ws-base.js';
+import { encodeTwilioClear, encodeTwilioMark, encodeTwilioMedia, parseTwilioMessage } from './codec.js';
+
+/** Longest inbound gap filled with silence, ms. */
+const MAX_GAP_FILL_MS = 1000;
+
+/** Options for the Twilio transport. */
+export interface TwilioTransportOptions {
+  clock: Clock;
+  logger: Logger;
+  /** Checks `start.customParameters` (e.g. a one-time admit token); return an error string to reject. */
+  admit?: (parameters: Record<string, string>) => string | null;
+}
+
+/** One Twilio media stream. */
+export class TwilioTransport extends WsTransportBase implements CallerTransport {
+  readonly kind = 'twilio' as const;
+  readonly inputRateHz = 8000;
+  readonly outputRateHz = 8000;
+  readonly supportsMarks = true;
+  private streamSid = '';
+  private nextExpectedTsMs: number | null = null;
+  private readonly muBuf = new Uint8Array(160);
+  /** Silence inserted for gaps in inbound timestamps, ms. */
+  gapFilledMs = 0;
+
+  constructor(ws: WebSocket, private readonly opts: TwilioTransportOptions) {
+    super(ws, opts.logger);
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.endedReported) return;
+    const receivedAtMs = this.opts.clock.nowMs();
+    if (isBinary) return this.protocolError(CloseCode.unsupportedData, 'binary frames are not part of the Twilio protocol');
+    const parsed = parseTwilioMessage(data.toString('utf8'));
+    if (!parsed.ok) return this.protocolError(CloseCode.invalidPayload, parsed.error);
+    const m = parsed.message;
+    switch (m.event) {
+      case 'connected':
+        return;
+      case 'start': {
+        if (this.isStarted) return this.protocolError(CloseCode.policyViolation, 'duplicate start');
+        if (m.encoding !== 'audio/x-mulaw' || m.sampleRateHz !== 8000 || m.channels !== 1) {
+          return this.protocolError(CloseCode.policyViolation, `unsupported media format ${m.encoding}/${m.sampleRateHz}/${m.channels}`);
+        }
+        const rejection = this.opts.admit?.(m.customParameters) ?? null;
+        if (rejection) return this.protocolError(CloseCode.policyViolation, rejection);
+        this.streamSid = m.streamSid;
+        this.resolveStarted({ carrierCallId: m.callSid, streamId: m.streamSid, parameters: m.customParameters });
+        return;
+      }
+      case 'media': {
+        if (!this.isStarted) return this.protocolError(CloseCode.policyViolation, 'media before start');
+        if (m.track !== 'inbound' && m.track !== 'inbound_track') return;
+        const mu = Buffer.from(m.payload, 'base64');
+        if (mu.length === 0 || mu.length > 8000) return this.protocolError(CloseCode.invalidPayload, `media payload of ${mu.length} bytes`);
+        this.fillGap(m.timestampMs, receivedAtMs);
+        const chunkMs = mu.length / 8;
+        if (Number.isFinite(m.timestampMs)) this.nextExpectedTsMs = m.timestampMs + chunkMs;
+        this.relay.emit({ type: 'audio', pcm: mulawDecode(mu), receivedAtMs });
+        return;
+      }
+      case 'mark':
+        this.relay.emit({ type: 'played', markId: m.name });
+        return;
+      case 'dtmf':
+        this.relay.emit({ type: 'dtmf', digit: m.digit });
+        return;
+      case 'stop':
+        this.reportEnded('stop');
+        this.close(CloseCode.normal, 'stream stopped');
+        return;
+      case 'unknown':
+        this.log.warn({ event: m.name }, 'ignoring unknown Twilio event');
+        return;
+    }
+  }
+
+  private fillGap(timestampMs: number, receivedAtMs: number): void {
+    if (this.nextExpectedTsMs === null || !Number.isFinite(timestampMs)) return;
+    const gapMs = Math.min(MAX_GAP_FILL_MS, timestampMs - this.nextExpectedTsMs);
+    if (gapMs < 20) return;
+    const samples = Math.floor(gapMs / 20) * 160;
+    this.gapFilledMs += samples / 8;
+    this.relay.emit({ type: 'audio', pcm: new Int16Array(samples), receivedAtMs });
+  }
+
+  sendAudio(frame: Int16Array): void {
+    if (!this.streamSid) return;
+    const mu = frame.length === 160 ? mulawEncode(frame, this.muBuf) : mulawEncode(frame);
+    this.sendRaw(encodeTwilioMedia(this.streamSid, Buffer.from(mu.buffer, mu.byteOffset, mu.length).toString('base64')));
+  }
+
+  mark(markId: string): void {
+    if (this.streamSid) this.sendRaw(encodeTwilioMark(this.streamSid, markId));
+  }
+
+  clearPlayback(): void {
+    if (this.streamSid) this.sendRaw(encodeTwilioClear(this.streamSid));
+  }
+
+  notify(_notice: CallerNotice): void {}
+
+  /** Closing the socket makes Twilio continue with the TwiML after `</Connect>` (or hang up). */
+  hangup(reason: string): void {
+    this.close(CloseCode.normal, reason);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Shared shell for WebSocket caller transports: buffered event delivery, the `started` promise,
+ * protocol-error handling (close with a code and reason, report `ended`), and safe sends.
+ */
+import type { WebSocket } from 'ws';
+import type { Logger } from '../core/logger.js';
+import { EventRelay } from '../models/model.js';
+import type { CallerEvent, CallerStartInfo } from './transport.js';
+
+/** WebSocket close codes we use (RFC 6455 §7.4.1). */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  unsupportedData: 1003,
+  invalidPayload: 1007,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  internalError: 1011,
+} as const;
+
+/** Base class for transports over a `ws` WebSocket. */
+export abstract class WsTransportBase {
+  protected readonly relay = new EventRelay<CallerEvent>();
+  /** Resolves when the carrier's stream starts. */
+  readonly started: Promise<CallerStartInfo>;
+  protected resolveStarted!: (info: CallerStartInfo) => void;
+  private rejectStarted!: (err: Error) => void;
+  protected isStarted = false;
+  protected endedReported = false;
+  /** Inbound messages rejected as invalid. */
+  badMessages = 0;
+  /** Sends that failed because the socket was gone. */
+  sendFailures = 0;
+
+  constructor(protected readonly ws: WebSocket, protected readonly log: Logger) {
+    this.started = new Promise<CallerStartInfo>((resolve, reject) => {
+      this.resolveStarted = (info) => {
+        this.isStarted = true;
+        resolve(info);
+      };
+      this.rejectStarted = reject;
+    });
+    this.started.catch(() => {});
+    ws.on('close', (code: number, reason: Buffer) => {
+      this.rejectStarted(new Error(`socket closed before the stream started (${code} ${reason.toString()})`));
+      this.reportEnded(code === CloseCode.normal ? 'socket-closed' : `socket-closed-${code}`);
+    });
+    ws.on('error', (err: Error) => this.log.warn({ err: err.message }, 'caller socket error'));
+  }
+
+  /** Installs the call's event handler. */
+  setHandler(handler: (event: CallerEvent) => void): void {
+    this.relay.setHandler(handler);
+  }
+
+  protected reportEnded(reason: string): void {
+    if (this.endedReported) return;
+    this.endedReported = true;
+    this.relay.emit({ type: 'ended', reason });
+  }
+
+  /**
+   * Rejects the connection for bad input: logs, closes with `code` and `reason` (truncated to the
+   * 123 bytes a close frame allows), and reports the call ended.
+   */
+  protected protocolError(code: number, reason: string): void {
+    this.badMessages++;
+    this.log.warn({ closeCode: code }, `caller protocol error: ${reason}`);
+    this.rejectStarted(new Error(reason));
+    this.reportEnded('protocol-error');
+    this.close(code, reason);
+  }
+
+  /** Sends text or binary; failures are counted, never thrown. */
+  protected sendRaw(data: string | Uint8Array): void {
+    if (this.ws.readyState !== this.ws.OPEN) {
+      this.sendFailures++;
+      return;
+    }
+    this.ws.send(data, (err) => {
+      if (err) this.sendFailures++;
+    });
+  }
+
+  protected close(code: number, reason: string): void {
+    if (this.ws.readyState === this.ws.CLOSED || this.ws.readyState === this.ws.CLOSING) return;
+    this.ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+  }
+}
+
+/** True when `text` is canonical padded base64 (what carriers send). */
+export function isBase64(text: string): boolean {
+  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+}

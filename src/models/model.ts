@@ -1,0 +1,125 @@
+/**
+ * The model side of a call: a speech-to-speech model and one live session with it, with events
+ * normalized across providers (Nova Sonic, OpenAI Realtime, the offline local model, loopback).
+ * Model code never imports caller transports.
+ */
+import type { Logger } from '../core/logger.js';
+
+/** What a provider can do; the call adapts barge-in and renewal to these. */
+export interface ModelCapabilities {
+  /** Can cut the assistant's last item to what was heard (`truncate`). */
+  truncation: boolean;
+  /** Detects the user's speech itself and reports `speechStarted`. */
+  serverTurnDetection: boolean;
+  /** Reports transcripts of the user's speech. */
+  userTranscripts: boolean;
+  /** Accepts `sendText`. */
+  textInput: boolean;
+  /** Times out when input audio stops, so silence must be sent while the caller is quiet. */
+  needsContinuousAudio: boolean;
+}
+
+/** A chat message carried across sessions. */
+export interface HistoryMessage {
+  role: 'user' | 'assistant';
+  text: string;
+  /** The assistant message was cut off by barge-in at this heard position. */
+  truncatedAtMs?: number;
+}
+
+/** Everything a session needs to start. */
+export interface SessionInit {
+  /** Our call id (for logs). */
+  callId: string;
+  /** System prompt. */
+  systemPrompt: string;
+  /** Voice id, provider-specific; undefined for the provider's default. */
+  voice?: string;
+  /** Prior conversation, oldest first. */
+  history: HistoryMessage[];
+  /** Logger bound to the call. */
+  logger: Logger;
+}
+
+/** Normalized events from a model session. */
+export type ModelEvent =
+  /** Assistant audio at the model's `outputRateHz`. */
+  | { type: 'audio'; pcm: Int16Array; responseId: string }
+  /** The model started a response. */
+  | { type: 'responseStarted'; responseId: string }
+  /** The response is complete (or was cancelled). */
+  | { type: 'responseDone'; responseId: string; cancelled: boolean }
+  /** The user started speaking (the model's barge-in signal). */
+  | { type: 'speechStarted' }
+  /** The user stopped speaking (end of their turn as the model sees it). */
+  | { type: 'speechStopped' }
+  /** Transcript text; `final: false` is a partial or speculative hypothesis. */
+  | { type: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; responseId?: string }
+  /** The model asks for a tool call. */
+  | { type: 'toolCall'; toolCallId: string; name: string; arguments: unknown }
+  /** Token usage. */
+  | { type: 'usage'; inputTokens: number; outputTokens: number }
+  /** An error; `retryable` errors may be recovered by a new session. */
+  | { type: 'error'; code: string; message: string; retryable: boolean }
+  /** The session is over. */
+  | { type: 'closed'; reason: string };
+
+/** One live model session. */
+export interface ModelSession {
+  /** Installs the event handler; events before it is set are buffered. */
+  setHandler(handler: (event: ModelEvent) => void): void;
+  /** Sends caller audio at the model's `inputRateHz`. */
+  sendAudio(pcm: Int16Array): void;
+  /** Sends typed user text (when `capabilities.textInput`). */
+  sendText(text: string): void;
+  /** Returns a tool's result. */
+  sendToolResult(toolCallId: string, result: unknown): void;
+  /** Stops generating the current response. */
+  cancelResponse(): void;
+  /** Cuts response `responseId` to the first `heardMs` of its audio (when `capabilities.truncation`). */
+  truncate(responseId: string, heardMs: number): void;
+  /** Ends the session; resolves when its resources are released. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A model provider. */
+export interface SpeechModel {
+  /** Provider id, e.g. `local`, `loopback`, `nova-sonic`. */
+  readonly id: string;
+  /** What the provider supports. */
+  readonly capabilities: ModelCapabilities;
+  /** Rate of PCM16 the session accepts. */
+  readonly inputRateHz: number;
+  /** Rate of PCM16 the session produces. */
+  readonly outputRateHz: number;
+  /** Longest session the provider allows, in ms (Infinity when unlimited). */
+  readonly maxSessionMs: number;
+  /**
+   * Opens a session.
+   * @throws VoiceBridgeError when the provider cannot be reached or refuses.
+   */
+  open(init: SessionInit, signal?: AbortSignal): Promise<ModelSession>;
+}
+
+/**
+ * Helper for session implementations: buffers events until a handler is installed, then delivers
+ * them synchronously in order.
+ */
+export class EventRelay<E> {
+  private handler: ((event: E) => void) | undefined;
+  private buffered: E[] = [];
+
+  /** Installs the handler and flushes buffered events to it. */
+  setHandler(handler: (event: E) => void): void {
+    this.handler = handler;
+    const pending = this.buffered;
+    this.buffered = [];
+    for (const e of pending) handler(e);
+  }
+
+  /** Delivers or buffers one event. */
+  emit(event: E): void {
+    if (this.handler) this.handler(event);
+    else this.buffered.push(event);
+  }
+}
