@@ -1,0 +1,136 @@
+/**
+ * `CallManager`: accepts caller transports, creates and tracks live calls, keeps the summaries of
+ * recent ones, and drains on shutdown (stop accepting, let calls finish, then hang up the rest).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ResamplerFactory } from '../audio/resample.js';
+import type { VadModelFactory } from '../audio/vad/types.js';
+import type { CallerStartInfo, CallerTransport } from '../callers/transport.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { errorMessage } from '../core/errors.js';
+import type { SpeechModel } from '../models/model.js';
+import { Call, type CallOptions, type CallSummary } from './call.js';
+
+/** Dependencies of the manager. */
+export interface CallManagerDeps {
+  /** Model used for new calls. */
+  model: SpeechModel;
+  resamplers: ResamplerFactory;
+  clock: Clock;
+  logger: Logger;
+  vad: VadModelFactory | null;
+  options: CallOptions;
+  /** How long a transport may take to start its stream, ms. */
+  startTimeoutMs?: number;
+  /** Whether browser callers may override the system prompt. */
+  allowPromptOverride?: boolean;
+  /** Recent call summaries kept, count. */
+  historySize?: number;
+}
+
+/** Thrown by `accept` while draining. */
+export class DrainingError extends Error {
+  constructor() {
+    super('server is draining: no new calls');
+  }
+}
+
+/** Tracks every live call in this process. */
+export class CallManager {
+  private readonly live = new Map<string, Call>();
+  private readonly recent: CallSummary[] = [];
+  private draining = false;
+
+  constructor(private readonly deps: CallManagerDeps) {}
+
+  /** Live call count. */
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** Whether `drain()` has begun. */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** The model new calls use. */
+  get model(): SpeechModel {
+    return this.deps.model;
+  }
+
+  /** Live calls. */
+  calls(): Call[] {
+    return [...this.live.values()];
+  }
+
+  /** Summaries of recently ended calls, newest first. */
+  recentCalls(): CallSummary[] {
+    return [...this.recent].reverse();
+  }
+
+  /**
+   * Waits for the transport's stream to start, then creates and starts a call.
+   * @returns the call, or null when the stream never started (the transport has already closed
+   *   itself with a reason).
+   * @throws DrainingError while draining.
+   */
+  async accept(transport: CallerTransport, onCreated?: (call: Call, info: CallerStartInfo) => void): Promise<Call | null> {
+    if (this.draining) throw new DrainingError();
+    const { clock, logger } = this.deps;
+    const timeoutMs = this.deps.startTimeoutMs ?? 10_000;
+    let timer: unknown;
+    let info: CallerStartInfo;
+    try {
+      info = await Promise.race([
+        transport.started,
+        new Promise<never>((_, reject) => {
+          timer = clock.setTimeout(() => reject(new Error(`stream did not start within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      logger.info({ kind: transport.kind, err: errorMessage(err) }, 'caller stream never started');
+      transport.hangup('stream did not start');
+      return null;
+    } finally {
+      clock.clearTimeout(timer);
+    }
+    if (this.draining) {
+      transport.hangup('server is draining');
+      return null;
+    }
+    const id = randomUUID();
+    const log = logger.child({ callId: id, kind: transport.kind, carrierCallId: info.carrierCallId });
+    const options = { ...this.deps.options };
+    if (info.systemPrompt && this.deps.allowPromptOverride) options.systemPrompt = info.systemPrompt;
+    const call = new Call({ id, transport, startInfo: info, model: this.deps.model, resamplers: this.deps.resamplers, clock, logger: log, vad: this.deps.vad, options });
+    this.live.set(id, call);
+    log.info({ model: this.deps.model.id, parameters: info.parameters }, 'call started');
+    void call.ended.then((summary) => {
+      this.live.delete(id);
+      this.recent.push(summary);
+      if (this.recent.length > (this.deps.historySize ?? 100)) this.recent.shift();
+    });
+    onCreated?.(call, info);
+    await call.start();
+    return call;
+  }
+
+  /**
+   * Stops accepting calls and waits up to `timeoutMs` for live calls to end; then hangs up the rest.
+   * @returns how many calls were hung up by force.
+   */
+  async drain(timeoutMs: number): Promise<number> {
+    this.draining = true;
+    const pending = this.calls().map((c) => c.ended);
+    if (pending.length === 0) return 0;
+    this.deps.logger.info({ calls: pending.length, timeoutMs }, 'draining calls');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(pending), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    const left = this.calls();
+    for (const c of left) c.hangup('server shutting down');
+    await Promise.all(left.map((c) => c.ended));
+    return left.length;
+  }
+}

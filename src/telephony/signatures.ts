@@ -1,0 +1,48 @@
+/**
+ * Webhook signature checks.
+ * - Twilio: `X-Twilio-Signature` = Base64(HMAC-SHA1(auth token, URL + sorted form params)),
+ *   validated with the official `twilio` package (protocols.md part 3.4).
+ * - Vonage: signed webhooks carry `Authorization: Bearer <JWT>` signed HS256 with the account's
+ *   signature secret; claim `payload_hash` is the hex SHA-256 of the raw body (protocols.md 4.5).
+ */
+import { createHash } from 'node:crypto';
+import { jwtVerify } from 'jose';
+import twilio from 'twilio';
+
+/**
+ * Validates a Twilio webhook signature.
+ * @param authToken the account's auth token.
+ * @param signature the `X-Twilio-Signature` header value.
+ * @param url the full public URL Twilio requested (scheme, host, path, query).
+ * @param params form-encoded body parameters.
+ */
+export function validTwilioSignature(authToken: string, signature: string | undefined, url: string, params: Record<string, string>): boolean {
+  if (!signature) return false;
+  return twilio.validateRequest(authToken, signature, url, params);
+}
+
+/** Result of a Vonage signature check. */
+export type VonageCheck = { ok: true; claims: Record<string, unknown> } | { ok: false; reason: string };
+
+/**
+ * Verifies a Vonage signed-webhook JWT.
+ * @param authorization the `Authorization` header (`Bearer …`).
+ * @param signatureSecret the account signature secret.
+ * @param rawBody the exact request body bytes ("" for GET).
+ * @param maxAgeS reject tokens whose `iat` is older than this (default 300 s).
+ */
+export async function verifyVonageSignature(authorization: string | undefined, signatureSecret: string, rawBody: string | Buffer, maxAgeS = 300): Promise<VonageCheck> {
+  const m = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
+  if (!m) return { ok: false, reason: 'missing bearer token' };
+  try {
+    const { payload } = await jwtVerify(m[1], new TextEncoder().encode(signatureSecret), { algorithms: ['HS256'], maxTokenAge: `${maxAgeS}s` });
+    const body = typeof rawBody === 'string' ? Buffer.from(rawBody) : rawBody;
+    if (body.length > 0 || payload.payload_hash !== undefined) {
+      const expected = createHash('sha256').update(body).digest('hex');
+      if (payload.payload_hash !== expected) return { ok: false, reason: 'payload_hash does not match the body' };
+    }
+    return { ok: true, claims: payload as Record<string, unknown> };
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
