@@ -94,6 +94,9 @@ export interface CallSummary {
   id: string;
   kind: string;
   model: string;
+  /** Carrier's call id and custom parameters from the stream start. */
+  carrierCallId?: string;
+  parameters: Record<string, string>;
   reason: string;
   error: boolean;
   durationMs: number;
@@ -135,6 +138,7 @@ export class Call extends EventEmitter {
   private framesSinceMark = 0;
   private markSeq = 0;
   private pendingUserText: string[] = [];
+  private readonly assistantEntries = new Map<string, { entry: TranscriptEntry; message: HistoryMessage }>();
   private currentTurn: TurnRecord | undefined;
   private endedPromise: Promise<CallSummary>;
   private resolveEnded!: (s: CallSummary) => void;
@@ -204,7 +208,7 @@ export class Call extends EventEmitter {
     transport.notify({ type: 'state', state: this.state.phase });
     try {
       const session = await model.open(
-        { callId: this.id, systemPrompt: options.systemPrompt, voice: options.voice, history: [], logger: this.log },
+        { callId: this.id, systemPrompt: options.systemPrompt, voice: options.voice, history: [], logger: this.log, callerRateHz: transport.inputRateHz },
         this.abort.signal,
       );
       if (this.isOver()) {
@@ -307,7 +311,7 @@ export class Call extends EventEmitter {
         this.onModelAudio(e.pcm, e.responseId);
         return;
       case 'responseStarted':
-        if (!this.cancelled.has(e.responseId)) this.activeResponseId = e.responseId;
+        if (!this.cancelled.has(e.responseId) && this.currentTurn?.responseId !== e.responseId) this.beginTurn(e.responseId);
         return;
       case 'responseDone':
         this.onResponseDone(e.responseId);
@@ -341,7 +345,8 @@ export class Call extends EventEmitter {
   private onModelAudio(pcm: Int16Array, responseId: string): void {
     if (this.cancelled.has(responseId)) return;
     if (this.state.phase === 'connecting') return;
-    if (this.activeResponseId !== responseId) this.beginTurn(responseId);
+    if (this.currentTurn?.responseId !== responseId) this.beginTurn(responseId);
+    this.activeResponseId = responseId;
     if (this.state.phase !== 'responding') this.dispatch({ type: 'assistantAudio' });
     this.pacer.setStreamActive(true);
     const out = this.outResampler ? this.outResampler.process(pcm) : pcm;
@@ -378,16 +383,44 @@ export class Call extends EventEmitter {
   }
 
   private onTranscript(role: 'user' | 'assistant', text: string, final: boolean, responseId?: string): void {
-    if (responseId && this.cancelled.has(responseId) && role === 'assistant') return;
-    const turn = role === 'user' ? this.turns.length + 1 : (this.currentTurn?.turn ?? this.turns.length);
+    // A cancelled response's partials are dropped; its final (the heard part, after truncation) is kept.
+    if (responseId && this.cancelled.has(responseId) && role === 'assistant' && !final) return;
+    const turn = role === 'user' ? this.turns.length + 1 : (this.turnOf(responseId)?.turn ?? this.turns.length);
     this.deps.transport.notify({ type: 'transcript', role, text, final, turn });
-    if (!final || !text.trim()) return;
-    this.lastActivityAtMs = this.deps.clock.nowMs();
-    this.transcript.push({ role, text, atMs: Math.round(this.deps.clock.nowMs() - this.startedAtMs) });
-    this.history.push({ role, text });
+    if (!final) return;
+    const now = this.deps.clock.nowMs();
+    this.lastActivityAtMs = now;
+    const previous = role === 'assistant' && responseId ? this.assistantEntries.get(responseId) : undefined;
+    if (previous) {
+      // A second final for the same response replaces the first (truncation to what was heard).
+      previous.entry.text = text;
+      previous.message.text = text;
+      const t = this.turnOf(responseId);
+      if (t) t.assistantText = text;
+      this.emit('transcript', { role, text });
+      return;
+    }
+    if (!text.trim()) return;
+    const entry: TranscriptEntry = { role, text, atMs: Math.round(now - this.startedAtMs) };
+    const message: HistoryMessage = { role, text };
+    this.transcript.push(entry);
+    this.history.push(message);
     if (role === 'user') this.pendingUserText.push(text);
-    else if (this.currentTurn) this.currentTurn.assistantText = [this.currentTurn.assistantText, text].filter(Boolean).join(' ');
+    else {
+      if (responseId) {
+        this.assistantEntries.set(responseId, { entry, message });
+        if (this.assistantEntries.size > 16) this.assistantEntries.delete(this.assistantEntries.keys().next().value!);
+      }
+      const t = this.turnOf(responseId) ?? this.currentTurn;
+      if (t) t.assistantText = [t.assistantText, text].filter(Boolean).join(' ');
+    }
     this.emit('transcript', { role, text });
+  }
+
+  private turnOf(responseId: string | undefined): TurnRecord | undefined {
+    if (!responseId) return this.currentTurn;
+    for (let i = this.turns.length - 1; i >= 0; i--) if (this.turns[i].responseId === responseId) return this.turns[i];
+    return undefined;
   }
 
   private sendFrame(f: { pcm: Int16Array; responseId: string }): void {
@@ -439,8 +472,8 @@ export class Call extends EventEmitter {
       this.emit('turn', this.currentTurn);
       transport.notify({ type: 'turn', turn: this.currentTurn.turn, replyLatencyMs: this.currentTurn.replyLatencyMs, interrupted: true });
     }
-    const lastAssistant = [...this.history].reverse().find((m) => m.role === 'assistant');
-    if (lastAssistant && responseId) lastAssistant.truncatedAtMs = heardMs;
+    const message = responseId ? this.assistantEntries.get(responseId)?.message : undefined;
+    if (message) message.truncatedAtMs = heardMs;
     const event: BargeInEvent = { source, responseId, heardMs, sentMs, droppedMs: dropped.droppedMs, reactionMs: clearedAt - signalAt };
     this.log.info(event, 'barge-in');
     this.emit('bargeIn', event);
@@ -492,6 +525,8 @@ export class Call extends EventEmitter {
       id: this.id,
       kind: transport.kind,
       model: model.id,
+      carrierCallId: this.deps.startInfo.carrierCallId,
+      parameters: this.deps.startInfo.parameters,
       reason,
       error,
       durationMs: Math.round(clock.nowMs() - this.startedAtMs),

@@ -3,6 +3,7 @@
  * recent ones, and drains on shutdown (stop accepting, let calls finish, then hang up the rest).
  */
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { ResamplerFactory } from '../audio/resample.js';
 import type { VadModelFactory } from '../audio/vad/types.js';
 import type { CallerStartInfo, CallerTransport } from '../callers/transport.js';
@@ -41,6 +42,8 @@ export class CallManager {
   private readonly live = new Map<string, Call>();
   private readonly recent: CallSummary[] = [];
   private draining = false;
+  /** Emits `call` (Call) when a call is created, before it starts. */
+  readonly events = new EventEmitter();
 
   constructor(private readonly deps: CallManagerDeps) {}
 
@@ -112,6 +115,7 @@ export class CallManager {
       if (this.recent.length > (this.deps.historySize ?? 100)) this.recent.shift();
     });
     onCreated?.(call, info);
+    this.events.emit('call', call);
     await call.start();
     return call;
   }

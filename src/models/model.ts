@@ -39,6 +39,11 @@ export interface SessionInit {
   history: HistoryMessage[];
   /** Logger bound to the call. */
   logger: Logger;
+  /**
+   * Sample rate of the caller's own audio before the call resampled it (8000 on phone lines), so a
+   * model can adapt to narrowband speech.
+   */
+  callerRateHz?: number;
 }
 
 /** Normalized events from a model session. */

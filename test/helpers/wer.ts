@@ -2,8 +2,17 @@
  * Word error rate between a reference and a hypothesis (Levenshtein distance over lower-cased words,
  * punctuation ignored, divided by the reference length).
  */
+const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve',
+  'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'];
+
+/** Lower-cased words without punctuation; numbers 0–20 are spelled out (as a speaker says them). */
 export function words(text: string): string[] {
-  return text.toLowerCase().replace(/[^a-z0-9' ]+/g, ' ').split(/\s+/).filter(Boolean);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9' ]+/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => (/^\d+$/.test(w) && Number(w) <= 20 ? NUMBER_WORDS[Number(w)] : w));
 }
 
 /** WER in 0..∞ (0 = identical). */

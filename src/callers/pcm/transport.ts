@@ -20,10 +20,13 @@ export class PcmTransport extends WsTransportBase implements CallerTransport {
   readonly outputRateHz = 16000;
   readonly supportsMarks = false;
 
-  constructor(ws: WebSocket, private readonly clock: Clock, logger: Logger) {
+  /**
+   * @param parameters query-string parameters of the upgrade request (e.g. `?callerId=…`).
+   */
+  constructor(ws: WebSocket, private readonly clock: Clock, logger: Logger, parameters: Record<string, string> = {}) {
     super(ws, logger);
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
-    this.resolveStarted({ parameters: {} });
+    this.resolveStarted({ parameters });
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {

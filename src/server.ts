@@ -1,0 +1,122 @@
+/**
+ * Composition of a running server from a validated config: resamplers, VAD, the selected model,
+ * the call manager and the HTTP app. `main`/the CLI listen on it; tests start it on 127.0.0.1:0.
+ */
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger as PinoLogger } from 'pino';
+import { loadResamplerFactory } from './audio/resample.js';
+import type { VadModelFactory } from './audio/vad/types.js';
+import { CallManager } from './call/manager.js';
+import type { Config } from './config/config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import type { Logger } from './core/logger.js';
+import { errorMessage } from './core/errors.js';
+import { buildApp } from './http/app.js';
+import { loopbackModel } from './models/loopback/model.js';
+import { loadLocalModel, loadVad, missingLocalPackages, type LoadedLocalModel } from './models/local/model.js';
+import type { SpeechModel } from './models/model.js';
+
+/** A composed server. */
+export interface Server {
+  app: FastifyInstance;
+  manager: CallManager;
+  model: SpeechModel;
+  vad: VadModelFactory;
+  logger: PinoLogger;
+  /** Starts listening; resolves with the bound address (e.g. `http://127.0.0.1:8080`). */
+  listen(): Promise<string>;
+  /** Drains calls (up to `DRAIN_TIMEOUT_MS`, or `drainTimeoutMs`), closes the app and the model's workers. */
+  close(drainTimeoutMs?: number): Promise<void>;
+}
+
+/** Optional injections for tests. */
+export interface ServerOverrides {
+  clock?: Clock;
+  logger?: PinoLogger;
+  /** Use this model instead of the configured one. */
+  model?: SpeechModel;
+}
+
+/**
+ * Builds the server. Model selection: `local` requires its optional packages; `auto` picks local
+ * when installed, else loopback; `loopback` always works.
+ * @throws Error when `VOICEBRIDGE_MODEL=local` and the local model cannot start.
+ */
+export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<Server> {
+  const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL, base: { service: 'voicebridge' } });
+  const log = logger as unknown as Logger;
+  const clock = overrides.clock ?? systemClock;
+  const resamplers = await loadResamplerFactory();
+  const vad = await loadVad(log);
+
+  let local: LoadedLocalModel | undefined;
+  let model = overrides.model;
+  const missing = missingLocalPackages();
+  const available = ['loopback', ...(missing.length ? [] : ['local'])];
+  if (!model) {
+    const wanted = config.VOICEBRIDGE_MODEL === 'auto' ? (missing.length ? 'loopback' : 'local') : config.VOICEBRIDGE_MODEL;
+    if (wanted === 'local') {
+      try {
+        local = await loadLocalModel(
+          {
+            sttPoolSize: config.STT_POOL_SIZE,
+            ttsVoice: config.TTS_VOICE,
+            endpointSilenceMs: config.ENDPOINT_SILENCE_MS,
+            vad,
+            llm: config.LLM_BASE_URL ? { baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS } : undefined,
+          },
+          log,
+        );
+        model = local.model;
+      } catch (err) {
+        if (config.VOICEBRIDGE_MODEL === 'local') throw err;
+        log.warn({ err: errorMessage(err) }, 'local model unavailable; falling back to loopback');
+      }
+    }
+    model ??= loopbackModel();
+  }
+  if (missing.length) log.warn({ missing }, 'local model packages are not installed (lean install): only loopback is available offline');
+  log.info({ model: model.id, availableModels: available, vad: vad.name }, `voicebridge model in use: ${model.id}`);
+
+  const manager = new CallManager({
+    model,
+    resamplers,
+    clock,
+    logger: log,
+    vad: config.BARGE_IN_VAD ? vad : null,
+    startTimeoutMs: config.START_TIMEOUT_MS,
+    allowPromptOverride: config.ALLOW_PROMPT_OVERRIDE,
+    options: {
+      systemPrompt: config.SYSTEM_PROMPT,
+      inactivityTimeoutMs: config.INACTIVITY_TIMEOUT_MS,
+      keepAliveAfterMs: config.KEEPALIVE_AFTER_MS,
+      playoutLeadMs: config.PLAYOUT_LEAD_MS,
+      markIntervalMs: config.MARK_INTERVAL_MS,
+      bargeInVad: config.BARGE_IN_VAD,
+      resampleQuality: config.RESAMPLE_QUALITY,
+    },
+  });
+  if (!config.TWILIO_AUTH_TOKEN) log.warn('TWILIO_AUTH_TOKEN is not set: Twilio webhook signatures are NOT checked');
+  if (!config.VONAGE_SIGNATURE_SECRET) log.warn('VONAGE_SIGNATURE_SECRET is not set: Vonage webhook signatures are NOT checked');
+
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available });
+  let closed = false;
+  return {
+    app,
+    manager,
+    model,
+    vad,
+    logger,
+    async listen() {
+      return app.listen({ port: config.PORT, host: config.HOST });
+    },
+    async close(drainTimeoutMs = config.DRAIN_TIMEOUT_MS) {
+      if (closed) return;
+      closed = true;
+      const forced = await manager.drain(drainTimeoutMs);
+      if (forced) log.info({ forced }, 'hung up calls that outlived the drain timeout');
+      await app.close();
+      await local?.close();
+    },
+  };
+}

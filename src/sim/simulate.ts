@@ -1,0 +1,192 @@
+/**
+ * Simulates one whole call from a recording: connects as the chosen carrier, sends the audio at
+ * real-time pace in 20 ms frames (then keeps streaming silence, as a phone line does, until the
+ * reply has finished), records what the caller heard, and measures reply latency and barge-in
+ * reaction. Used by `voicebridge call`, the integration tests and the benchmarks.
+ */
+import type { ResamplerFactory } from '../audio/resample.js';
+import { dbfs } from '../audio/level.js';
+import type { CallSummary } from '../call/call.js';
+import { connectCaller, type SimEvent, type Via } from './clients.js';
+
+/** Options for `simulateCall`. */
+export interface SimulationOptions {
+  url: string;
+  via: Via;
+  /** Caller audio (mono PCM16) and its rate; resampled to the carrier's rate. */
+  samples: Int16Array;
+  sampleRateHz: number;
+  resamplers: ResamplerFactory;
+  /** At this many seconds, speak the recording's first 1.5 s again over the reply (barge-in). */
+  bargeInAtS?: number;
+  /** Alternatively: barge in this long after the first reply audio is heard, ms. */
+  bargeInAfterReplyMs?: number;
+  /** Longest wait for the reply after the recording ends, ms (default 20000). */
+  maxTailMs?: number;
+  /** Silence after the reply that ends the call, ms (default 1500). */
+  quietAfterReplyMs?: number;
+  /** Browser protocol only: rate (default 16000) and binary frames. */
+  browserRateHz?: number;
+  binary?: boolean;
+}
+
+/** What a simulated call produced. */
+export interface SimulationResult {
+  via: Via;
+  /** Heard audio on the call's timeline, at `sampleRateHz`. */
+  heard: Int16Array;
+  sampleRateHz: number;
+  /** Final transcript lines (from browser messages or the server's call summary). */
+  transcript: Array<{ role: string; text: string }>;
+  /** For each caller utterance: end of the caller's speech → first reply audio heard, ms. */
+  replyLatenciesMs: number[];
+  /** Barge-in: when it started (ms from call start) and how long until the server cleared / audio stopped. */
+  bargeIn?: { atMs: number; clearAfterMs: number | null; audioStoppedAfterMs: number | null };
+  events: SimEvent[];
+  /** Heard audio chunks: start (ms from call start) and duration. */
+  timeline: Array<{ atMs: number; durationMs: number }>;
+  summary?: CallSummary;
+  durationMs: number;
+}
+
+const FRAME_MS = 20;
+
+/** Voiced spans (start, end ms) of a signal, by 20 ms energy frames with a hang-over. */
+export function voicedSpans(pcm: Int16Array, rateHz: number, thresholdDbfs = -40, hangoverMs = 600): Array<[number, number]> {
+  const n = rateHz / 50;
+  const spans: Array<[number, number]> = [];
+  let start = -1;
+  let lastVoiced = -1;
+  for (let i = 0; i + n <= pcm.length; i += n) {
+    const t = (i / rateHz) * 1000;
+    if (dbfs(pcm.subarray(i, i + n)) > thresholdDbfs) {
+      if (start < 0) start = t;
+      lastVoiced = t + FRAME_MS;
+    } else if (start >= 0 && t - lastVoiced >= hangoverMs) {
+      spans.push([start, lastVoiced]);
+      start = -1;
+    }
+  }
+  if (start >= 0) spans.push([start, lastVoiced]);
+  return spans;
+}
+
+/**
+ * Runs the call.
+ * @throws Error when the server cannot be reached.
+ */
+export async function simulateCall(o: SimulationOptions): Promise<SimulationResult> {
+  const caller = await connectCaller({ url: o.url, via: o.via, sampleRateHz: o.browserRateHz, binary: o.binary });
+  const rate = caller.sampleRateHz;
+  const resampler = o.resamplers.create(o.sampleRateHz, rate, 7);
+  const input = resampler.process(o.samples);
+  resampler.destroy();
+  const frameSamples = rate / 50;
+  let bargeInAtMs = o.bargeInAtS !== undefined ? o.bargeInAtS * 1000 : undefined;
+  // The barge-in repeats the recording's first 1.5 s of speech, starting at its speech onset, so
+  // reaction times are measured from when the caller actually starts talking.
+  const onsetMs = Math.max(0, (voicedSpans(input, rate)[0]?.[0] ?? 0) - 20);
+  const onset = Math.round((onsetMs * rate) / 1000);
+  const interjection = input.subarray(onset, Math.min(input.length, onset + Math.round(rate * 1.5)));
+  const quietMs = o.quietAfterReplyMs ?? 1500;
+  const inputMs = (input.length / rate) * 1000;
+  const maxEndMs = inputMs + (o.maxTailMs ?? 20_000) + (bargeInAtMs !== undefined || o.bargeInAfterReplyMs !== undefined ? 3000 : 0);
+
+  const start = performance.now();
+  let frame = 0;
+  let lastHeardEnd = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (start + frame * FRAME_MS <= now) {
+        const tMs = frame * FRAME_MS;
+        const out = new Int16Array(frameSamples);
+        const offset = frame * frameSamples;
+        if (offset < input.length) out.set(input.subarray(offset, offset + frameSamples));
+        if (bargeInAtMs !== undefined && tMs >= bargeInAtMs) {
+          const j = Math.round(((tMs - bargeInAtMs) * rate) / 1000);
+          for (let k = 0; k < frameSamples && j + k < interjection.length; k++) out[k] = Math.max(-32768, Math.min(32767, out[k] + interjection[j + k]));
+        }
+        caller.sendFrame(out);
+        frame++;
+      }
+      const elapsed = now - start;
+      lastHeardEnd = caller.playout.endMs - start;
+      if (bargeInAtMs === undefined && o.bargeInAfterReplyMs !== undefined && lastHeardEnd > 0) {
+        const firstHeard = caller.playout.timeline()[0]?.playAtMs;
+        if (firstHeard !== undefined) bargeInAtMs = Math.ceil((firstHeard - start + o.bargeInAfterReplyMs) / FRAME_MS) * FRAME_MS;
+      }
+      const inputDone = elapsed > inputMs + 500 && (bargeInAtMs === undefined || elapsed > bargeInAtMs + interjection.length / (rate / 1000) + 500);
+      const replyHeard = lastHeardEnd > 0 && elapsed - lastHeardEnd > quietMs;
+      if ((inputDone && replyHeard) || elapsed > maxEndMs || caller.socket.readyState > 1) return resolve();
+      setTimeout(tick, Math.max(0, start + frame * FRAME_MS - performance.now()));
+    };
+    tick();
+  });
+  await caller.hangup();
+  const durationMs = performance.now() - start;
+  const heard = caller.playout.render(start);
+
+  let summary: CallSummary | undefined;
+  if (o.via !== 'ws') summary = await fetchSummary(o.url, caller.simId);
+  const transcript =
+    o.via === 'ws'
+      ? caller.events.filter((e) => e.type === 'transcript' && (e.detail as { final: boolean }).final).map((e) => ({ role: (e.detail as { role: string }).role, text: (e.detail as { text: string }).text }))
+      : (summary?.transcript ?? []).map((t) => ({ role: t.role, text: t.text }));
+
+  const callerSpans = voicedSpans(input, rate).filter(([s]) => bargeInAtMs === undefined || s < bargeInAtMs);
+  const heardSpans = voicedSpans(heard, rate, -45, 300);
+  const replyLatenciesMs = callerSpans
+    .map(([, end]) => heardSpans.find(([s]) => s > end)?.[0])
+    .map((s, i) => (s === undefined ? NaN : Math.round(s - callerSpans[i][1])))
+    .filter((x) => Number.isFinite(x));
+
+  let bargeIn: SimulationResult['bargeIn'];
+  const timeline = caller.playout.timeline().map((c) => ({ atMs: c.playAtMs - start, durationMs: c.durationMs }));
+  const at = bargeInAtMs;
+  if (at !== undefined) {
+    const clear = caller.events.find((e) => e.type === 'clear' && e.atMs - start >= at);
+    bargeIn = {
+      atMs: at,
+      clearAfterMs: clear ? Math.round(clear.atMs - start - at) : null,
+      audioStoppedAfterMs: playbackStopAfter(timeline, at),
+    };
+  }
+  return { via: o.via, heard, sampleRateHz: rate, transcript, replyLatenciesMs, bargeIn, events: caller.events, timeline, summary, durationMs: Math.round(durationMs) };
+}
+
+/**
+ * How long after `atMs` the audio that was playing at `atMs` stopped: the end of the contiguous run
+ * of heard chunks (gaps under 100 ms ignored) that covers `atMs`; null when nothing was playing.
+ */
+export function playbackStopAfter(timeline: Array<{ atMs: number; durationMs: number }>, atMs: number): number | null {
+  const chunks = [...timeline].sort((a, b) => a.atMs - b.atMs);
+  let runStart = -1;
+  let runEnd = -1;
+  for (const c of chunks) {
+    if (runEnd >= 0 && c.atMs > runEnd + 100) {
+      if (runStart <= atMs && runEnd > atMs) return Math.round(runEnd - atMs);
+      runStart = -1;
+    }
+    if (runStart < 0) runStart = c.atMs;
+    runEnd = Math.max(runEnd, c.atMs + c.durationMs);
+  }
+  return runStart >= 0 && runStart <= atMs && runEnd > atMs ? Math.round(runEnd - atMs) : null;
+}
+
+/** Polls `GET /calls` for the ended call whose parameters carry `simId`. */
+export async function fetchSummary(url: string, simId: string, timeoutMs = 5000): Promise<CallSummary | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url.replace(/\/$/, '')}/calls`);
+      const body = (await res.json()) as { recent: CallSummary[] };
+      const found = body.recent.find((c) => c.parameters?.simId === simId);
+      if (found) return found;
+    } catch {
+      // server busy or restarting: retry
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
