@@ -216,10 +216,10 @@ export class Call extends EventEmitter {
         return;
       }
       this.session = session;
+      this.dispatch({ type: 'sessionOpened' });
       session.setHandler((e) => this.onModelEvent(e));
       for (const chunk of this.preOpenBuffer) session.sendAudio(chunk);
       this.preOpenBuffer = [];
-      this.dispatch({ type: 'sessionOpened' });
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, 'model session failed to open');
       transport.notify({ type: 'error', code: 'model_unavailable', message: errorMessage(err) });

@@ -12,6 +12,7 @@ import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { SpeechModel } from '../models/model.js';
 import { Call, type CallOptions, type CallSummary } from './call.js';
+import { Histogram } from '../core/histogram.js';
 
 /** Dependencies of the manager. */
 export interface CallManagerDeps {
@@ -65,6 +66,27 @@ export class CallManager {
   /** Live calls. */
   calls(): Call[] {
     return [...this.live.values()];
+  }
+
+  /**
+   * Audio-path statistics merged over live calls: inbound added latency (caller frame received →
+   * handed to the model), outbound added latency and pacing jitter (ms), underruns and frame counts.
+   */
+  stats(): { calls: number; inboundLatencyMs: ReturnType<Histogram['summary']>; outboundLatencyMs: ReturnType<Histogram['summary']>; pacingJitterMs: ReturnType<Histogram['summary']>; underruns: number; framesIn: number; framesOut: number; bargeIns: number } {
+    const inbound = new Histogram(200);
+    const outbound = new Histogram(200);
+    const jitter = new Histogram(200);
+    let underruns = 0, framesIn = 0, framesOut = 0, bargeIns = 0;
+    for (const c of this.live.values()) {
+      inbound.merge(c.inboundLatency);
+      outbound.merge(c.playout.addedLatency);
+      jitter.merge(c.playout.jitter);
+      underruns += c.playout.underruns;
+      framesIn += c.framesIn;
+      framesOut += c.playout.framesSent;
+      bargeIns += c.bargeIns;
+    }
+    return { calls: this.live.size, inboundLatencyMs: inbound.summary(), outboundLatencyMs: outbound.summary(), pacingJitterMs: jitter.summary(), underruns, framesIn, framesOut, bargeIns };
   }
 
   /** Summaries of recently ended calls, newest first. */

@@ -90,6 +90,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { ready: true };
   });
 
+  app.get('/stats', async () => deps.manager.stats());
+
   app.get('/calls', async () => ({
     live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, turns: c.turns.length })),
     recent: deps.manager.recentCalls(),

@@ -1,0 +1,132 @@
+/**
+ * Load benchmark: N concurrent simulated Twilio calls against the loopback model on one server
+ * process. The server runs as a child process (compiled `dist/`), the callers run here and speak
+ * the real Twilio Media Streams protocol (20 ms mu-law frames at real-time pace, marks echoed once
+ * "played"). Reports per N: server CPU per call-minute, RSS per call, added latency inbound
+ * (caller frame received → handed to the model) and outbound (model audio → frame sent, beyond its
+ * due time), pacing jitter (p50/p99) and underruns.
+ *
+ *   npm run build && npx tsx bench/twilio-calls.ts [--calls 20,60,100] [--seconds 30] [--vad]
+ *
+ * Linux only (reads /proc for the server's CPU time and RSS).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { parseArgs } from 'node:util';
+import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
+
+const { values } = parseArgs({ options: { calls: { type: 'string', default: '20,60,100' }, seconds: { type: 'string', default: '30' }, vad: { type: 'boolean', default: false }, warmup: { type: 'string', default: '5' } } });
+const counts = values.calls!.split(',').map(Number);
+const windowS = Number(values.seconds);
+const warmupS = Number(values.warmup);
+const CLK_TCK = 100;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function startServer(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['dist/cli/index.js', 'serve', '--model', 'loopback'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BARGE_IN_VAD: values.vad ? 'true' : 'false', INACTIVITY_TIMEOUT_MS: '600000' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/ready`)).ok) return child;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('server did not start');
+}
+
+/** A speech-like test signal: a 300 Hz + 1200 Hz two-tone with a 3 Hz syllable envelope. */
+function callerFrame(n: number): Int16Array {
+  return Int16Array.from({ length: 160 }, (_, i) => {
+    const t = (n * 160 + i) / 8000;
+    const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * 3 * t);
+    return Math.round(6000 * env * (Math.sin(2 * Math.PI * 300 * t) + 0.5 * Math.sin(2 * Math.PI * 1200 * t)));
+  });
+}
+
+async function runOnce(n: number) {
+  const port = await freePort();
+  const server = await startServer(port);
+  const url = `http://127.0.0.1:${port}`;
+  const pid = server.pid!;
+  await new Promise((r) => setTimeout(r, 500));
+  const rssIdle = rssMb(pid);
+  const callers: SimulatedCaller[] = [];
+  for (let i = 0; i < n; i++) callers.push(await connectCaller({ url, via: 'twilio' }));
+  // one absolute-schedule loop sends every caller's frame each 20 ms
+  const start = performance.now();
+  let frame = 0;
+  let running = true;
+  const loop = () => {
+    if (!running) return;
+    const now = performance.now();
+    while (start + frame * 20 <= now) {
+      const f = callerFrame(frame);
+      for (const c of callers) c.sendFrame(f);
+      frame++;
+    }
+    setTimeout(loop, Math.max(0, start + frame * 20 - performance.now()));
+  };
+  loop();
+  await new Promise((r) => setTimeout(r, warmupS * 1000));
+  const cpu0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, windowS * 1000));
+  const cpu1 = cpuSeconds(pid);
+  const t1 = performance.now();
+  const rss = rssMb(pid);
+  const stats = (await (await fetch(`${url}/stats`)).json()) as Record<string, any>;
+  running = false;
+  await Promise.all(callers.map((c) => c.hangup()));
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  const minutes = (t1 - t0) / 60000;
+  return {
+    calls: n,
+    cpuSecondsPerCallMinute: +((cpu1 - cpu0) / (n * minutes)).toFixed(3),
+    serverCpuPercent: +(((cpu1 - cpu0) / ((t1 - t0) / 1000)) * 100).toFixed(1),
+    rssPerCallMb: +((rss - rssIdle) / n).toFixed(2),
+    rssMb: +rss.toFixed(0),
+    inboundLatencyMs: { p50: stats.inboundLatencyMs.p50Ms, p99: stats.inboundLatencyMs.p99Ms },
+    outboundLatencyMs: { p50: stats.outboundLatencyMs.p50Ms, p99: stats.outboundLatencyMs.p99Ms },
+    pacingJitterMs: { p50: stats.pacingJitterMs.p50Ms, p99: stats.pacingJitterMs.p99Ms },
+    underruns: stats.underruns,
+    framesOut: stats.framesOut,
+  };
+}
+
+const results = [];
+for (const n of counts) {
+  const r = await runOnce(n);
+  console.log(JSON.stringify(r));
+  results.push(r);
+}
+console.log('\n| calls | CPU s per call-minute | server CPU | RSS per call | inbound added p50/p99 | outbound added p50/p99 | pacing jitter p50/p99 | underruns |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of results) {
+  console.log(`| ${r.calls} | ${r.cpuSecondsPerCallMinute} | ${r.serverCpuPercent}% | ${r.rssPerCallMb} MB | ${r.inboundLatencyMs.p50}/${r.inboundLatencyMs.p99} ms | ${r.outboundLatencyMs.p50}/${r.outboundLatencyMs.p99} ms | ${r.pacingJitterMs.p50}/${r.pacingJitterMs.p99} ms | ${r.underruns} |`);
+}
