@@ -4,7 +4,8 @@
  * the real Twilio Media Streams protocol (20 ms mu-law frames at real-time pace, marks echoed once
  * "played"). Reports per N: server CPU per call-minute, RSS per call, added latency inbound
  * (caller frame received → handed to the model) and outbound (model audio → frame sent, beyond its
- * due time), pacing jitter (p50/p99) and underruns.
+ * due time), outbound frame arrival jitter at the simulated carrier (|inter-arrival − 20 ms|,
+ * p50/p99), the pacer's timer lateness, and underruns.
  *
  *   npm run build && npx tsx bench/twilio-calls.ts [--calls 20,60,100] [--seconds 30] [--vad]
  *
@@ -15,6 +16,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
+import { Histogram } from '../src/core/histogram.js';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '20,60,100' }, seconds: { type: 'string', default: '30' }, vad: { type: 'boolean', default: false }, warmup: { type: 'string', default: '5' } } });
 const counts = values.calls!.split(',').map(Number);
@@ -76,7 +78,20 @@ async function runOnce(n: number) {
   await new Promise((r) => setTimeout(r, 500));
   const rssIdle = rssMb(pid);
   const callers: SimulatedCaller[] = [];
-  for (let i = 0; i < n; i++) callers.push(await connectCaller({ url, via: 'twilio' }));
+  // inter-arrival jitter of outbound media frames as the carrier sees them: |Δt − 20 ms|
+  const arrivalJitter = new Histogram(200);
+  let measuring = false;
+  for (let i = 0; i < n; i++) {
+    const c = await connectCaller({ url, via: 'twilio' });
+    let last = 0;
+    c.socket.on('message', (d: Buffer) => {
+      if (d.length < 100 || d.toString('latin1', 0, 20).indexOf('media') < 0) return;
+      const t = performance.now();
+      if (measuring && last) arrivalJitter.record(Math.abs(t - last - 20));
+      last = t;
+    });
+    callers.push(c);
+  }
   // one absolute-schedule loop sends every caller's frame each 20 ms
   const start = performance.now();
   let frame = 0;
@@ -93,6 +108,8 @@ async function runOnce(n: number) {
   };
   loop();
   await new Promise((r) => setTimeout(r, warmupS * 1000));
+  measuring = true;
+  const underruns0 = ((await (await fetch(`${url}/stats`)).json()) as { underruns: number }).underruns;
   const cpu0 = cpuSeconds(pid);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, windowS * 1000));
@@ -100,6 +117,7 @@ async function runOnce(n: number) {
   const t1 = performance.now();
   const rss = rssMb(pid);
   const stats = (await (await fetch(`${url}/stats`)).json()) as Record<string, any>;
+  measuring = false;
   running = false;
   await Promise.all(callers.map((c) => c.hangup()));
   server.kill('SIGTERM');
@@ -113,8 +131,9 @@ async function runOnce(n: number) {
     rssMb: +rss.toFixed(0),
     inboundLatencyMs: { p50: stats.inboundLatencyMs.p50Ms, p99: stats.inboundLatencyMs.p99Ms },
     outboundLatencyMs: { p50: stats.outboundLatencyMs.p50Ms, p99: stats.outboundLatencyMs.p99Ms },
-    pacingJitterMs: { p50: stats.pacingJitterMs.p50Ms, p99: stats.pacingJitterMs.p99Ms },
-    underruns: stats.underruns,
+    pacerTimerLatenessMs: { p50: stats.pacingJitterMs.p50Ms, p99: stats.pacingJitterMs.p99Ms, samples: stats.pacingJitterMs.count },
+    arrivalJitterMs: { p50: arrivalJitter.summary().p50Ms, p99: arrivalJitter.summary().p99Ms },
+    underruns: stats.underruns - underruns0,
     framesOut: stats.framesOut,
   };
 }
@@ -125,8 +144,8 @@ for (const n of counts) {
   console.log(JSON.stringify(r));
   results.push(r);
 }
-console.log('\n| calls | CPU s per call-minute | server CPU | RSS per call | inbound added p50/p99 | outbound added p50/p99 | pacing jitter p50/p99 | underruns |');
+console.log('\n| calls | CPU s per call-minute | server CPU | RSS per call | inbound added p50/p99 | outbound added p50/p99 | frame arrival jitter p50/p99 | underruns |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of results) {
-  console.log(`| ${r.calls} | ${r.cpuSecondsPerCallMinute} | ${r.serverCpuPercent}% | ${r.rssPerCallMb} MB | ${r.inboundLatencyMs.p50}/${r.inboundLatencyMs.p99} ms | ${r.outboundLatencyMs.p50}/${r.outboundLatencyMs.p99} ms | ${r.pacingJitterMs.p50}/${r.pacingJitterMs.p99} ms | ${r.underruns} |`);
+  console.log(`| ${r.calls} | ${r.cpuSecondsPerCallMinute} | ${r.serverCpuPercent}% | ${r.rssPerCallMb} MB | ${r.inboundLatencyMs.p50}/${r.inboundLatencyMs.p99} ms | ${r.outboundLatencyMs.p50}/${r.outboundLatencyMs.p99} ms | ${r.arrivalJitterMs.p50}/${r.arrivalJitterMs.p99} ms | ${r.underruns} |`);
 }

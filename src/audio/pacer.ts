@@ -53,7 +53,7 @@ export class PlayoutPacer<T> {
   underruns = 0;
   /** Errors thrown by `onFrame`. */
   sendErrors = 0;
-  /** Lateness of each send against its due time, ms. */
+  /** Timer lateness: for frames that were queued before their due time, send time − due time, ms. */
   readonly jitter = new Histogram(200);
   /** Time each frame waited beyond `max(enqueued, due)`, ms: the pacer's own added latency. */
   readonly addedLatency = new Histogram(200);
@@ -126,7 +126,7 @@ export class PlayoutPacer<T> {
       this.head++;
       this.sentInRun++;
       const effectiveDue = Math.max(due, this.runStartMs);
-      this.jitter.record(now - effectiveDue);
+      if (enqueuedAt <= effectiveDue) this.jitter.record(now - effectiveDue);
       this.addedLatency.record(now - Math.max(effectiveDue, enqueuedAt));
       this.framesSent++;
       try {

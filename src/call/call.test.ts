@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { loadResamplerFactory } from '../audio/resample.js';
+import type { CallerEvent, CallerNotice, CallerTransport } from '../callers/transport.js';
+import { FakeClock } from '../core/clock.js';
+import { silentLogger } from '../core/logger.js';
+import { EventRelay, type ModelCapabilities, type ModelEvent, type ModelSession, type SpeechModel } from '../models/model.js';
+import { Call, type CallOptions } from './call.js';
+
+class FakeTransport implements CallerTransport {
+  readonly kind = 'twilio' as const;
+  readonly inputRateHz = 8000;
+  readonly outputRateHz = 8000;
+  readonly supportsMarks = true;
+  readonly started = Promise.resolve({ parameters: {} });
+  handler!: (e: CallerEvent) => void;
+  sent: Int16Array[] = [];
+  marks: string[] = [];
+  clears = 0;
+  notices: CallerNotice[] = [];
+  hungUp: string | undefined;
+  setHandler(h: (e: CallerEvent) => void) { this.handler = h; }
+  sendAudio(f: Int16Array) { this.sent.push(f); }
+  mark(id: string) { this.marks.push(id); }
+  clearPlayback() { this.clears++; }
+  notify(n: CallerNotice) { this.notices.push(n); }
+  hangup(reason: string) { this.hungUp = reason; }
+}
+
+class FakeSession implements ModelSession {
+  relay = new EventRelay<ModelEvent>();
+  audioIn: Int16Array[] = [];
+  cancels = 0;
+  truncations: Array<[string, number]> = [];
+  closed = false;
+  setHandler(h: (e: ModelEvent) => void) { this.relay.setHandler(h); }
+  sendAudio(p: Int16Array) { this.audioIn.push(p); }
+  sendText() {}
+  sendToolResult() {}
+  cancelResponse() { this.cancels++; }
+  truncate(id: string, ms: number) { this.truncations.push([id, ms]); }
+  async close() { this.closed = true; }
+}
+
+function fakeModel(session: FakeSession, caps: Partial<ModelCapabilities> = {}): SpeechModel {
+  return {
+    id: 'fake', inputRateHz: 16000, outputRateHz: 16000, maxSessionMs: Infinity,
+    capabilities: { truncation: true, serverTurnDetection: true, userTranscripts: true, textInput: true, needsContinuousAudio: false, ...caps },
+    open: async () => session,
+  };
+}
+
+const OPTIONS: CallOptions = { systemPrompt: 'x', inactivityTimeoutMs: 10_000, keepAliveAfterMs: 300, playoutLeadMs: 0, markIntervalMs: 100, bargeInVad: false, resampleQuality: 5 };
+
+async function setup(caps: Partial<ModelCapabilities> = {}, options: Partial<CallOptions> = {}) {
+  const clock = new FakeClock();
+  const transport = new FakeTransport();
+  const session = new FakeSession();
+  const call = new Call({ id: 'c1', transport, startInfo: { parameters: {} }, model: fakeModel(session, caps), resamplers: await loadResamplerFactory(), clock, logger: silentLogger, vad: null, options: { ...OPTIONS, ...options } });
+  await call.start();
+  return { clock, transport, session, call };
+}
+
+const speech = (n: number) => Int16Array.from({ length: n }, (_, i) => Math.round(3000 * Math.sin(i / 2)));
+
+describe('Call', () => {
+  it('resamples caller audio 8→16 kHz for the model and model audio 16→8 kHz into exact paced 20 ms frames with marks', async () => {
+    const { clock, transport, session, call } = await setup();
+    expect(call.phase).toBe('listening');
+    for (let i = 0; i < 10; i++) transport.handler({ type: 'audio', pcm: speech(160), receivedAtMs: 0 });
+    const total = session.audioIn.reduce((n, p) => n + p.length, 0);
+    expect(total).toBeGreaterThan(3200 - 100); // 200 ms at 16 kHz, less the filter delay
+    expect(total).toBeLessThanOrEqual(3200);
+    session.relay.emit({ type: 'audio', pcm: speech(16000), responseId: 'r1' }); // 1 s
+    expect(call.phase).toBe('responding');
+    clock.advance(1000);
+    expect(transport.sent.length).toBeGreaterThanOrEqual(49);
+    expect(transport.sent.every((f) => f.length === 160)).toBe(true);
+    expect(transport.marks.length).toBe(Math.floor(transport.sent.length / 5));
+    session.relay.emit({ type: 'responseDone', responseId: 'r1', cancelled: false });
+    for (const m of transport.marks) transport.handler({ type: 'played', markId: m });
+    clock.advance(300);
+    expect(call.phase).toBe('listening');
+  });
+
+  it('barges in on the model signal: clears the carrier and pacer, cancels, truncates to the heard position', async () => {
+    const { clock, transport, session, call } = await setup();
+    const events: any[] = [];
+    call.on('bargeIn', (e) => events.push(e));
+    session.relay.emit({ type: 'responseStarted', responseId: 'r1' });
+    session.relay.emit({ type: 'audio', pcm: speech(32000), responseId: 'r1' }); // 2 s
+    clock.advance(500);
+    for (const m of transport.marks.slice(0, 4)) transport.handler({ type: 'played', markId: m }); // 400 ms confirmed at t=500
+    const sentBefore = transport.sent.length;
+    session.relay.emit({ type: 'speechStarted' });
+    expect(transport.clears).toBe(1);
+    expect(session.cancels).toBe(1);
+    expect(session.truncations).toEqual([['r1', 400]]);
+    expect(events[0]).toMatchObject({ source: 'model', heardMs: 400, responseId: 'r1' });
+    expect(events[0].droppedMs).toBeGreaterThan(1000);
+    // late audio of the cancelled response is not played
+    session.relay.emit({ type: 'audio', pcm: speech(3200), responseId: 'r1' });
+    clock.advance(1000);
+    expect(transport.sent.length).toBe(sentBefore);
+    expect(call.turns[0]).toMatchObject({ interrupted: true, heardMs: 400 });
+  });
+
+  it('ends an idle call after the inactivity timeout and hangs up the caller', async () => {
+    const { clock, transport, session, call } = await setup({}, { inactivityTimeoutMs: 2000 });
+    transport.handler({ type: 'audio', pcm: new Int16Array(160), receivedAtMs: 0 }); // silence is not activity
+    clock.advance(2500);
+    const summary = await call.ended;
+    expect(summary.reason).toBe('inactivity');
+    expect(transport.hungUp).toBe('inactivity');
+    expect(session.closed).toBe(true);
+  });
+
+  it('sends silence to models that need continuous audio while the caller sends nothing', async () => {
+    const { clock, session } = await setup({ needsContinuousAudio: true });
+    clock.advance(1000);
+    const silent = session.audioIn.filter((p) => p.every((s) => s === 0));
+    expect(silent.length).toBeGreaterThanOrEqual(6);
+    expect(silent[0].length).toBe(1600); // 100 ms at 16 kHz
+  });
+
+  it('ends politely when the model session closes unexpectedly', async () => {
+    const { transport, session, call } = await setup();
+    session.relay.emit({ type: 'closed', reason: 'stream reset' });
+    const summary = await call.ended;
+    expect(summary.error).toBe(true);
+    expect(summary.reason).toMatch(/stream reset/);
+    expect(transport.hungUp).toMatch(/model-closed/);
+  });
+
+  it('records transcripts and replaces a truncated assistant line', async () => {
+    const { session, call } = await setup();
+    session.relay.emit({ type: 'transcript', role: 'user', text: 'hello there', final: true });
+    session.relay.emit({ type: 'responseStarted', responseId: 'r1' });
+    session.relay.emit({ type: 'transcript', role: 'assistant', text: 'Hi! How can I help you today?', final: true, responseId: 'r1' });
+    session.relay.emit({ type: 'transcript', role: 'assistant', text: 'Hi! How', final: true, responseId: 'r1' });
+    expect(call.transcript.map((t) => t.text)).toEqual(['hello there', 'Hi! How']);
+    expect(call.turns[0]).toMatchObject({ userText: 'hello there', assistantText: 'Hi! How' });
+  });
+});

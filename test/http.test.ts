@@ -1,0 +1,96 @@
+/**
+ * HTTP routes in-process (Fastify inject): health and readiness, Twilio and Vonage answer webhooks
+ * with and without signature secrets.
+ */
+import { createHash } from 'node:crypto';
+import { SignJWT } from 'jose';
+import pino from 'pino';
+import twilio from 'twilio';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.js';
+import { loopbackModel } from '../src/models/loopback/model.js';
+import { createServer, type Server } from '../src/server.js';
+
+const servers: Server[] = [];
+async function make(settings: Record<string, unknown> = {}): Promise<Server> {
+  const s = await createServer(loadConfig({}, { LOG_LEVEL: 'silent', ...settings }), { logger: pino({ level: 'silent' }), model: loopbackModel() });
+  servers.push(s);
+  return s;
+}
+afterAll(async () => {
+  for (const s of servers) await s.close(100);
+});
+
+describe('health and readiness', () => {
+  it('reports the model and turns unready while draining', async () => {
+    const s = await make();
+    const health = await s.app.inject({ method: 'GET', url: '/health' });
+    expect(health.json()).toMatchObject({ status: 'ok', model: 'loopback', calls: 0 });
+    expect((await s.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    await s.manager.drain(10);
+    const ready = await s.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ ready: false, reason: 'draining' });
+  });
+});
+
+describe('Twilio answer webhook', () => {
+  const form = { CallSid: 'CA123', From: '+15550001111', To: '+15550002222' };
+  const body = new URLSearchParams(form).toString();
+
+  it('returns <Connect><Stream> TwiML pointing at our media socket, with call parameters', async () => {
+    const s = await make({ PUBLIC_URL: 'https://voice.example.com' });
+    const res = await s.app.inject({ method: 'POST', url: '/twilio/voice', payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/xml/);
+    expect(res.body).toContain('<Stream url="wss://voice.example.com/twilio/media">');
+    expect(res.body).toContain('<Parameter name="From" value="+15550001111"/>');
+  });
+
+  it('enforces X-Twilio-Signature when an auth token is configured', async () => {
+    const s = await make({ PUBLIC_URL: 'https://voice.example.com', TWILIO_AUTH_TOKEN: 'tok' });
+    const url = 'https://voice.example.com/twilio/voice';
+    const good = twilio.getExpectedTwilioSignature('tok', url, form);
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    const ok = await s.app.inject({ method: 'POST', url: '/twilio/voice', payload: body, headers: { ...headers, 'x-twilio-signature': good } });
+    expect(ok.statusCode).toBe(200);
+    const bad = await s.app.inject({ method: 'POST', url: '/twilio/voice', payload: body, headers: { ...headers, 'x-twilio-signature': 'AAAA' } });
+    expect(bad.statusCode).toBe(403);
+    expect(bad.body).toMatch(/X-Twilio-Signature/);
+    const missing = await s.app.inject({ method: 'POST', url: '/twilio/voice', payload: body, headers });
+    expect(missing.statusCode).toBe(403);
+  });
+
+  it('derives the public URL from forwarded headers when PUBLIC_URL is unset', async () => {
+    const s = await make();
+    const res = await s.app.inject({ method: 'POST', url: '/twilio/voice', payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'abc.ngrok.app', 'x-forwarded-proto': 'https' } });
+    expect(res.body).toContain('wss://abc.ngrok.app/twilio/media');
+  });
+});
+
+describe('Vonage webhooks', () => {
+  it('answers with an NCCO connecting our websocket at the configured L16 rate', async () => {
+    const s = await make({ PUBLIC_URL: 'https://voice.example.com', VONAGE_RATE_HZ: 8000 });
+    const res = await s.app.inject({ method: 'GET', url: '/vonage/answer?uuid=u-1&from=447700900000&to=447700900001' });
+    expect(res.statusCode).toBe(200);
+    const [connect] = res.json();
+    expect(connect.action).toBe('connect');
+    expect(connect.endpoint[0]).toMatchObject({ type: 'websocket', uri: 'wss://voice.example.com/vonage/media', 'content-type': 'audio/l16;rate=8000', headers: { uuid: 'u-1' } });
+    expect((await s.app.inject({ method: 'POST', url: '/vonage/event', payload: { status: 'answered' } })).statusCode).toBe(204);
+  });
+
+  it('requires a valid signed-webhook JWT when a signature secret is configured', async () => {
+    const s = await make({ VONAGE_SIGNATURE_SECRET: 'sig' });
+    const payload = JSON.stringify({ status: 'completed', uuid: 'u-2' });
+    const hash = createHash('sha256').update(payload).digest('hex');
+    const token = await new SignJWT({ payload_hash: hash }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(new TextEncoder().encode('sig'));
+    const headers = { 'content-type': 'application/json' };
+    const ok = await s.app.inject({ method: 'POST', url: '/vonage/event', payload, headers: { ...headers, authorization: `Bearer ${token}` } });
+    expect(ok.statusCode).toBe(204);
+    const tampered = await s.app.inject({ method: 'POST', url: '/vonage/event', payload: payload.replace('completed', 'answered'), headers: { ...headers, authorization: `Bearer ${token}` } });
+    expect(tampered.statusCode).toBe(401);
+    expect((await s.app.inject({ method: 'GET', url: '/vonage/answer' })).statusCode).toBe(401);
+    const malformed = await s.app.inject({ method: 'POST', url: '/vonage/event', payload: '{oops', headers: { ...headers, authorization: `Bearer ${token}` } });
+    expect(malformed.statusCode).toBe(400);
+  });
+});
