@@ -144,8 +144,8 @@ for (const n of counts) {
   console.log(JSON.stringify(r));
   results.push(r);
 }
-console.log('\n| calls | CPU s per call-minute | server CPU | RSS per call | inbound added p50/p99 | outbound added p50/p99 | frame arrival jitter p50/p99 | underruns |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('\n| calls | CPU s per call-minute | server CPU | server RSS | RSS per call | inbound added p50/p99 | outbound added p50/p99 | frame arrival jitter p50/p99 | underruns |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
-  console.log(`| ${r.calls} | ${r.cpuSecondsPerCallMinute} | ${r.serverCpuPercent}% | ${r.rssPerCallMb} MB | ${r.inboundLatencyMs.p50}/${r.inboundLatencyMs.p99} ms | ${r.outboundLatencyMs.p50}/${r.outboundLatencyMs.p99} ms | ${r.arrivalJitterMs.p50}/${r.arrivalJitterMs.p99} ms | ${r.underruns} |`);
+  console.log(`| ${r.calls} | ${r.cpuSecondsPerCallMinute} | ${r.serverCpuPercent}% | ${r.rssMb} MB | ${r.rssPerCallMb} MB | ${r.inboundLatencyMs.p50}/${r.inboundLatencyMs.p99} ms | ${r.outboundLatencyMs.p50}/${r.outboundLatencyMs.p99} ms | ${r.arrivalJitterMs.p50}/${r.arrivalJitterMs.p99} ms | ${r.underruns} |`);
 }

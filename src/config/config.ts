@@ -40,7 +40,7 @@ export const SETTINGS = {
   RESAMPLE_QUALITY: [int(0, 10), 5, 'Speex resampler quality (0–10).'],
   START_TIMEOUT_MS: [int(100, 120_000), 10_000, 'How long a caller may take to start its stream (Twilio `start`, Vonage `websocket:connected`).'],
   DRAIN_TIMEOUT_MS: [int(0, 3_600_000), 30_000, 'On SIGTERM, how long to let live calls finish before hanging up.'],
-  STT_POOL_SIZE: [int(1, 32), 2, 'Local model: concurrent speech recognizers (≈115 MB each).'],
+  STT_POOL_SIZE: [int(1, 32), 2, 'Local model: concurrent speech recognizers per band (wideband and phone-band pools, ≈115 MB each, started on demand).'],
   TTS_VOICE: [z.enum(['slt', 'rms', 'kal16', 'awb', 'kal']), 'slt', 'Local model: flite voice.'],
   ENDPOINT_SILENCE_MS: [int(100, 5000), 500, 'Local model: silence that ends the caller\'s turn.'],
   LLM_BASE_URL: [optionalString, undefined, 'Local model: OpenAI-compatible chat completions base URL (e.g. http://127.0.0.1:11434/v1); unset = built-in rule-based responder.'],
