@@ -4,25 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { ResamplerFactory } from '../audio/resample.js';
-import type { VadModelFactory } from '../audio/vad/types.js';
 import type { CallerStartInfo, CallerTransport } from '../callers/transport.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { SpeechModel } from '../models/model.js';
-import { Call, type CallOptions, type CallSummary } from './call.js';
+import { Call, type CallDeps, type CallSummary } from './call.js';
 import { Histogram } from '../core/histogram.js';
 
 /** Dependencies of the manager. */
-export interface CallManagerDeps {
-  /** Model used for new calls. */
-  model: SpeechModel;
-  resamplers: ResamplerFactory;
-  clock: Clock;
-  logger: Logger;
-  vad: VadModelFactory | null;
-  options: CallOptions;
+export interface CallManagerDeps extends Pick<CallDeps, 'model' | 'resamplers' | 'clock' | 'logger' | 'vad' | 'options'> {
   /** How long a transport may take to start its stream, ms. */
   startTimeoutMs?: number;
   /** Whether browser callers may override the system prompt. */

@@ -3,6 +3,7 @@
  * protocol-error handling (close with a code and reason, report `ended`), and safe sends.
  */
 import type { WebSocket } from 'ws';
+import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { EventRelay } from '../models/model.js';
 import type { CallerEvent, CallerStartInfo } from './transport.js';
@@ -32,7 +33,15 @@ export abstract class WsTransportBase {
   /** Sends that failed because the socket was gone. */
   sendFailures = 0;
 
-  constructor(protected readonly ws: WebSocket, protected readonly log: Logger) {
+  /**
+   * @param ws the accepted socket; its messages go to `onMessage`.
+   * @param clock stamps inbound audio with its arrival time.
+   * @param log logger bound to the connection.
+   */
+  constructor(protected readonly ws: WebSocket, protected readonly clock: Clock, protected readonly log: Logger) {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!this.endedReported) this.onMessage(data, isBinary, this.clock.nowMs());
+    });
     this.started = new Promise<CallerStartInfo>((resolve, reject) => {
       this.resolveStarted = (info) => {
         this.isStarted = true;
@@ -47,6 +56,9 @@ export abstract class WsTransportBase {
     });
     ws.on('error', (err: Error) => this.log.warn({ err: err.message }, 'caller socket error'));
   }
+
+  /** Handles one inbound message (never called after the transport reported `ended`). */
+  protected abstract onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void;
 
   /** Installs the call's event handler. */
   setHandler(handler: (event: CallerEvent) => void): void {

@@ -22,9 +22,8 @@ export class BrowserTransport extends WsTransportBase implements CallerTransport
   private rateHz = 16000;
   private binaryAudio = false;
 
-  constructor(ws: WebSocket, private readonly clock: Clock, logger: Logger) {
-    super(ws, logger);
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+  constructor(ws: WebSocket, clock: Clock, logger: Logger) {
+    super(ws, clock, logger);
   }
 
   get inputRateHz(): number {
@@ -46,9 +45,7 @@ export class BrowserTransport extends WsTransportBase implements CallerTransport
     if (this.badMessages >= MAX_BAD_MESSAGES) this.protocolError(CloseCode.policyViolation, 'too many invalid messages');
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
-    if (this.endedReported) return;
-    const receivedAtMs = this.clock.nowMs();
+  protected onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void {
     if (isBinary) return this.onAudioBytes(data, receivedAtMs);
     const parsed = parseBrowserMessage(data.toString('utf8'));
     if (!parsed.ok) return this.reject(parsed.code, parsed.error);

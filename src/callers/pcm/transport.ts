@@ -23,14 +23,12 @@ export class PcmTransport extends WsTransportBase implements CallerTransport {
   /**
    * @param parameters query-string parameters of the upgrade request (e.g. `?callerId=…`).
    */
-  constructor(ws: WebSocket, private readonly clock: Clock, logger: Logger, parameters: Record<string, string> = {}) {
-    super(ws, logger);
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+  constructor(ws: WebSocket, clock: Clock, logger: Logger, parameters: Record<string, string> = {}) {
+    super(ws, clock, logger);
     this.resolveStarted({ parameters });
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
-    if (this.endedReported) return;
+  protected onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void {
     if (!isBinary) {
       this.badMessages++;
       this.sendRaw(JSON.stringify({ type: 'error', code: 'binary_only', message: 'send binary 16 kHz PCM16 frames' }));
@@ -41,7 +39,7 @@ export class PcmTransport extends WsTransportBase implements CallerTransport {
     }
     const pcm = new Int16Array(data.length / 2);
     Buffer.from(pcm.buffer).set(data);
-    this.relay.emit({ type: 'audio', pcm, receivedAtMs: this.clock.nowMs() });
+    this.relay.emit({ type: 'audio', pcm, receivedAtMs });
   }
 
   sendAudio(frame: Int16Array): void {

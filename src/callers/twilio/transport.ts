@@ -35,13 +35,10 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
   gapFilledMs = 0;
 
   constructor(ws: WebSocket, private readonly opts: TwilioTransportOptions) {
-    super(ws, opts.logger);
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+    super(ws, opts.clock, opts.logger);
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
-    if (this.endedReported) return;
-    const receivedAtMs = this.opts.clock.nowMs();
+  protected onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void {
     if (isBinary) return this.protocolError(CloseCode.unsupportedData, 'binary frames are not part of the Twilio protocol');
     const parsed = parseTwilioMessage(data.toString('utf8'));
     if (!parsed.ok) return this.protocolError(CloseCode.invalidPayload, parsed.error);

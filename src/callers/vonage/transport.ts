@@ -18,9 +18,8 @@ export class VonageTransport extends WsTransportBase implements CallerTransport 
   readonly supportsMarks = true;
   private rateHz = 16000;
 
-  constructor(ws: WebSocket, private readonly clock: Clock, logger: Logger) {
-    super(ws, logger);
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+  constructor(ws: WebSocket, clock: Clock, logger: Logger) {
+    super(ws, clock, logger);
   }
 
   get inputRateHz(): number {
@@ -31,9 +30,7 @@ export class VonageTransport extends WsTransportBase implements CallerTransport 
     return this.rateHz;
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
-    if (this.endedReported) return;
-    const receivedAtMs = this.clock.nowMs();
+  protected onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void {
     if (isBinary) {
       if (!this.isStarted) return this.protocolError(CloseCode.policyViolation, 'audio before websocket:connected');
       const frameBytes = this.rateHz / 25; // 20 ms of PCM16
