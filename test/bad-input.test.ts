@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mulawEncode } from '../src/audio/g711.js';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
-let srv: TestServer;
+let srv: ServerProcess;
 let healthy: SimulatedCaller;
 let healthyTimer: NodeJS.Timeout;
 const MAX_BYTES = 65536;
@@ -50,7 +50,7 @@ async function assertHealthyStillServed(): Promise<void> {
 }
 
 beforeAll(async () => {
-  srv = await startTestServer({ VOICEBRIDGE_MODEL: 'loopback', MAX_MESSAGE_BYTES: MAX_BYTES, START_TIMEOUT_MS: 500, BARGE_IN_VAD: false });
+  srv = await startServerProcess({ VOICEBRIDGE_MODEL: 'loopback', MAX_MESSAGE_BYTES: MAX_BYTES, START_TIMEOUT_MS: 500, BARGE_IN_VAD: false });
   healthy = await connectCaller({ url: srv.url, via: 'twilio' });
   healthyTimer = setInterval(() => healthy.sendFrame(tone(160)), 20);
 });
@@ -58,7 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   clearInterval(healthyTimer);
   await healthy?.hangup();
-  await srv?.close();
+  expect(await srv?.stop()).toBe(0);
 });
 
 describe('Twilio media stream', () => {
@@ -116,15 +116,16 @@ describe('Twilio media stream', () => {
   });
 
   it('an abrupt disconnect mid-call ends only that call', async () => {
-    const size = srv.server.manager.size;
+    const liveCalls = async () => ((await (await fetch(`${srv.url}/stats`)).json()) as { calls: number }).calls;
+    const size = await liveCalls();
     const raw = await open('/twilio/media');
     raw.ws.send(twilioStart());
     raw.ws.send(twilioMedia());
     await new Promise((r) => setTimeout(r, 100));
-    expect(srv.server.manager.size).toBe(size + 1);
+    expect(await liveCalls()).toBe(size + 1);
     raw.ws.terminate();
     await new Promise((r) => setTimeout(r, 200));
-    expect(srv.server.manager.size).toBe(size);
+    expect(await liveCalls()).toBe(size);
     await assertHealthyStillServed();
   });
 });

@@ -94,3 +94,26 @@ describe('Vonage webhooks', () => {
     expect(malformed.statusCode).toBe(400);
   });
 });
+
+describe('graceful shutdown (a real server process)', () => {
+  it('on SIGTERM: turns unready, refuses new calls, lets live calls run until the drain timeout, then hangs up and exits 0', async () => {
+    const { startServerProcess } = await import('./helpers/server-process.js');
+    const { connectCaller } = await import('../src/sim/clients.js');
+    const srv = await startServerProcess({ VOICEBRIDGE_MODEL: 'loopback', BARGE_IN_VAD: false, DRAIN_TIMEOUT_MS: 1500 });
+    const caller = await connectCaller({ url: srv.url, via: 'twilio' });
+    const frames = setInterval(() => caller.sendFrame(new Int16Array(160).fill(500)), 20);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    const exit = srv.stop(10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await fetch(`${srv.url}/ready`)).status).toBe(503);
+    const late = await connectCaller({ url: srv.url, via: 'pcm' });
+    expect((await late.closed).code).toBe(1013);
+    expect(caller.socket.readyState).toBe(1); // still talking during the drain
+    const closed = await caller.closed;
+    expect(closed.reason).toMatch(/shutting down/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
+    clearInterval(frames);
+    expect(await exit).toBe(0);
+  });
+});

@@ -106,6 +106,10 @@ export interface CallSummary {
   framesOut: number;
   underruns: number;
   bargeIns: number;
+  /** Each barge-in: source, heard/sent position, reaction time. */
+  bargeInEvents: BargeInEvent[];
+  /** Conversation history as the model was left with it (truncated assistant lines marked). */
+  history: HistoryMessage[];
 }
 
 const ACTIVITY_RMS = 300; // ≈ −40 dBFS: caller audio above this counts as activity
@@ -156,6 +160,8 @@ export class Call extends EventEmitter {
   framesIn = 0;
   /** Barge-ins performed. */
   bargeIns = 0;
+  /** Barge-in details, oldest first. */
+  readonly bargeInEvents: BargeInEvent[] = [];
 
   constructor(private readonly deps: CallDeps) {
     super();
@@ -475,6 +481,7 @@ export class Call extends EventEmitter {
     const message = responseId ? this.assistantEntries.get(responseId)?.message : undefined;
     if (message) message.truncatedAtMs = heardMs;
     const event: BargeInEvent = { source, responseId, heardMs, sentMs, droppedMs: dropped.droppedMs, reactionMs: clearedAt - signalAt };
+    this.bargeInEvents.push(event);
     this.log.info(event, 'barge-in');
     this.emit('bargeIn', event);
   }
@@ -536,6 +543,8 @@ export class Call extends EventEmitter {
       framesOut: this.pacer.framesSent,
       underruns: this.pacer.underruns,
       bargeIns: this.bargeIns,
+      bargeInEvents: this.bargeInEvents,
+      history: this.history,
     };
     this.log.info({ reason, durationMs: summary.durationMs, turns: summary.turns.length, error }, 'call ended');
     this.emit('ended', summary);

@@ -52,7 +52,8 @@ export abstract class WsTransportBase {
     this.started.catch(() => {});
     ws.on('close', (code: number, reason: Buffer) => {
       this.rejectStarted(new Error(`socket closed before the stream started (${code} ${reason.toString()})`));
-      this.reportEnded(code === CloseCode.normal ? 'socket-closed' : `socket-closed-${code}`);
+      // 1005 = closed without a status code (RFC 6455 §7.1.5): a normal hang-up too.
+      this.reportEnded(code === CloseCode.normal || code === CloseCode.goingAway || code === 1005 ? 'socket-closed' : `socket-closed-${code}`);
     });
     ws.on('error', (err: Error) => this.log.warn({ err: err.message }, 'caller socket error'));
   }

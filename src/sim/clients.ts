@@ -29,6 +29,8 @@ export interface SimulatedCaller {
   readonly events: SimEvent[];
   /** Identifier passed to the server as a custom parameter (to find the call's summary). */
   readonly simId: string;
+  /** Browser protocol: the server's call id from `session.started`. */
+  readonly callId: () => string | undefined;
   /** Sends one 20 ms frame of caller audio. */
   sendFrame(pcm: Int16Array): void;
   /** Sends a DTMF digit (Twilio, Vonage). */
@@ -96,6 +98,7 @@ export async function connectCaller(options: ConnectOptions): Promise<SimulatedC
     }
   };
 
+  let callId: string | undefined;
   let seq = 0;
   let chunk = 0;
   let tsMs = 0;
@@ -147,7 +150,8 @@ export async function connectCaller(options: ConnectOptions): Promise<SimulatedC
         echoMarkWhenPlayed(m.payload.markId, () => send(JSON.stringify({ event: 'websocket:notify', payload: m.payload })));
       }
     } else {
-      if (m.type === 'audio') playout.enqueue(new Int16Array(new Uint8Array(Buffer.from(m.audio, 'base64')).buffer), t);
+      if (m.type === 'session.started') callId = m.callId;
+      else if (m.type === 'audio') playout.enqueue(new Int16Array(new Uint8Array(Buffer.from(m.audio, 'base64')).buffer), t);
       else if (m.type === 'playback.clear') {
         events.push({ atMs: t, type: 'clear' });
         playout.clear(t);
@@ -163,6 +167,7 @@ export async function connectCaller(options: ConnectOptions): Promise<SimulatedC
     playout,
     events,
     simId,
+    callId: () => callId,
     socket,
     closed,
     sendFrame(pcm: Int16Array) {

@@ -128,7 +128,7 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
   const heard = caller.playout.render(start);
 
   let summary: CallSummary | undefined;
-  if (o.via !== 'ws') summary = await fetchSummary(o.url, caller.simId);
+  summary = await fetchSummary(o.url, (c) => c.parameters?.simId === caller.simId || (caller.callId() !== undefined && c.id === caller.callId()));
   const transcript =
     o.via === 'ws'
       ? caller.events.filter((e) => e.type === 'transcript' && (e.detail as { final: boolean }).final).map((e) => ({ role: (e.detail as { role: string }).role, text: (e.detail as { text: string }).text }))
@@ -174,14 +174,14 @@ export function playbackStopAfter(timeline: Array<{ atMs: number; durationMs: nu
   return runStart >= 0 && runStart <= atMs && runEnd > atMs ? Math.round(runEnd - atMs) : null;
 }
 
-/** Polls `GET /calls` for the ended call whose parameters carry `simId`. */
-export async function fetchSummary(url: string, simId: string, timeoutMs = 5000): Promise<CallSummary | undefined> {
+/** Polls `GET /calls` for the ended call that `match` picks (e.g. by the `simId` parameter). */
+export async function fetchSummary(url: string, match: (c: CallSummary) => boolean, timeoutMs = 5000): Promise<CallSummary | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
       const res = await fetch(`${url.replace(/\/$/, '')}/calls`);
       const body = (await res.json()) as { recent: CallSummary[] };
-      const found = body.recent.find((c) => c.parameters?.simId === simId);
+      const found = body.recent.find(match);
       if (found) return found;
     } catch {
       // server busy or restarting: retry

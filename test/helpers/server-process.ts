@@ -1,0 +1,80 @@
+/**
+ * Runs a real voicebridge server as a child process (`voicebridge serve` from the TypeScript
+ * sources through tsx) on 127.0.0.1 with a free port, for tests that drive it over sockets.
+ *
+ * Why a child process: with the server's audio path running inside vitest's module runner, V8
+ * segfaulted intermittently (Builtins_KeyedLoadIC_Megamorphic, in both the forks and threads
+ * pools), while the same code never crashed in a plain Node process. A separate process is also
+ * the honest test: the server starts the way users start it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A running server process. */
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything it printed (stdout and stderr), for failure messages. */
+  output(): string;
+  /** Sends SIGTERM and resolves with the exit code (SIGKILL after `timeoutMs`). */
+  stop(timeoutMs?: number): Promise<number | null>;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the server with `settings` as environment variables and waits until `/ready` answers.
+ * @throws Error with the server's output when it does not become ready within `readyTimeoutMs`.
+ */
+export async function startServerProcess(settings: Record<string, string | number | boolean> = {}, readyTimeoutMs = 60_000): Promise<ServerProcess> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DRAIN_TIMEOUT_MS: '2000' };
+  for (const [k, v] of Object.entries(settings)) env[k] = String(v);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d: Buffer) => {
+    out = (out + d.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
+    try {
+      if ((await fetch(`${url}/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server not ready after ${readyTimeoutMs} ms:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    child,
+    output: () => out,
+    async stop(timeoutMs = 10_000) {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}

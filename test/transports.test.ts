@@ -1,0 +1,98 @@
+/**
+ * Caller transports over a real WebSocket pair on 127.0.0.1: what each carrier's messages turn into.
+ */
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { mulawEncode } from '../src/audio/g711.js';
+import type { CallerEvent } from '../src/callers/transport.js';
+import { TwilioTransport } from '../src/callers/twilio/transport.js';
+import { VonageTransport } from '../src/callers/vonage/transport.js';
+import { systemClock } from '../src/core/clock.js';
+import { silentLogger } from '../src/core/logger.js';
+
+let wss: WebSocketServer;
+let url = '';
+const accepted: Array<(ws: WebSocket) => void> = [];
+
+beforeAll(async () => {
+  wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  wss.on('connection', (ws) => accepted.shift()?.(ws));
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => wss.close(() => r())));
+
+async function pair<T>(wrap: (ws: WebSocket) => T): Promise<{ client: WebSocket; transport: T; events: CallerEvent[]; sent: string[] }> {
+  const serverSide = new Promise<WebSocket>((r) => accepted.push(r));
+  const client = new WebSocket(url);
+  const sent: string[] = [];
+  client.on('message', (d, isBinary) => sent.push(isBinary ? `binary:${(d as Buffer).length}` : d.toString()));
+  await new Promise((r) => client.once('open', r));
+  const transport = wrap(await serverSide);
+  const events: CallerEvent[] = [];
+  (transport as unknown as { setHandler(h: (e: CallerEvent) => void): void }).setHandler((e) => events.push(e));
+  return { client, transport, events, sent };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 100));
+
+describe('TwilioTransport', () => {
+  it('decodes media, fills timestamp gaps with silence, reports marks, DTMF and stop', async () => {
+    const { client, transport, events, sent } = await pair((ws) => new TwilioTransport(ws, { clock: systemClock, logger: silentLogger }));
+    const media = (ts: number) => JSON.stringify({ event: 'media', media: { track: 'inbound', timestamp: String(ts), payload: Buffer.from(mulawEncode(new Int16Array(160).fill(1000))).toString('base64') } });
+    client.send(JSON.stringify({ event: 'connected' }));
+    client.send(JSON.stringify({ event: 'start', streamSid: 'MZ1', start: { callSid: 'CA1', customParameters: { tenant: 't-1' }, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } }));
+    const info = await transport.started;
+    expect(info).toMatchObject({ carrierCallId: 'CA1', streamId: 'MZ1', parameters: { tenant: 't-1' } });
+    client.send(media(0));
+    client.send(media(20));
+    client.send(media(100)); // 60 ms lost in transit
+    client.send(JSON.stringify({ event: 'mark', mark: { name: 'r1:1' } }));
+    client.send(JSON.stringify({ event: 'dtmf', dtmf: { track: 'inbound_track', digit: '7' } }));
+    await settle();
+    const audio = events.filter((e) => e.type === 'audio') as Array<{ pcm: Int16Array }>;
+    expect(audio.map((a) => a.pcm.length)).toEqual([160, 160, 480, 160]);
+    expect(audio[2].pcm.every((s) => s === 0)).toBe(true);
+    expect(audio[0].pcm[0]).toBe(988);
+    expect(transport.gapFilledMs).toBe(60);
+    expect(events.filter((e) => e.type !== 'audio')).toEqual([{ type: 'played', markId: 'r1:1' }, { type: 'dtmf', digit: '7' }]);
+    // outbound: media frames are base64 mu-law, marks and clear carry the streamSid
+    transport.sendAudio(new Int16Array(160));
+    transport.mark('r1:2');
+    transport.clearPlayback();
+    await settle();
+    expect(JSON.parse(sent[0])).toEqual({ event: 'media', streamSid: 'MZ1', media: { payload: Buffer.alloc(160, 0xff).toString('base64') } });
+    expect(JSON.parse(sent[1])).toEqual({ event: 'mark', streamSid: 'MZ1', mark: { name: 'r1:2' } });
+    expect(JSON.parse(sent[2])).toEqual({ event: 'clear', streamSid: 'MZ1' });
+    client.send(JSON.stringify({ event: 'stop', stop: {} }));
+    await settle();
+    expect(events.at(-1)).toEqual({ type: 'ended', reason: 'stop' });
+  });
+});
+
+describe('VonageTransport', () => {
+  it('takes the rate from websocket:connected, reports DTMF and notify marks, sends clear', async () => {
+    const { client, transport, events, sent } = await pair((ws) => new VonageTransport(ws, systemClock, silentLogger));
+    client.send(JSON.stringify({ event: 'websocket:connected', 'content-type': 'audio/l16;rate=8000', uuid: 'u-9', tenantId: 't' }));
+    expect(await transport.started).toMatchObject({ carrierCallId: 'u-9', parameters: { tenantId: 't' } });
+    expect(transport.inputRateHz).toBe(8000);
+    client.send(Buffer.alloc(320));
+    client.send(JSON.stringify({ event: 'websocket:dtmf', digit: '#', duration: 250 }));
+    client.send(JSON.stringify({ event: 'websocket:notify', payload: { markId: 'm-1' } }));
+    await settle();
+    expect(events).toEqual([
+      { type: 'audio', pcm: new Int16Array(160), receivedAtMs: expect.any(Number) },
+      { type: 'dtmf', digit: '#', durationMs: 250 },
+      { type: 'played', markId: 'm-1' },
+    ]);
+    transport.sendAudio(new Int16Array(160));
+    transport.mark('m-2');
+    transport.clearPlayback();
+    await settle();
+    expect(sent).toEqual(['binary:320', '{"action":"notify","payload":{"markId":"m-2"}}', '{"action":"clear"}']);
+    client.close();
+    await settle();
+    expect(events.at(-1)).toEqual({ type: 'ended', reason: 'socket-closed' });
+  });
+});
