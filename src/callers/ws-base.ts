@@ -101,6 +101,23 @@ export abstract class WsTransportBase {
   }
 }
 
+/**
+ * Base for transports whose sample rate is chosen by the caller when the stream starts (Vonage
+ * `content-type`, browser `session.start`): the same rate both ways, 16 kHz until negotiated.
+ */
+export abstract class NegotiatedRateTransport extends WsTransportBase {
+  /** The negotiated rate in Hz. */
+  protected rateHz = 16000;
+
+  get inputRateHz(): number {
+    return this.rateHz;
+  }
+
+  get outputRateHz(): number {
+    return this.rateHz;
+  }
+}
+
 /** True when `text` is canonical padded base64 (what carriers send). */
 export function isBase64(text: string): boolean {
   return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);

@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { CallerNotice, CallerTransport } from '../transport.js';
-import { CloseCode, isBase64, WsTransportBase } from '../ws-base.js';
+import { CloseCode, isBase64, NegotiatedRateTransport } from '../ws-base.js';
 import { parseBrowserMessage, type BrowserServerMessage } from './protocol.js';
 
 /** Invalid messages tolerated before the socket is closed. */
@@ -16,22 +16,13 @@ export const MAX_BAD_MESSAGES = 20;
 const MAX_AUDIO_CHUNK_MS = 1000;
 
 /** One browser session over WebSocket. */
-export class BrowserTransport extends WsTransportBase implements CallerTransport {
+export class BrowserTransport extends NegotiatedRateTransport implements CallerTransport {
   readonly kind = 'browser' as const;
   readonly supportsMarks = false;
-  private rateHz = 16000;
   private binaryAudio = false;
 
   constructor(ws: WebSocket, clock: Clock, logger: Logger) {
     super(ws, clock, logger);
-  }
-
-  get inputRateHz(): number {
-    return this.rateHz;
-  }
-
-  get outputRateHz(): number {
-    return this.rateHz;
   }
 
   /** Sends a protocol message. */

@@ -6,28 +6,19 @@ import type { WebSocket } from 'ws';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { CallerNotice, CallerTransport } from '../transport.js';
-import { CloseCode, WsTransportBase } from '../ws-base.js';
+import { CloseCode, NegotiatedRateTransport } from '../ws-base.js';
 import { encodeVonageNotify, parseVonageMessage, VONAGE_CLEAR } from './codec.js';
 
 /** Largest inbound binary message accepted: 10 frames (200 ms) at 24 kHz. */
 const MAX_BINARY_BYTES = 9600;
 
 /** One Vonage WebSocket leg. */
-export class VonageTransport extends WsTransportBase implements CallerTransport {
+export class VonageTransport extends NegotiatedRateTransport implements CallerTransport {
   readonly kind = 'vonage' as const;
   readonly supportsMarks = true;
-  private rateHz = 16000;
 
   constructor(ws: WebSocket, clock: Clock, logger: Logger) {
     super(ws, clock, logger);
-  }
-
-  get inputRateHz(): number {
-    return this.rateHz;
-  }
-
-  get outputRateHz(): number {
-    return this.rateHz;
   }
 
   protected onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void {
