@@ -8,6 +8,8 @@
  * local playback now), `transcript`, `state`, `turn`, `error`, `pong`, `session.ended`.
  */
 
+import { isObject, tryParseJson } from '../wire.js';
+
 /** Sample rates a browser session may use. */
 export const BROWSER_RATES_HZ = [8000, 16000, 24000, 48000] as const;
 
@@ -46,14 +48,9 @@ export const MAX_TEXT_CHARS = 4000;
 
 /** Parses and validates one client text frame (never throws). */
 export function parseBrowserMessage(text: string): Parsed {
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch {
-    return { ok: false, code: 'bad_json', error: 'malformed JSON' };
-  }
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) return { ok: false, code: 'bad_message', error: 'message must be a JSON object' };
-  const r = m as Record<string, unknown>;
+  const r = tryParseJson(text);
+  if (r === undefined) return { ok: false, code: 'bad_json', error: 'malformed JSON' };
+  if (!isObject(r)) return { ok: false, code: 'bad_message', error: 'message must be a JSON object' };
   switch (r.type) {
     case 'session.start': {
       const rate = r.sampleRateHz ?? 16000;

@@ -5,6 +5,7 @@
  * Numeric fields arrive as strings and are parsed defensively.
  */
 import { isBase64 } from '../ws-base.js';
+import { isObject as obj, parseEventEnvelope, type ParseResult } from '../wire.js';
 
 /** A validated inbound Twilio message. */
 export type TwilioInbound =
@@ -25,24 +26,16 @@ export type TwilioInbound =
   | { event: 'stop' }
   | { event: 'unknown'; name: string };
 
-/** Result of parsing: a message or a reason it is invalid. */
-export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: string };
-
 const str = (v: unknown): v is string => typeof v === 'string';
-const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Parses and validates one inbound text frame.
  * @returns `{ ok: false, error }` for malformed JSON, missing fields or bad base64 (never throws).
  */
 export function parseTwilioMessage(text: string): ParseResult<TwilioInbound> {
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch {
-    return { ok: false, error: 'malformed JSON' };
-  }
-  if (!obj(m) || !str(m.event)) return { ok: false, error: 'message has no "event" string' };
+  const envelope = parseEventEnvelope(text);
+  if (!envelope.ok) return envelope;
+  const m = envelope.message;
   switch (m.event) {
     case 'connected':
       return { ok: true, message: { event: 'connected' } };

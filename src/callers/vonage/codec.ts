@@ -5,7 +5,7 @@
  * Outbound: binary 20 ms frames, `{"action":"clear"}`, `{"action":"notify","payload":…}`.
  * Per shared/reference/protocols.md part 4.2–4.3 (Vonage "WebSockets" guide).
  */
-import type { ParseResult } from '../twilio/codec.js';
+import { isObject as obj, parseEventEnvelope, type ParseResult } from '../wire.js';
 
 /** A validated inbound Vonage text message. */
 export type VonageInbound =
@@ -18,7 +18,6 @@ export type VonageInbound =
 /** Rates Vonage offers for `audio/l16`. */
 export const VONAGE_RATES_HZ = [8000, 16000, 24000] as const;
 
-const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Parses `audio/l16;rate=16000` into 16000.
@@ -33,13 +32,9 @@ export function parseL16ContentType(contentType: string): number | null {
 
 /** Parses and validates one inbound text frame (never throws). */
 export function parseVonageMessage(text: string): ParseResult<VonageInbound> {
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch {
-    return { ok: false, error: 'malformed JSON' };
-  }
-  if (!obj(m) || typeof m.event !== 'string') return { ok: false, error: 'message has no "event" string' };
+  const envelope = parseEventEnvelope(text);
+  if (!envelope.ok) return envelope;
+  const m = envelope.message;
   switch (m.event) {
     case 'websocket:connected': {
       const ct = m['content-type'];
