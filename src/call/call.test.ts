@@ -3,7 +3,8 @@ import { loadResamplerFactory } from '../audio/resample.js';
 import type { CallerEvent, CallerNotice, CallerTransport } from '../callers/transport.js';
 import { FakeClock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
-import { EventRelay, type ModelCapabilities, type ModelEvent, type ModelSession, type SpeechModel } from '../models/model.js';
+import { EventRelay } from '../core/relay.js';
+import { type ModelCapabilities, type ModelEvent, type ModelSession, type SpeechModel } from '../models/model.js';
 import { Call, type CallOptions } from './call.js';
 
 class FakeTransport implements CallerTransport {

@@ -5,7 +5,7 @@
 import type { WebSocket } from 'ws';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import { EventRelay } from '../models/model.js';
+import { EventRelay } from '../core/relay.js';
 import type { CallerEvent, CallerStartInfo } from './transport.js';
 
 /** WebSocket close codes we use (RFC 6455 §7.4.1). */

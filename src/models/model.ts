@@ -105,26 +105,3 @@ export interface SpeechModel {
    */
   open(init: SessionInit, signal?: AbortSignal): Promise<ModelSession>;
 }
-
-/**
- * Helper for session implementations: buffers events until a handler is installed, then delivers
- * them synchronously in order.
- */
-export class EventRelay<E> {
-  private handler: ((event: E) => void) | undefined;
-  private buffered: E[] = [];
-
-  /** Installs the handler and flushes buffered events to it. */
-  setHandler(handler: (event: E) => void): void {
-    this.handler = handler;
-    const pending = this.buffered;
-    this.buffered = [];
-    for (const e of pending) handler(e);
-  }
-
-  /** Delivers or buffers one event. */
-  emit(event: E): void {
-    if (this.handler) this.handler(event);
-    else this.buffered.push(event);
-  }
-}

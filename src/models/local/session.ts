@@ -7,7 +7,8 @@
 import type { SpeechProbabilityStream } from '../../audio/vad/types.js';
 import { VadStream } from '../../audio/vad/vad.js';
 import { errorMessage } from '../../core/errors.js';
-import { EventRelay, type HistoryMessage, type ModelEvent, type ModelSession, type SessionInit } from '../model.js';
+import { EventRelay } from '../../core/relay.js';
+import { type HistoryMessage, type ModelEvent, type ModelSession, type SessionInit } from '../model.js';
 import type { Responder } from './responder.js';
 import { splitSentences } from './sentences.js';
 import type { RecognitionStream, SpeechRecognizer } from './stt/recognizer.js';

@@ -3,7 +3,8 @@
  * straight back as assistant audio. No recognition, no transcripts. Useful to check a carrier's
  * audio path and to load-test the server without a model's cost.
  */
-import { EventRelay, type ModelCapabilities, type ModelEvent, type ModelSession, type SessionInit, type SpeechModel } from '../model.js';
+import { EventRelay } from '../../core/relay.js';
+import { type ModelCapabilities, type ModelEvent, type ModelSession, type SessionInit, type SpeechModel } from '../model.js';
 
 class LoopbackSession implements ModelSession {
   private readonly relay = new EventRelay<ModelEvent>();
