@@ -15,6 +15,9 @@ import { buildApp } from './http/app.js';
 import { loopbackModel } from './models/loopback/model.js';
 import { loadLocalModel, loadVad, missingLocalPackages, type LoadedLocalModel } from './models/local/model.js';
 import type { SpeechModel } from './models/model.js';
+import { createBedrockClient, novaSettingsFromConfig, novaSonicModel } from './models/nova-sonic/model.js';
+import { builtinTools } from './tools/builtin.js';
+import { ToolRegistry } from './tools/registry.js';
 
 /** A composed server. */
 export interface Server {
@@ -52,7 +55,15 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   let local: LoadedLocalModel | undefined;
   let model = overrides.model;
   const missing = missingLocalPackages();
-  const available = ['loopback', ...(missing.length ? [] : ['local'])];
+  const available = ['loopback', 'nova-sonic', ...(missing.length ? [] : ['local'])];
+  const tools = new ToolRegistry(builtinTools(config.TOOLS));
+  let closeClient: (() => void) | undefined;
+  if (!model && config.VOICEBRIDGE_MODEL === 'nova-sonic') {
+    const client = createBedrockClient({ region: config.NOVA_REGION, endpoint: config.NOVA_ENDPOINT, logger: log });
+    closeClient = () => client.destroy();
+    model = novaSonicModel(client, novaSettingsFromConfig(config), clock);
+    log.info({ modelId: config.NOVA_MODEL_ID, region: config.NOVA_REGION ?? '(SDK default)', endpoint: config.NOVA_ENDPOINT ?? '(SDK default)' }, 'Nova Sonic provider configured');
+  }
   if (!model) {
     const wanted = config.VOICEBRIDGE_MODEL === 'auto' ? (missing.length ? 'loopback' : 'local') : config.VOICEBRIDGE_MODEL;
     if (wanted === 'local') {
@@ -84,6 +95,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     clock,
     logger: log,
     vad: config.BARGE_IN_VAD ? vad : null,
+    tools,
     startTimeoutMs: config.START_TIMEOUT_MS,
     allowPromptOverride: config.ALLOW_PROMPT_OVERRIDE,
     options: {
@@ -94,6 +106,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       markIntervalMs: config.MARK_INTERVAL_MS,
       bargeInVad: config.BARGE_IN_VAD,
       resampleQuality: config.RESAMPLE_QUALITY,
+      greeting: config.GREETING,
+      toolTimeoutMs: config.TOOL_TIMEOUT_MS,
     },
   });
   if (!config.TWILIO_AUTH_TOKEN) log.warn('TWILIO_AUTH_TOKEN is not set: Twilio webhook signatures are NOT checked');
@@ -117,6 +131,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       if (forced) log.info({ forced }, 'hung up calls that outlived the drain timeout');
       await app.close();
       await local?.close();
+      closeClient?.();
     },
   };
 }

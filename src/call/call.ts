@@ -17,6 +17,7 @@ import { Histogram } from '../core/histogram.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { HistoryMessage, ModelEvent, ModelSession, SpeechModel } from '../models/model.js';
+import type { ToolRegistry } from '../tools/registry.js';
 import { PlaybackLedger } from './ledger.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
 
@@ -38,6 +39,10 @@ export interface CallOptions {
   bargeInVad: boolean;
   /** Speex resampler quality 0–10. */
   resampleQuality: number;
+  /** Words the assistant opens the call with, if any. */
+  greeting?: string;
+  /** Longest a tool may run before an error result is returned (ms). */
+  toolTimeoutMs?: number;
 }
 
 /** Dependencies injected into a call. */
@@ -51,6 +56,8 @@ export interface CallDeps {
   logger: Logger;
   /** VAD for local barge-in detection; null disables it. */
   vad: VadModelFactory | null;
+  /** Tools offered to the model (none when absent). */
+  tools?: ToolRegistry;
   options: CallOptions;
 }
 
@@ -110,6 +117,18 @@ export interface CallSummary {
   bargeInEvents: BargeInEvent[];
   /** Conversation history as the model was left with it (truncated assistant lines marked). */
   history: HistoryMessage[];
+  /** Tool calls, in order. */
+  toolCalls: ToolCallRecord[];
+  /** The model session's own counters (Nova Sonic: renewals, retries, replayed and dropped audio…). */
+  modelStats: Record<string, number>;
+}
+
+/** One tool call. */
+export interface ToolCallRecord {
+  name: string;
+  ok: boolean;
+  durationMs: number;
+  error?: string;
 }
 
 const ACTIVITY_RMS = 300; // ≈ −40 dBFS: caller audio above this counts as activity
@@ -162,6 +181,8 @@ export class Call extends EventEmitter {
   bargeIns = 0;
   /** Barge-in details, oldest first. */
   readonly bargeInEvents: BargeInEvent[] = [];
+  /** Tool calls, oldest first. */
+  readonly toolCalls: ToolCallRecord[] = [];
 
   constructor(private readonly deps: CallDeps) {
     super();
@@ -200,6 +221,11 @@ export class Call extends EventEmitter {
     return this.endedPromise;
   }
 
+  /** The model session's own counters so far (empty before it opens or when it keeps none). */
+  modelStats(): Record<string, number> {
+    return this.session?.stats?.() ?? {};
+  }
+
   /** The playout pacer (for metrics: jitter, added latency, underruns). */
   get playout(): PlayoutPacer<{ pcm: Int16Array; responseId: string }> {
     return this.pacer;
@@ -214,7 +240,16 @@ export class Call extends EventEmitter {
     transport.notify({ type: 'state', state: this.state.phase });
     try {
       const session = await model.open(
-        { callId: this.id, systemPrompt: options.systemPrompt, voice: options.voice, history: [], logger: this.log, callerRateHz: transport.inputRateHz },
+        {
+          callId: this.id,
+          systemPrompt: options.systemPrompt,
+          voice: options.voice,
+          history: [],
+          logger: this.log,
+          callerRateHz: transport.inputRateHz,
+          tools: this.deps.tools?.specs() ?? [],
+          greeting: options.greeting,
+        },
         this.abort.signal,
       );
       if (this.isOver()) {
@@ -333,8 +368,7 @@ export class Call extends EventEmitter {
         this.onTranscript(e.role, e.text, e.final, e.responseId);
         return;
       case 'toolCall':
-        this.log.warn({ tool: e.name }, 'model asked for a tool, but no tools are configured');
-        this.session?.sendToolResult(e.toolCallId, { error: `no tool named ${e.name}` });
+        void this.runTool(e.toolCallId, e.name, e.arguments);
         return;
       case 'usage':
         return;
@@ -448,6 +482,19 @@ export class Call extends EventEmitter {
     }
   }
 
+  /** Runs a tool the model asked for and returns its result (or an error result) to the model. */
+  private async runTool(toolCallId: string, name: string, args: unknown): Promise<void> {
+    const registry = this.deps.tools;
+    const outcome = registry
+      ? await registry.run(name, args, { callId: this.id, logger: this.log, signal: this.abort.signal }, this.deps.options.toolTimeoutMs ?? 8000)
+      : { ok: false as const, error: `no tool named ${name}`, durationMs: 0 };
+    this.toolCalls.push({ name, ok: outcome.ok, durationMs: outcome.durationMs, ...(outcome.ok ? {} : { error: outcome.error }) });
+    this.log.info({ tool: name, ok: outcome.ok, durationMs: outcome.durationMs }, 'tool call');
+    if (this.isOver()) return;
+    this.lastActivityAtMs = this.deps.clock.nowMs();
+    this.session?.sendToolResult(toolCallId, outcome.ok ? outcome.result : { error: outcome.error });
+  }
+
   // ---- barge-in ---------------------------------------------------------------------------------
 
   private bargeIn(source: 'model' | 'vad'): void {
@@ -520,6 +567,7 @@ export class Call extends EventEmitter {
     this.emit('state', this.state.phase);
     const session = this.session;
     this.session = undefined;
+    const modelStats = session?.stats?.() ?? {};
     try {
       await session?.close();
     } catch (err) {
@@ -545,6 +593,8 @@ export class Call extends EventEmitter {
       bargeIns: this.bargeIns,
       bargeInEvents: this.bargeInEvents,
       history: this.history,
+      toolCalls: this.toolCalls,
+      modelStats: { ...modelStats, ...(session?.stats?.() ?? {}) },
     };
     this.log.info({ reason, durationMs: summary.durationMs, turns: summary.turns.length, error }, 'call ended');
     this.emit('ended', summary);

@@ -11,7 +11,7 @@ import { Call, type CallDeps, type CallSummary } from './call.js';
 import { Histogram } from '../core/histogram.js';
 
 /** Dependencies of the manager. */
-export interface CallManagerDeps extends Pick<CallDeps, 'model' | 'resamplers' | 'clock' | 'logger' | 'vad' | 'options'> {
+export interface CallManagerDeps extends Pick<CallDeps, 'model' | 'resamplers' | 'clock' | 'logger' | 'vad' | 'options' | 'tools'> {
   /** How long a transport may take to start its stream, ms. */
   startTimeoutMs?: number;
   /** Whether browser callers may override the system prompt. */
@@ -61,7 +61,7 @@ export class CallManager {
    * Audio-path statistics merged over live calls: inbound added latency (caller frame received →
    * handed to the model), outbound added latency and pacing jitter (ms), underruns and frame counts.
    */
-  stats(): { calls: number; inboundLatencyMs: ReturnType<Histogram['summary']>; outboundLatencyMs: ReturnType<Histogram['summary']>; pacingJitterMs: ReturnType<Histogram['summary']>; underruns: number; framesIn: number; framesOut: number; bargeIns: number } {
+  stats(): { calls: number; inboundLatencyMs: ReturnType<Histogram['summary']>; outboundLatencyMs: ReturnType<Histogram['summary']>; pacingJitterMs: ReturnType<Histogram['summary']>; underruns: number; framesIn: number; framesOut: number; bargeIns: number; model: Record<string, number> } {
     const inbound = new Histogram(200);
     const outbound = new Histogram(200);
     const jitter = new Histogram(200);
@@ -75,8 +75,13 @@ export class CallManager {
       framesOut += c.playout.framesSent;
       bargeIns += c.bargeIns;
     }
-    return { calls: this.live.size, inboundLatencyMs: inbound.summary(), outboundLatencyMs: outbound.summary(), pacingJitterMs: jitter.summary(), underruns, framesIn, framesOut, bargeIns };
+    const model = { ...this.endedModelTotals };
+    for (const c of this.live.values()) addModelStats(model, c.modelStats());
+    return { calls: this.live.size, inboundLatencyMs: inbound.summary(), outboundLatencyMs: outbound.summary(), pacingJitterMs: jitter.summary(), underruns, framesIn, framesOut, bargeIns, model };
   }
+
+  /** Model session counters of ended calls, summed (`max*` keys: the maximum). */
+  private readonly endedModelTotals: Record<string, number> = {};
 
   /** Summaries of recently ended calls, newest first. */
   recentCalls(): CallSummary[] {
@@ -117,11 +122,12 @@ export class CallManager {
     const log = logger.child({ callId: id, kind: transport.kind, carrierCallId: info.carrierCallId });
     const options = { ...this.deps.options };
     if (info.systemPrompt && this.deps.allowPromptOverride) options.systemPrompt = info.systemPrompt;
-    const call = new Call({ id, transport, startInfo: info, model: this.deps.model, resamplers: this.deps.resamplers, clock, logger: log, vad: this.deps.vad, options });
+    const call = new Call({ id, transport, startInfo: info, model: this.deps.model, resamplers: this.deps.resamplers, clock, logger: log, vad: this.deps.vad, options, tools: this.deps.tools });
     this.live.set(id, call);
     log.info({ model: this.deps.model.id, parameters: info.parameters }, 'call started');
     void call.ended.then((summary) => {
       this.live.delete(id);
+      addModelStats(this.endedModelTotals, summary.modelStats);
       this.recent.push(summary);
       if (this.recent.length > (this.deps.historySize ?? 100)) this.recent.shift();
     });
@@ -148,4 +154,9 @@ export class CallManager {
     await Promise.all(left.map((c) => c.ended));
     return left.length;
   }
+}
+
+/** Adds `stats` into `totals`: sums, except `max*` keys, which keep the maximum. */
+function addModelStats(totals: Record<string, number>, stats: Record<string, number>): void {
+  for (const [k, v] of Object.entries(stats)) totals[k] = k.startsWith('max') ? Math.max(totals[k] ?? 0, v) : (totals[k] ?? 0) + v;
 }

@@ -44,7 +44,23 @@ export interface SessionInit {
    * model can adapt to narrowband speech.
    */
   callerRateHz?: number;
+  /** Tools the model may call (name, description, JSON Schema of the arguments). */
+  tools?: ToolSpec[];
+  /** Words the assistant should open the call with (speak first), if any. */
+  greeting?: string;
 }
+
+/** A tool as a model sees it. */
+export interface ToolSpec {
+  /** snake_case name. */
+  name: string;
+  description: string;
+  /** JSON Schema (an object schema) of the arguments. */
+  inputSchema: Record<string, unknown>;
+}
+
+/** Counters a session reports about itself (renewals, retries, gaps…); names carry their units. */
+export type ModelSessionStats = Record<string, number>;
 
 /** Normalized events from a model session. */
 export type ModelEvent =
@@ -85,6 +101,8 @@ export interface ModelSession {
   truncate(responseId: string, heardMs: number): void;
   /** Ends the session; resolves when its resources are released. Idempotent. */
   close(): Promise<void>;
+  /** Provider counters (optional). */
+  stats?(): ModelSessionStats;
 }
 
 /** A model provider. */

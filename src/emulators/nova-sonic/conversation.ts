@@ -1,0 +1,309 @@
+/**
+ * The emulated Nova Sonic model behind one stream. A "brain" (any 16 kHz voicebridge
+ * `SpeechModel`: the offline speech pipeline, or the echo brain) does the listening and talking;
+ * this class turns its events into Nova output events in Nova's order (protocols.md §1.5):
+ * USER FINAL text, optional TOOL block, ASSISTANT SPECULATIVE text, AUDIO, ASSISTANT FINAL text,
+ * usage events. It keeps the assistant's speaking timeline (audio is generated faster than real
+ * time) and, when the user speaks over it, sends all three barge-in signals (§1.6).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Resampler, ResamplerFactory } from '../../audio/resample.js';
+import type { Logger } from '../../core/logger.js';
+import type { HistoryMessage, ModelEvent, ModelSession, SpeechModel } from '../../models/model.js';
+import type { InputAction } from './protocol.js';
+
+/** Lets a brain's responder call a tool the client declared. */
+export interface ToolCaller {
+  /** Tools declared in `promptStart`. */
+  declared(): readonly string[];
+  /** Emits a TOOL block and resolves with the client's `toolResult` content. */
+  call(name: string, args: unknown, signal: AbortSignal): Promise<string>;
+}
+
+/** Builds the brain for one stream. */
+export interface BrainFactory {
+  readonly name: string;
+  create(tools: ToolCaller): SpeechModel;
+}
+
+/** Settings of a conversation. */
+export interface ConversationOptions {
+  brain: BrainFactory;
+  resamplers: ResamplerFactory;
+  logger: Logger;
+  /** Sends one output event (`{ event: … }`). */
+  send(event: unknown): void;
+  /** The emulated model issued a tool use (the validator must accept its result). */
+  onToolUse(toolUseId: string): void;
+  /** How long a tool result may take, ms. */
+  toolTimeoutMs: number;
+  nowMs(): number;
+}
+
+const BRAIN_RATE_HZ = 16000;
+const OUTPUT_CHUNK_MS = 100;
+const INTERRUPTED = '{ "interrupted" : true }';
+
+/** One stream's emulated model. */
+export class EmulatedConversation {
+  readonly sessionId = randomUUID();
+  private promptName = '';
+  private outputRateHz = 24000;
+  private inputRateHz = 16000;
+  private tools: string[] = [];
+  private history: HistoryMessage[] = [];
+  private brain: ModelSession | undefined;
+  private opening = false;
+  private early: Int16Array[] = [];
+  private inResampler: Resampler | null = null;
+  private outResampler: Resampler | null = null;
+  private completionId: string | undefined;
+  private response: { id: string; audioContentId: string | undefined; text: string; pending: Int16Array[]; interrupted: boolean } | undefined;
+  private speakingUntilMs = 0;
+  private readonly toolWaiters = new Map<string, (content: string) => void>();
+  private tokens = { inSpeech: 0, inText: 0, outSpeech: 0, outText: 0 };
+  private closed = false;
+  /** Counters for tests and logs. */
+  readonly stats = { audioInputEvents: 0, audioInputSamples: 0, interruptions: 0, toolUses: 0, userTurns: 0, responses: 0 };
+  /** Caller audio received, at the declared input rate (kept only when `keepAudio`). */
+  readonly receivedAudio: Int16Array[] = [];
+  keepAudio = false;
+
+  constructor(private readonly options: ConversationOptions) {}
+
+  /** Applies one validated input action. */
+  handle(action: InputAction): void {
+    if (this.closed) return;
+    switch (action.kind) {
+      case 'promptStart':
+        this.promptName = action.promptName;
+        this.outputRateHz = action.outputRateHz;
+        this.tools = action.tools;
+        if (this.outputRateHz !== BRAIN_RATE_HZ) this.outResampler = this.options.resamplers.create(BRAIN_RATE_HZ, this.outputRateHz);
+        return;
+      case 'history':
+        this.history.push({ role: action.role === 'USER' ? 'user' : 'assistant', text: action.text });
+        return;
+      case 'system':
+        this.tokens.inText += Math.ceil(action.text.length / 4);
+        return;
+      case 'audioStart':
+        this.inputRateHz = action.inputRateHz;
+        if (action.inputRateHz !== BRAIN_RATE_HZ) this.inResampler = this.options.resamplers.create(action.inputRateHz, BRAIN_RATE_HZ);
+        void this.openBrain();
+        return;
+      case 'audio':
+        this.onAudio(action.pcm);
+        return;
+      case 'userText':
+        this.tokens.inText += Math.ceil(action.text.length / 4);
+        if (this.brain) this.brain.sendText(action.text);
+        return;
+      case 'toolResult': {
+        const w = this.toolWaiters.get(action.toolUseId);
+        this.toolWaiters.delete(action.toolUseId);
+        w?.(action.content);
+        return;
+      }
+      case 'promptEnd':
+      case 'sessionEnd':
+        this.endCompletion();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async openBrain(): Promise<void> {
+    if (this.brain || this.opening) return;
+    this.opening = true;
+    const model = this.options.brain.create({ declared: () => this.tools, call: (n, a, s) => this.callTool(n, a, s) });
+    const brain = await model.open({ callId: this.sessionId, systemPrompt: '', history: this.history, logger: this.options.logger, callerRateHz: this.inputRateHz });
+    if (this.closed) {
+      await brain.close();
+      return;
+    }
+    this.brain = brain;
+    brain.setHandler((e) => this.onBrainEvent(e));
+    for (const pcm of this.early) brain.sendAudio(pcm);
+    this.early = [];
+  }
+
+  private onAudio(pcm: Int16Array): void {
+    this.stats.audioInputEvents++;
+    this.stats.audioInputSamples += pcm.length;
+    if (this.keepAudio) this.receivedAudio.push(pcm);
+    const pcm16k = this.inResampler ? this.inResampler.process(pcm) : pcm;
+    this.tokens.inSpeech += pcm.length / 640;
+    if (this.brain) this.brain.sendAudio(pcm16k);
+    else if (this.early.length < 500) this.early.push(pcm16k);
+  }
+
+  // ---- output ---------------------------------------------------------------------------------------
+
+  private ids(): { sessionId: string; promptName: string; completionId: string } {
+    if (!this.completionId) {
+      this.completionId = randomUUID();
+      this.options.send({ event: { completionStart: { sessionId: this.sessionId, promptName: this.promptName, completionId: this.completionId } } });
+    }
+    return { sessionId: this.sessionId, promptName: this.promptName, completionId: this.completionId };
+  }
+
+  private textBlock(role: 'USER' | 'ASSISTANT', stage: 'SPECULATIVE' | 'FINAL', content: string, stopReason: string): void {
+    const ids = this.ids();
+    const contentId = randomUUID();
+    this.options.send({ event: { contentStart: { additionalModelFields: JSON.stringify({ generationStage: stage }), ...ids, contentId, role, textOutputConfiguration: { mediaType: 'text/plain' }, type: 'TEXT' } } });
+    this.options.send({ event: { textOutput: { ...ids, content, contentId, role } } });
+    this.options.send({ event: { contentEnd: { ...ids, contentId, stopReason, type: 'TEXT' } } });
+  }
+
+  private usage(): void {
+    const t = this.tokens;
+    const input = Math.round(t.inSpeech + t.inText);
+    const output = Math.round(t.outSpeech + t.outText);
+    const ids = this.ids();
+    this.options.send({
+      event: {
+        usageEvent: {
+          ...ids,
+          details: { total: { input: { speechTokens: Math.round(t.inSpeech), textTokens: t.inText }, output: { speechTokens: Math.round(t.outSpeech), textTokens: t.outText } } },
+          totalInputTokens: input,
+          totalOutputTokens: output,
+          totalTokens: input + output,
+        },
+      },
+    });
+  }
+
+  private onBrainEvent(e: ModelEvent): void {
+    if (this.closed) return;
+    const now = this.options.nowMs();
+    switch (e.type) {
+      case 'speechStarted':
+        if (this.response && !this.response.interrupted && (now < this.speakingUntilMs || this.response.pending.length || !this.response.audioContentId)) this.interrupt();
+        else if (now < this.speakingUntilMs && this.response === undefined) this.interruptTail();
+        return;
+      case 'transcript':
+        if (e.role === 'user' && e.final) {
+          this.stats.userTurns++;
+          this.textBlock('USER', 'FINAL', e.text, 'PARTIAL_TURN');
+          this.usage();
+        } else if (e.role === 'assistant' && this.response && e.responseId === this.response.id && !this.response.interrupted) {
+          if (!e.final) this.speak(e.text);
+          else this.response.text = e.text;
+        }
+        return;
+      case 'responseStarted':
+        this.response = { id: e.responseId, audioContentId: undefined, text: '', pending: [], interrupted: false };
+        this.stats.responses++;
+        return;
+      case 'audio':
+        if (this.response && e.responseId === this.response.id && !this.response.interrupted) this.response.pending.push(e.pcm);
+        return;
+      case 'responseDone':
+        if (this.response && e.responseId === this.response.id) this.finishResponse();
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A sentence is ready: SPECULATIVE text, then its audio (in the response's one AUDIO block). */
+  private speak(cumulativeText: string): void {
+    const r = this.response!;
+    const sentence = cumulativeText.slice(r.text.length).trim();
+    r.text = cumulativeText;
+    const ids = this.ids();
+    if (sentence) this.textBlock('ASSISTANT', 'SPECULATIVE', sentence, 'PARTIAL_TURN');
+    if (!r.audioContentId) {
+      r.audioContentId = randomUUID();
+      this.options.send({ event: { contentStart: { audioOutputConfiguration: { channelCount: 1, encoding: 'base64', mediaType: 'audio/lpcm', sampleRateHertz: this.outputRateHz, sampleSizeBits: 16 }, ...ids, contentId: r.audioContentId, role: 'ASSISTANT', type: 'AUDIO' } } });
+    }
+    const chunkSamples = (OUTPUT_CHUNK_MS * this.outputRateHz) / 1000;
+    for (const pcm16k of r.pending) {
+      const pcm = this.outResampler ? this.outResampler.process(pcm16k) : pcm16k;
+      for (let at = 0; at < pcm.length; at += chunkSamples) {
+        const part = pcm.subarray(at, Math.min(pcm.length, at + chunkSamples));
+        this.options.send({ event: { audioOutput: { ...ids, content: Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('base64'), contentId: r.audioContentId, role: 'ASSISTANT' } } });
+      }
+      const ms = (pcm16k.length * 1000) / BRAIN_RATE_HZ;
+      this.speakingUntilMs = Math.max(this.speakingUntilMs, this.options.nowMs()) + ms;
+      this.tokens.outSpeech += ms / 40;
+    }
+    r.pending = [];
+    this.tokens.outText += sentence.split(/\s+/).length;
+  }
+
+  private finishResponse(): void {
+    const r = this.response!;
+    this.response = undefined;
+    if (r.interrupted) return;
+    if (r.pending.length) this.speak(r.text || '');
+    const ids = this.ids();
+    if (r.audioContentId) this.options.send({ event: { contentEnd: { ...ids, contentId: r.audioContentId, stopReason: 'END_TURN', type: 'AUDIO' } } });
+    if (r.text) this.textBlock('ASSISTANT', 'FINAL', r.text, 'END_TURN');
+    this.usage();
+  }
+
+  /** Barge-in during a response: the `{ "interrupted" : true }` text, TEXT and AUDIO `contentEnd` INTERRUPTED. */
+  private interrupt(): void {
+    const r = this.response!;
+    r.interrupted = true;
+    r.pending = [];
+    this.stats.interruptions++;
+    this.textBlock('ASSISTANT', 'FINAL', INTERRUPTED, 'INTERRUPTED');
+    if (r.audioContentId) this.options.send({ event: { contentEnd: { ...this.ids(), contentId: r.audioContentId, stopReason: 'INTERRUPTED', type: 'AUDIO' } } });
+    this.speakingUntilMs = 0;
+    this.brain?.cancelResponse();
+  }
+
+  /** Barge-in after the response was fully generated but is still being spoken. */
+  private interruptTail(): void {
+    this.stats.interruptions++;
+    this.textBlock('ASSISTANT', 'FINAL', INTERRUPTED, 'INTERRUPTED');
+    this.speakingUntilMs = 0;
+  }
+
+  private callTool(name: string, args: unknown, signal: AbortSignal): Promise<string> {
+    const toolUseId = randomUUID();
+    const contentId = randomUUID();
+    const ids = this.ids();
+    this.stats.toolUses++;
+    this.options.onToolUse(toolUseId);
+    this.options.send({ event: { contentStart: { ...ids, contentId, role: 'TOOL', toolUseOutputConfiguration: { mediaType: 'application/json' }, type: 'TOOL' } } });
+    this.options.send({ event: { toolUse: { ...ids, content: JSON.stringify(args ?? {}), contentId, role: 'TOOL', toolName: name, toolUseId } } });
+    this.options.send({ event: { contentEnd: { ...ids, contentId, stopReason: 'TOOL_USE', type: 'TOOL' } } });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.toolWaiters.delete(toolUseId);
+        reject(new Error(`tool ${name} did not answer within ${this.options.toolTimeoutMs} ms`));
+      }, this.options.toolTimeoutMs);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        this.toolWaiters.delete(toolUseId);
+        reject(new Error('aborted'));
+      });
+      this.toolWaiters.set(toolUseId, (content) => {
+        clearTimeout(timer);
+        resolve(content);
+      });
+    });
+  }
+
+  private endCompletion(): void {
+    if (!this.completionId) return;
+    this.options.send({ event: { completionEnd: { sessionId: this.sessionId, promptName: this.promptName, completionId: this.completionId, stopReason: 'END_TURN' } } });
+    this.completionId = undefined;
+  }
+
+  /** Stops the brain and releases resamplers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const brain = this.brain;
+    this.brain = undefined;
+    this.inResampler?.destroy();
+    this.outResampler?.destroy();
+    await brain?.close();
+  }
+}

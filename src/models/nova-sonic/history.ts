@@ -1,0 +1,86 @@
+/**
+ * Shapes conversation history for injection into a new Nova Sonic session (protocols.md §1.8):
+ * at most 40 KB in total and 1 KB per `textInput` (AWS "chat history" page), strictly alternating
+ * roles with consecutive same-role messages merged, and the first message from the USER.
+ */
+import type { HistoryMessage } from '../model.js';
+
+/** One history block ready for `textBlock`: each content is within the per-input limit. */
+export interface HistoryBlock {
+  role: 'USER' | 'ASSISTANT';
+  contents: string[];
+}
+
+/** Limits for `shapeHistory`, bytes of UTF-8. */
+export interface HistoryLimits {
+  /** Whole history (AWS: 40 KB). */
+  maxTotalBytes: number;
+  /** One `textInput` (AWS: 1 KB). */
+  maxInputBytes: number;
+}
+
+/** AWS's documented limits. */
+export const NOVA_HISTORY_LIMITS: HistoryLimits = { maxTotalBytes: 40 * 1024, maxInputBytes: 1024 };
+
+const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/**
+ * Splits `text` into pieces of at most `maxBytes` UTF-8 bytes, preferring word boundaries and
+ * never cutting a character in two.
+ */
+export function splitUtf8(text: string, maxBytes: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (utf8Bytes(rest) > maxBytes) {
+    // Largest prefix (in code points) within maxBytes.
+    let bytes = 0;
+    let end = 0;
+    for (const ch of rest) {
+      const b = utf8Bytes(ch);
+      if (bytes + b > maxBytes) break;
+      bytes += b;
+      end += ch.length;
+    }
+    const space = rest.lastIndexOf(' ', end);
+    const cut = space > end / 2 ? space : end;
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest) out.push(rest);
+  return out;
+}
+
+/**
+ * Shapes `messages` (oldest first) for a new session: drops empty lines, merges same-role runs,
+ * drops the oldest messages until the total fits, drops leading assistant messages, and splits
+ * each message into ≤ `maxInputBytes` pieces. With `dropTrailingUser`, a final user message is
+ * left out (its audio is being replayed to the new session instead).
+ */
+export function shapeHistory(messages: readonly HistoryMessage[], limits: HistoryLimits = NOVA_HISTORY_LIMITS, dropTrailingUser = false): HistoryBlock[] {
+  const merged: { role: 'USER' | 'ASSISTANT'; text: string }[] = [];
+  for (const m of messages) {
+    const text = m.text.trim();
+    if (!text) continue;
+    const role = m.role === 'user' ? 'USER' : 'ASSISTANT';
+    const last = merged[merged.length - 1];
+    if (last && last.role === role) last.text = `${last.text} ${text}`;
+    else merged.push({ role, text });
+  }
+  if (dropTrailingUser && merged[merged.length - 1]?.role === 'USER') merged.pop();
+  let total = merged.reduce((n, m) => n + utf8Bytes(m.text), 0);
+  while (merged.length && (total > limits.maxTotalBytes || merged[0].role === 'ASSISTANT')) {
+    total -= utf8Bytes(merged.shift()!.text);
+  }
+  // A single message larger than the whole budget keeps only its most recent part.
+  if (merged.length === 1 && total > limits.maxTotalBytes) {
+    const pieces = splitUtf8(merged[0].text, limits.maxInputBytes);
+    const keep = Math.max(1, Math.floor(limits.maxTotalBytes / (limits.maxInputBytes + 1)));
+    merged[0].text = pieces.slice(-keep).join(' ');
+  }
+  return merged.map((m) => ({ role: m.role, contents: splitUtf8(m.text, limits.maxInputBytes) }));
+}
+
+/** Total UTF-8 bytes of shaped history (for checks and metrics). */
+export function historyBytes(blocks: readonly HistoryBlock[]): number {
+  return blocks.reduce((n, b) => n + b.contents.reduce((k, c) => k + utf8Bytes(c), 0), 0);
+}

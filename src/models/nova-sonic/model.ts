@@ -1,0 +1,119 @@
+/**
+ * The Amazon Nova Sonic / Nova 2 Sonic provider on the real AWS SDK
+ * (`@aws-sdk/client-bedrock-runtime`, `InvokeModelWithBidirectionalStreamCommand` over HTTP/2).
+ * Credentials come from the SDK's default chain (environment, shared profile, container or
+ * instance role, with refresh). The endpoint follows the SDK's own rules
+ * (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, `AWS_ENDPOINT_URL`) unless `endpoint` overrides it.
+ */
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { NodeHttp2Handler } from '@smithy/node-http-handler';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { ModelCapabilities, SpeechModel } from '../model.js';
+import { isNova2, NovaSonicSession, type NovaSettings } from './session.js';
+import type { BedrockStreamClient } from './stream.js';
+
+function sdkText(args: unknown[]): string {
+  return args
+    .map((x) => {
+      if (x instanceof Error) return `${x.name}: ${x.message}`;
+      try {
+        return typeof x === 'object' ? JSON.stringify(x) : String(x);
+      } catch {
+        return String(x);
+      }
+    })
+    .join(' ')
+    .slice(0, 500);
+}
+
+/** Client settings for `createBedrockClient`. */
+export interface BedrockClientSettings {
+  /**
+   * Bedrock region for Nova Sonic (kept apart from `AWS_REGION`, which other AWS use may need);
+   * undefined: the SDK's own region chain (AWS_REGION, profile), else us-east-1.
+   */
+  region: string | undefined;
+  /** Endpoint override, e.g. `http://127.0.0.1:8443` for the emulator. */
+  endpoint?: string;
+  /** Static credentials (tests); omitted = the SDK's default credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  logger: Logger;
+}
+
+/**
+ * A Bedrock Runtime client with an HTTP/2 handler. Each bidirectional stream gets its own HTTP/2
+ * session (bedrock-wire.md §2.1); the idle timeouts are longer than the 8-minute stream limit.
+ */
+export function createBedrockClient(settings: BedrockClientSettings): BedrockRuntimeClient {
+  const log = settings.logger;
+  return new BedrockRuntimeClient({
+    region:
+      settings.region ??
+      (async () => {
+        try {
+          return await new BedrockRuntimeClient({}).config.region();
+        } catch {
+          return 'us-east-1';
+        }
+      }),
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    requestHandler: new NodeHttp2Handler({ requestTimeout: 600_000, sessionTimeout: 600_000 }),
+    // The SDK's own console.warn for non-retryable streaming requests goes to our logger instead.
+    logger: { trace: () => {}, debug: () => {}, info: () => {}, warn: (...a: unknown[]) => log.debug({ sdk: sdkText(a) }, 'aws sdk warning'), error: (...a: unknown[]) => log.debug({ sdk: sdkText(a) }, 'aws sdk error') },
+  });
+}
+
+/** The Nova Sonic provider. */
+export function novaSonicModel(client: BedrockStreamClient, settings: NovaSettings, clock: Clock): SpeechModel {
+  const capabilities: ModelCapabilities = {
+    // Truncation is ours: the history keeps the heard share of an interrupted reply.
+    truncation: true,
+    serverTurnDetection: true,
+    userTranscripts: true,
+    textInput: isNova2(settings.modelId),
+    needsContinuousAudio: true,
+  };
+  return {
+    id: 'nova-sonic',
+    capabilities,
+    inputRateHz: settings.inputRateHz,
+    outputRateHz: settings.outputRateHz,
+    maxSessionMs: settings.maxSessionMs,
+    open: (init, signal) => NovaSonicSession.open({ client, settings, init, clock }, signal),
+  };
+}
+
+/** Provider settings from the validated configuration (the NOVA_* settings). */
+export function novaSettingsFromConfig(config: {
+  NOVA_MODEL_ID: string;
+  NOVA_VOICE: string;
+  NOVA_TEMPERATURE: number;
+  NOVA_TOP_P: number;
+  NOVA_MAX_TOKENS: number;
+  NOVA_ENDPOINTING: 'HIGH' | 'MEDIUM' | 'LOW';
+  NOVA_INPUT_RATE_HZ: 8000 | 16000;
+  NOVA_OUTPUT_RATE_HZ: 8000 | 16000 | 24000;
+  NOVA_AUDIO_CHUNK_MS: number;
+  NOVA_SESSION_LIMIT_MS: number;
+  NOVA_RENEW_AFTER_MS: number;
+  NOVA_REPLAY_MS: number;
+  NOVA_MAX_RETRIES: number;
+  NOVA_START_TIMEOUT_MS: number;
+}): NovaSettings {
+  return {
+    modelId: config.NOVA_MODEL_ID,
+    voiceId: config.NOVA_VOICE,
+    inference: { maxTokens: config.NOVA_MAX_TOKENS, topP: config.NOVA_TOP_P, temperature: config.NOVA_TEMPERATURE },
+    endpointing: config.NOVA_ENDPOINTING,
+    inputRateHz: config.NOVA_INPUT_RATE_HZ,
+    outputRateHz: config.NOVA_OUTPUT_RATE_HZ,
+    audioChunkMs: config.NOVA_AUDIO_CHUNK_MS,
+    maxSessionMs: config.NOVA_SESSION_LIMIT_MS,
+    renewAfterMs: config.NOVA_RENEW_AFTER_MS,
+    replayMs: config.NOVA_REPLAY_MS,
+    maxRetries: config.NOVA_MAX_RETRIES,
+    startTimeoutMs: config.NOVA_START_TIMEOUT_MS,
+  };
+}

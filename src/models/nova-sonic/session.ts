@@ -1,0 +1,472 @@
+/**
+ * A Nova Sonic conversation as one `ModelSession`, made of successive Bedrock streams
+ * ("generations"). It batches caller audio into larger `audioInput` events, maps output signals
+ * to model events, answers tool calls through the call, and renews the stream before the 8-minute
+ * limit: the next stream is opened in the background (system prompt, tools), and at the turn
+ * boundary it receives the shaped history, the audio container and the replayed caller audio
+ * (protocols.md §1.13). Recoverable failures reconnect the same way, with bounded retries.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { EventRelay } from '../../core/relay.js';
+import { errorMessage, VoiceBridgeError } from '../../core/errors.js';
+import type { ModelEvent, ModelSession, ModelSessionStats, SessionInit } from '../model.js';
+import type { NovaFailure } from './errors.js';
+import * as ev from './events.js';
+import { historyBytes, shapeHistory } from './history.js';
+import type { NovaSignal } from './output.js';
+import { planRenewal, renewalTimingFor, RollingAudioBuffer, type RenewalTiming } from './renewal.js';
+import { ResponseTracker } from './responses.js';
+import { NovaStream, type BedrockStreamClient } from './stream.js';
+
+/** Provider settings (see the NOVA_* rows of the README's configuration table). */
+export interface NovaSettings {
+  modelId: string;
+  voiceId: string;
+  inference: ev.InferenceSettings;
+  /** Nova 2 turn-detection sensitivity (not sent to Nova 1). */
+  endpointing: ev.EndpointingSensitivity | undefined;
+  inputRateHz: 8000 | 16000;
+  outputRateHz: ev.NovaRateHz;
+  /** Caller audio per `audioInput` event, ms (fewer, larger events cost less signing CPU). */
+  audioChunkMs: number;
+  /** The service's stream limit, ms (8 minutes). */
+  maxSessionMs: number;
+  /** Start renewing after this stream age, ms. */
+  renewAfterMs: number;
+  /** Caller audio kept for replay into the next stream, ms. */
+  replayMs: number;
+  /** Reconnects after recoverable failures before the call is ended. */
+  maxRetries: number;
+  /** Wait for the service to accept a stream, ms. */
+  startTimeoutMs: number;
+}
+
+/** Dependencies of a session. */
+export interface NovaSessionDeps {
+  client: BedrockStreamClient;
+  settings: NovaSettings;
+  init: SessionInit;
+  clock: Clock;
+}
+
+interface Generation {
+  n: number;
+  stream: NovaStream;
+  promptName: string;
+  audioContentName: string | undefined;
+  openedAtMs: number;
+  ready: boolean;
+  pendingTools: Set<string>;
+}
+
+const TICK_MS = 200;
+/** Caller audio kept while no stream is live (reconnecting), ms. */
+const OUTAGE_BUFFER_MS = 30_000;
+/** Wait for the assistant's FINAL text after its audio ended before handing over anyway, ms. */
+const FINAL_TEXT_WAIT_MS = 2000;
+/** Wait for a response after the user's recognized turn before handing over anyway, ms. */
+const RESPONSE_WAIT_MS = 4000;
+const RETRY_BACKOFF_MS = [0, 250, 1000, 2000];
+
+/** Is this model id Nova 2 Sonic (text input, endpointing sensitivity)? */
+export function isNova2(modelId: string): boolean {
+  return modelId.includes('nova-2-sonic');
+}
+
+/** One Nova Sonic conversation. */
+export class NovaSonicSession implements ModelSession {
+  private readonly relay = new EventRelay<ModelEvent>();
+  private readonly tracker: ResponseTracker;
+  private readonly buffer: RollingAudioBuffer;
+  private readonly timing: RenewalTiming;
+  private readonly chunkSamples: number;
+  private pending: Int16Array[] = [];
+  private pendingSamples = 0;
+  private active: Generation | undefined;
+  private next: Generation | undefined;
+  private readonly draining = new Set<Generation>();
+  private genSeq = 0;
+  private closed = false;
+  private recovering = false;
+  private consecutiveFailures = 0;
+  private liveSinceMs = 0;
+  private lastResponseEndMs = 0;
+  private lastUserTurnMs = 0;
+  private nextPrepareAfterMs = 0;
+  private tick: TimerHandle | undefined;
+  private readonly counters = {
+    streams: 0,
+    renewals: 0,
+    forcedRenewals: 0,
+    retries: 0,
+    failures: 0,
+    prepareFailures: 0,
+    audioEventsSent: 0,
+    inputMs: 0,
+    deliveredMs: 0,
+    replayedMs: 0,
+    droppedInputMs: 0,
+    maxPrepareMs: 0,
+    maxHistoryBytes: 0,
+    maxOutageMs: 0,
+  };
+  private outageStartedMs: number | undefined;
+
+  private constructor(private readonly deps: NovaSessionDeps) {
+    const { settings, init } = deps;
+    this.tracker = new ResponseTracker(settings.outputRateHz, init.history);
+    this.buffer = new RollingAudioBuffer(settings.inputRateHz, settings.replayMs);
+    this.timing = renewalTimingFor(settings.maxSessionMs, settings.renewAfterMs);
+    this.chunkSamples = Math.max(1, Math.round((settings.audioChunkMs * settings.inputRateHz) / 1000));
+  }
+
+  /**
+   * Opens the first stream (with up to `maxRetries` retries of recoverable failures).
+   * @throws VoiceBridgeError `model_unavailable` when Nova Sonic refuses or cannot be reached.
+   */
+  static async open(deps: NovaSessionDeps, signal?: AbortSignal): Promise<NovaSonicSession> {
+    const session = new NovaSonicSession(deps);
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= deps.settings.maxRetries; attempt++) {
+      if (signal?.aborted) break;
+      try {
+        const gen = await session.prepare();
+        session.goLive(gen, false);
+        if (deps.init.greeting) session.sendGreeting(deps.init.greeting);
+        session.schedule();
+        return session;
+      } catch (err) {
+        lastError = err;
+        const retryable = (err as Partial<NovaFailure>).retryable === true;
+        deps.init.logger.warn({ err: errorMessage(err), attempt, retryable }, 'Nova Sonic stream failed to open');
+        if (!retryable) break;
+        await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS[Math.min(attempt + 1, RETRY_BACKOFF_MS.length - 1)]));
+      }
+    }
+    await session.close();
+    throw new VoiceBridgeError('model_unavailable', `Nova Sonic: ${errorMessage(lastError)}`, false);
+  }
+
+  setHandler(handler: (event: ModelEvent) => void): void {
+    this.relay.setHandler(handler);
+  }
+
+  private emit(events: readonly ModelEvent[]): void {
+    for (const e of events) if (!this.closed || e.type === 'closed') this.relay.emit(e);
+  }
+
+  // ---- streams ------------------------------------------------------------------------------------
+
+  /** Opens a stream and sends the session set-up (sessionStart, promptStart, system prompt). */
+  private async prepare(gen: Generation = this.createGeneration()): Promise<Generation> {
+    const { settings, init, clock } = this.deps;
+    const startedAt = clock.nowMs();
+    this.counters.streams++;
+    const tools = (init.tools ?? []).map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
+    await gen.stream.start([
+      ev.sessionStart(settings.inference, isNova2(settings.modelId) ? settings.endpointing : undefined),
+      ev.promptStart(gen.promptName, { rateHz: settings.outputRateHz, voiceId: init.voice ?? settings.voiceId }, tools),
+      ...ev.textBlock(gen.promptName, randomUUID(), 'SYSTEM', false, [init.systemPrompt]),
+    ]);
+    gen.ready = true;
+    this.counters.maxPrepareMs = Math.max(this.counters.maxPrepareMs, Math.round(clock.nowMs() - startedAt));
+    return gen;
+  }
+
+  /** A generation whose stream is not started yet. */
+  private createGeneration(): Generation {
+    const { client, settings, init, clock } = this.deps;
+    const gen: Generation = {
+      n: ++this.genSeq,
+      stream: undefined as unknown as NovaStream,
+      promptName: randomUUID(),
+      audioContentName: undefined,
+      openedAtMs: clock.nowMs(),
+      ready: false,
+      pendingTools: new Set(),
+    };
+    gen.stream = new NovaStream({
+      client,
+      modelId: settings.modelId,
+      startTimeoutMs: settings.startTimeoutMs,
+      closeTimeoutMs: 2000,
+      logger: init.logger,
+      onSignal: (s) => this.onSignal(gen, s),
+      onEnd: (f) => this.onStreamEnd(gen, f),
+    });
+    return gen;
+  }
+
+  /** Sends history and opens the audio container on `gen`, replays buffered audio, makes it active. */
+  private goLive(gen: Generation, replay: boolean): void {
+    const { settings, clock } = this.deps;
+    const blocks = shapeHistory(this.tracker.history);
+    this.counters.maxHistoryBytes = Math.max(this.counters.maxHistoryBytes, historyBytes(blocks));
+    for (const b of blocks) for (const e of ev.textBlock(gen.promptName, randomUUID(), b.role, false, b.contents)) gen.stream.send(e);
+    gen.audioContentName = randomUUID();
+    gen.stream.send(ev.audioContentStart(gen.promptName, gen.audioContentName, settings.inputRateHz));
+    this.active = gen;
+    this.liveSinceMs = clock.nowMs();
+    if (replay) {
+      for (const chunk of this.buffer.snapshot()) {
+        this.sendAudioEvent(gen, chunk);
+        this.counters.replayedMs += (chunk.length * 1000) / settings.inputRateHz;
+      }
+    }
+    if (this.outageStartedMs !== undefined) {
+      this.counters.maxOutageMs = Math.max(this.counters.maxOutageMs, Math.round(clock.nowMs() - this.outageStartedMs));
+      this.outageStartedMs = undefined;
+    }
+    this.buffer.setCapacityMs(settings.replayMs);
+    this.deps.init.logger.info({ stream: gen.n, historyMessages: blocks.length, replayedMs: replay ? Math.round(this.buffer.durationMs) : 0 }, 'Nova Sonic stream live');
+  }
+
+  private sendGreeting(greeting: string): void {
+    const gen = this.active;
+    if (!gen) return;
+    if (!isNova2(this.deps.settings.modelId)) {
+      this.deps.init.logger.warn('GREETING needs Nova 2 Sonic (text input); Nova Sonic v1 only speaks after the caller');
+      return;
+    }
+    const text = `The caller has just connected. Greet them by saying: "${greeting}"`;
+    for (const e of ev.textBlock(gen.promptName, randomUUID(), 'USER', true, [text])) gen.stream.send(e);
+  }
+
+  private sendAudioEvent(gen: Generation, pcm: Int16Array): void {
+    gen.stream.send(ev.audioInput(gen.promptName, gen.audioContentName!, pcm));
+    this.counters.audioEventsSent++;
+  }
+
+  // ---- caller → Nova --------------------------------------------------------------------------------
+
+  sendAudio(pcm: Int16Array): void {
+    if (this.closed) return;
+    this.pending.push(pcm);
+    this.pendingSamples += pcm.length;
+    if (this.pendingSamples >= this.chunkSamples) this.flushAudio();
+  }
+
+  private flushAudio(): void {
+    if (this.pendingSamples === 0) return;
+    let chunk: Int16Array;
+    if (this.pending.length === 1) chunk = this.pending[0];
+    else {
+      chunk = new Int16Array(this.pendingSamples);
+      let at = 0;
+      for (const p of this.pending) {
+        chunk.set(p, at);
+        at += p.length;
+      }
+    }
+    this.pending = [];
+    this.pendingSamples = 0;
+    const ms = (chunk.length * 1000) / this.deps.settings.inputRateHz;
+    this.counters.inputMs += ms;
+    const droppedBefore = this.buffer.droppedSamples;
+    this.buffer.push(chunk);
+    if (!this.active) {
+      // During an outage the buffer is the only copy: audio pushed out of it is lost.
+      this.counters.droppedInputMs += ((this.buffer.droppedSamples - droppedBefore) * 1000) / this.deps.settings.inputRateHz;
+    }
+    if (this.active && !this.recovering) {
+      this.sendAudioEvent(this.active, chunk);
+      this.counters.deliveredMs += ms;
+    }
+  }
+
+  sendText(text: string): void {
+    const gen = this.active;
+    if (this.closed || !gen || !text.trim()) return;
+    if (!isNova2(this.deps.settings.modelId)) {
+      this.deps.init.logger.warn('text input needs Nova 2 Sonic; ignored');
+      return;
+    }
+    this.flushAudio();
+    for (const e of ev.textBlock(gen.promptName, randomUUID(), 'USER', true, [text.slice(0, 1000)])) gen.stream.send(e);
+  }
+
+  sendToolResult(toolCallId: string, result: unknown): void {
+    for (const gen of [this.active, ...this.draining]) {
+      if (gen && gen.pendingTools.delete(toolCallId)) {
+        for (const e of ev.toolResultBlock(gen.promptName, randomUUID(), toolCallId, result)) gen.stream.send(e);
+        this.checkRenewal();
+        return;
+      }
+    }
+    this.deps.init.logger.warn({ toolCallId }, 'tool result for an unknown or finished tool call; dropped');
+  }
+
+  cancelResponse(): void {
+    this.emit(this.tracker.cancel());
+  }
+
+  truncate(responseId: string, heardMs: number): void {
+    this.emit(this.tracker.truncate(responseId, heardMs));
+  }
+
+  // ---- Nova → caller --------------------------------------------------------------------------------
+
+  private onSignal(gen: Generation, s: NovaSignal): void {
+    if (this.closed || gen !== this.active) return;
+    const now = this.deps.clock.nowMs();
+    if (s.kind === 'toolUse') {
+      if (s.argumentsError) {
+        for (const e of ev.toolResultBlock(gen.promptName, randomUUID(), s.toolUseId, { error: `arguments are not valid JSON: ${s.argumentsError}` })) gen.stream.send(e);
+        return;
+      }
+      gen.pendingTools.add(s.toolUseId);
+      this.emit([{ type: 'toolCall', toolCallId: s.toolUseId, name: s.name, arguments: s.arguments }]);
+      return;
+    }
+    if (s.kind === 'malformed') {
+      this.deps.init.logger.warn({ reason: s.reason }, 'malformed Nova Sonic event ignored');
+      return;
+    }
+    if (s.kind === 'userTranscript') {
+      // The words are in the history now: the replay buffer need not carry their audio.
+      this.buffer.clear();
+      this.lastUserTurnMs = now;
+    }
+    const wasOpen = this.tracker.responseOpen;
+    const events = this.tracker.handle(s);
+    if (wasOpen && !this.tracker.responseOpen) {
+      this.lastResponseEndMs = now;
+      if (now - this.liveSinceMs > 0) this.consecutiveFailures = 0;
+    }
+    this.emit(events);
+    if (s.kind === 'audioEnd' || s.kind === 'interrupted' || s.kind === 'completionEnd' || s.kind === 'assistantText') this.checkRenewal();
+  }
+
+  private onStreamEnd(gen: Generation, failure: NovaFailure | undefined): void {
+    this.draining.delete(gen);
+    if (gen === this.next) {
+      this.next = undefined;
+      if (failure) {
+        this.counters.prepareFailures++;
+        this.nextPrepareAfterMs = this.deps.clock.nowMs() + 1000;
+      }
+      return;
+    }
+    if (gen !== this.active || this.closed) return;
+    this.active = undefined;
+    this.emit(this.tracker.endStream());
+    if (!failure) return;
+    this.counters.failures++;
+    this.deps.init.logger.warn({ stream: gen.n, code: failure.code, retryable: failure.retryable }, `Nova Sonic stream failed: ${failure.message}`);
+    if (failure.retryable && this.consecutiveFailures < this.deps.settings.maxRetries) {
+      void this.recover();
+      return;
+    }
+    this.emit([
+      { type: 'error', code: failure.code, message: failure.message, retryable: false },
+      { type: 'closed', reason: `nova-sonic: ${failure.code}` },
+    ]);
+    void this.close();
+  }
+
+  /** Reconnects after a failure: buffers caller audio meanwhile and replays it. */
+  private async recover(): Promise<void> {
+    const { clock, init } = this.deps;
+    this.recovering = true;
+    this.outageStartedMs ??= clock.nowMs();
+    this.buffer.setCapacityMs(OUTAGE_BUFFER_MS);
+    while (!this.closed) {
+      const attempt = ++this.consecutiveFailures;
+      this.counters.retries++;
+      await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS[Math.min(attempt - 1, RETRY_BACKOFF_MS.length - 1)]));
+      if (this.closed) return;
+      try {
+        const ready = this.next?.ready ? this.next : undefined;
+        this.next = undefined;
+        const gen = ready ?? (await this.prepare());
+        if (this.closed) {
+          await gen.stream.close([]);
+          return;
+        }
+        this.flushAudio();
+        this.recovering = false;
+        this.goLive(gen, true);
+        init.logger.info({ stream: gen.n, attempt }, 'Nova Sonic reconnected');
+        return;
+      } catch (err) {
+        const retryable = (err as Partial<NovaFailure>).retryable === true;
+        init.logger.warn({ err: errorMessage(err), attempt }, 'Nova Sonic reconnect failed');
+        if (!retryable || this.consecutiveFailures >= this.deps.settings.maxRetries) {
+          this.recovering = false;
+          this.emit([
+            { type: 'error', code: 'model_unavailable', message: `Nova Sonic: ${errorMessage(err)}`, retryable: false },
+            { type: 'closed', reason: 'nova-sonic: reconnect failed' },
+          ]);
+          await this.close();
+          return;
+        }
+      }
+    }
+  }
+
+  // ---- renewal ----------------------------------------------------------------------------------------
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.tick = this.deps.clock.setTimeout(() => {
+      this.tick = undefined;
+      this.checkRenewal();
+      this.schedule();
+    }, TICK_MS);
+  }
+
+  private checkRenewal(): void {
+    const gen = this.active;
+    if (!gen || this.closed || this.recovering) return;
+    const now = this.deps.clock.nowMs();
+    const action = planRenewal(
+      {
+        ageMs: now - gen.openedAtMs,
+        nextPreparing: this.next !== undefined || now < this.nextPrepareAfterMs,
+        nextReady: this.next?.ready === true,
+        responseOpen: this.tracker.responseOpen || (this.tracker.userTurnPending && now - this.lastUserTurnMs < RESPONSE_WAIT_MS),
+        toolPending: gen.pendingTools.size > 0,
+        awaitingFinalText: this.tracker.awaitingFinalText && now - this.lastResponseEndMs < FINAL_TEXT_WAIT_MS,
+      },
+      this.timing,
+    );
+    if (action === 'prepare') {
+      const gen = this.createGeneration();
+      this.next = gen;
+      this.prepare(gen).catch((err) => {
+        this.deps.init.logger.warn({ err: errorMessage(err) }, 'next Nova Sonic stream failed to open; will retry');
+      });
+    } else if (action === 'handover' || action === 'forceHandover') this.handover(action === 'forceHandover');
+  }
+
+  /** Switches to the prepared stream; the old one is closed in the background. */
+  private handover(forced: boolean): void {
+    const old = this.active!;
+    const gen = this.next!;
+    this.next = undefined;
+    this.flushAudio();
+    if (forced) this.emit(this.tracker.endStream());
+    else this.tracker.endStream();
+    this.counters.renewals++;
+    if (forced) this.counters.forcedRenewals++;
+    this.goLive(gen, true);
+    this.draining.add(old);
+    void old.stream.close(ev.closingSequence(old.promptName, old.audioContentName)).finally(() => this.draining.delete(old));
+  }
+
+  stats(): ModelSessionStats {
+    return { ...this.counters, inputMs: Math.round(this.counters.inputMs), deliveredMs: Math.round(this.counters.deliveredMs), replayedMs: Math.round(this.counters.replayedMs), droppedInputMs: Math.round(this.counters.droppedInputMs) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.tick !== undefined) this.deps.clock.clearTimeout(this.tick);
+    const gens = [this.active, this.next, ...this.draining].filter((g): g is Generation => g !== undefined);
+    this.active = undefined;
+    this.next = undefined;
+    await Promise.all(gens.map((g) => g.stream.close(ev.closingSequence(g.promptName, g.audioContentName))));
+    this.relay.emit({ type: 'closed', reason: 'closed by call' });
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Tools the model may call: a registry of named functions with JSON Schema arguments, and a
+ * runner that never throws. A tool that fails, times out or does not exist yields an error result
+ * for the model, so a bad tool can never break the model stream.
+ */
+import type { Logger } from '../core/logger.js';
+import { errorMessage } from '../core/errors.js';
+import type { ToolSpec } from '../models/model.js';
+
+/** What a running tool gets besides its arguments. */
+export interface ToolContext {
+  callId: string;
+  /** Aborted on timeout or call end. */
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+/** A callable tool. */
+export interface Tool extends ToolSpec {
+  /** Runs the tool; the resolved value is sent to the model (JSON). May throw. */
+  run(args: Record<string, unknown>, ctx: ToolContext): Promise<unknown>;
+}
+
+/** Outcome of one tool call. */
+export type ToolOutcome = { ok: true; result: unknown; durationMs: number } | { ok: false; error: string; durationMs: number };
+
+/** A set of tools by name. */
+export class ToolRegistry {
+  private readonly tools = new Map<string, Tool>();
+
+  /** @throws Error when two tools share a name. */
+  constructor(tools: readonly Tool[] = []) {
+    for (const t of tools) {
+      if (this.tools.has(t.name)) throw new Error(`duplicate tool name ${t.name}`);
+      this.tools.set(t.name, t);
+    }
+  }
+
+  /** Specs to declare to the model. */
+  specs(): ToolSpec[] {
+    return [...this.tools.values()].map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
+  }
+
+  /** Number of tools. */
+  get size(): number {
+    return this.tools.size;
+  }
+
+  /**
+   * Runs `name` with `args` within `timeoutMs`. Never throws: unknown tools, arguments that are
+   * not an object, thrown errors and timeouts all give `ok: false` with a message.
+   */
+  async run(name: string, args: unknown, ctx: Omit<ToolContext, 'signal'> & { signal?: AbortSignal }, timeoutMs: number): Promise<ToolOutcome> {
+    const started = performance.now();
+    const ms = (): number => Math.round(performance.now() - started);
+    const tool = this.tools.get(name);
+    if (!tool) return { ok: false, error: `no tool named ${name}`, durationMs: ms() };
+    if (typeof args !== 'object' || args === null || Array.isArray(args)) return { ok: false, error: 'arguments must be a JSON object', durationMs: ms() };
+    const timeout = new AbortController();
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout.signal]) : timeout.signal;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = await Promise.race([
+        tool.run(args as Record<string, unknown>, { ...ctx, signal }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            timeout.abort();
+            reject(new Error(`tool ${name} timed out after ${timeoutMs} ms`));
+          }, timeoutMs);
+        }),
+      ]);
+      return { ok: true, result: result ?? null, durationMs: ms() };
+    } catch (err) {
+      ctx.logger.warn({ tool: name, err: errorMessage(err) }, 'tool failed');
+      return { ok: false, error: errorMessage(err), durationMs: ms() };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
