@@ -66,6 +66,7 @@ export const SETTINGS = {
   NOVA_REPLAY_MS: [int(0, 10_000), 3000, 'Recent caller audio replayed into the next stream at a renewal.'],
   NOVA_MAX_RETRIES: [int(0, 10), 3, 'Reconnects after recoverable Nova errors before the call is ended.'],
   NOVA_START_TIMEOUT_MS: [int(500, 60_000), 10_000, 'Longest wait for Bedrock to accept a stream.'],
+  NOVA_STALL_TIMEOUT_MS: [int(1000, 120_000), 8000, 'If the caller spoke and Nova sends nothing at all for this long, the stream is treated as stalled and reconnected.'],
   MAX_MESSAGE_BYTES: [int(1024, 16 * 1024 * 1024), 131_072, 'Largest WebSocket message accepted; larger ones close the socket with 1009.'],
 } as const;
 

@@ -78,3 +78,47 @@ export async function startServerProcess(settings: Record<string, string | numbe
     },
   };
 }
+
+/** A running `voicebridge emulate nova-sonic` process. */
+export interface EmulatorProcess {
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `voicebridge emulate nova-sonic` on a free port with extra `args`, and waits until it
+ * says it is listening.
+ * @throws Error with its output when it is not listening within `readyTimeoutMs`.
+ */
+export async function startEmulatorProcess(args: string[] = [], readyTimeoutMs = 60_000): Promise<EmulatorProcess> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'emulate', 'nova-sonic', '--port', String(port), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d: Buffer) => {
+    out = (out + d.toString()).slice(-50_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const deadline = Date.now() + readyTimeoutMs;
+  while (!out.includes('emulator listening')) {
+    if (child.exitCode !== null) throw new Error(`emulator exited with ${child.exitCode}:\n${out}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`emulator did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}

@@ -73,6 +73,8 @@ export interface EmulatorStreamRecord {
   badSignatures: number;
   /** ValidationException messages sent. */
   validationErrors: string[];
+  /** When the audio content started (the stream went live), ms on `performance.now()`. */
+  audioStartedAtMs: number | undefined;
 }
 
 /** A running emulator. */
@@ -127,7 +129,7 @@ export async function startNovaSonicEmulator(options: NovaEmulatorOptions): Prom
     const m = PATH_RE.exec(path);
     if (headers[':method'] !== 'POST' || !m) return httpError(stream, 404, 'UnknownOperationException', `no operation at ${headers[':method']} ${path}`);
     const modelId = decodeURIComponent(m[1]);
-    const record: EmulatorStreamRecord = { n: records.length + 1, requestId: randomUUID(), modelId, startedAtMs: performance.now(), endedAtMs: undefined, endReason: undefined, eventsIn: 0, conversation: undefined, badSignatures: 0, validationErrors: [] };
+    const record: EmulatorStreamRecord = { n: records.length + 1, requestId: randomUUID(), modelId, startedAtMs: performance.now(), endedAtMs: undefined, endReason: undefined, eventsIn: 0, conversation: undefined, badSignatures: 0, validationErrors: [], audioStartedAtMs: undefined };
     records.push(record);
     const end = (reason: string): void => {
       if (record.endReason) return;
@@ -236,6 +238,7 @@ export async function startNovaSonicEmulator(options: NovaEmulatorOptions): Prom
         return finish('validation', encodeException('validationException', result.message));
       }
       if (result.action.kind === 'audio' || result.action.kind === 'userText') touch();
+      if (result.action.kind === 'audioStart') record.audioStartedAtMs = performance.now();
       conversation.handle(result.action);
       if (result.action.kind === 'sessionEnd') finish('session-end');
     };

@@ -101,6 +101,7 @@ export function novaSettingsFromConfig(config: {
   NOVA_REPLAY_MS: number;
   NOVA_MAX_RETRIES: number;
   NOVA_START_TIMEOUT_MS: number;
+  NOVA_STALL_TIMEOUT_MS: number;
 }): NovaSettings {
   return {
     modelId: config.NOVA_MODEL_ID,
@@ -115,5 +116,6 @@ export function novaSettingsFromConfig(config: {
     replayMs: config.NOVA_REPLAY_MS,
     maxRetries: config.NOVA_MAX_RETRIES,
     startTimeoutMs: config.NOVA_START_TIMEOUT_MS,
+    stallTimeoutMs: config.NOVA_STALL_TIMEOUT_MS,
   };
 }

@@ -125,12 +125,19 @@ export class ResponseTracker {
     return [{ type: 'responseDone', responseId: r.id, cancelled }];
   }
 
+  /**
+   * A barge-in signal. Nova generates faster than real time, so it often arrives after the
+   * response's audio has ended while the caller is still hearing it: the user's speech is
+   * reported either way, once per response (the three signals arrive together).
+   */
   private interrupt(): ModelEvent[] {
-    const r = this.current;
-    if (!r || r.done) return [];
+    const r = this.current ?? this.recent[this.recent.length - 1];
+    if (!r || this.lastInterruptedId === r.id) return [];
+    this.lastInterruptedId = r.id;
     this.awaitingFinalText = false;
     return [{ type: 'speechStarted' }, ...this.end(true)];
   }
+  private lastInterruptedId: string | undefined;
 
   /** The assistant text of `r` as heard: all of it, or its heard share after a barge-in. */
   private finalTranscript(r: Response): ModelEvent {

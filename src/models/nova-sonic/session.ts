@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { EventRelay } from '../../core/relay.js';
 import { errorMessage, VoiceBridgeError } from '../../core/errors.js';
+import { rms } from '../../audio/level.js';
 import type { ModelEvent, ModelSession, ModelSessionStats, SessionInit } from '../model.js';
 import type { NovaFailure } from './errors.js';
 import * as ev from './events.js';
@@ -40,6 +41,8 @@ export interface NovaSettings {
   maxRetries: number;
   /** Wait for the service to accept a stream, ms. */
   startTimeoutMs: number;
+  /** The caller spoke and nothing at all came back for this long: the stream is stalled, ms. */
+  stallTimeoutMs: number;
 }
 
 /** Dependencies of a session. */
@@ -68,6 +71,10 @@ const FINAL_TEXT_WAIT_MS = 2000;
 /** Wait for a response after the user's recognized turn before handing over anyway, ms. */
 const RESPONSE_WAIT_MS = 4000;
 const RETRY_BACKOFF_MS = [0, 250, 1000, 2000];
+/** A stream live this long before failing resets the retry budget, ms. */
+const HEALTHY_STREAM_MS = 10_000;
+/** Caller audio above this RMS counts as speech for the stall watchdog (≈ −30 dBFS). */
+const SPEECH_RMS = 1000;
 
 /** Is this model id Nova 2 Sonic (text input, endpointing sensitivity)? */
 export function isNova2(modelId: string): boolean {
@@ -110,8 +117,11 @@ export class NovaSonicSession implements ModelSession {
     maxPrepareMs: 0,
     maxHistoryBytes: 0,
     maxOutageMs: 0,
+    stalls: 0,
   };
   private outageStartedMs: number | undefined;
+  private lastLoudInputMs = 0;
+  private lastOutputMs = 0;
 
   private constructor(private readonly deps: NovaSessionDeps) {
     const { settings, init } = deps;
@@ -270,6 +280,7 @@ export class NovaSonicSession implements ModelSession {
       this.counters.droppedInputMs += ((this.buffer.droppedSamples - droppedBefore) * 1000) / this.deps.settings.inputRateHz;
     }
     if (this.active && !this.recovering) {
+      if (rms(chunk) > SPEECH_RMS) this.lastLoudInputMs = this.deps.clock.nowMs();
       this.sendAudioEvent(this.active, chunk);
       this.counters.deliveredMs += ms;
     }
@@ -310,6 +321,7 @@ export class NovaSonicSession implements ModelSession {
   private onSignal(gen: Generation, s: NovaSignal): void {
     if (this.closed || gen !== this.active) return;
     const now = this.deps.clock.nowMs();
+    this.lastOutputMs = now;
     if (s.kind === 'toolUse') {
       if (s.argumentsError) {
         for (const e of ev.toolResultBlock(gen.promptName, randomUUID(), s.toolUseId, { error: `arguments are not valid JSON: ${s.argumentsError}` })) gen.stream.send(e);
@@ -330,10 +342,7 @@ export class NovaSonicSession implements ModelSession {
     }
     const wasOpen = this.tracker.responseOpen;
     const events = this.tracker.handle(s);
-    if (wasOpen && !this.tracker.responseOpen) {
-      this.lastResponseEndMs = now;
-      if (now - this.liveSinceMs > 0) this.consecutiveFailures = 0;
-    }
+    if (wasOpen && !this.tracker.responseOpen) this.lastResponseEndMs = now;
     this.emit(events);
     if (s.kind === 'audioEnd' || s.kind === 'interrupted' || s.kind === 'completionEnd' || s.kind === 'assistantText') this.checkRenewal();
   }
@@ -353,6 +362,8 @@ export class NovaSonicSession implements ModelSession {
     this.emit(this.tracker.endStream());
     if (!failure) return;
     this.counters.failures++;
+    // A stream that stayed healthy for a while earns a fresh retry budget.
+    if (this.deps.clock.nowMs() - this.liveSinceMs > HEALTHY_STREAM_MS) this.consecutiveFailures = 0;
     this.deps.init.logger.warn({ stream: gen.n, code: failure.code, retryable: failure.retryable }, `Nova Sonic stream failed: ${failure.message}`);
     if (failure.retryable && this.consecutiveFailures < this.deps.settings.maxRetries) {
       void this.recover();
@@ -411,9 +422,22 @@ export class NovaSonicSession implements ModelSession {
     if (this.closed) return;
     this.tick = this.deps.clock.setTimeout(() => {
       this.tick = undefined;
+      this.checkStall();
       this.checkRenewal();
       this.schedule();
     }, TICK_MS);
+  }
+
+  /** The caller spoke, then nothing at all came back for `stallTimeoutMs`: fail the stream (and reconnect). */
+  private checkStall(): void {
+    const gen = this.active;
+    if (!gen || this.recovering) return;
+    const now = this.deps.clock.nowMs();
+    const since = Math.max(this.lastLoudInputMs, this.liveSinceMs);
+    if (this.lastLoudInputMs > this.lastOutputMs && this.lastLoudInputMs > this.liveSinceMs && now - since > this.deps.settings.stallTimeoutMs) {
+      this.counters.stalls++;
+      gen.stream.fail({ code: 'stalled', message: `no output from Nova Sonic for ${Math.round(now - since)} ms after the caller spoke`, retryable: true });
+    }
   }
 
   private checkRenewal(): void {
@@ -461,6 +485,8 @@ export class NovaSonicSession implements ModelSession {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // The caller's last few frames (a partial batch) still go to the model.
+    this.flushAudio();
     this.closed = true;
     if (this.tick !== undefined) this.deps.clock.clearTimeout(this.tick);
     const gens = [this.active, this.next, ...this.draining].filter((g): g is Generation => g !== undefined);

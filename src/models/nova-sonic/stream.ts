@@ -182,6 +182,12 @@ export class NovaStream {
     clearTimeout(timer);
   }
 
+  /** Declares the stream failed (e.g. it stalled) and aborts it; `onEnd` gets `failure`. */
+  fail(failure: NovaFailure): void {
+    this.finish(failure);
+    this.terminate();
+  }
+
   /** Aborts the stream without the closing handshake (call end in a hurry, or a broken stream). */
   destroy(): void {
     this.closing = true;

@@ -1,0 +1,122 @@
+/**
+ * A conversation ten times longer than Nova Sonic's session limit. The emulator's limit is cut to
+ * 3 s (the server renews after 1.5 s); a 30 s call over the raw PCM WebSocket at 16 kHz carries a
+ * frame number in every caller frame, so the test can check that every caller frame reached some
+ * model stream, measure the longest gap in the assistant's audio across a handover, and confirm
+ * the history sent at each renewal passed the emulator's 1 KB / 40 KB checks.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NovaEmulator } from '../src/emulators/nova-sonic/server.js';
+import { connectCaller } from '../src/sim/clients.js';
+import { fetchSummary } from '../src/sim/simulate.js';
+import { startEmulator } from './helpers/nova.js';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+
+const LIMIT_MS = 3000;
+const CALL_S = 30;
+const FRAME = 320; // 20 ms at 16 kHz
+const MAGIC = 291; // small values keep tagged silence below the echo brain's VAD threshold
+
+let emulator: NovaEmulator;
+let srv: ServerProcess;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ sessionLimitMs: LIMIT_MS, keepAudio: true });
+  srv = await startServerProcess({
+    VOICEBRIDGE_MODEL: 'nova-sonic',
+    NOVA_ENDPOINT: emulator.url,
+    NOVA_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    NOVA_SESSION_LIMIT_MS: LIMIT_MS,
+    NOVA_RENEW_AFTER_MS: 1500,
+    BARGE_IN_VAD: false,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  expect(await srv?.stop()).toBe(0);
+  await emulator?.close();
+});
+
+/** Frame numbers found in a stream's received audio (tags sit at every 320-sample boundary). */
+function tagsIn(chunks: readonly Int16Array[]): number[] {
+  const found: number[] = [];
+  for (const c of chunks) {
+    for (let at = 0; at + 4 <= c.length; at += FRAME) {
+      if (c[at] === MAGIC && c[at + 3] === (MAGIC ^ c[at + 1])) found.push(c[at + 1] + (c[at + 2] << 10));
+    }
+  }
+  return found;
+}
+
+describe(`a ${CALL_S} s call with a ${LIMIT_MS / 1000} s model session limit`, () => {
+  it('survives every renewal: no caller frame lost, history within limits, gaps measured', async () => {
+    const caller = await connectCaller({ url: srv.url, via: 'pcm' });
+    const frames = (CALL_S * 1000) / 20;
+    const start = performance.now();
+    const streamsBefore = emulator.streams.length;
+    for (let k = 0; k < frames; k++) {
+      const frame = new Int16Array(FRAME);
+      // Speak 700 ms in every 2.3 s (a period that drifts against the renewal cadence).
+      if ((k * 20) % 2300 < 700) for (let i = 4; i < FRAME; i++) frame[i] = Math.round(7000 * Math.sin((2 * Math.PI * 330 * (k * FRAME + i)) / 16000));
+      frame[0] = MAGIC;
+      frame[1] = k & 0x3ff;
+      frame[2] = k >> 10;
+      frame[3] = MAGIC ^ frame[1];
+      caller.sendFrame(frame);
+      const wait = start + (k + 1) * 20 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    await caller.hangup();
+    const summary = (await fetchSummary(srv.url, (c) => c.parameters?.simId === caller.simId))!;
+    await new Promise((r) => setTimeout(r, 500));
+
+    const streams = emulator.streams.slice(streamsBefore);
+    // Every caller frame reached some model stream.
+    const seen = new Set(streams.flatMap((s) => tagsIn(s.conversation?.receivedAudio ?? [])));
+    const missing = [...Array(frames).keys()].filter((k) => !seen.has(k));
+    expect(missing, `${missing.length} of ${frames} frames never reached a model stream`).toEqual([]);
+
+    // Renewed before every limit; none of the streams hit the limit or failed validation.
+    const stats = summary.modelStats;
+    expect(stats.renewals).toBeGreaterThanOrEqual(CALL_S / (LIMIT_MS / 1000) - 1);
+    expect(stats.failures).toBe(0);
+    expect(stats.droppedInputMs).toBe(0);
+    expect(streams.map((s) => s.endReason).filter((r) => r !== 'session-end' && r !== 'client-end')).toEqual([]);
+    expect(streams.flatMap((s) => s.validationErrors)).toEqual([]);
+    expect(stats.maxHistoryBytes).toBeLessThanOrEqual(40 * 1024);
+    expect(summary.reason).not.toMatch(/model/);
+
+    // The assistant answered every utterance (13 bursts in 30 s).
+    const utterances = Math.ceil((CALL_S * 1000) / 2300);
+    expect(summary.turns.length).toBeGreaterThanOrEqual(utterances - 1);
+
+    // Longest gap in the assistant's audio around a handover, as the caller heard it: for each
+    // stream going live, the largest silence between consecutive heard frames within the reply
+    // that was playing (if any) at that moment.
+    const timeline = caller.playout.timeline().sort((a, b) => a.playAtMs - b.playAtMs);
+    let worstGapMs = 0;
+    let handoversDuringPlayback = 0;
+    for (const s of streams.slice(1)) {
+      const at = s.audioStartedAtMs!;
+      const i = timeline.findIndex((c) => c.playAtMs + c.durationMs >= at);
+      if (i <= 0 || timeline[i].playAtMs - (timeline[i - 1].playAtMs + timeline[i - 1].durationMs) > 300) continue;
+      handoversDuringPlayback++;
+      for (let j = Math.max(1, i - 5); j < Math.min(timeline.length, i + 25); j++) {
+        const gap = timeline[j].playAtMs - (timeline[j - 1].playAtMs + timeline[j - 1].durationMs);
+        if (gap < 300) worstGapMs = Math.max(worstGapMs, gap);
+      }
+    }
+    console.log(
+      `renewal run: ${streams.length} streams, ${stats.renewals} renewals (${stats.forcedRenewals} forced), ${frames} caller frames all delivered, ` +
+        `replayed ${stats.replayedMs} ms, ${handoversDuringPlayback} handovers during playback, longest assistant-audio gap there ${Math.round(worstGapMs)} ms, ` +
+        `max history ${stats.maxHistoryBytes} bytes, longest stream prepare ${stats.maxPrepareMs} ms, underruns ${summary.underruns}`,
+    );
+    expect(worstGapMs).toBeLessThan(100);
+    expect(Date.now()).toBeGreaterThan(0);
+    expect(performance.now() - start).toBeGreaterThan(CALL_S * 1000);
+  }, 90_000);
+});
