@@ -1,6 +1,7 @@
 /**
- * Load benchmark: N concurrent simulated Twilio calls against the loopback model on one server
- * process. The server runs as a child process (compiled `dist/`), the callers run here and speak
+ * Load benchmark: N concurrent simulated Twilio calls against the loopback model (or, with
+ * `--model nova-sonic`, Nova Sonic through the real AWS SDK against the Bedrock emulator running
+ * its echo brain in a separate process) on one server process. The server runs as a child process (compiled `dist/`), the callers run here and speak
  * the real Twilio Media Streams protocol (20 ms mu-law frames at real-time pace, marks echoed once
  * "played"). Reports per N: server CPU per call-minute, RSS per call, added latency inbound
  * (caller frame received → handed to the model) and outbound (model audio → frame sent, beyond its
@@ -8,6 +9,10 @@
  * p50/p99), the pacer's timer lateness, and underruns.
  *
  *   npm run build && npx tsx bench/twilio-calls.ts [--calls 20,60,100] [--seconds 30] [--vad]
+ *                                                  [--model loopback|nova-sonic] [--chunk-ms 60]
+ *
+ * With nova-sonic the callers talk 1.5 s in every 3 s (so the echo brain answers, and audio flows
+ * both ways through the SDK); only the server process's CPU is counted.
  *
  * Linux only (reads /proc for the server's CPU time and RSS).
  */
@@ -18,7 +23,17 @@ import { parseArgs } from 'node:util';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
 import { Histogram } from '../src/core/histogram.js';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '20,60,100' }, seconds: { type: 'string', default: '30' }, vad: { type: 'boolean', default: false }, warmup: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '20,60,100' },
+    seconds: { type: 'string', default: '30' },
+    vad: { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '5' },
+    model: { type: 'string', default: 'loopback' },
+    'chunk-ms': { type: 'string', default: '60' },
+  },
+});
+const nova = values.model === 'nova-sonic';
 const counts = values.calls!.split(',').map(Number);
 const windowS = Number(values.seconds);
 const warmupS = Number(values.warmup);
@@ -44,9 +59,38 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/cli/index.js', 'serve', '--model', 'loopback'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BARGE_IN_VAD: values.vad ? 'true' : 'false', INACTIVITY_TIMEOUT_MS: '600000' },
+async function startEmulator(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['dist/cli/index.js', 'emulate', 'nova-sonic', '--brain', 'echo', '--port', String(port)], {
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true))).once('error', () => resolve(false));
+    });
+    if (up) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('emulator did not start');
+}
+
+async function startServer(port: number, emulatorPort: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['dist/cli/index.js', 'serve', '--model', nova ? 'nova-sonic' : 'loopback'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      BARGE_IN_VAD: values.vad ? 'true' : 'false',
+      INACTIVITY_TIMEOUT_MS: '600000',
+      NOVA_ENDPOINT: `http://127.0.0.1:${emulatorPort}`,
+      NOVA_REGION: 'us-east-1',
+      NOVA_AUDIO_CHUNK_MS: values['chunk-ms'],
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 100; i++) {
@@ -63,6 +107,7 @@ async function startServer(port: number): Promise<ChildProcess> {
 
 /** A speech-like test signal: a 300 Hz + 1200 Hz two-tone with a 3 Hz syllable envelope. */
 function callerFrame(n: number): Int16Array {
+  if (nova && (n * 20) % 3000 >= 1500) return new Int16Array(160); // pause: the echo brain answers
   return Int16Array.from({ length: 160 }, (_, i) => {
     const t = (n * 160 + i) / 8000;
     const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * 3 * t);
@@ -72,7 +117,9 @@ function callerFrame(n: number): Int16Array {
 
 async function runOnce(n: number) {
   const port = await freePort();
-  const server = await startServer(port);
+  const emulatorPort = await freePort();
+  const emulator = nova ? await startEmulator(emulatorPort) : undefined;
+  const server = await startServer(port, emulatorPort);
   const url = `http://127.0.0.1:${port}`;
   const pid = server.pid!;
   await new Promise((r) => setTimeout(r, 500));
@@ -122,6 +169,7 @@ async function runOnce(n: number) {
   await Promise.all(callers.map((c) => c.hangup()));
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
+  emulator?.kill('SIGTERM');
   const minutes = (t1 - t0) / 60000;
   return {
     calls: n,
@@ -135,6 +183,8 @@ async function runOnce(n: number) {
     arrivalJitterMs: { p50: arrivalJitter.summary().p50Ms, p99: arrivalJitter.summary().p99Ms },
     underruns: stats.underruns - underruns0,
     framesOut: stats.framesOut,
+    callsPerCore: Math.floor(60 / ((cpu1 - cpu0) / (n * minutes))),
+    model: stats.model,
   };
 }
 
@@ -144,8 +194,8 @@ for (const n of counts) {
   console.log(JSON.stringify(r));
   results.push(r);
 }
-console.log('\n| calls | CPU s per call-minute | server CPU | server RSS | RSS per call | inbound added p50/p99 | outbound added p50/p99 | frame arrival jitter p50/p99 | underruns |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('\n| calls | CPU s per call-minute | calls per core | server CPU | server RSS | RSS per call | inbound added p50/p99 | outbound added p50/p99 | frame arrival jitter p50/p99 | underruns |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
-  console.log(`| ${r.calls} | ${r.cpuSecondsPerCallMinute} | ${r.serverCpuPercent}% | ${r.rssMb} MB | ${r.rssPerCallMb} MB | ${r.inboundLatencyMs.p50}/${r.inboundLatencyMs.p99} ms | ${r.outboundLatencyMs.p50}/${r.outboundLatencyMs.p99} ms | ${r.arrivalJitterMs.p50}/${r.arrivalJitterMs.p99} ms | ${r.underruns} |`);
+  console.log(`| ${r.calls} | ${r.cpuSecondsPerCallMinute} | ${r.callsPerCore} | ${r.serverCpuPercent}% | ${r.rssMb} MB | ${r.rssPerCallMb} MB | ${r.inboundLatencyMs.p50}/${r.inboundLatencyMs.p99} ms | ${r.outboundLatencyMs.p50}/${r.outboundLatencyMs.p99} ms | ${r.arrivalJitterMs.p50}/${r.arrivalJitterMs.p99} ms | ${r.underruns} |`);
 }

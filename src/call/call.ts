@@ -388,9 +388,10 @@ export class Call extends EventEmitter {
     if (this.currentTurn?.responseId !== responseId) this.beginTurn(responseId);
     this.activeResponseId = responseId;
     if (this.state.phase !== 'responding') this.dispatch({ type: 'assistantAudio' });
-    this.pacer.setStreamActive(true);
     const out = this.outResampler ? this.outResampler.process(pcm) : pcm;
     for (const frame of this.framer.push(out)) this.pacer.enqueue({ pcm: frame, responseId });
+    // Active only after the first frames are queued: the start of a reply is not an underrun.
+    this.pacer.setStreamActive(true);
   }
 
   private beginTurn(responseId: string): void {

@@ -64,8 +64,9 @@ export class ToolRegistry {
         tool.run(args as Record<string, unknown>, { ...ctx, signal }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            timeout.abort();
+            // Reject first: a tool that settles when aborted must not win the race.
             reject(new Error(`tool ${name} timed out after ${timeoutMs} ms`));
+            timeout.abort();
           }, timeoutMs);
         }),
       ]);

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { historyBytes, NOVA_HISTORY_LIMITS, shapeHistory, splitUtf8 } from './history.js';
+
+describe('shapeHistory', () => {
+  it('merges same-role runs, drops leading assistant lines and empty ones', () => {
+    const blocks = shapeHistory([
+      { role: 'assistant', text: 'Hi, how can I help?' },
+      { role: 'user', text: 'I need' },
+      { role: 'user', text: 'a taxi.' },
+      { role: 'assistant', text: ' ' },
+      { role: 'assistant', text: 'Where to?' },
+    ]);
+    expect(blocks).toEqual([
+      { role: 'USER', contents: ['I need a taxi.'] },
+      { role: 'ASSISTANT', contents: ['Where to?'] },
+    ]);
+  });
+
+  it('drops a trailing user line whose audio is replayed instead', () => {
+    const blocks = shapeHistory([{ role: 'user', text: 'a' }, { role: 'assistant', text: 'b' }, { role: 'user', text: 'c' }], NOVA_HISTORY_LIMITS, true);
+    expect(blocks.map((b) => b.role)).toEqual(['USER', 'ASSISTANT']);
+  });
+
+  it('keeps every textInput within 1 KB and the total within 40 KB, keeping the newest messages', () => {
+    const long = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' '); // ~3.3 KB
+    const messages = Array.from({ length: 40 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), text: `${i} ${long}` }));
+    const blocks = shapeHistory(messages);
+    expect(historyBytes(blocks)).toBeLessThanOrEqual(40 * 1024);
+    for (const b of blocks) for (const c of b.contents) expect(Buffer.byteLength(c)).toBeLessThanOrEqual(1024);
+    expect(blocks[0].role).toBe('USER');
+    expect(blocks.at(-1)!.contents[0].startsWith('39 ')).toBe(true);
+  });
+
+  it('cuts one message larger than the whole budget to its newest part', () => {
+    const huge = 'x'.repeat(100_000);
+    const blocks = shapeHistory([{ role: 'user', text: huge }]);
+    expect(historyBytes(blocks)).toBeLessThanOrEqual(40 * 1024);
+  });
+});
+
+describe('splitUtf8', () => {
+  it('splits on words and never inside a character', () => {
+    const text = 'héllo wörld '.repeat(200) + '😀'.repeat(300);
+    const parts = splitUtf8(text, 1024);
+    for (const p of parts) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(1024);
+    expect(parts.join('').replace(/\s/g, '')).toBe(text.replace(/\s/g, ''));
+  });
+});

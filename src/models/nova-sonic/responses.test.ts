@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { heardShare, ResponseTracker } from './responses.js';
+
+const audio = (ms: number) => ({ kind: 'audio' as const, contentId: 'a', pcm: new Int16Array(24 * ms) });
+
+describe('ResponseTracker', () => {
+  it('maps one turn to model events and keeps the history', () => {
+    const t = new ResponseTracker(24000, []);
+    expect(t.handle({ kind: 'userTranscript', text: 'hi' })).toEqual([{ type: 'speechStopped' }, { type: 'transcript', role: 'user', text: 'hi', final: true }]);
+    expect(t.userTurnPending).toBe(true);
+    expect(t.handle({ kind: 'assistantText', text: 'Hello!', stage: 'SPECULATIVE', contentId: 's' }).map((e) => e.type)).toEqual(['responseStarted', 'transcript']);
+    expect(t.handle(audio(500)).map((e) => e.type)).toEqual(['audio']);
+    expect(t.handle({ kind: 'audioEnd', contentId: 'a', stopReason: 'END_TURN' })).toEqual([{ type: 'responseDone', responseId: 'nova-1', cancelled: false }]);
+    expect(t.awaitingFinalText).toBe(true);
+    expect(t.handle({ kind: 'assistantText', text: 'Hello!', stage: 'FINAL', contentId: 'f' })).toEqual([{ type: 'transcript', role: 'assistant', text: 'Hello!', final: true, responseId: 'nova-1' }]);
+    expect(t.awaitingFinalText).toBe(false);
+    expect(t.history).toEqual([{ role: 'user', text: 'hi' }, { role: 'assistant', text: 'Hello!' }]);
+  });
+
+  it('reports one barge-in for the three signals, also after the audio finished generating', () => {
+    const t = new ResponseTracker(24000, []);
+    t.handle(audio(2000));
+    t.handle({ kind: 'audioEnd', contentId: 'a', stopReason: 'END_TURN' });
+    expect(t.handle({ kind: 'interrupted', source: 'interruptedText' })).toEqual([{ type: 'speechStarted' }]);
+    expect(t.handle({ kind: 'interrupted', source: 'textContentEnd' })).toEqual([]);
+    t.handle(audio(100));
+    expect(t.handle({ kind: 'interrupted', source: 'audioContentEnd' })).toEqual([{ type: 'speechStarted' }, { type: 'responseDone', responseId: 'nova-2', cancelled: true }]);
+  });
+
+  it('truncates the history line to the heard share', () => {
+    const t = new ResponseTracker(24000, []);
+    t.handle(audio(1000));
+    t.handle({ kind: 'assistantText', text: 'one two three four', stage: 'FINAL', contentId: 'f' });
+    expect(t.truncate('nova-1', 500)).toEqual([{ type: 'transcript', role: 'assistant', text: 'one two', final: true, responseId: 'nova-1' }]);
+    expect(t.history.at(-1)).toEqual({ role: 'assistant', text: 'one two', truncatedAtMs: 500 });
+    expect(heardShare('a b c', 5000, 1000)).toBe('a b c');
+  });
+
+  it('adds usage across streams', () => {
+    const t = new ResponseTracker(24000, []);
+    t.handle({ kind: 'usage', totalInputTokens: 10, totalOutputTokens: 5 });
+    t.endStream();
+    expect(t.handle({ kind: 'usage', totalInputTokens: 3, totalOutputTokens: 1 })).toEqual([{ type: 'usage', inputTokens: 13, outputTokens: 6 }]);
+  });
+});

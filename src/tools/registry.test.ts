@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/logger.js';
+import { builtinTools, currentTimeTool } from './builtin.js';
+import { ToolRegistry, type Tool } from './registry.js';
+
+const ctx = { callId: 'c', logger: silentLogger };
+const tool = (name: string, run: Tool['run']): Tool => ({ name, description: name, inputSchema: { type: 'object' }, run });
+
+describe('ToolRegistry', () => {
+  it('runs a tool and declares its spec', async () => {
+    const r = new ToolRegistry([tool('add', async (a) => (a.x as number) + (a.y as number))]);
+    expect(r.specs()).toEqual([{ name: 'add', description: 'add', inputSchema: { type: 'object' } }]);
+    expect(await r.run('add', { x: 2, y: 3 }, ctx, 1000)).toMatchObject({ ok: true, result: 5 });
+  });
+
+  it('never throws: unknown tool, bad arguments, a throwing tool, a timeout', async () => {
+    const r = new ToolRegistry([tool('boom', async () => { throw new Error('kaput'); }), tool('slow', (_a, c) => new Promise((resolve) => c.signal.addEventListener('abort', () => resolve('late'))))]);
+    expect(await r.run('nope', {}, ctx, 100)).toMatchObject({ ok: false, error: 'no tool named nope' });
+    expect(await r.run('boom', 'x', ctx, 100)).toMatchObject({ ok: false, error: 'arguments must be a JSON object' });
+    expect(await r.run('boom', {}, ctx, 100)).toMatchObject({ ok: false, error: 'kaput' });
+    const slow = await r.run('slow', {}, ctx, 50);
+    expect(slow).toMatchObject({ ok: false, error: 'tool slow timed out after 50 ms' });
+    expect(slow.durationMs).toBeGreaterThanOrEqual(45);
+  });
+
+  it('refuses duplicate names; builtinTools validates the list', () => {
+    expect(() => new ToolRegistry([tool('a', async () => 1), tool('a', async () => 2)])).toThrow(/duplicate/);
+    expect(builtinTools('get_current_time').map((t) => t.name)).toEqual(['get_current_time']);
+    expect(builtinTools('')).toEqual([]);
+    expect(() => builtinTools('get_current_time, teleport')).toThrow(/teleport/);
+  });
+
+  it('get_current_time answers in a time zone and rejects unknown ones', async () => {
+    const t = currentTimeTool(() => new Date('2026-11-21T10:15:00Z'));
+    const r = new ToolRegistry([t]);
+    expect(await r.run('get_current_time', { timezone: 'Europe/Paris' }, ctx, 1000)).toMatchObject({ ok: true, result: { time: 'Saturday 11:15 AM', timezone: 'Europe/Paris' } });
+    expect(await r.run('get_current_time', { timezone: 'Mars/Olympus' }, ctx, 1000)).toMatchObject({ ok: false, error: 'unknown time zone Mars/Olympus' });
+  });
+});
