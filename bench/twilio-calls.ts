@@ -16,7 +16,7 @@
  *
  * Linux only (reads /proc for the server's CPU time and RSS).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
@@ -31,9 +31,18 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '5' },
     model: { type: 'string', default: 'loopback' },
     'chunk-ms': { type: 'string', default: '60' },
+    /** Write a V8 CPU profile of the server process into this folder. */
+    profile: { type: 'string' },
+    /** Pin the server to CPU 0 and everything else (callers, emulator) to CPU 1 (needs taskset). */
+    pin: { type: 'boolean', default: false },
   },
 });
 const nova = values.model === 'nova-sonic';
+if (values.pin) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+/** Command and arguments to start a process, pinned to `cpu` when `--pin` is given. */
+function pinned(cpu: number, args: string[]): [string, string[]] {
+  return values.pin ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args];
+}
 const counts = values.calls!.split(',').map(Number);
 const windowS = Number(values.seconds);
 const warmupS = Number(values.warmup);
@@ -60,7 +69,7 @@ function rssMb(pid: number): number {
 }
 
 async function startEmulator(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/cli/index.js', 'emulate', 'nova-sonic', '--brain', 'echo', '--port', String(port)], {
+  const child = spawn(...pinned(1, ['dist/cli/index.js', 'emulate', 'nova-sonic', '--brain', 'echo', '--port', String(port)]), {
     env: { ...process.env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -76,7 +85,8 @@ async function startEmulator(port: number): Promise<ChildProcess> {
 }
 
 async function startServer(port: number, emulatorPort: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/cli/index.js', 'serve', '--model', nova ? 'nova-sonic' : 'loopback'], {
+  const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+  const child = spawn(...pinned(0, [...profile, 'dist/cli/index.js', 'serve', '--model', nova ? 'nova-sonic' : 'loopback']), {
     env: {
       ...process.env,
       PORT: String(port),
@@ -106,8 +116,26 @@ async function startServer(port: number, emulatorPort: number): Promise<ChildPro
 }
 
 /** A speech-like test signal: a 300 Hz + 1200 Hz two-tone with a 3 Hz syllable envelope. */
+const SILENCE = new Int16Array(160);
+
+/** Nova runs: caller `i` talks 1.5 s in every 3 s, phase-shifted so calls do not talk in lockstep. */
+function talking(i: number, n: number, calls: number): boolean {
+  return !nova || (n * 20 + Math.floor((i * 3000) / calls)) % 3000 < 1500;
+}
+
+const frameCache = new Map<number, Int16Array>();
+/** The caller signal's frame `n` (shared by all callers; a few recent frames are cached). */
 function callerFrame(n: number): Int16Array {
-  if (nova && (n * 20) % 3000 >= 1500) return new Int16Array(160); // pause: the echo brain answers
+  let f = frameCache.get(n);
+  if (!f) {
+    f = makeFrame(n);
+    frameCache.set(n, f);
+    frameCache.delete(n - 40);
+  }
+  return f;
+}
+
+function makeFrame(n: number): Int16Array {
   return Int16Array.from({ length: 160 }, (_, i) => {
     const t = (n * 160 + i) / 8000;
     const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * 3 * t);
@@ -134,24 +162,31 @@ async function runOnce(n: number) {
     c.socket.on('message', (d: Buffer) => {
       if (d.length < 100 || d.toString('latin1', 0, 20).indexOf('media') < 0) return;
       const t = performance.now();
-      if (measuring && last) arrivalJitter.record(Math.abs(t - last - 20));
+      // Gaps over 150 ms are the silence between two replies, not jitter within one.
+      if (measuring && last && t - last < 150) arrivalJitter.record(Math.abs(t - last - 20));
       last = t;
     });
     callers.push(c);
   }
-  // one absolute-schedule loop sends every caller's frame each 20 ms
+  // One absolute-schedule loop sends every caller's frame each 20 ms. Real carrier streams start
+  // at unrelated times, so caller i starts (60·i/n) ms after caller 0 rather than in lockstep
+  // (which also spreads the Nova provider's 60 ms audio batches across calls, as in real traffic).
   const start = performance.now();
-  let frame = 0;
+  const nextFrame = callers.map(() => 0);
   let running = true;
   const loop = () => {
     if (!running) return;
     const now = performance.now();
-    while (start + frame * 20 <= now) {
-      const f = callerFrame(frame);
-      for (const c of callers) c.sendFrame(f);
-      frame++;
-    }
-    setTimeout(loop, Math.max(0, start + frame * 20 - performance.now()));
+    let soonest = Infinity;
+    callers.forEach((c, i) => {
+      const phase = Math.floor((60 * i) / n);
+      while (start + phase + nextFrame[i] * 20 <= now) {
+        const k = nextFrame[i]++;
+        c.sendFrame(talking(i, k, n) ? callerFrame(k) : SILENCE);
+      }
+      soonest = Math.min(soonest, start + phase + nextFrame[i] * 20);
+    });
+    setTimeout(loop, Math.max(0, soonest - performance.now()));
   };
   loop();
   await new Promise((r) => setTimeout(r, warmupS * 1000));
