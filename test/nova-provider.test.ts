@@ -3,11 +3,19 @@
  * conversation, Nova 2 text input and greeting, a wrong secret, every fault mode (recovered or
  * ended cleanly), and no stream left open afterwards.
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/core/clock.js';
+import { novaSonicModel } from '../src/models/nova-sonic/model.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { NovaEmulator } from '../src/emulators/nova-sonic/server.js';
 import type { EmulatorFault } from '../src/emulators/nova-sonic/server.js';
-import { EventLog, novaAgainst, speakTones, startEmulator, until } from './helpers/nova.js';
+import { EventLog, novaAgainst, speakTones, startEmulator, testNovaSettings, until } from './helpers/nova.js';
 
 const init = { callId: 'test', systemPrompt: 'You are a test.', history: [], logger: silentLogger };
 
@@ -140,5 +148,68 @@ describe('Nova Sonic provider against the emulator (real AWS SDK)', () => {
     destroy();
     emulator.clearFaults();
     await until(() => emulator.openStreams() === 0, 3000, 'no stream left open');
+  });
+});
+
+describe('Nova Sonic limits enforced by the emulator', () => {
+  it('reconnects after ModelTimeoutException when a stream reaches the session limit without renewal', async () => {
+    const emulator = await startEmulator({ sessionLimitMs: 1500 });
+    // Renewal set beyond the limit: the stream hits the emulator's limit and must be recovered.
+    const { model, destroy } = novaAgainst(emulator, { maxSessionMs: 60_000, renewAfterMs: 50_000 });
+    const session = await model.open(init);
+    const log = new EventLog(session);
+    const t0 = performance.now();
+    await speakTones(session, 5, 500, 1200, () => log.responsesSince(t0 + 2000) >= 1);
+    await until(() => log.responsesSince(t0 + 2000) >= 1, 3000, 'a response after the limit');
+    const stats = session.stats!();
+    await session.close();
+    destroy();
+    expect(emulator.streams[0].endReason).toBe('session-limit');
+    expect(stats.failures).toBeGreaterThanOrEqual(1);
+    expect(stats.retries).toBeGreaterThanOrEqual(1);
+    expect(log.of('error')).toEqual([]);
+    await until(() => emulator.openStreams() === 0, 3000, 'no stream left open');
+    await emulator.close();
+  }, 20_000);
+
+  it('reports the idle-input timeout and ends cleanly once retries run out', async () => {
+    const emulator = await startEmulator({ idleTimeoutMs: 400 });
+    const { model, destroy } = novaAgainst(emulator, { maxRetries: 1 });
+    const session = await model.open(init);
+    const log = new EventLog(session);
+    // No audio at all (a call would send keep-alive silence; this one does not).
+    await until(() => log.of('closed').length > 0, 5000, 'the session to give up');
+    expect(emulator.streams.map((s) => s.endReason)).toEqual(['idle-timeout', 'idle-timeout']);
+    expect(log.of('error')[0]).toMatchObject({ retryable: false, message: expect.stringContaining('InternalErrorCode=531') });
+    await session.close();
+    destroy();
+    await until(() => emulator.openStreams() === 0, 3000, 'no stream left open');
+    await emulator.close();
+  }, 15_000);
+});
+
+describe('the emulator over TLS', () => {
+  it('serves HTTP/2 over TLS to the SDK when given a certificate', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const key = fs.readFileSync(path.join(dir, 'key.pem'));
+    const cert = fs.readFileSync(path.join(dir, 'cert.pem'));
+    fs.rmSync(dir, { recursive: true, force: true });
+    const emulator = await startEmulator({ tls: { key, cert } });
+    expect(emulator.url).toMatch(/^https:/);
+    const client = new BedrockRuntimeClient({
+      region: 'us-east-1',
+      endpoint: emulator.url,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      requestHandler: new NodeHttp2Handler({ nodeHttp2ConnectOptions: { ca: cert } }),
+    });
+    const session = await novaSonicModel(client, testNovaSettings(), systemClock).open(init);
+    const log = new EventLog(session);
+    await speakTones(session, 1.6, 600, 2000, () => log.of('responseDone').length > 0);
+    await until(() => log.of('responseDone').length > 0, 3000, 'a response over TLS');
+    await session.close();
+    client.destroy();
+    await until(() => emulator.openStreams() === 0, 3000, 'no stream left open');
+    await emulator.close();
   });
 });
