@@ -6,44 +6,20 @@
  * boundary it receives the shaped history, the audio container and the replayed caller audio
  * (protocols.md §1.13). Recoverable failures reconnect the same way, with bounded retries.
  */
-import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { EventRelay } from '../../core/relay.js';
 import { errorMessage, VoiceBridgeError } from '../../core/errors.js';
 import { rms } from '../../audio/level.js';
 import type { ModelEvent, ModelSession, ModelSessionStats, SessionInit } from '../model.js';
 import type { NovaFailure } from './errors.js';
-import * as ev from './events.js';
 import { historyBytes, shapeHistory } from './history.js';
 import type { NovaSignal } from './output.js';
 import { planRenewal, renewalTimingFor, RollingAudioBuffer, type RenewalTiming } from './renewal.js';
 import { ResponseTracker } from './responses.js';
-import { NovaStream, type BedrockStreamClient } from './stream.js';
+import { Generation, isNova2, type NovaSettings } from './generation.js';
+import type { BedrockStreamClient } from './stream.js';
 
-/** Provider settings (see the NOVA_* rows of the README's configuration table). */
-export interface NovaSettings {
-  modelId: string;
-  voiceId: string;
-  inference: ev.InferenceSettings;
-  /** Nova 2 turn-detection sensitivity (not sent to Nova 1). */
-  endpointing: ev.EndpointingSensitivity | undefined;
-  inputRateHz: 8000 | 16000;
-  outputRateHz: ev.NovaRateHz;
-  /** Caller audio per `audioInput` event, ms (fewer, larger events cost less signing CPU). */
-  audioChunkMs: number;
-  /** The service's stream limit, ms (8 minutes). */
-  maxSessionMs: number;
-  /** Start renewing after this stream age, ms. */
-  renewAfterMs: number;
-  /** Caller audio kept for replay into the next stream, ms. */
-  replayMs: number;
-  /** Reconnects after recoverable failures before the call is ended. */
-  maxRetries: number;
-  /** Wait for the service to accept a stream, ms. */
-  startTimeoutMs: number;
-  /** The caller spoke and nothing at all came back for this long: the stream is stalled, ms. */
-  stallTimeoutMs: number;
-}
+export { isNova2, type NovaSettings } from './generation.js';
 
 /** Dependencies of a session. */
 export interface NovaSessionDeps {
@@ -51,16 +27,6 @@ export interface NovaSessionDeps {
   settings: NovaSettings;
   init: SessionInit;
   clock: Clock;
-}
-
-interface Generation {
-  n: number;
-  stream: NovaStream;
-  promptName: string;
-  audioContentName: string | undefined;
-  openedAtMs: number;
-  ready: boolean;
-  pendingTools: Set<string>;
 }
 
 const TICK_MS = 200;
@@ -75,11 +41,6 @@ const RETRY_BACKOFF_MS = [0, 250, 1000, 2000];
 const HEALTHY_STREAM_MS = 10_000;
 /** Caller audio above this RMS counts as speech for the stall watchdog (≈ −30 dBFS). */
 const SPEECH_RMS = 1000;
-
-/** Is this model id Nova 2 Sonic (text input, endpointing sensitivity)? */
-export function isNova2(modelId: string): boolean {
-  return modelId.includes('nova-2-sonic');
-}
 
 /** One Nova Sonic conversation. */
 export class NovaSonicSession implements ModelSession {
@@ -170,16 +131,10 @@ export class NovaSonicSession implements ModelSession {
 
   /** Opens a stream and sends the session set-up (sessionStart, promptStart, system prompt). */
   private async prepare(gen: Generation = this.createGeneration()): Promise<Generation> {
-    const { settings, init, clock } = this.deps;
+    const { init, clock } = this.deps;
     const startedAt = clock.nowMs();
     this.counters.streams++;
-    const tools = (init.tools ?? []).map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
-    await gen.stream.start([
-      ev.sessionStart(settings.inference, isNova2(settings.modelId) ? settings.endpointing : undefined),
-      ev.promptStart(gen.promptName, { rateHz: settings.outputRateHz, voiceId: init.voice ?? settings.voiceId }, tools),
-      ...ev.textBlock(gen.promptName, randomUUID(), 'SYSTEM', false, [init.systemPrompt]),
-    ]);
-    gen.ready = true;
+    await gen.open(init.systemPrompt, init.voice, init.tools ?? []);
     this.counters.maxPrepareMs = Math.max(this.counters.maxPrepareMs, Math.round(clock.nowMs() - startedAt));
     return gen;
   }
@@ -187,25 +142,14 @@ export class NovaSonicSession implements ModelSession {
   /** A generation whose stream is not started yet. */
   private createGeneration(): Generation {
     const { client, settings, init, clock } = this.deps;
-    const gen: Generation = {
-      n: ++this.genSeq,
-      stream: undefined as unknown as NovaStream,
-      promptName: randomUUID(),
-      audioContentName: undefined,
-      openedAtMs: clock.nowMs(),
-      ready: false,
-      pendingTools: new Set(),
-    };
-    gen.stream = new NovaStream({
+    return new Generation(++this.genSeq, {
       client,
-      modelId: settings.modelId,
-      startTimeoutMs: settings.startTimeoutMs,
-      closeTimeoutMs: 2000,
+      settings,
       logger: init.logger,
-      onSignal: (s) => this.onSignal(gen, s),
-      onEnd: (f) => this.onStreamEnd(gen, f),
+      nowMs: () => clock.nowMs(),
+      onSignal: (gen, s) => this.onSignal(gen, s),
+      onEnd: (gen, f) => this.onStreamEnd(gen, f),
     });
-    return gen;
   }
 
   /** Sends history and opens the audio container on `gen`, replays buffered audio, makes it active. */
@@ -213,9 +157,7 @@ export class NovaSonicSession implements ModelSession {
     const { settings, clock } = this.deps;
     const blocks = shapeHistory(this.tracker.history);
     this.counters.maxHistoryBytes = Math.max(this.counters.maxHistoryBytes, historyBytes(blocks));
-    for (const b of blocks) for (const e of ev.textBlock(gen.promptName, randomUUID(), b.role, false, b.contents)) gen.stream.send(e);
-    gen.audioContentName = randomUUID();
-    gen.stream.send(ev.audioContentStart(gen.promptName, gen.audioContentName, settings.inputRateHz));
+    gen.goLive(blocks);
     this.active = gen;
     this.liveSinceMs = clock.nowMs();
     if (replay) {
@@ -233,18 +175,15 @@ export class NovaSonicSession implements ModelSession {
   }
 
   private sendGreeting(greeting: string): void {
-    const gen = this.active;
-    if (!gen) return;
     if (!isNova2(this.deps.settings.modelId)) {
       this.deps.init.logger.warn('GREETING needs Nova 2 Sonic (text input); Nova Sonic v1 only speaks after the caller');
       return;
     }
-    const text = `The caller has just connected. Greet them by saying: "${greeting}"`;
-    for (const e of ev.textBlock(gen.promptName, randomUUID(), 'USER', true, [text])) gen.stream.send(e);
+    this.active?.sendUserText(`The caller has just connected. Greet them by saying: "${greeting}"`);
   }
 
   private sendAudioEvent(gen: Generation, pcm: Int16Array): void {
-    gen.stream.send(ev.audioInput(gen.promptName, gen.audioContentName!, pcm));
+    gen.sendAudio(pcm);
     this.counters.audioEventsSent++;
   }
 
@@ -294,13 +233,12 @@ export class NovaSonicSession implements ModelSession {
       return;
     }
     this.flushAudio();
-    for (const e of ev.textBlock(gen.promptName, randomUUID(), 'USER', true, [text.slice(0, 1000)])) gen.stream.send(e);
+    gen.sendUserText(text.slice(0, 1000));
   }
 
   sendToolResult(toolCallId: string, result: unknown): void {
     for (const gen of [this.active, ...this.draining]) {
-      if (gen && gen.pendingTools.delete(toolCallId)) {
-        for (const e of ev.toolResultBlock(gen.promptName, randomUUID(), toolCallId, result)) gen.stream.send(e);
+      if (gen?.sendToolResult(toolCallId, result)) {
         this.checkRenewal();
         return;
       }
@@ -323,11 +261,11 @@ export class NovaSonicSession implements ModelSession {
     const now = this.deps.clock.nowMs();
     this.lastOutputMs = now;
     if (s.kind === 'toolUse') {
+      gen.pendingTools.add(s.toolUseId);
       if (s.argumentsError) {
-        for (const e of ev.toolResultBlock(gen.promptName, randomUUID(), s.toolUseId, { error: `arguments are not valid JSON: ${s.argumentsError}` })) gen.stream.send(e);
+        gen.sendToolResult(s.toolUseId, { error: `arguments are not valid JSON: ${s.argumentsError}` });
         return;
       }
-      gen.pendingTools.add(s.toolUseId);
       this.emit([{ type: 'toolCall', toolCallId: s.toolUseId, name: s.name, arguments: s.arguments }]);
       return;
     }
@@ -392,7 +330,7 @@ export class NovaSonicSession implements ModelSession {
         this.next = undefined;
         const gen = ready ?? (await this.prepare());
         if (this.closed) {
-          await gen.stream.close([]);
+          await gen.close();
           return;
         }
         this.flushAudio();
@@ -476,7 +414,7 @@ export class NovaSonicSession implements ModelSession {
     if (forced) this.counters.forcedRenewals++;
     this.goLive(gen, true);
     this.draining.add(old);
-    void old.stream.close(ev.closingSequence(old.promptName, old.audioContentName)).finally(() => this.draining.delete(old));
+    void old.close().finally(() => this.draining.delete(old));
   }
 
   stats(): ModelSessionStats {
@@ -492,7 +430,7 @@ export class NovaSonicSession implements ModelSession {
     const gens = [this.active, this.next, ...this.draining].filter((g): g is Generation => g !== undefined);
     this.active = undefined;
     this.next = undefined;
-    await Promise.all(gens.map((g) => g.stream.close(ev.closingSequence(g.promptName, g.audioContentName))));
+    await Promise.all(gens.map((g) => g.close()));
     this.relay.emit({ type: 'closed', reason: 'closed by call' });
   }
 }

@@ -1,0 +1,121 @@
+/**
+ * Types of a call: its options and dependencies, and the records it keeps (turns, transcript,
+ * barge-ins, tool calls, the summary when it ends).
+ */
+import type { VadModelFactory } from '../audio/vad/types.js';
+import type { ResamplerFactory } from '../audio/resample.js';
+import type { CallerStartInfo, CallerTransport } from '../callers/transport.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { HistoryMessage, SpeechModel } from '../models/model.js';
+import type { ToolRegistry } from '../tools/registry.js';
+
+/** Tunables for a call (see the configuration table in the README). */
+export interface CallOptions {
+  /** System prompt given to the model. */
+  systemPrompt: string;
+  /** Voice id for the model, if any. */
+  voice?: string;
+  /** End the call after this long with no speech from either side (ms). */
+  inactivityTimeoutMs: number;
+  /** When the caller sends nothing for this long, send silence to models that need continuous audio (ms). */
+  keepAliveAfterMs: number;
+  /** How far ahead of real time assistant audio may be sent to the carrier (ms). */
+  playoutLeadMs: number;
+  /** One playback mark per this much assistant audio, on carriers with marks (ms, multiple of 20). */
+  markIntervalMs: number;
+  /** Run local VAD on caller audio during playout to detect barge-in. */
+  bargeInVad: boolean;
+  /** Speex resampler quality 0–10. */
+  resampleQuality: number;
+  /** Words the assistant opens the call with, if any. */
+  greeting?: string;
+  /** Longest a tool may run before an error result is returned (ms). */
+  toolTimeoutMs?: number;
+}
+
+/** Dependencies injected into a call. */
+export interface CallDeps {
+  id: string;
+  transport: CallerTransport;
+  startInfo: CallerStartInfo;
+  model: SpeechModel;
+  resamplers: ResamplerFactory;
+  clock: Clock;
+  logger: Logger;
+  /** VAD for local barge-in detection; null disables it. */
+  vad: VadModelFactory | null;
+  /** Tools offered to the model (none when absent). */
+  tools?: ToolRegistry;
+  options: CallOptions;
+}
+
+/** One finished or running turn. */
+export interface TurnRecord {
+  turn: number;
+  responseId: string;
+  userText: string;
+  assistantText: string;
+  /** Caller end of speech → first assistant frame sent, ms (null when unknown). */
+  replyLatencyMs: number | null;
+  interrupted: boolean;
+  /** Assistant audio heard by the caller, ms (set on barge-in). */
+  heardMs?: number;
+}
+
+/** A transcript line. */
+export interface TranscriptEntry {
+  role: 'user' | 'assistant';
+  text: string;
+  /** Ms since the call started. */
+  atMs: number;
+}
+
+/** Emitted on each barge-in. */
+export interface BargeInEvent {
+  source: 'model' | 'vad';
+  responseId: string | undefined;
+  /** Assistant audio heard before the interruption, ms. */
+  heardMs: number;
+  /** Assistant audio sent before the interruption, ms. */
+  sentMs: number;
+  /** Queued audio dropped by the pacer, ms. */
+  droppedMs: number;
+  /** Signal received → carrier clear sent, ms. */
+  reactionMs: number;
+}
+
+/** Summary when a call ends. */
+export interface CallSummary {
+  id: string;
+  kind: string;
+  model: string;
+  /** Carrier's call id and custom parameters from the stream start. */
+  carrierCallId?: string;
+  parameters: Record<string, string>;
+  reason: string;
+  error: boolean;
+  durationMs: number;
+  turns: TurnRecord[];
+  transcript: TranscriptEntry[];
+  framesIn: number;
+  framesOut: number;
+  underruns: number;
+  bargeIns: number;
+  /** Each barge-in: source, heard/sent position, reaction time. */
+  bargeInEvents: BargeInEvent[];
+  /** Conversation history as the model was left with it (truncated assistant lines marked). */
+  history: HistoryMessage[];
+  /** Tool calls, in order. */
+  toolCalls: ToolCallRecord[];
+  /** The model session's own counters (Nova Sonic: renewals, retries, replayed and dropped audio…). */
+  modelStats: Record<string, number>;
+}
+
+/** One tool call. */
+export interface ToolCallRecord {
+  name: string;
+  ok: boolean;
+  durationMs: number;
+  error?: string;
+}
