@@ -9,6 +9,7 @@ import { loadResamplerFactory, type ResamplerFactory } from '../src/audio/resamp
 import { voicedMs } from '../src/audio/level.js';
 import { simulateCall } from '../src/sim/simulate.js';
 import { startEmulatorProcess, startServerProcess, type EmulatorProcess, type ServerProcess } from './helpers/server-process.js';
+import { novaServerSettings } from './helpers/nova.js';
 import { TestSpeech } from './helpers/speech.js';
 import { words } from './helpers/wer.js';
 
@@ -19,18 +20,9 @@ let resamplers: ResamplerFactory;
 
 beforeAll(async () => {
   emulator = await startEmulatorProcess(['--brain', 'speech']);
-  srv = await startServerProcess({
-    VOICEBRIDGE_MODEL: 'nova-sonic',
-    NOVA_ENDPOINT: emulator.url,
-    NOVA_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    BARGE_IN_VAD: false,
-    // Phone deployments send 8 kHz straight through (no resampling); the emulator then recognizes
-    // with its phone-band recognizer.
-    NOVA_INPUT_RATE_HZ: 8000,
-  });
+  // Phone deployments send 8 kHz straight through (no resampling); the emulator then recognizes
+  // with its phone-band recognizer.
+  srv = await startServerProcess(novaServerSettings(emulator.url, { NOVA_INPUT_RATE_HZ: 8000 }));
   speech = new TestSpeech();
   resamplers = await loadResamplerFactory();
 }, 120_000);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NovaEmulator } from '../src/emulators/nova-sonic/server.js';
 import { connectCaller } from '../src/sim/clients.js';
 import { fetchSummary } from '../src/sim/simulate.js';
-import { startEmulator } from './helpers/nova.js';
+import { novaServerSettings, startEmulator } from './helpers/nova.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 const LIMIT_MS = 3000;
@@ -22,17 +22,7 @@ let srv: ServerProcess;
 
 beforeAll(async () => {
   emulator = await startEmulator({ sessionLimitMs: LIMIT_MS, keepAudio: true });
-  srv = await startServerProcess({
-    VOICEBRIDGE_MODEL: 'nova-sonic',
-    NOVA_ENDPOINT: emulator.url,
-    NOVA_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    NOVA_SESSION_LIMIT_MS: LIMIT_MS,
-    NOVA_RENEW_AFTER_MS: 1500,
-    BARGE_IN_VAD: false,
-  });
+  srv = await startServerProcess(novaServerSettings(emulator.url, { NOVA_SESSION_LIMIT_MS: LIMIT_MS, NOVA_RENEW_AFTER_MS: 1500 }));
 }, 120_000);
 
 afterAll(async () => {
@@ -116,7 +106,6 @@ describe(`a ${CALL_S} s call with a ${LIMIT_MS / 1000} s model session limit`, (
         `max history ${stats.maxHistoryBytes} bytes, longest stream prepare ${stats.maxPrepareMs} ms, underruns ${summary.underruns}`,
     );
     expect(worstGapMs).toBeLessThan(100);
-    expect(Date.now()).toBeGreaterThan(0);
     expect(performance.now() - start).toBeGreaterThan(CALL_S * 1000);
   }, 90_000);
 });

@@ -85,3 +85,20 @@ export async function until(cond: () => boolean, timeoutMs: number, what: string
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Server settings (environment) that select Nova Sonic and point it at the emulator at `url` with
+ * the emulator's test credentials; local barge-in VAD off, so barge-in is Nova's own signal.
+ */
+export function novaServerSettings(url: string, extra: Record<string, string | number | boolean> = {}): Record<string, string | number | boolean> {
+  return {
+    VOICEBRIDGE_MODEL: 'nova-sonic',
+    NOVA_ENDPOINT: url,
+    NOVA_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    BARGE_IN_VAD: false,
+    ...extra,
+  };
+}
