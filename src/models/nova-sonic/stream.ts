@@ -36,6 +36,8 @@ export interface NovaStreamOptions {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** Input events queued for a stream that is not reading before it counts as stalled (≈ 2 min of 60 ms audio; above a full 30 s outage replay plus history). */
+const MAX_INPUT_BACKLOG = 2000;
 
 /** One bidirectional stream. */
 export class NovaStream {
@@ -152,9 +154,17 @@ export class NovaStream {
     if (!this.abort.signal.aborted) this.abort.abort();
   }
 
-  /** Queues one input event (dropped after the stream ended). */
+  /**
+   * Queues one input event (dropped after the stream ended). A service that stops reading (HTTP/2
+   * flow control) makes the SDK stop pulling; past `MAX_INPUT_BACKLOG` queued events the stream is
+   * failed as stalled rather than left to grow.
+   */
   send(event: NovaInputEvent): void {
     if (this.ended || this.queue.isEnded) return;
+    if (this.queue.backlog >= MAX_INPUT_BACKLOG) {
+      this.fail({ code: 'stalled', message: `Nova Sonic stopped reading input (${this.queue.backlog} events queued)`, retryable: true });
+      return;
+    }
     this.eventsSent++;
     this.queue.push(encoder.encode(JSON.stringify(event)));
   }
