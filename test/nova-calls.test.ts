@@ -70,6 +70,7 @@ describe('barge-in with Nova Sonic', () => {
     expect(b.heardMs).toBeGreaterThan(800);
     expect(b.droppedMs + b.sentMs - b.heardMs).toBeGreaterThanOrEqual(0);
     const bi = result.bargeIn!;
+    console.log(`nova barge-in: caller speech onset → carrier clear ${bi.clearAfterMs} ms, → caller audio stopped ${bi.audioStoppedAfterMs} ms; signal → clear ${b.reactionMs.toFixed(2)} ms; heard ${b.heardMs} ms of ${b.sentMs} ms sent`);
     // The caller stopped hearing the reply soon after starting to talk over it (Nova's endpointing
     // needs ~100-300 ms of speech, then the server clears the carrier).
     expect(bi.audioStoppedAfterMs, 'playback stopped').not.toBeNull();
