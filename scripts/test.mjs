@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
-if (tsc.status !== 0) {
+const tscWeb = tsc.status === 0 ? spawnSync('npx', ['tsc', '-p', 'web/tsconfig.json'], { stdio: 'inherit' }) : tsc;
+if (tsc.status !== 0 || tscWeb.status !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(tsc.status ?? 1);
 }

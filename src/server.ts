@@ -11,6 +11,9 @@ import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
 import { errorMessage } from './core/errors.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createBrowserAuth } from './http/auth.js';
 import { buildApp } from './http/app.js';
 import { loopbackModel } from './models/loopback/model.js';
 import { loadLocalModel, loadVad, missingLocalPackages, type LoadedLocalModel } from './models/local/model.js';
@@ -113,7 +116,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   if (!config.TWILIO_AUTH_TOKEN) log.warn('TWILIO_AUTH_TOKEN is not set: Twilio webhook signatures are NOT checked');
   if (!config.VONAGE_SIGNATURE_SECRET) log.warn('VONAGE_SIGNATURE_SECRET is not set: Vonage webhook signatures are NOT checked');
 
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available });
+  const auth = createBrowserAuth({ jwtSecret: config.AUTH_JWT_SECRET, jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE });
+  if (auth.required) log.info({ jwks: config.AUTH_JWKS_URL ?? null }, 'browser callers need a bearer JWT');
+  const webRoot = fileURLToPath(new URL('../web/dist', import.meta.url));
+  const hasWeb = existsSync(`${webRoot}/index.html`);
+  if (!hasWeb) log.warn('web client not built (web/dist missing): run `npm run build` to serve it at /');
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, webRoot: hasWeb ? webRoot : undefined });
   let closed = false;
   return {
     app,

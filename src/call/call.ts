@@ -383,6 +383,7 @@ export class Call extends EventEmitter {
     this.toolCalls.push({ name, ok: outcome.ok, durationMs: outcome.durationMs, ...(outcome.ok ? {} : { error: outcome.error }) });
     this.log.info({ tool: name, ok: outcome.ok, durationMs: outcome.durationMs }, 'tool call');
     if (this.isOver()) return;
+    this.deps.transport.notify({ type: 'tool', name, ok: outcome.ok, durationMs: outcome.durationMs });
     this.lastActivityAtMs = this.deps.clock.nowMs();
     this.session?.sendToolResult(toolCallId, outcome.ok ? outcome.result : { error: outcome.error });
   }

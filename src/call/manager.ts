@@ -122,6 +122,7 @@ export class CallManager {
     const log = logger.child({ callId: id, kind: transport.kind, carrierCallId: info.carrierCallId });
     const options = { ...this.deps.options };
     if (info.systemPrompt && this.deps.allowPromptOverride) options.systemPrompt = info.systemPrompt;
+    if (info.voice && (this.deps.model.voices ?? []).includes(info.voice)) options.voice = info.voice;
     const call = new Call({ id, transport, startInfo: info, model: this.deps.model, resamplers: this.deps.resamplers, clock, logger: log, vad: this.deps.vad, options, tools: this.deps.tools });
     this.live.set(id, call);
     log.info({ model: this.deps.model.id, parameters: info.parameters }, 'call started');

@@ -5,7 +5,7 @@
  */
 
 /** Carrier kinds. */
-export type CallerKind = 'twilio' | 'vonage' | 'browser' | 'pcm';
+export type CallerKind = 'twilio' | 'vonage' | 'browser' | 'pcm' | 'webrtc';
 
 /** What a transport learned when its stream started. */
 export interface CallerStartInfo {
@@ -19,6 +19,8 @@ export interface CallerStartInfo {
   systemPrompt?: string;
   /** Requested model id, if the caller may choose. */
   model?: string;
+  /** Requested voice id for the model. */
+  voice?: string;
 }
 
 /** Events a transport reports to its call. */
@@ -39,7 +41,9 @@ export type CallerNotice =
   | { type: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; turn: number }
   | { type: 'state'; state: string }
   | { type: 'turn'; turn: number; replyLatencyMs: number | null; interrupted: boolean }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'error'; code: string; message: string }
+  /** A tool call the model made, once it has run. */
+  | { type: 'tool'; name: string; ok: boolean; durationMs: number };
 
 /** A live caller connection. */
 export interface CallerTransport {

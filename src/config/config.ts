@@ -67,6 +67,13 @@ export const SETTINGS = {
   NOVA_MAX_RETRIES: [int(0, 10), 3, 'Reconnects after recoverable Nova errors before the call is ended.'],
   NOVA_START_TIMEOUT_MS: [int(500, 60_000), 10_000, 'Longest wait for Bedrock to accept a stream.'],
   NOVA_STALL_TIMEOUT_MS: [int(1000, 120_000), 8000, 'If the caller spoke and Nova sends nothing at all for this long, the stream is treated as stalled and reconnected.'],
+  AUTH_JWT_SECRET: [optionalString, undefined, 'When set, browser callers (`/client`, `/ws`, `/webrtc/offer`) and `/calls` need a bearer JWT signed with this HS256 secret (development). Token in `Authorization: Bearer …` or `?token=`.'],
+  AUTH_JWKS_URL: [optionalString, undefined, 'When set, browser callers need a bearer JWT verified against this JWKS URL (e.g. a Cognito user pool\'s `…/.well-known/jwks.json`).'],
+  AUTH_ISSUER: [optionalString, undefined, 'Required `iss` of browser JWTs (e.g. the Cognito user pool URL).'],
+  AUTH_AUDIENCE: [optionalString, undefined, 'Required `aud` of browser JWTs (e.g. the Cognito app client id).'],
+  WEBRTC_BIND_ADDRESS: [optionalString, undefined, 'Local address WebRTC (ICE) binds to; unset: all interfaces.'],
+  WEBRTC_ICE_SERVERS: [z.string(), '', 'Comma-separated STUN/TURN URLs for WebRTC (e.g. `stun:stun.l.google.com:19302`); empty: host candidates only.'],
+  WEBRTC_PORT_RANGE: [z.string().regex(/^(\d+-\d+)?$/), '', 'UDP port range for WebRTC, `FIRST-LAST` (e.g. `10000-10999`); empty: any port.'],
   MAX_MESSAGE_BYTES: [int(1024, 16 * 1024 * 1024), 131_072, 'Largest WebSocket message accepted; larger ones close the socket with 1009.'],
 } as const;
 

@@ -4,7 +4,8 @@
  * `/vonage/event`, WS `/vonage/media`), browser WS `/client`, raw PCM WS `/ws`, and `GET /calls`.
  */
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { WebSocket } from 'ws';
 import { DrainingError, type CallManager } from '../call/manager.js';
@@ -14,7 +15,9 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
+import type { BrowserAuth } from './auth.js';
 import { registerCallerRoutes } from './caller-routes.js';
+import { registerWebRtcRoutes } from './webrtc-routes.js';
 import { registerTelephonyRoutes } from './telephony-routes.js';
 
 /** Dependencies of the HTTP app. */
@@ -26,6 +29,25 @@ export interface AppDeps {
   logger: PinoLogger;
   /** Names of models this server can run, for `/health`. */
   availableModels: string[];
+  /** Bearer-JWT check for browser callers and the call list (allows all when not configured). */
+  auth: BrowserAuth;
+  /** Folder of the built web client served at `/` (absent: no web client). */
+  webRoot?: string;
+}
+
+/**
+ * A `preValidation` hook that answers 401 (before any WebSocket upgrade or body handling) when
+ * the request lacks a valid bearer token.
+ */
+export function requireAuth(auth: BrowserAuth) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (!auth.required) return;
+    const result = await auth.check(req.headers.authorization, req.url);
+    if (!result.ok) {
+      reply.header('www-authenticate', 'Bearer');
+      await reply.code(401).send({ error: 'unauthorized', message: result.message });
+    }
+  };
 }
 
 /** A request whose raw body text was kept by our content-type parsers. */
@@ -81,6 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     status: 'ok',
     model: deps.manager.model.id,
     availableModels: deps.availableModels,
+    voices: deps.manager.model.voices ?? [],
+    authRequired: deps.auth.required,
     calls: deps.manager.size,
     draining: deps.manager.isDraining,
   }));
@@ -92,12 +116,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/stats', async () => deps.manager.stats());
 
-  app.get('/calls', async () => ({
+  app.get('/calls', { preValidation: requireAuth(deps.auth) }, async () => ({
     live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, turns: c.turns.length })),
     recent: deps.manager.recentCalls(),
   }));
 
   registerTelephonyRoutes(app, deps);
   registerCallerRoutes(app, deps);
+  registerWebRtcRoutes(app, deps);
+  if (deps.webRoot) await app.register(fastifyStatic, { root: deps.webRoot, index: 'index.html', wildcard: false });
   return app;
 }

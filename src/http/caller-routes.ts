@@ -8,9 +8,9 @@ import { PcmTransport } from '../callers/pcm/transport.js';
 import { TwilioTransport } from '../callers/twilio/transport.js';
 import { VonageTransport } from '../callers/vonage/transport.js';
 import type { Logger } from '../core/logger.js';
-import { acceptCall, type AppDeps } from './app.js';
+import { acceptCall, requireAuth, type AppDeps } from './app.js';
 
-/** Registers `/twilio/media`, `/vonage/media`, `/client` and `/ws`. */
+/** Registers `/twilio/media`, `/vonage/media`, `/client` and `/ws` (the last two behind browser auth). */
 export function registerCallerRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { clock } = deps;
   const log = (kind: string) => (deps.logger as unknown as Logger).child({ kind });
@@ -23,12 +23,14 @@ export function registerCallerRoutes(app: FastifyInstance, deps: AppDeps): void 
     acceptCall(deps, socket, new VonageTransport(socket, clock, log('vonage')));
   });
 
-  app.get('/client', { websocket: true }, (socket) => {
+  const auth = { preValidation: requireAuth(deps.auth) };
+
+  app.get('/client', { websocket: true, ...auth }, (socket) => {
     const transport = new BrowserTransport(socket, clock, log('browser'));
     acceptCall(deps, socket, transport, (call) => transport.announce(call.id, deps.manager.model.id));
   });
 
-  app.get('/ws', { websocket: true }, (socket, req) => {
+  app.get('/ws', { websocket: true, ...auth }, (socket, req) => {
     const query = Object.fromEntries(new URL(req.url, 'http://localhost').searchParams);
     acceptCall(deps, socket, new PcmTransport(socket, clock, log('pcm'), query));
   });

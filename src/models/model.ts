@@ -117,6 +117,8 @@ export interface SpeechModel {
   readonly outputRateHz: number;
   /** Longest session the provider allows, in ms (Infinity when unlimited). */
   readonly maxSessionMs: number;
+  /** Voice ids a caller may pick (`SessionInit.voice`); absent or empty: no choice. */
+  readonly voices?: readonly string[];
   /**
    * Opens a session.
    * @throws VoiceBridgeError when the provider cannot be reached or refuses.

@@ -3,7 +3,9 @@
  * ways; audio is PCM16 little-endian mono at the session's rate, either base64 in `audio` messages
  * or raw in binary frames (choose with `session.start.audioTransport`).
  *
- * Client → server: `session.start` (first), `audio`, binary frames, `text`, `session.end`, `ping`.
+ * Client → server: `session.start` (first), `audio`, binary frames, `text`, `session.pause`,
+ * `session.resume`, `session.end`, `ping`. Over WebRTC the same messages travel on the data channel
+ * (audio on the track).
  * Server → client: `session.started`, `audio` / binary frames, `playback.clear` (barge-in: stop
  * local playback now), `transcript`, `state`, `turn`, `error`, `pong`, `session.ended`.
  */
@@ -23,10 +25,15 @@ export type BrowserClientMessage =
       audioTransport?: 'base64' | 'binary';
       /** Overrides the server's system prompt when the server allows it. */
       systemPrompt?: string;
+      /** Voice for the model (one of `/health` `voices`). */
+      voice?: string;
     }
   | { type: 'audio'; audio: string }
   | { type: 'text'; text: string }
   | { type: 'session.end' }
+  /** Stop sending the caller's audio to the model (mute) until `session.resume`. */
+  | { type: 'session.pause' }
+  | { type: 'session.resume' }
   | { type: 'ping' };
 
 /** Server → client messages. */
@@ -38,10 +45,16 @@ export type BrowserServerMessage =
   | { type: 'state'; state: string }
   | { type: 'turn'; turn: number; replyLatencyMs: number | null; interrupted: boolean }
   | { type: 'error'; code: string; message: string }
+  | { type: 'tool'; name: string; ok: boolean; durationMs: number }
   | { type: 'pong' }
   | { type: 'session.ended'; reason: string };
 
 type Parsed = { ok: true; message: BrowserClientMessage } | { ok: false; code: string; error: string };
+
+/** Whether `v` looks like a voice id (`tiffany`, `kal16`, `en-US-1`): 1–64 word characters or dashes. */
+export function isVoiceId(v: string): boolean {
+  return /^[\w-]{1,64}$/.test(v);
+}
 
 /** Longest typed text accepted, characters. */
 export const MAX_TEXT_CHARS = 4000;
@@ -60,7 +73,8 @@ export function parseBrowserMessage(text: string): Parsed {
       if (r.systemPrompt !== undefined && (typeof r.systemPrompt !== 'string' || r.systemPrompt.length > MAX_TEXT_CHARS)) {
         return { ok: false, code: 'bad_message', error: 'systemPrompt must be a string of at most 4000 characters' };
       }
-      return { ok: true, message: { type: 'session.start', sampleRateHz: rate as number, audioTransport: at, systemPrompt: r.systemPrompt as string | undefined } };
+      if (r.voice !== undefined && (typeof r.voice !== 'string' || !isVoiceId(r.voice))) return { ok: false, code: 'bad_message', error: 'voice must be a voice id (letters, digits, - and _)' };
+      return { ok: true, message: { type: 'session.start', sampleRateHz: rate as number, audioTransport: at, systemPrompt: r.systemPrompt as string | undefined, voice: r.voice as string | undefined } };
     }
     case 'audio':
       if (typeof r.audio !== 'string') return { ok: false, code: 'bad_message', error: 'audio message needs an "audio" base64 string' };
@@ -70,6 +84,10 @@ export function parseBrowserMessage(text: string): Parsed {
       return { ok: true, message: { type: 'text', text: r.text } };
     case 'session.end':
       return { ok: true, message: { type: 'session.end' } };
+    case 'session.pause':
+      return { ok: true, message: { type: 'session.pause' } };
+    case 'session.resume':
+      return { ok: true, message: { type: 'session.resume' } };
     case 'ping':
       return { ok: true, message: { type: 'ping' } };
     default:

@@ -20,6 +20,7 @@ export class BrowserTransport extends NegotiatedRateTransport implements CallerT
   readonly kind = 'browser' as const;
   readonly supportsMarks = false;
   private binaryAudio = false;
+  private paused = false;
 
   constructor(ws: WebSocket, clock: Clock, logger: Logger) {
     super(ws, clock, logger);
@@ -46,7 +47,7 @@ export class BrowserTransport extends NegotiatedRateTransport implements CallerT
         if (this.isStarted) return this.reject('bad_order', 'session already started');
         this.rateHz = m.sampleRateHz ?? 16000;
         this.binaryAudio = m.audioTransport === 'binary';
-        this.resolveStarted({ parameters: {}, systemPrompt: m.systemPrompt });
+        this.resolveStarted({ parameters: {}, systemPrompt: m.systemPrompt, voice: m.voice });
         return;
       case 'audio':
         if (!isBase64(m.audio)) return this.reject('bad_audio', 'audio is not valid base64');
@@ -57,6 +58,14 @@ export class BrowserTransport extends NegotiatedRateTransport implements CallerT
         return;
       case 'ping':
         this.send({ type: 'pong' });
+        return;
+      case 'session.pause':
+        this.paused = true;
+        this.send({ type: 'state', state: 'paused' });
+        return;
+      case 'session.resume':
+        this.paused = false;
+        this.send({ type: 'state', state: 'listening' });
         return;
       case 'session.end':
         this.reportEnded('caller-ended');
@@ -74,7 +83,7 @@ export class BrowserTransport extends NegotiatedRateTransport implements CallerT
     }
     const pcm = new Int16Array(bytes.length / 2);
     Buffer.from(pcm.buffer).set(bytes);
-    this.relay.emit({ type: 'audio', pcm, receivedAtMs });
+    if (!this.paused) this.relay.emit({ type: 'audio', pcm, receivedAtMs });
   }
 
   /** Announces the session once the call exists. */

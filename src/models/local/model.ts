@@ -39,6 +39,9 @@ export interface LocalModelParts {
   voice?: string;
 }
 
+/** flite voices the local model can speak with. */
+export const FLITE_VOICES: readonly string[] = ['slt', 'rms', 'awb', 'kal16', 'kal'];
+
 const CAPABILITIES: ModelCapabilities = {
   truncation: true,
   serverTurnDetection: true,
@@ -55,8 +58,10 @@ export function localModel(parts: LocalModelParts): SpeechModel {
     inputRateHz: 16000,
     outputRateHz: 16000,
     maxSessionMs: Infinity,
+    voices: FLITE_VOICES,
     async open(init) {
-      return new LocalSession({ init, vad: parts.vad.createStream(16000), stt: parts.sttFor(init.callerRateHz), tts: parts.tts, responder: parts.responder, endpointSilenceMs: parts.endpointSilenceMs, voice: parts.voice });
+      const voice = init.voice && FLITE_VOICES.includes(init.voice) ? init.voice : parts.voice;
+      return new LocalSession({ init, vad: parts.vad.createStream(16000), stt: parts.sttFor(init.callerRateHz), tts: parts.tts, responder: parts.responder, endpointSilenceMs: parts.endpointSilenceMs, voice });
     },
   };
 }

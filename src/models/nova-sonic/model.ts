@@ -65,6 +65,9 @@ export function createBedrockClient(settings: BedrockClientSettings): BedrockRun
   });
 }
 
+/** Nova voice ids (protocols.md §1.10; Nova 2 adds tina, kiara, arjun, olivia, carolina, leo). */
+export const NOVA_VOICES: readonly string[] = ['tiffany', 'matthew', 'amy', 'olivia', 'kiara', 'arjun', 'ambre', 'florian', 'beatrice', 'lorenzo', 'tina', 'greta', 'lennart', 'lupe', 'carlos', 'carolina', 'leo'];
+
 /** The Nova Sonic provider. */
 export function novaSonicModel(client: BedrockStreamClient, settings: NovaSettings, clock: Clock): SpeechModel {
   const capabilities: ModelCapabilities = {
@@ -81,6 +84,7 @@ export function novaSonicModel(client: BedrockStreamClient, settings: NovaSettin
     inputRateHz: settings.inputRateHz,
     outputRateHz: settings.outputRateHz,
     maxSessionMs: settings.maxSessionMs,
+    voices: NOVA_VOICES,
     open: (init, signal) => NovaSonicSession.open({ client, settings, init, clock }, signal),
   };
 }

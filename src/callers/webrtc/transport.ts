@@ -1,0 +1,265 @@
+/**
+ * WebRTC caller (`POST /webrtc/offer`): one browser peer connection answered by node-datachannel
+ * (libdatachannel), Opus in both directions through @evan/opus, and a data channel carrying the
+ * browser protocol's JSON messages (`browser/protocol.ts`). Follows webrtc.md §1.1 and §5:
+ * the audio track is added before the remote description so it matches the offer's `mid`; Opus is
+ * declared mono (`minptime=10;useinbandfec=1`, not libdatachannel's 96 kbit/s stereo default);
+ * RTCP is filtered from the track's packets; the answer is sent once ICE gathering completes
+ * (non-trickle, WHIP-like). The call paces audio at 20 ms, so "sent" ≈ "heard" (no marks).
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { Decoder, Encoder } from '@evan/opus';
+import nodeDataChannel from 'node-datachannel';
+import type { Clock } from '../../core/clock.js';
+import { errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { EventRelay } from '../../core/relay.js';
+import { parseBrowserMessage, type BrowserServerMessage } from '../browser/protocol.js';
+import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport } from '../transport.js';
+import { buildRtp, offerAudio, parseRtp } from './rtp.js';
+
+const { Audio, PeerConnection, RtcpReceivingSession } = nodeDataChannel;
+type PeerConnection = InstanceType<typeof PeerConnection>;
+type Track = ReturnType<PeerConnection['addTrack']>;
+type DataChannel = Parameters<Parameters<PeerConnection['onDataChannel']>[0]>[0];
+
+/** Opus runs at 48 kHz; one 20 ms frame is 960 samples (RTP timestamp step). */
+export const WEBRTC_RATE_HZ = 48000;
+const FRAME_SAMPLES = 960;
+/** Notices held until the data channel opens. */
+const MAX_PENDING_NOTICES = 100;
+
+/** Network settings for peer connections. */
+export interface WebRtcNetwork {
+  /** Local address ICE binds to (e.g. 127.0.0.1 in tests); all interfaces when absent. */
+  bindAddress?: string;
+  /** STUN/TURN server URLs, e.g. `stun:stun.example.org:3478`. */
+  iceServers: string[];
+  /** UDP port range for ICE, inclusive. */
+  portRange?: [number, number];
+  /** Longest wait for ICE gathering before answering with what was gathered, ms. */
+  gatherTimeoutMs: number;
+}
+
+/** A rejected offer (HTTP 400). */
+export class BadOfferError extends Error {}
+
+/** One WebRTC caller. */
+export class WebRtcTransport implements CallerTransport {
+  readonly kind = 'webrtc' as const;
+  readonly inputRateHz = WEBRTC_RATE_HZ;
+  readonly outputRateHz = WEBRTC_RATE_HZ;
+  readonly supportsMarks = false;
+  readonly id = randomUUID();
+  readonly started: Promise<CallerStartInfo>;
+  private resolveStarted!: (info: CallerStartInfo) => void;
+  private readonly relay = new EventRelay<CallerEvent>();
+  private readonly pc: PeerConnection;
+  private readonly track: Track;
+  private dc: DataChannel | undefined;
+  private readonly pendingNotices: string[] = [];
+  private readonly decoder = new Decoder({ channels: 1, sample_rate: WEBRTC_RATE_HZ });
+  private readonly encoder = new Encoder({ channels: 1, sample_rate: WEBRTC_RATE_HZ, application: 'voip' });
+  private readonly ssrc = randomInt(1, 0x7fffffff);
+  private readonly payloadType: number;
+  private seq = randomInt(0, 0xffff);
+  private timestamp = randomInt(0, 0x7fffffff);
+  private markerNext = true;
+  private startedFlag = false;
+  private ended = false;
+  private paused = false;
+  /** Caller packets decoded, packets that failed to decode, frames sent, frames dropped (buffer full). */
+  readonly counters = { packetsIn: 0, decodeErrors: 0, framesOut: 0, framesDropped: 0, sendErrors: 0 };
+
+  private constructor(offerSdp: string, network: WebRtcNetwork, private readonly clock: Clock, private readonly log: Logger, private readonly requested: { voice?: string }) {
+    const audio = offerAudio(offerSdp);
+    if (!audio) throw new BadOfferError('the offer has no audio section with Opus');
+    this.payloadType = audio.opusPayloadType;
+    this.started = new Promise((resolve) => (this.resolveStarted = resolve));
+    this.pc = new PeerConnection(this.id, {
+      iceServers: network.iceServers,
+      ...(network.bindAddress ? { bindAddress: network.bindAddress } : {}),
+      ...(network.portRange ? { portRangeBegin: network.portRange[0], portRangeEnd: network.portRange[1] } : {}),
+    });
+    const media = new Audio(audio.mid, 'SendRecv');
+    media.addOpusCodec(audio.opusPayloadType, 'minptime=10;useinbandfec=1');
+    media.addSSRC(this.ssrc, 'voicebridge', 'voicebridge', 'voicebridge-audio');
+    // The track must exist before the remote description so libdatachannel matches it by mid.
+    this.track = this.pc.addTrack(media);
+    this.track.setMediaHandler(new RtcpReceivingSession());
+    this.track.onMessage((buf) => this.onPacket(buf));
+    this.pc.onDataChannel((dc) => this.attach(dc));
+    this.pc.onStateChange((state) => this.onState(state));
+  }
+
+  /**
+   * Answers `offerSdp`: resolves with the transport and the answer SDP once ICE gathering is
+   * complete (or `gatherTimeoutMs` passed).
+   * @throws BadOfferError when the offer has no Opus audio or libdatachannel rejects it.
+   */
+  static async answer(offerSdp: string, network: WebRtcNetwork, clock: Clock, logger: Logger, requested: { voice?: string } = {}): Promise<{ transport: WebRtcTransport; answerSdp: string }> {
+    const t = new WebRtcTransport(offerSdp, network, clock, logger, requested);
+    const gathered = new Promise<void>((resolve) => {
+      t.pc.onGatheringStateChange((s) => s === 'complete' && resolve());
+      setTimeout(resolve, network.gatherTimeoutMs);
+    });
+    try {
+      t.pc.setRemoteDescription(offerSdp, 'offer');
+    } catch (err) {
+      t.close();
+      throw new BadOfferError(`offer rejected: ${errorMessage(err)}`);
+    }
+    if (t.pc.gatheringState() !== 'complete') await gathered;
+    const answer = t.pc.localDescription();
+    if (!answer) {
+      t.close();
+      throw new BadOfferError('no answer could be made for this offer');
+    }
+    return { transport: t, answerSdp: answer.sdp };
+  }
+
+  private onState(state: string): void {
+    this.log.debug({ state }, 'peer connection state');
+    if (state === 'connected' && !this.startedFlag) {
+      this.startedFlag = true;
+      this.resolveStarted({ parameters: { transport: 'webrtc' }, voice: this.requested.voice });
+    } else if (state === 'failed' || state === 'closed' || state === 'disconnected') this.reportEnded(`peer-${state}`);
+  }
+
+  private attach(dc: DataChannel): void {
+    this.dc = dc;
+    dc.onOpen(() => {
+      for (const m of this.pendingNotices.splice(0)) dc.sendMessage(m);
+    });
+    dc.onMessage((msg) => this.onControl(typeof msg === 'string' ? msg : Buffer.from(msg as ArrayBuffer).toString('utf8')));
+    dc.onClosed(() => this.reportEnded('datachannel-closed'));
+    if (dc.isOpen()) for (const m of this.pendingNotices.splice(0)) dc.sendMessage(m);
+  }
+
+  private onControl(text: string): void {
+    const parsed = parseBrowserMessage(text);
+    if (!parsed.ok) return this.send({ type: 'error', code: parsed.code, message: parsed.error });
+    const m = parsed.message;
+    switch (m.type) {
+      case 'text':
+        this.relay.emit({ type: 'text', text: m.text });
+        return;
+      case 'ping':
+        this.send({ type: 'pong' });
+        return;
+      case 'session.pause':
+        this.paused = true;
+        this.send({ type: 'state', state: 'paused' });
+        return;
+      case 'session.resume':
+        this.paused = false;
+        this.send({ type: 'state', state: 'listening' });
+        return;
+      case 'session.end':
+        this.reportEnded('caller-ended');
+        this.hangup('caller-ended');
+        return;
+      case 'session.start':
+        // The call starts when the peer connects; a session.start on the channel changes nothing.
+        return;
+      case 'audio':
+        this.send({ type: 'error', code: 'bad_message', message: 'audio travels on the WebRTC audio track, not the data channel' });
+        return;
+    }
+  }
+
+  private onPacket(buf: Buffer): void {
+    if (this.ended) return;
+    const rtp = parseRtp(buf);
+    if (!rtp || rtp.payloadType !== this.payloadType) return;
+    this.counters.packetsIn++;
+    const receivedAtMs = this.clock.nowMs();
+    let bytes: Uint8Array;
+    try {
+      bytes = this.decoder.decode(rtp.payload);
+    } catch {
+      this.counters.decodeErrors++;
+      return;
+    }
+    const pcm = new Int16Array(bytes.length >> 1);
+    new Uint8Array(pcm.buffer).set(bytes.subarray(0, pcm.length * 2));
+    if (!this.paused) this.relay.emit({ type: 'audio', pcm, receivedAtMs });
+  }
+
+  private send(message: BrowserServerMessage): void {
+    const text = JSON.stringify(message);
+    if (this.dc?.isOpen()) this.dc.sendMessage(text);
+    else if (this.pendingNotices.length < MAX_PENDING_NOTICES) this.pendingNotices.push(text);
+  }
+
+  private reportEnded(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.relay.emit({ type: 'ended', reason });
+  }
+
+  setHandler(handler: (event: CallerEvent) => void): void {
+    this.relay.setHandler(handler);
+  }
+
+  /** Sends one 20 ms frame (960 samples at 48 kHz) as one Opus RTP packet. */
+  sendAudio(frame: Int16Array): void {
+    try {
+      this.sendFrame(frame);
+    } catch (err) {
+      if (this.counters.sendErrors++ === 0) this.log.warn({ err: errorMessage(err) }, 'sending a frame failed');
+    }
+  }
+
+  private sendFrame(frame: Int16Array): void {
+    if (this.ended) return;
+    if (!this.track.isOpen()) {
+      this.counters.framesDropped++;
+      return;
+    }
+    const opus = this.encoder.encode(frame);
+    const packet = buildRtp({ payloadType: this.payloadType, sequenceNumber: this.seq, timestamp: this.timestamp, ssrc: this.ssrc, marker: this.markerNext }, opus);
+    this.seq = (this.seq + 1) & 0xffff;
+    this.timestamp = (this.timestamp + FRAME_SAMPLES) >>> 0;
+    this.markerNext = false;
+    // The call's pacer releases one frame per 20 ms, so nothing piles up here; a full send
+    // buffer (false) drops the frame rather than queueing it.
+    if (this.track.sendMessageBinary(packet)) this.counters.framesOut++;
+    else this.counters.framesDropped++;
+  }
+
+  mark(_markId: string): void {}
+
+  clearPlayback(): void {
+    // Only the browser's jitter buffer (tens of ms) is ahead of the call's pacer; tell the page.
+    this.markerNext = true;
+    this.send({ type: 'playback.clear' });
+  }
+
+  notify(notice: CallerNotice): void {
+    this.send(notice);
+  }
+
+  /** Announces the session on the data channel once the call exists. */
+  announce(callId: string, model: string): void {
+    this.send({ type: 'session.started', callId, sampleRateHz: WEBRTC_RATE_HZ, model, audioTransport: 'binary' });
+  }
+
+  hangup(reason: string): void {
+    this.send({ type: 'session.ended', reason });
+    this.reportEnded(reason);
+    // Give the data channel a moment to deliver the last message, then release the peer.
+    setTimeout(() => this.close(), 200).unref();
+  }
+
+  private close(): void {
+    this.log.info({ ...this.counters }, 'WebRTC session closed');
+    try {
+      this.dc?.close();
+      this.track.close();
+      this.pc.close();
+    } catch (err) {
+      this.log.debug({ err: errorMessage(err) }, 'closing the peer connection');
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * WebRTC signalling over plain HTTP, WHIP-like and non-trickle: `POST /webrtc/offer` with the SDP
+ * offer (`application/sdp`) answers `201` with the SDP answer and a `Location` of the session;
+ * `DELETE /webrtc/sessions/:id` hangs up. Behind browser auth when configured.
+ */
+import type { FastifyInstance } from 'fastify';
+import { DrainingError } from '../call/manager.js';
+import { isVoiceId } from '../callers/browser/protocol.js';
+import { BadOfferError, WebRtcTransport, type WebRtcNetwork } from '../callers/webrtc/transport.js';
+import { errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { requireAuth, type AppDeps } from './app.js';
+
+/** Largest SDP offer accepted, bytes. */
+const MAX_OFFER_BYTES = 64 * 1024;
+
+/** WebRTC network settings from the configuration. */
+export function webRtcNetwork(config: AppDeps['config']): WebRtcNetwork {
+  const range = config.WEBRTC_PORT_RANGE ? (config.WEBRTC_PORT_RANGE.split('-').map(Number) as [number, number]) : undefined;
+  return {
+    bindAddress: config.WEBRTC_BIND_ADDRESS,
+    iceServers: config.WEBRTC_ICE_SERVERS.split(',').map((s) => s.trim()).filter(Boolean),
+    portRange: range,
+    gatherTimeoutMs: 2000,
+  };
+}
+
+/** Registers the WebRTC signalling routes. */
+export function registerWebRtcRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const log = (deps.logger as unknown as Logger).child({ kind: 'webrtc' });
+  const network = webRtcNetwork(deps.config);
+  const sessions = new Map<string, WebRtcTransport>();
+  app.addContentTypeParser('application/sdp', { parseAs: 'string', bodyLimit: MAX_OFFER_BYTES }, (_req, body, done) => done(null, body));
+
+  app.post('/webrtc/offer', { preValidation: requireAuth(deps.auth) }, async (req, reply) => {
+    if (deps.manager.isDraining) return reply.code(503).send({ error: 'draining', message: 'server is draining, try again later' });
+    const offer = typeof req.body === 'string' ? req.body : '';
+    if (!req.headers['content-type']?.startsWith('application/sdp') || !offer.startsWith('v=0')) {
+      return reply.code(400).send({ error: 'bad_offer', message: 'POST an SDP offer with Content-Type: application/sdp' });
+    }
+    let answered: Awaited<ReturnType<typeof WebRtcTransport.answer>>;
+    try {
+      const voice = new URL(req.url, 'http://localhost').searchParams.get('voice') ?? undefined;
+      answered = await WebRtcTransport.answer(offer, network, deps.clock, log, { voice: voice && isVoiceId(voice) ? voice : undefined });
+    } catch (err) {
+      if (err instanceof BadOfferError) return reply.code(400).send({ error: 'bad_offer', message: err.message });
+      log.error({ err: errorMessage(err) }, 'WebRTC answer failed');
+      return reply.code(500).send({ error: 'internal', message: 'could not answer the offer' });
+    }
+    const { transport, answerSdp } = answered;
+    sessions.set(transport.id, transport);
+    deps.manager
+      .accept(transport, (call) => transport.announce(call.id, deps.manager.model.id))
+      .then((call) => call?.ended)
+      .catch((err) => {
+        if (!(err instanceof DrainingError)) log.error({ err: errorMessage(err) }, 'WebRTC call failed to start');
+        transport.hangup('server error');
+      })
+      .finally(() => sessions.delete(transport.id));
+    return reply.code(201).header('content-type', 'application/sdp').header('location', `/webrtc/sessions/${transport.id}`).send(answerSdp);
+  });
+
+  app.delete<{ Params: { id: string } }>('/webrtc/sessions/:id', { preValidation: requireAuth(deps.auth) }, async (req, reply) => {
+    const t = sessions.get(req.params.id);
+    if (!t) return reply.code(404).send({ error: 'not_found', message: 'no such WebRTC session' });
+    t.hangup('caller-ended');
+    return reply.code(204).send();
+  });
+}

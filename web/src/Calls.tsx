@@ -1,0 +1,92 @@
+/** The calls page: recent calls from `GET /calls`, newest first, each with its transcript. */
+import { useEffect, useState } from 'react';
+import type { CallSummary } from '../../src/call/types.js';
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+export function Calls({ token }: { token: string }) {
+  const [calls, setCalls] = useState<CallSummary[] | null>(null);
+  const [live, setLive] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  useEffect(() => {
+    let stop = false;
+    const load = () =>
+      fetch('/calls', { headers: token ? { authorization: `Bearer ${token}` } : {} })
+        .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status === 401 ? 'The server needs a valid access token to list calls.' : `HTTP ${r.status}`))))
+        .then((j: { live: unknown[]; recent: CallSummary[] }) => {
+          if (stop) return;
+          setCalls(j.recent);
+          setLive(j.live.length);
+          setError(null);
+        })
+        .catch((err: Error) => !stop && setError(err.message.startsWith('HTTP') || err.message.includes('token') ? err.message : 'The server is unreachable.'));
+    void load();
+    const t = setInterval(load, 3000);
+    return () => {
+      stop = true;
+      clearInterval(t);
+    };
+  }, [token]);
+
+  return (
+    <section className="calls">
+      <div className="panel">
+        <h2>
+          Calls <span className="hint">{live} live · {calls?.length ?? 0} recent</span>
+        </h2>
+        {error && <div className="banner error">{error}</div>}
+        {calls && calls.length === 0 && <p className="hint">No calls yet. Make one on the Talk page or from a phone.</p>}
+        <table className="call-list" data-testid="calls">
+          {calls && calls.length > 0 && (
+            <thead>
+              <tr>
+                <th>when</th>
+                <th>caller</th>
+                <th>model</th>
+                <th>length</th>
+                <th>turns</th>
+                <th>barge-ins</th>
+                <th>ended</th>
+              </tr>
+            </thead>
+          )}
+          <tbody>
+            {(calls ?? []).map((c) => (
+              <>
+                <tr key={c.id} className={open === c.id ? 'open' : ''} onClick={() => setOpen(open === c.id ? null : c.id)}>
+                  <td>{c.transcript[0] ? `“${c.transcript[0].text.slice(0, 40)}${c.transcript[0].text.length > 40 ? '…' : ''}”` : c.id.slice(0, 8)}</td>
+                  <td>{c.kind}</td>
+                  <td>{c.model}</td>
+                  <td>{duration(c.durationMs)}</td>
+                  <td>{c.turns.length}</td>
+                  <td>{c.bargeIns}</td>
+                  <td className={c.error ? 'bad' : ''}>{c.reason}</td>
+                </tr>
+                {open === c.id && (
+                  <tr key={`${c.id}-t`} className="detail">
+                    <td colSpan={7}>
+                      {c.transcript.length === 0 ? (
+                        <p className="hint">No words were exchanged.</p>
+                      ) : (
+                        c.transcript.map((t, i) => (
+                          <div key={i} className={`line ${t.role}`}>
+                            <span className="who">{t.role === 'user' ? 'Caller' : 'Agent'}</span>
+                            <span className="text">{t.text}</span>
+                          </div>
+                        ))
+                      )}
+                    </td>
+                  </tr>
+                )}
+              </>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
