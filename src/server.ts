@@ -12,6 +12,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
 import { errorMessage } from './core/errors.js';
 import { existsSync } from 'node:fs';
+import { shutdownWebRtc } from './callers/webrtc/transport.js';
 import { fileURLToPath } from 'node:url';
 import { createBrowserAuth } from './http/auth.js';
 import { buildApp } from './http/app.js';
@@ -140,6 +141,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await app.close();
       await local?.close();
       closeClient?.();
+      shutdownWebRtc();
     },
   };
 }

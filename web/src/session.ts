@@ -24,6 +24,8 @@ export interface StartOptions {
 }
 
 const WS_RATE_HZ = 16000;
+/** How long WebRTC playback stays muted after a barge-in, s. */
+const WEBRTC_CLEAR_MUTE_S = 0.4;
 
 /** Explains a getUserMedia failure in words a person can act on. */
 export function micErrorText(err: unknown): string {
@@ -53,6 +55,8 @@ export class VoiceSession {
   private audioEl: HTMLAudioElement | undefined;
   private inAnalyser: AnalyserNode | undefined;
   private outAnalyser: AnalyserNode | undefined;
+  /** WebRTC playback gain: muted briefly on barge-in to drop what the jitter buffer still holds. */
+  private outGain: GainNode | undefined;
   private readonly levelBuf = new Float32Array(1024);
   private closed = false;
 
@@ -114,7 +118,8 @@ export class VoiceSession {
       el.muted = true;
       el.srcObject = stream;
       void el.play().catch(() => {});
-      ctx.createMediaStreamSource(stream).connect(this.outAnalyser!);
+      this.outGain = ctx.createGain();
+      ctx.createMediaStreamSource(stream).connect(this.outGain).connect(this.outAnalyser!);
     };
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'failed') this.finish('connection failed');
@@ -191,9 +196,20 @@ export class VoiceSession {
     else if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(text);
   }
 
-  /** Handles a server message that needs audio action (barge-in). */
+  /**
+   * Barge-in: stop what the caller hears now. WebSocket: drop the player's queue. WebRTC: the
+   * server has stopped sending, but Chrome's jitter buffer and loss concealment would play on for
+   * a few hundred ms, so the output is muted for `WEBRTC_CLEAR_MUTE_S` (the next reply cannot
+   * start sooner: the caller is talking).
+   */
   clearPlayback(): void {
     this.player?.port.postMessage('clear');
+    if (this.outGain && this.ctx) {
+      const now = this.ctx.currentTime;
+      this.outGain.gain.cancelScheduledValues(now);
+      this.outGain.gain.setValueAtTime(0, now);
+      this.outGain.gain.setValueAtTime(1, now + WEBRTC_CLEAR_MUTE_S);
+    }
   }
 
   sendText(text: string): void {

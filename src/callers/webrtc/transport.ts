@@ -41,6 +41,18 @@ export interface WebRtcNetwork {
   gatherTimeoutMs: number;
 }
 
+const live = new Set<WebRtcTransport>();
+let everCreated = false;
+
+/**
+ * Closes every WebRTC peer connection still open, then releases libdatachannel's threads (which
+ * otherwise keep the process alive; its cleanup deadlocks while connections are open).
+ */
+export function shutdownWebRtc(): void {
+  for (const t of [...live]) t.destroy();
+  if (everCreated) nodeDataChannel.cleanup();
+}
+
 /** A rejected offer (HTTP 400). */
 export class BadOfferError extends Error {}
 
@@ -68,6 +80,7 @@ export class WebRtcTransport implements CallerTransport {
   private startedFlag = false;
   private ended = false;
   private paused = false;
+  private released = false;
   /** Caller packets decoded, packets that failed to decode, frames sent, frames dropped (buffer full). */
   readonly counters = { packetsIn: 0, decodeErrors: 0, framesOut: 0, framesDropped: 0, sendErrors: 0 };
 
@@ -76,6 +89,8 @@ export class WebRtcTransport implements CallerTransport {
     if (!audio) throw new BadOfferError('the offer has no audio section with Opus');
     this.payloadType = audio.opusPayloadType;
     this.started = new Promise((resolve) => (this.resolveStarted = resolve));
+    live.add(this);
+    everCreated = true;
     this.pc = new PeerConnection(this.id, {
       iceServers: network.iceServers,
       ...(network.bindAddress ? { bindAddress: network.bindAddress } : {}),
@@ -196,6 +211,8 @@ export class WebRtcTransport implements CallerTransport {
     if (this.ended) return;
     this.ended = true;
     this.relay.emit({ type: 'ended', reason });
+    // The peer is gone or leaving: release the connection whoever ended the call.
+    setTimeout(() => this.close(), 200).unref();
   }
 
   setHandler(handler: (event: CallerEvent) => void): void {
@@ -247,12 +264,20 @@ export class WebRtcTransport implements CallerTransport {
 
   hangup(reason: string): void {
     this.send({ type: 'session.ended', reason });
+    // reportEnded gives the data channel a moment to deliver the last message, then releases the peer.
     this.reportEnded(reason);
-    // Give the data channel a moment to deliver the last message, then release the peer.
-    setTimeout(() => this.close(), 200).unref();
+  }
+
+  /** Releases the peer connection at once (server shutdown). */
+  destroy(): void {
+    this.reportEnded('server-shutdown');
+    this.close();
   }
 
   private close(): void {
+    if (this.released) return;
+    this.released = true;
+    live.delete(this);
     this.log.info({ ...this.counters }, 'WebRTC session closed');
     try {
       this.dc?.close();

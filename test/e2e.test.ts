@@ -1,0 +1,164 @@
+/**
+ * End to end in real headless Chromium (Debian `chromium` through playwright-core) against a real
+ * server process on the offline model, with a fake microphone playing speech made at test time.
+ * For WebRTC and for WebSocket: the page connects, the caller's words appear in the transcript,
+ * the reply is heard (the page's WebAudio analyser on the received audio), and talking over the
+ * reply stops playback. Screenshots of the talk page mid-conversation and of the calls page go to
+ * `test-output/screenshots/`.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concatPcm16 } from '../src/audio/pcm.js';
+import { loadResamplerFactory } from '../src/audio/resample.js';
+import { writeWav } from '../src/audio/wav.js';
+import { fetchSummary } from '../src/sim/simulate.js';
+import { launchBrowser, type TestBrowser } from './helpers/browser.js';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { TestSpeech } from './helpers/speech.js';
+import { words } from './helpers/wer.js';
+
+const SHOTS = path.resolve('test-output/screenshots');
+const FIRST = 'Please repeat after me the quick brown fox jumps over the lazy dog near the river';
+const SECOND = 'Stop, stop, please stop now.';
+
+let srv: ServerProcess;
+let micWav: string;
+
+interface Hooks {
+  state: string;
+  callId: string | null;
+  transcript: { role: string; text: string; final: boolean; turn: number }[];
+  turns: { turn: number; replyLatencyMs: number | null; interrupted: boolean }[];
+  levels: { t: number; inDb: number; outDb: number }[];
+  clears: number[];
+  errors: string[];
+}
+
+// The page's globals, as the callbacks passed to page.waitForFunction / page.evaluate see them.
+declare const window: { __vb?: Hooks; WebSocket: typeof WebSocket };
+
+beforeAll(async () => {
+  // Build the web client from the current sources so the server serves it at /.
+  const build = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
+  srv = await startServerProcess({ VOICEBRIDGE_MODEL: 'local', WEBRTC_BIND_ADDRESS: '127.0.0.1' });
+  // The fake microphone: 1.5 s of silence (the page connects meanwhile), a request with a long
+  // reply, then, 1.8 s after it, words spoken over that reply (barge-in), then silence.
+  const speech = new TestSpeech();
+  const silence = (ms: number) => new Int16Array(16 * ms);
+  const pcm16k = concatPcm16([silence(1500), await speech.say(FIRST, 'rms', 0), silence(1800), await speech.say(SECOND, 'rms', 0), silence(12_000)]);
+  await speech.close();
+  const up = (await loadResamplerFactory()).create(16000, 48000, 7);
+  micWav = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vb-mic-')), 'mic.wav');
+  fs.writeFileSync(micWav, writeWav(up.process(pcm16k), 48000));
+  up.destroy();
+  fs.mkdirSync(SHOTS, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  expect(await srv?.stop()).toBe(0);
+  if (micWav) fs.rmSync(path.dirname(micWav), { recursive: true, force: true });
+});
+
+describe.each(['webrtc', 'websocket'] as const)('the talk page over %s in Chromium', (transport) => {
+  let browser: TestBrowser;
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('hears the caller, plays the reply, and stops playback on barge-in', async () => {
+    browser = await launchBrowser(micWav);
+    const page = browser.page;
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${srv.url}/?transport=${transport}&aec=0`);
+    await page.click('[data-testid=connect]');
+    // The first reply is being heard: the assistant's partial transcript and audible output.
+    await page.waitForFunction(() => (window.__vb?.levels ?? []).some((l) => l.outDb > -35), null, { timeout: 20_000 });
+    await page.waitForTimeout(600);
+    await page.screenshot({ path: path.join(SHOTS, `talk-${transport}.png`) });
+    // The caller talks over the reply: the server clears playback.
+    await page.waitForFunction(() => (window.__vb?.clears.length ?? 0) > 0, null, { timeout: 15_000 });
+    await page.waitForTimeout(1500);
+    const vb = (await page.evaluate(() => window.__vb)) as unknown as Hooks;
+
+    const userFinals = vb.transcript.filter((t) => t.role === 'user' && t.final).map((t) => t.text);
+    expect(words(userFinals[0] ?? ''), `heard "${userFinals[0]}"`).toEqual(expect.arrayContaining(['quick', 'brown', 'fox', 'lazy', 'dog']));
+    expect(vb.transcript.some((t) => t.role === 'assistant')).toBe(true);
+
+    // The reply was heard: the analyser on the received audio saw speech for over a second
+    // before the barge-in.
+    const clearAt = vb.clears[0];
+    const before = vb.levels.filter((l) => l.t < clearAt);
+    const audibleMs = before.filter((l) => l.outDb > -45).length * 50;
+    expect(audibleMs, 'reply audible before the barge-in').toBeGreaterThan(1000);
+    expect(Math.max(...before.map((l) => l.outDb))).toBeGreaterThan(-30);
+
+    // Barge-in stopped playback: output goes quiet soon after the clear and stays quiet for the
+    // next 600 ms, although the reply had more to say (the server dropped queued audio).
+    const after = vb.levels.filter((l) => l.t > clearAt);
+    const quietAt = after.find((l) => l.outDb < -50)?.t;
+    expect(quietAt, 'playback stopped').toBeDefined();
+    const stopMs = quietAt! - clearAt;
+    expect(stopMs).toBeLessThan(400);
+    expect(after.filter((l) => l.t > quietAt! && l.t < quietAt! + 600).every((l) => l.outDb < -40)).toBe(true);
+    console.log(`${transport}: caller words in ${userFinals[0] ? 'transcript' : '-'}, reply audible ${audibleMs} ms, playback silent ${Math.round(stopMs)} ms after the clear, turn latencies ${vb.turns.map((t) => t.replyLatencyMs).join('/')} ms`);
+    expect(vb.turns.some((t) => t.interrupted)).toBe(true);
+    expect(pageErrors).toEqual([]);
+
+    await page.click('[data-testid=hangup]');
+    await page.waitForFunction(() => window.__vb?.state === 'ended', null, { timeout: 5000 });
+    const summary = await fetchSummary(srv.url, (c) => c.id === vb.callId, 10_000);
+    const b = summary?.bargeInEvents[0];
+    expect(summary?.kind).toBe(transport === 'webrtc' ? 'webrtc' : 'browser');
+    expect(b, 'the call summary records the barge-in').toBeDefined();
+    expect(b!.droppedMs, 'the reply had more to say').toBeGreaterThan(300);
+  }, 90_000);
+});
+
+describe('the calls page in Chromium', () => {
+  it('lists recent calls with their transcripts', async () => {
+    const browser = await launchBrowser(micWav);
+    try {
+      const page = browser.page;
+      await page.goto(`${srv.url}/#/calls`);
+      await page.waitForSelector('[data-testid=calls] tbody tr', { timeout: 10_000 });
+      await page.click('[data-testid=calls] tbody tr');
+      await page.waitForSelector('tr.detail .line.user');
+      const text = await page.textContent('[data-testid=calls]');
+      expect(text).toContain('webrtc');
+      expect(text).toContain('browser');
+      expect(text?.toLowerCase()).toContain('quick brown fox');
+      await page.screenshot({ path: path.join(SHOTS, 'calls.png') });
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
+  it('says so clearly when the server is unreachable', async () => {
+    const browser = await launchBrowser(micWav);
+    try {
+      const page = browser.page;
+      await page.goto(`${srv.url}/?transport=websocket`);
+      await page.waitForSelector('[data-testid=connect]');
+      // The page loaded; now the server "goes away" for the WebSocket and the offer.
+      await page.route('**/webrtc/offer', (r) => r.abort());
+      await page.evaluate(() => {
+        const Native = window.WebSocket;
+        window.WebSocket = class extends Native {
+          constructor(url: string | URL) {
+            super(String(url).replace(/:\d+\//, ':1/'));
+          }
+        };
+      });
+      await page.click('[data-testid=connect]');
+      await page.waitForSelector('[role=alert]', { timeout: 10_000 });
+      expect(await page.textContent('[role=alert]')).toMatch(/unreachable/i);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
