@@ -50,6 +50,13 @@ export class Histogram {
     return this.maxMs;
   }
 
+  /** How many recorded values exceed `ms` (to bucket resolution). */
+  countAbove(ms: number): number {
+    let n = 0;
+    for (let i = Math.floor(ms / this.resolutionMs) + 1; i < this.buckets.length; i++) n += this.buckets[i];
+    return n;
+  }
+
   /** Mean of recorded values; 0 when empty. */
   get meanMs(): number {
     return this.count ? this.sumMs / this.count : 0;

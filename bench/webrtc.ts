@@ -1,0 +1,193 @@
+/**
+ * WebRTC load benchmark: N concurrent WebRTC sessions against one server process (compiled
+ * `dist/`, loopback model, so every caller frame is Opus-decoded, resampled, echoed, resampled,
+ * paced and Opus-encoded again). The callers are node-datachannel peers in this process, each
+ * sending a 20 ms Opus packet on an absolute schedule. Reports per N: server CPU per session,
+ * sessions one core would hold at that cost, and whether the server's 20 ms packets arrive on
+ * time (share of inter-arrival gaps more than 10 ms off 20 ms, packets per second per session).
+ *
+ *   npm run build && npx tsx bench/webrtc.ts [--sessions 5,10,20] [--seconds 20]
+ *
+ * Linux only (reads /proc for the server's CPU time).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { parseArgs } from 'node:util';
+import { Encoder } from '@evan/opus';
+import nodeDataChannel from 'node-datachannel';
+import { Histogram } from '../src/core/histogram.js';
+import { buildRtp, parseRtp } from '../src/callers/webrtc/rtp.js';
+
+const { values } = parseArgs({ options: { sessions: { type: 'string', default: '5,10,20' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '4' } } });
+const counts = values.sessions!.split(',').map(Number);
+const windowS = Number(values.seconds);
+const warmupS = Number(values.warmup);
+const CLK_TCK = 100;
+const { Audio, PeerConnection, RtcpReceivingSession } = nodeDataChannel;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+async function startServer(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['dist/cli/index.js', 'serve', '--model', 'loopback'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BARGE_IN_VAD: 'false', INACTIVITY_TIMEOUT_MS: '600000', WEBRTC_BIND_ADDRESS: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/ready`)).ok) return child;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not start');
+}
+
+/** A speech-like two-tone at 48 kHz with a 3 Hz syllable envelope. */
+function frame48k(n: number): Int16Array {
+  return Int16Array.from({ length: 960 }, (_, i) => {
+    const t = (n * 960 + i) / 48000;
+    return Math.round(6000 * (0.5 + 0.5 * Math.sin(2 * Math.PI * 3 * t)) * (Math.sin(2 * Math.PI * 300 * t) + 0.5 * Math.sin(2 * Math.PI * 1200 * t)));
+  });
+}
+
+interface Peer {
+  pc: InstanceType<typeof PeerConnection>;
+  send(payload: Uint8Array): void;
+  received: number;
+  gaps: Histogram;
+  close(): void;
+}
+
+async function connectPeer(url: string, id: number, measuring: () => boolean): Promise<Peer> {
+  const pc = new PeerConnection(`bench-${id}`, { iceServers: [], bindAddress: '127.0.0.1' });
+  const media = new Audio('0', 'SendRecv');
+  media.addOpusCodec(111, 'minptime=10;useinbandfec=1');
+  const ssrc = 1000 + id;
+  media.addSSRC(ssrc, 'bench', 'bench', 'bench-audio');
+  const track = pc.addTrack(media);
+  track.setMediaHandler(new RtcpReceivingSession());
+  const peer: Peer = { pc, received: 0, gaps: new Histogram(200), send: () => {}, close: () => pc.close() };
+  let last = 0;
+  track.onMessage((buf) => {
+    if (!parseRtp(buf)) return;
+    const t = performance.now();
+    if (measuring()) {
+      peer.received++;
+      if (last) peer.gaps.record(Math.abs(t - last - 20));
+    }
+    last = t;
+  });
+  pc.createDataChannel('events');
+  const gathered = new Promise<void>((resolve) => pc.onGatheringStateChange((s) => s === 'complete' && resolve()));
+  pc.setLocalDescription();
+  await Promise.race([gathered, new Promise((r) => setTimeout(r, 2000))]);
+  const res = await fetch(`${url}/webrtc/offer`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription()!.sdp });
+  if (res.status !== 201) throw new Error(`offer refused: ${res.status} ${await res.text()}`);
+  pc.setRemoteDescription(await res.text(), 'answer');
+  const open = new Promise<void>((resolve) => track.onOpen(() => resolve()));
+  await Promise.race([open, new Promise((_, reject) => setTimeout(() => reject(new Error('track did not open')), 5000))]);
+  let seq = 0;
+  let ts = 0;
+  peer.send = (payload) => {
+    track.sendMessageBinary(buildRtp({ payloadType: 111, sequenceNumber: seq++, timestamp: (ts += 960), ssrc, marker: seq === 1 }, payload));
+  };
+  return peer;
+}
+
+async function runOnce(n: number) {
+  const port = await freePort();
+  const server = await startServer(port);
+  const url = `http://127.0.0.1:${port}`;
+  let measuring = false;
+  const peers: Peer[] = [];
+  for (let i = 0; i < n; i++) {
+    // node-datachannel as the offerer sometimes fails to apply the answer (webrtc.md §1.1): retry.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        peers.push(await connectPeer(url, i * 10 + attempt, () => measuring));
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
+  }
+  // One Opus stream shared by all callers (encoding it is the callers' cost, not the server's).
+  const encoder = new Encoder({ channels: 1, sample_rate: 48000, application: 'voip' });
+  const start = performance.now();
+  let k = 0;
+  let running = true;
+  const loop = () => {
+    if (!running) return;
+    const now = performance.now();
+    while (start + k * 20 <= now) {
+      const payload = encoder.encode(frame48k(k));
+      for (const p of peers) p.send(payload);
+      k++;
+    }
+    setTimeout(loop, Math.max(0, start + k * 20 - performance.now()));
+  };
+  loop();
+  await new Promise((r) => setTimeout(r, warmupS * 1000));
+  measuring = true;
+  const cpu0 = cpuSeconds(server.pid!);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, windowS * 1000));
+  const cpu1 = cpuSeconds(server.pid!);
+  const t1 = performance.now();
+  measuring = false;
+  running = false;
+  const stats = (await (await fetch(`${url}/stats`)).json()) as Record<string, any>;
+  const gaps = new Histogram(200);
+  for (const p of peers) gaps.merge(p.gaps);
+  const received = peers.reduce((s, p) => s + p.received, 0);
+  let late = 0;
+  let total = 0;
+  for (const p of peers) {
+    const s = p.gaps.summary();
+    total += s.count;
+    late += p.gaps.countAbove(10);
+  }
+  for (const p of peers) p.close();
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  const cpuShare = (cpu1 - cpu0) / ((t1 - t0) / 1000);
+  return {
+    sessions: n,
+    serverCpuPercent: +(cpuShare * 100).toFixed(1),
+    cpuPercentPerSession: +((cpuShare * 100) / n).toFixed(2),
+    sessionsPerCore: Math.floor(n / cpuShare),
+    packetsPerSecondPerSession: +(received / n / ((t1 - t0) / 1000)).toFixed(1),
+    lateShare: total ? +((late / total) * 100).toFixed(2) : 0,
+    gapOffMs: { p50: gaps.summary().p50Ms, p99: gaps.summary().p99Ms },
+    outboundAddedMs: { p50: stats.outboundLatencyMs.p50Ms, p99: stats.outboundLatencyMs.p99Ms },
+    underruns: stats.underruns,
+  };
+}
+
+const results = [];
+for (const n of counts) {
+  const r = await runOnce(n);
+  console.log(JSON.stringify(r));
+  results.push(r);
+}
+nodeDataChannel.cleanup();
+console.log('\n| sessions | server CPU | CPU per session | sessions per core | packets/s per session | packets off 20 ms by > 10 ms | gap off 20 ms p50/p99 | outbound added p50/p99 |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of results) {
+  console.log(`| ${r.sessions} | ${r.serverCpuPercent}% | ${r.cpuPercentPerSession}% | ${r.sessionsPerCore} | ${r.packetsPerSecondPerSession} | ${r.lateShare}% | ${r.gapOffMs.p50}/${r.gapOffMs.p99} ms | ${r.outboundAddedMs.p50}/${r.outboundAddedMs.p99} ms |`);
+}
