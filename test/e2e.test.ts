@@ -39,6 +39,7 @@ interface Hooks {
 
 // The page's globals, as the callbacks passed to page.waitForFunction / page.evaluate see them.
 declare const window: { __vb?: Hooks; WebSocket: typeof WebSocket };
+declare const document: { documentElement: { scrollWidth: number; clientWidth: number } };
 
 beforeAll(async () => {
   // Build the web client from the current sources so the server serves it at /.
@@ -134,6 +135,13 @@ describe('the calls page in Chromium', () => {
       expect(text).toContain('browser');
       expect(text?.toLowerCase()).toContain('quick brown fox');
       await page.screenshot({ path: path.join(SHOTS, 'calls.png') });
+      // A phone-sized screen: the layout stacks into one column and stays readable.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${srv.url}/`);
+      await page.waitForSelector('[data-testid=connect]');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, 'no horizontal scrolling on a phone').toBeLessThanOrEqual(0);
+      await page.screenshot({ path: path.join(SHOTS, 'talk-phone.png') });
     } finally {
       await browser.close();
     }

@@ -30,5 +30,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   forceExit.unref();
   await server.close();
   server.logger.info('stopped');
-  return 0;
+  // Everything is drained and closed; native WebRTC threads (libdatachannel) may still hold the
+  // event loop open for a while after their connections closed, so leave now.
+  process.exit(0);
 }

@@ -44,7 +44,7 @@ export function Calls({ token }: { token: string }) {
           {calls && calls.length > 0 && (
             <thead>
               <tr>
-                <th>when</th>
+                <th>opening words</th>
                 <th>caller</th>
                 <th>model</th>
                 <th>length</th>
