@@ -56,6 +56,18 @@ export function isVoiceId(v: string): boolean {
   return /^[\w-]{1,64}$/.test(v);
 }
 
+/**
+ * The part of a session both browser transports (WebSocket and WebRTC data channel) handle alike:
+ * `ping`, `session.pause` and `session.resume`. Returns the reply and the new muted state, or
+ * undefined for any other message.
+ */
+export function sessionControl(m: BrowserClientMessage, paused: boolean): { reply: BrowserServerMessage; paused: boolean } | undefined {
+  if (m.type === 'ping') return { reply: { type: 'pong' }, paused };
+  if (m.type === 'session.pause') return { reply: { type: 'state', state: 'paused' }, paused: true };
+  if (m.type === 'session.resume') return { reply: { type: 'state', state: 'listening' }, paused: false };
+  return undefined;
+}
+
 /** Longest typed text accepted, characters. */
 export const MAX_TEXT_CHARS = 4000;
 

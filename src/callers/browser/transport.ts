@@ -8,7 +8,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { CallerNotice, CallerTransport } from '../transport.js';
 import { CloseCode, isBase64, NegotiatedRateTransport } from '../ws-base.js';
-import { parseBrowserMessage, type BrowserServerMessage } from './protocol.js';
+import { parseBrowserMessage, sessionControl, type BrowserServerMessage } from './protocol.js';
 
 /** Invalid messages tolerated before the socket is closed. */
 export const MAX_BAD_MESSAGES = 20;
@@ -42,6 +42,11 @@ export class BrowserTransport extends NegotiatedRateTransport implements CallerT
     const parsed = parseBrowserMessage(data.toString('utf8'));
     if (!parsed.ok) return this.reject(parsed.code, parsed.error);
     const m = parsed.message;
+    const control = sessionControl(m, this.paused);
+    if (control) {
+      this.paused = control.paused;
+      return this.send(control.reply);
+    }
     switch (m.type) {
       case 'session.start':
         if (this.isStarted) return this.reject('bad_order', 'session already started');
@@ -55,17 +60,6 @@ export class BrowserTransport extends NegotiatedRateTransport implements CallerT
       case 'text':
         if (!this.isStarted) return this.reject('bad_order', 'send session.start first');
         this.relay.emit({ type: 'text', text: m.text });
-        return;
-      case 'ping':
-        this.send({ type: 'pong' });
-        return;
-      case 'session.pause':
-        this.paused = true;
-        this.send({ type: 'state', state: 'paused' });
-        return;
-      case 'session.resume':
-        this.paused = false;
-        this.send({ type: 'state', state: 'listening' });
         return;
       case 'session.end':
         this.reportEnded('caller-ended');

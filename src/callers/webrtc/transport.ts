@@ -14,7 +14,7 @@ import type { Clock } from '../../core/clock.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { EventRelay } from '../../core/relay.js';
-import { parseBrowserMessage, type BrowserServerMessage } from '../browser/protocol.js';
+import { parseBrowserMessage, sessionControl, type BrowserServerMessage } from '../browser/protocol.js';
 import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport } from '../transport.js';
 import { buildRtp, offerAudio, parseRtp } from './rtp.js';
 
@@ -154,20 +154,14 @@ export class WebRtcTransport implements CallerTransport {
     const parsed = parseBrowserMessage(text);
     if (!parsed.ok) return this.send({ type: 'error', code: parsed.code, message: parsed.error });
     const m = parsed.message;
+    const control = sessionControl(m, this.paused);
+    if (control) {
+      this.paused = control.paused;
+      return this.send(control.reply);
+    }
     switch (m.type) {
       case 'text':
         this.relay.emit({ type: 'text', text: m.text });
-        return;
-      case 'ping':
-        this.send({ type: 'pong' });
-        return;
-      case 'session.pause':
-        this.paused = true;
-        this.send({ type: 'state', state: 'paused' });
-        return;
-      case 'session.resume':
-        this.paused = false;
-        this.send({ type: 'state', state: 'listening' });
         return;
       case 'session.end':
         this.reportEnded('caller-ended');
@@ -176,7 +170,7 @@ export class WebRtcTransport implements CallerTransport {
       case 'session.start':
         // The call starts when the peer connects; a session.start on the channel changes nothing.
         return;
-      case 'audio':
+      default:
         this.send({ type: 'error', code: 'bad_message', message: 'audio travels on the WebRTC audio track, not the data channel' });
         return;
     }
