@@ -100,6 +100,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     logger: log,
     vad: config.BARGE_IN_VAD ? vad : null,
     tools,
+    alternatives: [...(local ? [local.model] : []), loopbackModel()],
     startTimeoutMs: config.START_TIMEOUT_MS,
     allowPromptOverride: config.ALLOW_PROMPT_OVERRIDE,
     options: {

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import NodeWebSocket from 'ws';
 import { concatPcm16 } from '../src/audio/pcm.js';
 import { loadResamplerFactory } from '../src/audio/resample.js';
 import { writeWav } from '../src/audio/wav.js';
@@ -170,4 +171,28 @@ describe('the calls page in Chromium', () => {
       await browser.close();
     }
   }, 60_000);
+});
+
+describe('model choice', () => {
+  it('starts a browser session on the model it asks for, and on the default for an unknown one', async () => {
+    const health = (await (await fetch(`${srv.url}/health`)).json()) as { model: string; models: { id: string; voices: string[] }[] };
+    expect(health.models.map((m) => m.id)).toEqual(['local', 'loopback']);
+    expect(health.models[0].voices).toContain('slt');
+    const started = async (model: string): Promise<string> => {
+      const ws = new NodeWebSocket(`${srv.url.replace('http', 'ws')}/client`);
+      const m = await new Promise<{ model: string }>((resolve, reject) => {
+        ws.on('open', () => ws.send(JSON.stringify({ type: 'session.start', model, voice: 'awb' })));
+        ws.on('message', (data, isBinary) => {
+          if (isBinary) return;
+          const msg = JSON.parse(String(data));
+          if (msg.type === 'session.started') resolve(msg);
+        });
+        ws.on('error', reject);
+      });
+      ws.close();
+      return m.model;
+    };
+    expect(await started('loopback')).toBe('loopback');
+    expect(await started('no-such-model')).toBe('local');
+  });
 });

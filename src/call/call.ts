@@ -102,6 +102,11 @@ export class Call extends EventEmitter {
     }
   }
 
+  /** Id of the model this call talks to. */
+  get modelId(): string {
+    return this.deps.model.id;
+  }
+
   /** Current phase. */
   get phase(): CallPhase {
     return this.state.phase;

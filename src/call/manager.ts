@@ -18,6 +18,8 @@ export interface CallManagerDeps extends Pick<CallDeps, 'model' | 'resamplers' |
   allowPromptOverride?: boolean;
   /** Recent call summaries kept, count. */
   historySize?: number;
+  /** Other models a caller may ask for by id (`session.start.model`, `?model=`); `model` is the default. */
+  alternatives?: readonly SpeechModel[];
 }
 
 /** Thrown by `accept` while draining. */
@@ -50,6 +52,16 @@ export class CallManager {
   /** The model new calls use. */
   get model(): SpeechModel {
     return this.deps.model;
+  }
+
+  /** Every model callers may use: the default first. */
+  get models(): readonly SpeechModel[] {
+    return [this.deps.model, ...(this.deps.alternatives ?? []).filter((m) => m.id !== this.deps.model.id)];
+  }
+
+  /** The model with id `id` when callers may use it, else the default. */
+  modelFor(id: string | undefined): SpeechModel {
+    return (id && this.models.find((m) => m.id === id)) || this.deps.model;
   }
 
   /** Live calls. */
@@ -122,10 +134,11 @@ export class CallManager {
     const log = logger.child({ callId: id, kind: transport.kind, carrierCallId: info.carrierCallId });
     const options = { ...this.deps.options };
     if (info.systemPrompt && this.deps.allowPromptOverride) options.systemPrompt = info.systemPrompt;
-    if (info.voice && (this.deps.model.voices ?? []).includes(info.voice)) options.voice = info.voice;
-    const call = new Call({ id, transport, startInfo: info, model: this.deps.model, resamplers: this.deps.resamplers, clock, logger: log, vad: this.deps.vad, options, tools: this.deps.tools });
+    const model = this.modelFor(info.model);
+    if (info.voice && (model.voices ?? []).includes(info.voice)) options.voice = info.voice;
+    const call = new Call({ id, transport, startInfo: info, model, resamplers: this.deps.resamplers, clock, logger: log, vad: this.deps.vad, options, tools: this.deps.tools });
     this.live.set(id, call);
-    log.info({ model: this.deps.model.id, parameters: info.parameters }, 'call started');
+    log.info({ model: model.id, parameters: info.parameters }, 'call started');
     void call.ended.then((summary) => {
       this.live.delete(id);
       addModelStats(this.endedModelTotals, summary.modelStats);

@@ -104,6 +104,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     model: deps.manager.model.id,
     availableModels: deps.availableModels,
     voices: deps.manager.model.voices ?? [],
+    /** Models a browser caller may pick (`session.start.model`, `?model=`), with their voices. */
+    models: deps.manager.models.map((m) => ({ id: m.id, voices: m.voices ?? [] })),
     authRequired: deps.auth.required,
     calls: deps.manager.size,
     draining: deps.manager.isDraining,

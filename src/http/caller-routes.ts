@@ -27,7 +27,7 @@ export function registerCallerRoutes(app: FastifyInstance, deps: AppDeps): void 
 
   app.get('/client', { websocket: true, ...auth }, (socket) => {
     const transport = new BrowserTransport(socket, clock, log('browser'));
-    acceptCall(deps, socket, transport, (call) => transport.announce(call.id, deps.manager.model.id));
+    acceptCall(deps, socket, transport, (call) => transport.announce(call.id, call.modelId));
   });
 
   app.get('/ws', { websocket: true, ...auth }, (socket, req) => {

@@ -40,8 +40,12 @@ export function registerWebRtcRoutes(app: FastifyInstance, deps: AppDeps): void 
     }
     let answered: Awaited<ReturnType<typeof WebRtcTransport.answer>>;
     try {
-      const voice = new URL(req.url, 'http://localhost').searchParams.get('voice') ?? undefined;
-      answered = await WebRtcTransport.answer(offer, network, deps.clock, log, { voice: voice && isVoiceId(voice) ? voice : undefined });
+      const query = new URL(req.url, 'http://localhost').searchParams;
+      const pick = (name: string) => {
+        const v = query.get(name);
+        return v && isVoiceId(v) ? v : undefined;
+      };
+      answered = await WebRtcTransport.answer(offer, network, deps.clock, log, { voice: pick('voice'), model: pick('model') });
     } catch (err) {
       if (err instanceof BadOfferError) return reply.code(400).send({ error: 'bad_offer', message: err.message });
       log.error({ err: errorMessage(err) }, 'WebRTC answer failed');
@@ -50,7 +54,7 @@ export function registerWebRtcRoutes(app: FastifyInstance, deps: AppDeps): void 
     const { transport, answerSdp } = answered;
     sessions.set(transport.id, transport);
     deps.manager
-      .accept(transport, (call) => transport.announce(call.id, deps.manager.model.id))
+      .accept(transport, (call) => transport.announce(call.id, call.modelId))
       .then((call) => call?.ended)
       .catch((err) => {
         if (!(err instanceof DrainingError)) log.error({ err: errorMessage(err) }, 'WebRTC call failed to start');

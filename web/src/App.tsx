@@ -8,6 +8,8 @@ export interface ServerInfo {
   model: string;
   availableModels: string[];
   voices: string[];
+  /** Models a caller may pick, with their voices (the default first). */
+  models: { id: string; voices: string[] }[];
   authRequired: boolean;
 }
 

@@ -53,10 +53,17 @@ function Meter({ label, db }: { label: string; db: number }) {
   );
 }
 
+/** Voices of the chosen model ('' = the server's default model). */
+function voicesOf(info: ServerInfo | null, model: string): string[] {
+  if (!info) return [];
+  return (model ? info.models.find((m) => m.id === model)?.voices : info.voices) ?? [];
+}
+
 export function Talk({ info, token }: { info: ServerInfo | null; token: string }) {
   const params = new URLSearchParams(location.search);
   const [transport, setTransport] = useState<TransportKind>(params.get('transport') === 'websocket' ? 'websocket' : 'webrtc');
   const [voice, setVoice] = useState(params.get('voice') ?? '');
+  const [model, setModel] = useState(params.get('model') ?? '');
   const [state, setState] = useState('idle');
   const [lines, setLines] = useState<Line[]>([]);
   const [tools, setTools] = useState<ToolLine[]>([]);
@@ -154,7 +161,7 @@ export function Talk({ info, token }: { info: ServerInfo | null; token: string }
     });
     session.current = s;
     try {
-      await s.start({ transport, token: token || undefined, voice: voice || undefined, echoCancellation: params.get('aec') !== '0' });
+      await s.start({ transport, token: token || undefined, voice: voice || undefined, model: model || undefined, echoCancellation: params.get('aec') !== '0' });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       hooks.current.errors.push(message);
@@ -165,6 +172,11 @@ export function Talk({ info, token }: { info: ServerInfo | null; token: string }
   };
 
   const live = session.current !== null && state !== 'ended' && state !== 'idle';
+  const restart = () => {
+    session.current?.stop();
+    setPaused(false);
+    setTimeout(() => void connect(), 300);
+  };
   const togglePause = () => {
     if (paused) session.current?.resume();
     else session.current?.pause();
@@ -190,19 +202,28 @@ export function Talk({ info, token }: { info: ServerInfo | null; token: string }
           </label>
           <label>
             Model
-            <select value={info?.model ?? ''} disabled title="The server's configured model (VOICEBRIDGE_MODEL)">
-              {(info?.availableModels ?? []).map((m) => (
-                <option key={m} value={m} disabled={m !== info?.model}>
-                  {m}
+            <select
+              value={model}
+              onChange={(e) => {
+                setModel(e.target.value);
+                setVoice('');
+              }}
+              disabled={live || (info?.models.length ?? 0) < 2}
+              data-testid="model"
+            >
+              <option value="">{info ? `${info.model} (default)` : 'default'}</option>
+              {(info?.models ?? []).slice(1).map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.id}
                 </option>
               ))}
             </select>
           </label>
           <label>
             Voice
-            <select value={voice} onChange={(e) => setVoice(e.target.value)} disabled={live || !info?.voices.length}>
+            <select value={voice} onChange={(e) => setVoice(e.target.value)} disabled={live || !voicesOf(info, model).length}>
               <option value="">default</option>
-              {(info?.voices ?? []).map((v) => (
+              {voicesOf(info, model).map((v) => (
                 <option key={v} value={v}>
                   {v}
                 </option>
@@ -221,6 +242,9 @@ export function Talk({ info, token }: { info: ServerInfo | null; token: string }
                 Hang up
               </button>
               <button onClick={togglePause}>{paused ? 'Resume' : 'Pause'}</button>
+              <button onClick={restart} title="Hang up and start a fresh session">
+                Restart
+              </button>
             </>
           )}
           <span className={`badge state-${state}`} data-testid="state">

@@ -19,6 +19,8 @@ export interface StartOptions {
   transport: TransportKind;
   token?: string;
   voice?: string;
+  /** Model id; the server's default when absent. */
+  model?: string;
   /** Browser echo cancellation on the microphone (on by default). */
   echoCancellation: boolean;
 }
@@ -132,7 +134,8 @@ export class VoiceSession {
     });
     let res: Response;
     try {
-      res = await fetch(`/webrtc/offer${o.voice ? `?voice=${encodeURIComponent(o.voice)}` : ''}`, {
+      const query = new URLSearchParams({ ...(o.voice ? { voice: o.voice } : {}), ...(o.model ? { model: o.model } : {}) }).toString();
+      res = await fetch(`/webrtc/offer${query ? `?${query}` : ''}`, {
         method: 'POST',
         headers: { 'content-type': 'application/sdp', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
         body: pc.localDescription!.sdp,
@@ -165,7 +168,7 @@ export class VoiceSession {
     let live = false;
     await new Promise<void>((resolve, reject) => {
       ws.onopen = () => {
-        ws.send(JSON.stringify({ type: 'session.start', sampleRateHz: WS_RATE_HZ, audioTransport: 'binary', ...(o.voice ? { voice: o.voice } : {}) }));
+        ws.send(JSON.stringify({ type: 'session.start', sampleRateHz: WS_RATE_HZ, audioTransport: 'binary', ...(o.voice ? { voice: o.voice } : {}), ...(o.model ? { model: o.model } : {}) }));
         resolve();
       };
       ws.onerror = () => reject(new Error('The server is unreachable, or it refused the connection (a missing or invalid access token is refused).'));

@@ -25,8 +25,10 @@ export type BrowserClientMessage =
       audioTransport?: 'base64' | 'binary';
       /** Overrides the server's system prompt when the server allows it. */
       systemPrompt?: string;
-      /** Voice for the model (one of `/health` `voices`). */
+      /** Voice for the model (one of its `voices` in `/health`). */
       voice?: string;
+      /** Model id (one of `/health` `models`); the server's default otherwise. */
+      model?: string;
     }
   | { type: 'audio'; audio: string }
   | { type: 'text'; text: string }
@@ -86,7 +88,8 @@ export function parseBrowserMessage(text: string): Parsed {
         return { ok: false, code: 'bad_message', error: 'systemPrompt must be a string of at most 4000 characters' };
       }
       if (r.voice !== undefined && (typeof r.voice !== 'string' || !isVoiceId(r.voice))) return { ok: false, code: 'bad_message', error: 'voice must be a voice id (letters, digits, - and _)' };
-      return { ok: true, message: { type: 'session.start', sampleRateHz: rate as number, audioTransport: at, systemPrompt: r.systemPrompt as string | undefined, voice: r.voice as string | undefined } };
+      if (r.model !== undefined && (typeof r.model !== 'string' || !isVoiceId(r.model))) return { ok: false, code: 'bad_message', error: 'model must be a model id' };
+      return { ok: true, message: { type: 'session.start', sampleRateHz: rate as number, audioTransport: at, systemPrompt: r.systemPrompt as string | undefined, voice: r.voice as string | undefined, model: r.model as string | undefined } };
     }
     case 'audio':
       if (typeof r.audio !== 'string') return { ok: false, code: 'bad_message', error: 'audio message needs an "audio" base64 string' };

@@ -52,7 +52,7 @@ export class BrowserTransport extends NegotiatedRateTransport implements CallerT
         if (this.isStarted) return this.reject('bad_order', 'session already started');
         this.rateHz = m.sampleRateHz ?? 16000;
         this.binaryAudio = m.audioTransport === 'binary';
-        this.resolveStarted({ parameters: {}, systemPrompt: m.systemPrompt, voice: m.voice });
+        this.resolveStarted({ parameters: {}, systemPrompt: m.systemPrompt, voice: m.voice, model: m.model });
         return;
       case 'audio':
         if (!isBase64(m.audio)) return this.reject('bad_audio', 'audio is not valid base64');

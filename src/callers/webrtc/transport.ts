@@ -84,7 +84,7 @@ export class WebRtcTransport implements CallerTransport {
   /** Caller packets decoded, packets that failed to decode, frames sent, frames dropped (buffer full). */
   readonly counters = { packetsIn: 0, decodeErrors: 0, framesOut: 0, framesDropped: 0, sendErrors: 0 };
 
-  private constructor(offerSdp: string, network: WebRtcNetwork, private readonly clock: Clock, private readonly log: Logger, private readonly requested: { voice?: string }) {
+  private constructor(offerSdp: string, network: WebRtcNetwork, private readonly clock: Clock, private readonly log: Logger, private readonly requested: { voice?: string; model?: string }) {
     const audio = offerAudio(offerSdp);
     if (!audio) throw new BadOfferError('the offer has no audio section with Opus');
     this.payloadType = audio.opusPayloadType;
@@ -111,7 +111,7 @@ export class WebRtcTransport implements CallerTransport {
    * complete (or `gatherTimeoutMs` passed).
    * @throws BadOfferError when the offer has no Opus audio or libdatachannel rejects it.
    */
-  static async answer(offerSdp: string, network: WebRtcNetwork, clock: Clock, logger: Logger, requested: { voice?: string } = {}): Promise<{ transport: WebRtcTransport; answerSdp: string }> {
+  static async answer(offerSdp: string, network: WebRtcNetwork, clock: Clock, logger: Logger, requested: { voice?: string; model?: string } = {}): Promise<{ transport: WebRtcTransport; answerSdp: string }> {
     const t = new WebRtcTransport(offerSdp, network, clock, logger, requested);
     const gathered = new Promise<void>((resolve) => {
       t.pc.onGatheringStateChange((s) => s === 'complete' && resolve());
@@ -136,7 +136,7 @@ export class WebRtcTransport implements CallerTransport {
     this.log.debug({ state }, 'peer connection state');
     if (state === 'connected' && !this.startedFlag) {
       this.startedFlag = true;
-      this.resolveStarted({ parameters: { transport: 'webrtc' }, voice: this.requested.voice });
+      this.resolveStarted({ parameters: { transport: 'webrtc' }, voice: this.requested.voice, model: this.requested.model });
     } else if (state === 'failed' || state === 'closed' || state === 'disconnected') this.reportEnded(`peer-${state}`);
   }
 
