@@ -3,7 +3,9 @@
  * bearer token, `/client`, `/ws`, `/webrtc/offer` and `/calls` answer 401 and nothing else; with
  * one they work. Also: WebRTC offers that are not SDP, or have no Opus audio, get 400.
  */
-import { SignJWT } from 'jose';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
@@ -76,5 +78,31 @@ describe('browser auth with AUTH_JWT_SECRET', () => {
     expect(noAudio.status).toBe(400);
     expect(await noAudio.json()).toMatchObject({ error: 'bad_offer', message: expect.stringContaining('Opus') });
     expect((await fetch(`${srv.url}/webrtc/sessions/nope`, { method: 'DELETE', headers: auth })).status).toBe(404);
+  });
+});
+
+describe('browser auth with AUTH_JWKS_URL (e.g. a Cognito user pool)', () => {
+  it('verifies RS256 tokens against the key set, issuer and audience', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const jwks = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', () => resolve()));
+    const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
+    const issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST';
+    const server = await startServerProcess({ VOICEBRIDGE_MODEL: 'loopback', AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: issuer, AUTH_AUDIENCE: 'app-client' });
+    try {
+      const sign = (iss: string) => new SignJWT({ token_use: 'id' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(iss).setAudience('app-client').setExpirationTime('5m').sign(privateKey);
+      const ws = server.url.replace('http', 'ws');
+      expect(await upgradeStatus(`${ws}/client`)).toBe(401);
+      expect(await upgradeStatus(`${ws}/client?token=${await sign('https://someone-else')}`)).toBe(401);
+      expect(await upgradeStatus(`${ws}/client?token=${await token()}`)).toBe(401); // HS256 is not accepted here
+      expect(await upgradeStatus(`${ws}/client?token=${await sign(issuer)}`)).toBe(101);
+    } finally {
+      expect(await server.stop()).toBe(0);
+      jwks.close();
+    }
   });
 });
