@@ -22,6 +22,7 @@ import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
 import { Histogram } from '../src/core/histogram.js';
+import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({
   options: {
@@ -223,14 +224,15 @@ async function runOnce(n: number) {
   };
 }
 
-const results = [];
-for (const n of counts) {
-  const r = await runOnce(n);
-  console.log(JSON.stringify(r));
-  results.push(r);
-}
-console.log('\n| calls | CPU s per call-minute | calls per core | server CPU | server RSS | RSS per call | inbound added p50/p99 | outbound added p50/p99 | frame arrival jitter p50/p99 | underruns |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
-for (const r of results) {
-  console.log(`| ${r.calls} | ${r.cpuSecondsPerCallMinute} | ${r.callsPerCore} | ${r.serverCpuPercent}% | ${r.rssMb} MB | ${r.rssPerCallMb} MB | ${r.inboundLatencyMs.p50}/${r.inboundLatencyMs.p99} ms | ${r.outboundLatencyMs.p50}/${r.outboundLatencyMs.p99} ms | ${r.arrivalJitterMs.p50}/${r.arrivalJitterMs.p99} ms | ${r.underruns} |`);
-}
+await runAndTabulate(counts, runOnce, [
+  ['calls', (r) => r.calls],
+  ['CPU s per call-minute', (r) => r.cpuSecondsPerCallMinute],
+  ['calls per core', (r) => r.callsPerCore],
+  ['server CPU', (r) => `${r.serverCpuPercent}%`],
+  ['server RSS', (r) => `${r.rssMb} MB`],
+  ['RSS per call', (r) => `${r.rssPerCallMb} MB`],
+  ['inbound added p50/p99', (r) => `${r.inboundLatencyMs.p50}/${r.inboundLatencyMs.p99} ms`],
+  ['outbound added p50/p99', (r) => `${r.outboundLatencyMs.p50}/${r.outboundLatencyMs.p99} ms`],
+  ['frame arrival jitter p50/p99', (r) => `${r.arrivalJitterMs.p50}/${r.arrivalJitterMs.p99} ms`],
+  ['underruns', (r) => r.underruns],
+]);

@@ -18,6 +18,7 @@ import { Encoder } from '@evan/opus';
 import nodeDataChannel from 'node-datachannel';
 import { Histogram } from '../src/core/histogram.js';
 import { buildRtp, parseRtp } from '../src/callers/webrtc/rtp.js';
+import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({ options: { sessions: { type: 'string', default: '5,10,20' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '4' } } });
 const counts = values.sessions!.split(',').map(Number);
@@ -189,16 +190,15 @@ async function runOnce(n: number) {
   };
 }
 
-const results = [];
-for (const n of counts) {
-  const r = await runOnce(n);
-  console.log(JSON.stringify(r));
-  results.push(r);
-}
-console.log('\n| sessions | server CPU | CPU per session | sessions per core | packets/s per session | packets off 20 ms by > 10 ms | gap off 20 ms p50/p99 | outbound added p50/p99 |');
-console.log('|---|---|---|---|---|---|---|---|');
-for (const r of results) {
-  console.log(`| ${r.sessions} | ${r.serverCpuPercent}% | ${r.cpuPercentPerSession}% | ${r.sessionsPerCore} | ${r.packetsPerSecondPerSession} | ${r.lateShare}% | ${r.gapOffMs.p50}/${r.gapOffMs.p99} ms | ${r.outboundAddedMs.p50}/${r.outboundAddedMs.p99} ms |`);
-}
+await runAndTabulate(counts, runOnce, [
+  ['sessions', (r) => r.sessions],
+  ['server CPU', (r) => `${r.serverCpuPercent}%`],
+  ['CPU per session', (r) => `${r.cpuPercentPerSession}%`],
+  ['sessions per core', (r) => r.sessionsPerCore],
+  ['packets/s per session', (r) => r.packetsPerSecondPerSession],
+  ['packets off 20 ms by > 10 ms', (r) => `${r.lateShare}%`],
+  ['gap off 20 ms p50/p99', (r) => `${r.gapOffMs.p50}/${r.gapOffMs.p99} ms`],
+  ['outbound added p50/p99', (r) => `${r.outboundAddedMs.p50}/${r.outboundAddedMs.p99} ms`],
+]);
 // libdatachannel's threads may outlive the closed connections (its cleanup() aborts here): leave.
 process.exit(0);
