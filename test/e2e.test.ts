@@ -48,10 +48,11 @@ beforeAll(async () => {
   if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
   srv = await startServerProcess({ VOICEBRIDGE_MODEL: 'local', WEBRTC_BIND_ADDRESS: '127.0.0.1' });
   // The fake microphone: 1.5 s of silence (the page connects meanwhile), a request with a long
-  // reply, then, 1.8 s after it, words spoken over that reply (barge-in), then silence.
+  // reply, then, 2.3 s after it (about 1.5 s into the reply), words spoken over that reply
+  // (barge-in), then silence.
   const speech = new TestSpeech();
   const silence = (ms: number) => new Int16Array(16 * ms);
-  const pcm16k = concatPcm16([silence(1500), await speech.say(FIRST, 'rms', 0), silence(1800), await speech.say(SECOND, 'rms', 0), silence(12_000)]);
+  const pcm16k = concatPcm16([silence(1500), await speech.say(FIRST, 'rms', 0), silence(2300), await speech.say(SECOND, 'rms', 0), silence(12_000)]);
   await speech.close();
   const up = (await loadResamplerFactory()).create(16000, 48000, 7);
   micWav = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vb-mic-')), 'mic.wav');

@@ -101,9 +101,9 @@ export class WebRtcTransport implements CallerTransport {
     // The track must exist before the remote description so libdatachannel matches it by mid.
     this.track = this.pc.addTrack(media);
     this.track.setMediaHandler(new RtcpReceivingSession());
-    this.track.onMessage((buf) => this.onPacket(buf));
-    this.pc.onDataChannel((dc) => this.attach(dc));
-    this.pc.onStateChange((state) => this.onState(state));
+    this.track.onMessage(this.guard('packet', (buf: Buffer) => this.onPacket(buf)));
+    this.pc.onDataChannel(this.guard('data channel', (dc: DataChannel) => this.attach(dc)));
+    this.pc.onStateChange(this.guard('state', (state: string) => this.onState(state)));
   }
 
   /**
@@ -140,14 +140,31 @@ export class WebRtcTransport implements CallerTransport {
     } else if (state === 'failed' || state === 'closed' || state === 'disconnected') this.reportEnded(`peer-${state}`);
   }
 
+  /**
+   * Wraps a callback that libdatachannel invokes from native code: an exception escaping it would
+   * abort the whole process (`terminate called after throwing an instance of 'Napi::Error'`, seen
+   * once in CI), so it is caught and logged here.
+   */
+  private guard<A extends unknown[]>(what: string, fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.log.warn({ err: errorMessage(err), callback: what }, 'WebRTC callback failed');
+      }
+    };
+  }
+
+  private flushNotices(): void {
+    for (const m of this.pendingNotices.splice(0)) this.dc?.sendMessage(m);
+  }
+
   private attach(dc: DataChannel): void {
     this.dc = dc;
-    dc.onOpen(() => {
-      for (const m of this.pendingNotices.splice(0)) dc.sendMessage(m);
-    });
-    dc.onMessage((msg) => this.onControl(typeof msg === 'string' ? msg : Buffer.from(msg as ArrayBuffer).toString('utf8')));
-    dc.onClosed(() => this.reportEnded('datachannel-closed'));
-    if (dc.isOpen()) for (const m of this.pendingNotices.splice(0)) dc.sendMessage(m);
+    dc.onOpen(this.guard('data channel open', () => this.flushNotices()));
+    dc.onMessage(this.guard('data channel message', (msg: string | Buffer | ArrayBuffer) => this.onControl(typeof msg === 'string' ? msg : Buffer.from(msg as ArrayBuffer).toString('utf8'))));
+    dc.onClosed(this.guard('data channel closed', () => this.reportEnded('datachannel-closed')));
+    if (dc.isOpen()) this.flushNotices();
   }
 
   private onControl(text: string): void {
@@ -196,8 +213,13 @@ export class WebRtcTransport implements CallerTransport {
 
   private send(message: BrowserServerMessage): void {
     const text = JSON.stringify(message);
-    if (this.dc?.isOpen()) this.dc.sendMessage(text);
-    else if (this.pendingNotices.length < MAX_PENDING_NOTICES) this.pendingNotices.push(text);
+    try {
+      if (this.dc?.isOpen()) this.dc.sendMessage(text);
+      else if (this.pendingNotices.length < MAX_PENDING_NOTICES && !this.released) this.pendingNotices.push(text);
+    } catch (err) {
+      // The channel closed between the check and the send: the caller is gone.
+      this.log.debug({ err: errorMessage(err) }, 'data channel send failed');
+    }
   }
 
   private reportEnded(reason: string): void {
