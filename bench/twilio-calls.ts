@@ -17,11 +17,11 @@
  * Linux only (reads /proc for the server's CPU time and RSS).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
 import { Histogram } from '../src/core/histogram.js';
+import { cpuSeconds, freePort, rssMb, whenReady } from './proc.js';
 import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({
@@ -47,27 +47,9 @@ function pinned(cpu: number, args: string[]): [string, string[]] {
 const counts = values.calls!.split(',').map(Number);
 const windowS = Number(values.seconds);
 const warmupS = Number(values.warmup);
-const CLK_TCK = 100;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
-}
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 async function startEmulator(port: number): Promise<ChildProcess> {
   const child = spawn(...pinned(1, ['dist/cli/index.js', 'emulate', 'nova-sonic', '--brain', 'echo', '--port', String(port)]), {
@@ -104,16 +86,7 @@ async function startServer(port: number, emulatorPort: number): Promise<ChildPro
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/ready`)).ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('server did not start');
+  return whenReady(child, port);
 }
 
 /** A speech-like test signal: a 300 Hz + 1200 Hz two-tone with a 3 Hz syllable envelope. */

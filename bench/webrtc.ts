@@ -11,51 +11,28 @@
  * Linux only (reads /proc for the server's CPU time).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { Encoder } from '@evan/opus';
 import nodeDataChannel from 'node-datachannel';
 import { Histogram } from '../src/core/histogram.js';
 import { buildRtp, parseRtp } from '../src/callers/webrtc/rtp.js';
+import { cpuSeconds, freePort, whenReady } from './proc.js';
 import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({ options: { sessions: { type: 'string', default: '5,10,20' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '4' } } });
 const counts = values.sessions!.split(',').map(Number);
 const windowS = Number(values.seconds);
 const warmupS = Number(values.warmup);
-const CLK_TCK = 100;
 const { Audio, PeerConnection, RtcpReceivingSession } = nodeDataChannel;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
 
 async function startServer(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['dist/cli/index.js', 'serve', '--model', 'loopback'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BARGE_IN_VAD: 'false', INACTIVITY_TIMEOUT_MS: '600000', WEBRTC_BIND_ADDRESS: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/ready`)).ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
+  return whenReady(child, port);
 }
 
 /** A speech-like two-tone at 48 kHz with a 3 Hz syllable envelope. */

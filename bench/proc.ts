@@ -1,0 +1,41 @@
+/**
+ * Process helpers the benchmarks share (Linux: reads /proc): CPU time and RSS of a child, and
+ * waiting for a server to answer `/ready`. Free ports come from the test helpers.
+ */
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+
+export { freePort } from '../test/helpers/server-process.js';
+
+/** Clock ticks per second of /proc CPU times. */
+const CLK_TCK = 100;
+
+/** User + system CPU seconds used so far by process `pid`. */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
+}
+
+/** Resident set size of process `pid`, MB (NaN when unknown). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * Resolves with `child` once `http://127.0.0.1:port/ready` answers OK (polling for up to 10 s).
+ * @throws Error (after killing `child`) when it never does.
+ */
+export async function whenReady(child: ChildProcess, port: number): Promise<ChildProcess> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/ready`)).ok) return child;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('server did not start');
+}
