@@ -2,7 +2,7 @@
 /**
  * The `voicebridge` command.
  *   voicebridge [serve] [--port N] [--host H] [--model auto|local|loopback|nova-sonic]
- *   voicebridge emulate nova-sonic [--port N] [--brain speech|echo] [--session-limit-ms MS] …
+ *   voicebridge emulate nova-sonic [--port N] [--brain speech|echo|timed] [--session-limit-ms MS] …
  *   voicebridge call --url http://HOST:PORT --via twilio|vonage|ws|pcm --in speech.wav --out reply.wav
  *                    [--barge-in-at SECONDS] [--transcript out.json]
  */
@@ -15,7 +15,8 @@ const USAGE = `usage:
   voicebridge [serve] [--port N] [--host ADDR] [--model auto|local|loopback|nova-sonic]
   voicebridge call --url http://HOST:PORT --via twilio|vonage|ws|pcm --in speech.wav --out reply.wav
                    [--barge-in-at SECONDS] [--transcript transcript.json]
-  voicebridge emulate nova-sonic [--port 8443] [--host 127.0.0.1] [--brain speech|echo]
+  voicebridge emulate nova-sonic [--port 8443] [--host 127.0.0.1] [--brain speech|echo|timed]
+                   [--reply-pace realtime|burst]  (timed brain: 2 s of speech every 6 s, 100 ms chunks)
                    [--session-limit-ms MS] [--idle-timeout-ms MS] [--credentials ID:SECRET[,…]]
                    [--tool-trigger 'REGEX=tool_name[:{"json":"args"}]']… [--fault KIND[:AFTER_MS][@STREAM]]…
                    [--no-verify] [--tls-key key.pem --tls-cert cert.pem]
@@ -37,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
       args: rest,
       allowPositionals: true,
       options: {
-        port: { type: 'string' }, host: { type: 'string' }, brain: { type: 'string' },
+        port: { type: 'string' }, host: { type: 'string' }, brain: { type: 'string' }, 'reply-pace': { type: 'string' },
         'session-limit-ms': { type: 'string' }, 'idle-timeout-ms': { type: 'string' },
         'tool-trigger': { type: 'string', multiple: true }, fault: { type: 'string', multiple: true },
         credentials: { type: 'string' }, 'no-verify': { type: 'boolean' }, 'tls-key': { type: 'string' }, 'tls-cert': { type: 'string' },
