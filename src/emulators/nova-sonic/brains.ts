@@ -89,6 +89,6 @@ export function echoBrainFactory(maxReplyMs?: number): BrainFactory {
  * @throws RangeError for non-positive durations.
  */
 export function timedBrainFactory(options: TimedBrainOptions = {}): BrainFactory {
-  const model = timedBrain(options);
-  return { name: `timed (${options.pace ?? 'realtime'})`, create: () => model };
+  const brain = timedBrain(options);
+  return { name: `timed (${options.pace ?? 'realtime'})`, create: (_tools, outputRateHz) => brain.modelAt(outputRateHz) };
 }

@@ -24,7 +24,7 @@ describe('timed brain schedule', () => {
 
 async function record(pace: 'realtime' | 'burst') {
   const clock = new FakeClock();
-  const session = await timedBrain({ clock, pace, replyEveryMs: 1000, replyMs: 300, chunkMs: 100 }).open(init);
+  const session = await timedBrain({ clock, pace, replyEveryMs: 1000, replyMs: 300, chunkMs: 100 }).modelAt(16000).open(init);
   const events: Array<{ atMs: number; e: ModelEvent }> = [];
   session.setHandler((e) => events.push({ atMs: clock.nowMs(), e }));
   return { clock, session, events };
@@ -43,6 +43,15 @@ describe('timed brain session', () => {
     clock.advance(5000);
     expect(events.filter((x) => x.e.type === 'audio')).toHaveLength(9);
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("speaks at the stream's own rate: 100 ms chunks are exactly 100 ms there", async () => {
+    const clock = new FakeClock();
+    const session = await timedBrain({ clock, replyMs: 300 }).modelAt(8000).open(init);
+    const sizes: number[] = [];
+    session.setHandler((e) => e.type === 'audio' && sizes.push(e.pcm.length));
+    clock.advance(1300);
+    expect(sizes).toEqual([800, 800, 800]);
   });
 
   it('in a burst sends the whole reply at once', async () => {

@@ -12,7 +12,8 @@ import { systemClock } from '../../core/clock.js';
 import { EventRelay } from '../../core/relay.js';
 import type { ModelEvent, ModelSession, SpeechModel } from '../../models/model.js';
 
-const RATE_HZ = 16000;
+/** Rate of the (ignored) caller audio the brain accepts. */
+const INPUT_RATE_HZ = 16000;
 
 /** How a timed reply is streamed: `realtime` (chunk by chunk at playback pace) or `burst` (all at once). */
 export type ReplyPace = 'realtime' | 'burst';
@@ -42,8 +43,9 @@ export interface TimedChunk {
   /** 0-based chunk index within the reply, and the reply's chunk count. */
   chunk: number;
   chunks: number;
-  /** Clock time it was sent, ms. */
+  /** Clock time it was sent, and the time it was due (the difference is timer lateness), ms. */
   atMs: number;
+  dueAtMs: number;
 }
 
 /**
@@ -67,10 +69,10 @@ export function firstReplyAtMs(n: number, replyEveryMs: number): number {
   return 1000 + Math.floor(phase * replyEveryMs);
 }
 
-/** `samples` of a speech-like test signal at 16 kHz: 200 Hz + 900 Hz with a 4 Hz syllable envelope. */
-function speechLike(samples: number): Int16Array {
+/** `samples` of a speech-like test signal: 200 Hz + 900 Hz with a 4 Hz syllable envelope. */
+function speechLike(samples: number, rateHz: number): Int16Array {
   return Int16Array.from({ length: samples }, (_, i) => {
-    const t = i / RATE_HZ;
+    const t = i / rateHz;
     const env = 0.55 + 0.45 * Math.sin(2 * Math.PI * 4 * t);
     return Math.round(5000 * env * (Math.sin(2 * Math.PI * 200 * t) + 0.6 * Math.sin(2 * Math.PI * 900 * t)));
   });
@@ -89,14 +91,15 @@ class TimedSession implements ModelSession {
     private readonly sessionId: string,
     private readonly clock: Clock,
     private readonly audio: Int16Array,
+    rateHz: number,
     private readonly everyMs: number,
     chunkMs: number,
     pace: ReplyPace,
     firstAtMs: number,
     private readonly onChunk: ((chunk: TimedChunk) => void) | undefined,
   ) {
-    this.offsets = replyChunkOffsetsMs((audio.length * 1000) / RATE_HZ, chunkMs, pace);
-    this.chunkSamples = (chunkMs * RATE_HZ) / 1000;
+    this.offsets = replyChunkOffsetsMs((audio.length * 1000) / rateHz, chunkMs, pace);
+    this.chunkSamples = (chunkMs * rateHz) / 1000;
     this.at(clock.nowMs() + firstAtMs, () => this.startReply(this.clock.nowMs()));
   }
 
@@ -116,17 +119,17 @@ class TimedSession implements ModelSession {
     this.current = id;
     this.relay.emit({ type: 'responseStarted', responseId: id });
     this.offsets.forEach((offsetMs, c) => {
-      const send = (): void => this.sendChunk(id, reply, text, c);
+      const send = (): void => this.sendChunk(id, reply, text, c, startMs + offsetMs);
       if (startMs + offsetMs <= this.clock.nowMs()) send();
       else this.at(startMs + offsetMs, send);
     });
     this.at(startMs + this.everyMs, () => this.startReply(startMs + this.everyMs));
   }
 
-  private sendChunk(id: string, reply: number, text: string, c: number): void {
+  private sendChunk(id: string, reply: number, text: string, c: number, dueAtMs: number): void {
     if (this.current !== id) return; // cancelled
     const pcm = this.audio.subarray(c * this.chunkSamples, Math.min(this.audio.length, (c + 1) * this.chunkSamples));
-    this.onChunk?.({ sessionId: this.sessionId, reply, chunk: c, chunks: this.offsets.length, atMs: this.clock.nowMs() });
+    this.onChunk?.({ sessionId: this.sessionId, reply, chunk: c, chunks: this.offsets.length, atMs: this.clock.nowMs(), dueAtMs });
     this.relay.emit({ type: 'audio', pcm, responseId: id });
     this.relay.emit({ type: 'transcript', role: 'assistant', text, final: false, responseId: id });
     if (c === this.offsets.length - 1) {
@@ -160,11 +163,12 @@ class TimedSession implements ModelSession {
 }
 
 /**
- * The timed brain as a 16 kHz `SpeechModel`. Each `open()` is the next stream in opening order
- * (which staggers its first reply, see `firstReplyAtMs`).
+ * The timed brain: `modelAt(outputRateHz)` is a `SpeechModel` speaking at that rate (so chunks
+ * last exactly `chunkMs` at the stream's rate, with no resampler delay). Streams are numbered in
+ * opening order across rates (which staggers their first replies, see `firstReplyAtMs`).
  * @throws RangeError for non-positive durations.
  */
-export function timedBrain(options: TimedBrainOptions = {}): SpeechModel {
+export function timedBrain(options: TimedBrainOptions = {}): { modelAt(outputRateHz: number): SpeechModel } {
   const everyMs = options.replyEveryMs ?? 6000;
   const replyMs = options.replyMs ?? 2000;
   const chunkMs = options.chunkMs ?? 100;
@@ -172,14 +176,23 @@ export function timedBrain(options: TimedBrainOptions = {}): SpeechModel {
   const clock = options.clock ?? systemClock;
   replyChunkOffsetsMs(replyMs, chunkMs, pace); // validates
   if (!(everyMs > 0)) throw new RangeError(`replyEveryMs (${everyMs}) must be positive`);
-  const audio = speechLike(Math.round((replyMs * RATE_HZ) / 1000));
   let opened = 0;
+  const models = new Map<number, SpeechModel>();
   return {
-    id: 'timed',
-    capabilities: { truncation: false, serverTurnDetection: true, userTranscripts: false, textInput: false, needsContinuousAudio: false },
-    inputRateHz: RATE_HZ,
-    outputRateHz: RATE_HZ,
-    maxSessionMs: Infinity,
-    open: async (init) => new TimedSession(init.callId, clock, audio, everyMs, chunkMs, pace, firstReplyAtMs(opened++, everyMs), options.onChunk),
+    modelAt(rateHz: number): SpeechModel {
+      let model = models.get(rateHz);
+      if (model) return model;
+      const audio = speechLike(Math.round((replyMs * rateHz) / 1000), rateHz);
+      model = {
+        id: 'timed',
+        capabilities: { truncation: false, serverTurnDetection: true, userTranscripts: false, textInput: false, needsContinuousAudio: false },
+        inputRateHz: INPUT_RATE_HZ,
+        outputRateHz: rateHz,
+        maxSessionMs: Infinity,
+        open: async (init) => new TimedSession(init.callId, clock, audio, rateHz, everyMs, chunkMs, pace, firstReplyAtMs(opened++, everyMs), options.onChunk),
+      };
+      models.set(rateHz, model);
+      return model;
+    },
   };
 }
