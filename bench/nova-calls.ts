@@ -56,6 +56,8 @@ const { values } = parseArgs({
      * shared with other work, so that it cannot distort the figures (needs root for < 0).
      */
     nice: { type: 'string', default: '0' },
+    /** Extra node flags for the server (diagnosis, e.g. --trace-gc with BENCH_SERVER_STDOUT=1). */
+    'node-flag': { type: 'string', multiple: true, default: [] },
     /** Run the server built in another checkout (A/B comparisons): its folder. */
     'server-dir': { type: 'string', default: '.' },
   },
@@ -94,7 +96,7 @@ const extraEnv = Object.fromEntries(values.env!.map((kv) => [kv.slice(0, kv.inde
 
 async function startServer(port: number, emulatorUrl: string): Promise<ChildProcess> {
   const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-  const args = [...profile, `${values['server-dir']}/dist/cli/index.js`, 'serve', '--model', 'nova-sonic'];
+  const args = [...profile, ...values['node-flag']!, `${values['server-dir']}/dist/cli/index.js`, 'serve', '--model', 'nova-sonic'];
   const [cmd, argv] = pin ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
   Object.assign(env, {
@@ -109,7 +111,7 @@ async function startServer(port: number, emulatorUrl: string): Promise<ChildProc
     ...extraEnv,
   });
   // Its own session (so its own autogroup) lets --nice apply to all of the server's threads.
-  const child = spawn(cmd, argv, { env, stdio: ['ignore', 'ignore', 'inherit'], detached: nice !== 0 });
+  const child = spawn(cmd, argv, { env, stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'], detached: nice !== 0 });
   if (nice !== 0) {
     os.setPriority(child.pid!, nice);
     if (fs.existsSync(`/proc/${child.pid}/autogroup`)) fs.writeFileSync(`/proc/${child.pid}/autogroup`, String(nice));
@@ -134,6 +136,8 @@ interface Leg {
   carrier: CarrierPlayout;
   /** Emission times of the current reply's chunks at the stand-in (when the carrier's reply began). */
   replyChunksAtMs: number[] | undefined;
+  /** Stand-in → carrier time of the current reply's first frame, ms. */
+  firstTransitMs: number;
   clears: number;
 }
 
@@ -142,6 +146,7 @@ async function runOnce(n: number) {
   const inbound = new Histogram(1000);
   const outbound = new Histogram(1000);
   const firstFrame = new Histogram(1000);
+  const transitSpread = new Histogram(1000);
   /** stream session id → reply number → chunk emission times. */
   const emitted = new Map<string, Map<number, number[]>>();
   const legs: Leg[] = [];
@@ -209,7 +214,7 @@ async function runOnce(n: number) {
     const caller = await connectCaller({ url, via: 'twilio', ignoreMedia: true });
     // The caller's frames start now, on the shared schedule.
     const offset = Math.ceil((performance.now() - start - (i * 20) / n) / FRAME_MS);
-    const leg: Leg = { caller, offset, sentAtMs: [], deliveredMs: 0, carrier: new CarrierPlayout({ replyFrames: REPLY_MS / FRAME_MS }), replyChunksAtMs: undefined, clears: 0 };
+    const leg: Leg = { caller, offset, sentAtMs: [], deliveredMs: 0, carrier: new CarrierPlayout({ replyFrames: REPLY_MS / FRAME_MS }), replyChunksAtMs: undefined, firstTransitMs: 0, clears: 0 };
     caller.socket.on('message', (d: Buffer) => {
       const t = performance.now();
       const head = d.toString('latin1', 0, 24);
@@ -227,6 +232,12 @@ async function runOnce(n: number) {
       if (chunkAt === undefined) return;
       outbound.record(t - Math.max(chunkAt, chunks[0] + j * FRAME_MS - PLAYOUT_LEAD_MS));
       if (j === 0) firstFrame.record(t - chunks[0]);
+      else if (pace === 'realtime' && j % FRAMES_PER_CHUNK === 0) {
+        // How much later than the reply's first chunk this chunk's first frame made the trip: the
+        // start-of-reply cushion a strict carrier needs to never run dry on a real-time stream.
+        transitSpread.record(t - chunks[j / FRAMES_PER_CHUNK] - leg.firstTransitMs);
+      }
+      if (j === 0) leg.firstTransitMs = t - chunks[0];
     });
     legs.push(leg);
     // Wait for this call's stream to go live, so stream i+1 is caller i.
@@ -277,6 +288,7 @@ async function runOnce(n: number) {
     inboundMs: q(inbound),
     outboundMs: q(outbound),
     firstFrameMs: q(firstFrame),
+    chunkTransitBeyondFirstMs: q(transitSpread),
     underruns,
     silentMs,
     replies,

@@ -118,16 +118,25 @@ class TimedSession implements ModelSession {
     const text = `reply ${reply}`;
     this.current = id;
     this.relay.emit({ type: 'responseStarted', responseId: id });
-    this.offsets.forEach((offsetMs, c) => {
-      const send = (): void => this.sendChunk(id, reply, text, c, startMs + offsetMs);
-      if (startMs + offsetMs <= this.clock.nowMs()) send();
-      else this.at(startMs + offsetMs, send);
-    });
+    // Chunks go out strictly in order, each at its due time (a chunk that is already due goes now).
+    const sendFrom = (c: number): void => {
+      for (; c < this.offsets.length; c++) {
+        const dueAtMs = startMs + this.offsets[c];
+        if (c > 0 && dueAtMs > this.clock.nowMs()) {
+          const next = c;
+          this.at(dueAtMs, () => sendFrom(next));
+          return;
+        }
+        if (!this.sendChunk(id, reply, text, c, dueAtMs)) return;
+      }
+    };
+    sendFrom(0);
     this.at(startMs + this.everyMs, () => this.startReply(startMs + this.everyMs));
   }
 
-  private sendChunk(id: string, reply: number, text: string, c: number, dueAtMs: number): void {
-    if (this.current !== id) return; // cancelled
+  /** Sends chunk `c` of reply `id`; false when the reply was cancelled. */
+  private sendChunk(id: string, reply: number, text: string, c: number, dueAtMs: number): boolean {
+    if (this.current !== id) return false; // cancelled
     const pcm = this.audio.subarray(c * this.chunkSamples, Math.min(this.audio.length, (c + 1) * this.chunkSamples));
     this.onChunk?.({ sessionId: this.sessionId, reply, chunk: c, chunks: this.offsets.length, atMs: this.clock.nowMs(), dueAtMs });
     this.relay.emit({ type: 'audio', pcm, responseId: id });
@@ -137,6 +146,7 @@ class TimedSession implements ModelSession {
       this.relay.emit({ type: 'transcript', role: 'assistant', text, final: true, responseId: id });
       this.relay.emit({ type: 'responseDone', responseId: id, cancelled: false });
     }
+    return true;
   }
 
   setHandler(handler: (event: ModelEvent) => void): void {
