@@ -109,10 +109,9 @@ describe('Nova Sonic provider against the emulator (real AWS SDK)', () => {
     const first = emulator.streams.length + 1;
     emulator.addFault({ kind: 'slowStart', afterMs: 3000, stream: first });
     const { model, destroy } = novaAgainst(emulator, { startTimeoutMs: 800 });
-    const t0 = performance.now();
     const session = await model.open(init);
-    expect(performance.now() - t0).toBeLessThan(2500);
-    expect(session.stats!().streams).toBe(2);
+    // The slow stream was given up (a failure, then a retry) and the session opened on the next.
+    expect(session.stats!()).toMatchObject({ streams: 2, failures: 1, retries: 1 });
     await session.close();
     destroy();
     emulator.clearFaults();

@@ -107,6 +107,11 @@ export class Call extends EventEmitter {
     return this.deps.model.id;
   }
 
+  /** What the caller's carrier said when the stream started: its call id and custom parameters. */
+  get startInfo(): CallDeps['startInfo'] {
+    return this.deps.startInfo;
+  }
+
   /** Current phase. */
   get phase(): CallPhase {
     return this.state.phase;

@@ -95,6 +95,21 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
   const start = performance.now();
   let frame = 0;
   let lastHeardEnd = 0;
+  // Silence alone does not end the call: on a busy machine the next sentence of a reply can take
+  // longer than `quietMs` to arrive. The server must also say the call is no longer responding.
+  const isThisCall = (c: { id: string; parameters?: Record<string, string> }) => c.parameters?.simId === caller.simId || (caller.callId() !== undefined && c.id === caller.callId());
+  let serverQuietFor = -1; // lastHeardEnd at which the server last said it was not responding
+  let checking = false;
+  let lastCheckAt = 0;
+  const checkServer = (heardEnd: number) => {
+    checking = true;
+    lastCheckAt = performance.now();
+    livePhase(o.url, isThisCall)
+      .then((phase) => {
+        if (phase !== 'responding') serverQuietFor = heardEnd;
+      })
+      .finally(() => (checking = false));
+  };
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
@@ -118,7 +133,8 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
       }
       const inputDone = elapsed > inputMs + 500 && (bargeInAtMs === undefined || elapsed > bargeInAtMs + interjection.length / (rate / 1000) + 500);
       const replyHeard = lastHeardEnd > 0 && elapsed - lastHeardEnd > quietMs;
-      if ((inputDone && replyHeard) || elapsed > maxEndMs || caller.socket.readyState > 1) return resolve();
+      if (inputDone && replyHeard && serverQuietFor !== lastHeardEnd && !checking && now - lastCheckAt > 200) checkServer(lastHeardEnd);
+      if ((inputDone && replyHeard && serverQuietFor === lastHeardEnd) || elapsed > maxEndMs || caller.socket.readyState > 1) return resolve();
       setTimeout(tick, Math.max(0, start + frame * FRAME_MS - performance.now()));
     };
     tick();
@@ -172,6 +188,17 @@ export function playbackStopAfter(timeline: Array<{ atMs: number; durationMs: nu
     runEnd = Math.max(runEnd, c.atMs + c.durationMs);
   }
   return runStart >= 0 && runStart <= atMs && runEnd > atMs ? Math.round(runEnd - atMs) : null;
+}
+
+/** The phase (`listening`, `responding`, …) of the live call `match` picks; undefined when none (or on errors). */
+export async function livePhase(url: string, match: (c: { id: string; parameters?: Record<string, string> }) => boolean): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${url.replace(/\/$/, '')}/calls`);
+    const body = (await res.json()) as { live?: Array<{ id: string; phase: string; parameters?: Record<string, string> }> };
+    return body.live?.find(match)?.phase;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Polls `GET /calls` for the ended call that `match` picks (e.g. by the `simId` parameter). */
