@@ -16,6 +16,7 @@ import { Histogram } from '../core/histogram.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { HistoryMessage, ModelEvent, ModelSession } from '../models/model.js';
+import { endReasonLabel } from './end-reason.js';
 import { PlaybackLedger } from './ledger.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
 import type { BargeInEvent, CallDeps, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
@@ -30,6 +31,8 @@ const MAX_PREOPEN_BUFFER_MS = 3000;
 export class Call extends EventEmitter {
   readonly id: string;
   readonly startedAtMs: number;
+  /** When the call started, ISO 8601 (UTC). */
+  readonly startedAt: string;
   private state: CallState = initialCallState;
   private session: ModelSession | undefined;
   private readonly abort = new AbortController();
@@ -81,6 +84,7 @@ export class Call extends EventEmitter {
     this.log = deps.logger;
     const { transport, model, resamplers, options, clock } = deps;
     this.startedAtMs = clock.nowMs();
+    this.startedAt = new Date((deps.wallClockMs ?? Date.now)()).toISOString();
     this.lastActivityAtMs = this.startedAtMs;
     this.lastInboundAtMs = this.startedAtMs;
     this.inResampler = transport.inputRateHz === model.inputRateHz ? null : resamplers.create(transport.inputRateHz, model.inputRateHz, options.resampleQuality);
@@ -481,7 +485,9 @@ export class Call extends EventEmitter {
       carrierCallId: this.deps.startInfo.carrierCallId,
       parameters: this.deps.startInfo.parameters,
       reason,
+      reasonLabel: endReasonLabel(reason, error),
       error,
+      startedAt: this.startedAt,
       durationMs: Math.round(clock.nowMs() - this.startedAtMs),
       turns: this.turns,
       transcript: this.transcript,

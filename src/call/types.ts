@@ -47,6 +47,8 @@ export interface CallDeps {
   vad: VadModelFactory | null;
   /** Tools offered to the model (none when absent). */
   tools?: ToolRegistry;
+  /** Wall-clock time in ms since the Unix epoch, for the call's start time (default `Date.now`). */
+  wallClockMs?: () => number;
   options: CallOptions;
 }
 
@@ -93,8 +95,13 @@ export interface CallSummary {
   /** Carrier's call id and custom parameters from the stream start. */
   carrierCallId?: string;
   parameters: Record<string, string>;
+  /** Why the call ended, as a code (`stop`, `inactivity`, `model-closed: …`). */
   reason: string;
+  /** The reason in plain language ("caller hung up", "model error"; `endReasonLabel`). */
+  reasonLabel: string;
   error: boolean;
+  /** When the call started, ISO 8601 (UTC). */
+  startedAt: string;
   durationMs: number;
   turns: TurnRecord[];
   transcript: TranscriptEntry[];

@@ -119,7 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/stats', async () => deps.manager.stats());
 
   app.get('/calls', { preValidation: requireAuth(deps.auth) }, async () => ({
-    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, turns: c.turns.length })),
+    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, startedAt: c.startedAt, turns: c.turns.length })),
     recent: deps.manager.recentCalls(),
   }));
 
