@@ -77,6 +77,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
             sttPoolSize: config.STT_POOL_SIZE,
             ttsVoice: config.TTS_VOICE,
             endpointSilenceMs: config.ENDPOINT_SILENCE_MS,
+            maxUtteranceMs: config.MAX_UTTERANCE_MS,
             vad,
             llm: config.LLM_BASE_URL ? { baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS } : undefined,
           },

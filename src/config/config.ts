@@ -43,6 +43,7 @@ export const SETTINGS = {
   STT_POOL_SIZE: [int(1, 32), 2, 'Local model: concurrent speech recognizers per band (wideband and phone-band pools, ≈115 MB each, started on demand).'],
   TTS_VOICE: [z.enum(['slt', 'rms', 'kal16', 'awb', 'kal']), 'slt', 'Local model: flite voice.'],
   ENDPOINT_SILENCE_MS: [int(100, 5000), 500, 'Local model: silence that ends the caller\'s turn.'],
+  MAX_UTTERANCE_MS: [int(1000, 600_000), 15_000, 'Local model: longest caller utterance; a caller who never pauses (a TV in the room, looping audio) is cut here and answered, and heard again after a pause.'],
   LLM_BASE_URL: [optionalString, undefined, 'Local model: OpenAI-compatible chat completions base URL (e.g. http://127.0.0.1:11434/v1); unset = built-in rule-based responder.'],
   LLM_API_KEY: [optionalString, undefined, 'Local model: bearer key for `LLM_BASE_URL`.'],
   LLM_MODEL: [z.string(), 'gpt-4o-mini', 'Local model: model name sent to `LLM_BASE_URL`.'],

