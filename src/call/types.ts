@@ -58,7 +58,12 @@ export interface TurnRecord {
   responseId: string;
   userText: string;
   assistantText: string;
-  /** Caller end of speech → first assistant frame sent, ms (null when unknown). */
+  /**
+   * Reply latency: end of the caller's speech as the server detected it (or a typed message's
+   * arrival) → the caller starts hearing the reply (marks where the carrier has them, else the
+   * first frame's playout time), ms. Null when there was no caller turn before the reply (a
+   * greeting) or the carrier never confirmed playback. See `reply-latency.ts`.
+   */
   replyLatencyMs: number | null;
   interrupted: boolean;
   /** Assistant audio heard by the caller, ms (set on barge-in). */
