@@ -7,6 +7,7 @@
  * is 16 kHz PCM16.
  */
 import type { SpeechProbabilityStream } from '../../audio/vad/types.js';
+import { trimLeadingSilence } from '../../audio/level.js';
 import { VadStream } from '../../audio/vad/vad.js';
 import { errorMessage } from '../../core/errors.js';
 import { EventRelay } from '../../core/relay.js';
@@ -139,7 +140,8 @@ export class LocalSession implements ModelSession {
       audio.forEach((p) => p.catch(() => {}));
       let endMs = 0;
       for (let i = 0; i < sentences.length; i++) {
-        const pcm = await audio[i];
+        // flite opens with ≈180 ms of silence: the reply starts with its first sound.
+        const pcm = i === 0 ? trimLeadingSilence(await audio[i], RATE_HZ) : await audio[i];
         if (record.abort.signal.aborted || this.closed) return;
         endMs += (pcm.length * 1000) / RATE_HZ;
         record.sentences.push(sentences[i]);
