@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { concatPcm16 } from '../src/audio/pcm.js';
 import { loadResamplerFactory, type ResamplerFactory } from '../src/audio/resample.js';
-import { writeWav } from '../src/audio/wav.js';
+import { readWav, writeWav } from '../src/audio/wav.js';
 import type { CallSummary } from '../src/call/types.js';
 import { latencyReport } from '../src/cli/call.js';
 import { fetchSummary, simulateCall, turnEvents, voicedSpans } from '../src/sim/simulate.js';
@@ -106,6 +106,11 @@ describe('reply latency, one figure', () => {
       expect(record!.turns[0].replyLatencyMs).toBeGreaterThan(0);
       expect(report.replyLatencyMs).toEqual(record!.turns.map((t) => t.replyLatencyMs));
       expect(out).toContain(`turn 1: reply latency ${record!.turns[0].replyLatencyMs} ms`);
+      // and it is what the caller heard: its speech end → the first audible reply in the WAV it recorded
+      const heard = readWav(fs.readFileSync(path.join(dir, 'out.wav')));
+      const speechEndMs = voicedSpans(input, 16000).at(-1)![1];
+      const replyAtMs = voicedSpans(heard.samples, heard.sampleRateHz, -45, 300).find(([start]) => start > speechEndMs)![0];
+      expect(Math.abs(replyAtMs - speechEndMs - record!.turns[0].replyLatencyMs!)).toBeLessThanOrEqual(400);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
