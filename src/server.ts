@@ -11,6 +11,7 @@ import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
 import { errorMessage } from './core/errors.js';
+import { Warmup } from './core/warmup.js';
 import { existsSync } from 'node:fs';
 import { shutdownWebRtc } from './callers/webrtc/transport.js';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +31,8 @@ export interface Server {
   model: SpeechModel;
   vad: VadModelFactory;
   logger: PinoLogger;
+  /** Start-up warm-up (`/ready` is 503 until it is warm). */
+  warmup: Warmup;
   /** Starts listening; resolves with the bound address (e.g. `http://127.0.0.1:8080`). */
   listen(): Promise<string>;
   /** Drains calls (up to `DRAIN_TIMEOUT_MS`, or `drainTimeoutMs`), closes the app and the model's workers. */
@@ -77,6 +80,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
             sttPoolSize: config.STT_POOL_SIZE,
             ttsVoice: config.TTS_VOICE,
             endpointSilenceMs: config.ENDPOINT_SILENCE_MS,
+            maxUtteranceMs: config.MAX_UTTERANCE_MS,
             vad,
             llm: config.LLM_BASE_URL ? { baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS } : undefined,
           },
@@ -123,7 +127,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const webRoot = fileURLToPath(new URL('../web/dist', import.meta.url));
   const hasWeb = existsSync(`${webRoot}/index.html`);
   if (!hasWeb) log.warn('web client not built (web/dist missing): run `npm run build` to serve it at /');
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, webRoot: hasWeb ? webRoot : undefined });
+  // Not ready until every recognizer of the local model is warm (the first caller must not wait).
+  const warmup = new Warmup(() => (local ? { recognizers: local.warmth() } : {}));
+  if (local) {
+    warmup.track('local model recognizers', local.warm);
+    local.warm.catch((err) => log.error({ err: errorMessage(err) }, 'local model warm-up failed: the server stays unready'));
+  }
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, webRoot: hasWeb ? webRoot : undefined, warmup });
   let closed = false;
   return {
     app,
@@ -131,6 +141,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     model,
     vad,
     logger,
+    warmup,
     async listen() {
       return app.listen({ port: config.PORT, host: config.HOST });
     },

@@ -131,6 +131,12 @@ describe('the calls page in Chromium', () => {
       expect(text).toContain('webrtc');
       expect(text).toContain('browser');
       expect(text?.toLowerCase()).toContain('quick brown fox');
+      // End reasons in plain words (codes stay in the API), and a start time on every call.
+      expect(text).toContain('caller hung up');
+      expect(text).not.toMatch(/caller-ended|datachannel-closed|socket-closed/);
+      const started = await page.$$eval('[data-testid=started]', (cells) => cells.map((c) => c.textContent ?? ''));
+      expect(started.length).toBeGreaterThan(0);
+      for (const s of started) expect(s).toMatch(/\d{1,2}:\d{2}/);
       await page.screenshot({ path: path.join(SHOTS, 'calls.png') });
       // A phone-sized screen: the layout stacks into one column and stays readable.
       await page.setViewportSize({ width: 390, height: 844 });

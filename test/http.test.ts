@@ -35,6 +35,31 @@ describe('health and readiness', () => {
   });
 });
 
+describe('readiness while warming up', () => {
+  it('answers 503 "warming" until every warm-up task is done, then 200', async () => {
+    const s = await make();
+    let finish!: () => void;
+    s.warmup.track('recognizers', new Promise<void>((resolve) => (finish = resolve)));
+    const before = await s.app.inject({ method: 'GET', url: '/ready' });
+    expect(before.statusCode).toBe(503);
+    expect(before.json()).toMatchObject({ ready: false, reason: 'warming' });
+    expect((await s.app.inject({ method: 'GET', url: '/health' })).json()).toMatchObject({ status: 'warming', warmup: { state: 'warming' } });
+    finish();
+    await new Promise((r) => setImmediate(r));
+    expect((await s.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    expect((await s.app.inject({ method: 'GET', url: '/health' })).json()).toMatchObject({ status: 'ok', warmup: { state: 'warm' } });
+  });
+
+  it('stays unready, saying why, when a warm-up task fails', async () => {
+    const s = await make();
+    s.warmup.track('recognizers', Promise.reject(new Error('pocketsphinx worker exited')));
+    await new Promise((r) => setImmediate(r));
+    const ready = await s.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ ready: false, reason: 'failed', error: 'recognizers: pocketsphinx worker exited' });
+  });
+});
+
 describe('Twilio answer webhook', () => {
   const form = { CallSid: 'CA123', From: '+15550001111', To: '+15550002222' };
   const body = new URLSearchParams(form).toString();

@@ -15,6 +15,7 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
+import type { Warmup } from '../core/warmup.js';
 import type { BrowserAuth } from './auth.js';
 import { registerCallerRoutes } from './caller-routes.js';
 import { registerWebRtcRoutes } from './webrtc-routes.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   auth: BrowserAuth;
   /** Folder of the built web client served at `/` (absent: no web client). */
   webRoot?: string;
+  /** Start-up warm-up: `/ready` answers 503 until it is warm (absent: nothing to warm). */
+  warmup?: Warmup;
 }
 
 /**
@@ -100,7 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.get('/health', async () => ({
-    status: 'ok',
+    status: deps.warmup && deps.warmup.state !== 'warm' ? deps.warmup.state : 'ok',
+    ...(deps.warmup ? { warmup: deps.warmup.report() } : {}),
     model: deps.manager.model.id,
     availableModels: deps.availableModels,
     voices: deps.manager.model.voices ?? [],
@@ -113,13 +117,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/ready', async (_req, reply) => {
     if (deps.manager.isDraining) return reply.code(503).send({ ready: false, reason: 'draining' });
+    const warm = deps.warmup?.state ?? 'warm';
+    if (warm !== 'warm') return reply.code(503).send({ ready: false, reason: warm, ...(deps.warmup?.error ? { error: deps.warmup.error } : {}) });
     return { ready: true };
   });
 
   app.get('/stats', async () => deps.manager.stats());
 
   app.get('/calls', { preValidation: requireAuth(deps.auth) }, async () => ({
-    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters })),
+    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, startedAt: c.startedAt, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters })),
     recent: deps.manager.recentCalls(),
   }));
 

@@ -38,7 +38,15 @@ export interface SimulationResult {
   sampleRateHz: number;
   /** Final transcript lines (from browser messages or the server's call summary). */
   transcript: Array<{ role: string; text: string }>;
-  /** For each caller utterance: end of the caller's speech → first reply audio heard, ms. */
+  /**
+   * The server's turns with their reply latency (the project's one definition, `src/call/reply-latency.ts`):
+   * from the call record in `GET /calls`, else from the browser protocol's `turn` events.
+   */
+  turns: Array<{ turn: number; replyLatencyMs: number | null; interrupted: boolean }>;
+  /**
+   * An independent check of the server's figure, measured by this caller from audio alone: for each
+   * caller utterance, end of its speech (energy) → first reply audio heard, ms.
+   */
   replyLatenciesMs: number[];
   /** Barge-in: when it started (ms from call start) and how long until the server cleared / audio stopped. */
   bargeIn?: { atMs: number; clearAfterMs: number | null; audioStoppedAfterMs: number | null };
@@ -168,7 +176,21 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
       audioStoppedAfterMs: playbackStopAfter(timeline, at),
     };
   }
-  return { via: o.via, heard, sampleRateHz: rate, transcript, replyLatenciesMs, bargeIn, events: caller.events, timeline, summary, durationMs: Math.round(durationMs) };
+  const turns = summary
+    ? summary.turns.map((t) => ({ turn: t.turn, replyLatencyMs: t.replyLatencyMs, interrupted: t.interrupted }))
+    : turnEvents(caller.events);
+  return { via: o.via, heard, sampleRateHz: rate, transcript, turns, replyLatenciesMs, bargeIn, events: caller.events, timeline, summary, durationMs: Math.round(durationMs) };
+}
+
+/** The last browser `turn` event for each turn, in turn order. */
+export function turnEvents(events: readonly SimEvent[]): SimulationResult['turns'] {
+  const byTurn = new Map<number, SimulationResult['turns'][number]>();
+  for (const e of events) {
+    if (e.type !== 'turn') continue;
+    const d = e.detail as { turn: number; replyLatencyMs: number | null; interrupted: boolean };
+    byTurn.set(d.turn, { turn: d.turn, replyLatencyMs: d.replyLatencyMs, interrupted: d.interrupted });
+  }
+  return [...byTurn.values()].sort((a, b) => a.turn - b.turn);
 }
 
 /**

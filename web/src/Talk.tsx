@@ -250,7 +250,7 @@ export function Talk({ info, token }: { info: ServerInfo | null; token: string }
           <span className={`badge state-${state}`} data-testid="state">
             {state}
           </span>
-          <span className="latency" title="From the end of your speech to the first reply audio (server-measured)">
+          <span className="latency" data-testid="latency" title="Reply latency: from the end of your speech as the server detected it (or when your typed message arrived) to the first reply audio played to you; the same figure as in the call list and voicebridge call">
             reply latency <b>{latencyMs === null ? '—' : `${latencyMs} ms`}</b>
           </span>
         </div>
