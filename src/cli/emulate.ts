@@ -51,6 +51,9 @@ export async function runEmulate(target: string | undefined, flags: EmulateFlags
   if ((flags.brain ?? 'speech') === 'speech') {
     const local = await loadLocalModel({ sttPoolSize: 2, ttsVoice: 'slt', endpointSilenceMs: 600 }, log);
     closeBrain = () => local.close();
+    // Listen only once every recognizer is primed: a cold recognizer makes the first caller's
+    // words come back late or empty, which a client would take for the service's fault.
+    await local.warm;
     brain = speechBrain(local.parts, triggers);
   } else if (flags.brain === 'echo') brain = echoBrainFactory();
   else throw new Error(`unknown brain "${flags.brain}" (speech or echo)`);
