@@ -12,7 +12,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
 import { errorMessage } from './core/errors.js';
 import { existsSync } from 'node:fs';
-import { shutdownWebRtc } from './callers/webrtc/transport.js';
+import { loadWebRtc, type WebRtcSupport } from './callers/webrtc/loader.js';
 import { fileURLToPath } from 'node:url';
 import { createBrowserAuth } from './http/auth.js';
 import { buildApp } from './http/app.js';
@@ -42,6 +42,8 @@ export interface ServerOverrides {
   logger?: PinoLogger;
   /** Use this model instead of the configured one. */
   model?: SpeechModel;
+  /** WebRTC support to use instead of loading node-datachannel (tests of a lean install). */
+  webrtc?: WebRtcSupport;
 }
 
 /**
@@ -123,7 +125,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const webRoot = fileURLToPath(new URL('../web/dist', import.meta.url));
   const hasWeb = existsSync(`${webRoot}/index.html`);
   if (!hasWeb) log.warn('web client not built (web/dist missing): run `npm run build` to serve it at /');
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, webRoot: hasWeb ? webRoot : undefined });
+  const webrtc = overrides.webrtc ?? (await loadWebRtc());
+  if (!webrtc.available) log.warn(webrtc.reason);
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, webRoot: hasWeb ? webRoot : undefined, webrtc });
   let closed = false;
   return {
     app,
@@ -142,7 +146,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await app.close();
       await local?.close();
       closeClient?.();
-      shutdownWebRtc();
+      if (webrtc.available) webrtc.module.shutdownWebRtc();
     },
   };
 }

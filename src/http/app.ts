@@ -15,6 +15,7 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
+import type { WebRtcSupport } from '../callers/webrtc/loader.js';
 import type { BrowserAuth } from './auth.js';
 import { registerCallerRoutes } from './caller-routes.js';
 import { registerWebRtcRoutes } from './webrtc-routes.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   auth: BrowserAuth;
   /** Folder of the built web client served at `/` (absent: no web client). */
   webRoot?: string;
+  /** The WebRTC caller, or why it is unavailable (absent: unavailable, not loaded). */
+  webrtc?: WebRtcSupport;
 }
 
 /**
@@ -82,6 +85,7 @@ export function acceptCall(deps: AppDeps, socket: WebSocket, transport: CallerTr
 
 /** Builds the app. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const webrtc: WebRtcSupport = deps.webrtc ?? { available: false, reason: 'WebRTC is not enabled on this server' };
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 1_048_576 }) as unknown as FastifyInstance;
   await app.register(websocket, { options: { maxPayload: deps.config.MAX_MESSAGE_BYTES } });
 
@@ -107,6 +111,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     /** Models a browser caller may pick (`session.start.model`, `?model=`), with their voices. */
     models: deps.manager.models.map((m) => ({ id: m.id, voices: m.voices ?? [] })),
     authRequired: deps.auth.required,
+    /** Whether browser callers can use WebRTC (`reason` when not: e.g. a lean install). */
+    webrtc: webrtc.available ? { available: true } : { available: false, reason: webrtc.reason },
     calls: deps.manager.size,
     draining: deps.manager.isDraining,
   }));
@@ -125,7 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerTelephonyRoutes(app, deps);
   registerCallerRoutes(app, deps);
-  registerWebRtcRoutes(app, deps);
+  registerWebRtcRoutes(app, deps, webrtc);
   if (deps.webRoot) await app.register(fastifyStatic, { root: deps.webRoot, index: 'index.html', wildcard: false });
   return app;
 }
