@@ -18,6 +18,7 @@ import { errorMessage } from '../core/errors.js';
 import type { WebRtcSupport } from '../callers/webrtc/loader.js';
 import type { BrowserAuth } from './auth.js';
 import { registerCallerRoutes } from './caller-routes.js';
+import { QuietRoutesLogController } from './request-log.js';
 import { registerWebRtcRoutes } from './webrtc-routes.js';
 import { registerTelephonyRoutes } from './telephony-routes.js';
 
@@ -86,7 +87,7 @@ export function acceptCall(deps: AppDeps, socket: WebSocket, transport: CallerTr
 /** Builds the app. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const webrtc: WebRtcSupport = deps.webrtc ?? { available: false, reason: 'WebRTC is not enabled on this server' };
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 1_048_576 }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 1_048_576, logController: new QuietRoutesLogController() }) as unknown as FastifyInstance;
   await app.register(websocket, { options: { maxPayload: deps.config.MAX_MESSAGE_BYTES } });
 
   // Keep raw bodies: webhook signatures are computed over the exact bytes.
@@ -103,7 +104,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.get('/health', async () => ({
+  const quiet = { config: { quietLog: true } };
+  app.get('/health', quiet, async () => ({
     status: 'ok',
     model: deps.manager.model.id,
     availableModels: deps.availableModels,
@@ -117,7 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     draining: deps.manager.isDraining,
   }));
 
-  app.get('/ready', async (_req, reply) => {
+  app.get('/ready', quiet, async (_req, reply) => {
     if (deps.manager.isDraining) return reply.code(503).send({ ready: false, reason: 'draining' });
     return { ready: true };
   });
@@ -132,6 +134,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerTelephonyRoutes(app, deps);
   registerCallerRoutes(app, deps);
   registerWebRtcRoutes(app, deps, webrtc);
-  if (deps.webRoot) await app.register(fastifyStatic, { root: deps.webRoot, index: 'index.html', wildcard: false });
+  if (deps.webRoot) {
+    const webRoot = deps.webRoot;
+    // Static files of the web client: their request logs are at debug too.
+    await app.register(async (scope) => {
+      scope.addHook('onRoute', (route) => {
+        route.config = { ...(route.config as object), quietLog: true };
+      });
+      await scope.register(fastifyStatic, { root: webRoot, index: 'index.html', wildcard: false });
+    });
+  }
   return app;
 }
