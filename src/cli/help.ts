@@ -28,6 +28,7 @@ options:
   --in FILE               the caller's audio (WAV)
   --out FILE              where to save what the caller heard (WAV; checked writable before calling)
   --barge-in-at SECONDS   talk over the reply at this time (repeats the recording's first 1.5 s)
+  --reply-timeout SECONDS longest wait for a reply after the recording ends (default 20)
   --transcript FILE       also save the report as JSON
   -h, --help              this help`;
 

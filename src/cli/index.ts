@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     args: rest,
     options: {
       url: { type: 'string' }, via: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' },
-      'barge-in-at': { type: 'string' }, transcript: { type: 'string' },
+      'barge-in-at': { type: 'string' }, 'reply-timeout': { type: 'string' }, transcript: { type: 'string' },
     },
   });
   return runCall(values);

@@ -127,7 +127,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/stats', async () => deps.manager.stats());
 
   app.get('/calls', { preValidation: requireAuth(deps.auth) }, async () => ({
-    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters })),
+    // Live calls with their transcript so far (`voicebridge call` shows it as it grows).
+    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters, transcript: c.transcript })),
     recent: deps.manager.recentCalls(),
   }));
 
