@@ -32,6 +32,7 @@ export const SETTINGS = {
   SYSTEM_PROMPT: [z.string(), 'You are a friendly, concise voice assistant. Keep answers short.', 'System prompt for the model.'],
   ALLOW_PROMPT_OVERRIDE: [bool, false, 'Let browser callers replace the system prompt in `session.start`.'],
   LOG_LEVEL: [z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info', 'pino log level.'],
+  LOG_FORMAT: [z.enum(['auto', 'pretty', 'json']), 'auto', 'Log lines: `pretty` (colourised, human-readable, pino-pretty), `json` (one JSON object per line), or `auto` (pretty when stdout is a terminal, else JSON).'],
   INACTIVITY_TIMEOUT_MS: [int(1000, 86_400_000), 120_000, 'End a call after this long with no speech from either side.'],
   KEEPALIVE_AFTER_MS: [int(20, 60_000), 500, 'Send silence to models that need continuous audio once the caller has sent nothing for this long.'],
   PLAYOUT_LEAD_MS: [int(0, 1000), 60, 'How far ahead of real time assistant audio is sent to the carrier.'],

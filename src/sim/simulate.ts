@@ -7,7 +7,7 @@
 import type { ResamplerFactory } from '../audio/resample.js';
 import { dbfs } from '../audio/level.js';
 import type { CallSummary } from '../call/call.js';
-import { connectCaller, type SimEvent, type Via } from './clients.js';
+import { connectCaller, type SimEvent, type SimulatedCaller, type Via } from './clients.js';
 
 /** Options for `simulateCall`. */
 export interface SimulationOptions {
@@ -28,6 +28,19 @@ export interface SimulationOptions {
   /** Browser protocol only: rate (default 16000) and binary frames. */
   browserRateHz?: number;
   binary?: boolean;
+  /** Called once the caller is connected and then on every 20 ms tick while the call runs (progress displays). */
+  onTick?: (tick: SimulationTick) => void;
+}
+
+/** Where a running simulated call is, for progress displays. */
+export interface SimulationTick {
+  /** Since the first frame was sent, ms. */
+  elapsedMs: number;
+  /** Length of the caller's recording, ms. */
+  inputMs: number;
+  /** End of the audio heard so far, ms from the call start (0: nothing heard yet). */
+  heardEndMs: number;
+  caller: SimulatedCaller;
 }
 
 /** What a simulated call produced. */
@@ -135,6 +148,7 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
       }
       const elapsed = now - start;
       lastHeardEnd = caller.playout.endMs - start;
+      o.onTick?.({ elapsedMs: elapsed, inputMs, heardEndMs: Math.max(0, lastHeardEnd), caller });
       if (bargeInAtMs === undefined && o.bargeInAfterReplyMs !== undefined && lastHeardEnd > 0) {
         const firstHeard = caller.playout.timeline()[0]?.playAtMs;
         if (firstHeard !== undefined) bargeInAtMs = Math.ceil((firstHeard - start + o.bargeInAfterReplyMs) / FRAME_MS) * FRAME_MS;

@@ -62,6 +62,10 @@ function voicesOf(info: ServerInfo | null, model: string): string[] {
 export function Talk({ info, token }: { info: ServerInfo | null; token: string }) {
   const params = new URLSearchParams(location.search);
   const [transport, setTransport] = useState<TransportKind>(params.get('transport') === 'websocket' ? 'websocket' : 'webrtc');
+  const webrtcOff = info?.webrtc?.available === false;
+  useEffect(() => {
+    if (webrtcOff) setTransport('websocket');
+  }, [webrtcOff]);
   const [voice, setVoice] = useState(params.get('voice') ?? '');
   const [model, setModel] = useState(params.get('model') ?? '');
   const [state, setState] = useState('idle');
@@ -196,7 +200,9 @@ export function Talk({ info, token }: { info: ServerInfo | null; token: string }
           <label>
             Connection
             <select value={transport} onChange={(e) => setTransport(e.target.value as TransportKind)} disabled={live}>
-              <option value="webrtc">WebRTC</option>
+              <option value="webrtc" disabled={webrtcOff} title={info?.webrtc?.reason}>
+                WebRTC{webrtcOff ? ' (unavailable)' : ''}
+              </option>
               <option value="websocket">WebSocket</option>
             </select>
           </label>
