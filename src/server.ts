@@ -148,14 +148,15 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   if (!hasWeb) log.warn('web client not built (web/dist missing): run `npm run build` to serve it at /');
   const webrtc = overrides.webrtc ?? (await loadWebRtc());
   if (!webrtc.available) log.warn(webrtc.reason);
+  let closed = false;
   // Not ready until every recognizer of the local model is warm (the first caller must not wait).
   const warmup = new Warmup(() => (local ? { recognizers: local.warmth() } : {}));
   if (local) {
     warmup.track('local model recognizers', local.warm);
-    local.warm.catch((err) => log.error({ err: errorMessage(err) }, 'local model warm-up failed: the server stays unready'));
+    // Closing the server (e.g. it could not listen) stops the workers mid-warm-up: not a failure.
+    local.warm.catch((err) => closed || log.error({ err: errorMessage(err) }, 'local model warm-up failed: the server stays unready'));
   }
   const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc });
-  let closed = false;
   return {
     app,
     manager,
