@@ -6,6 +6,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One test file at a time: the integration files run real-time calls (a server child process,
+    // speech recognition, Chromium), and two of them sharing a 2-core machine that is also busy
+    // with other work would measure the machine instead of the code. Unit files take seconds.
+    fileParallelism: false,
     reporters: ['default'],
   },
 });

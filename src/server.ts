@@ -3,25 +3,31 @@
  * the call manager and the HTTP app. `main`/the CLI listen on it; tests start it on 127.0.0.1:0.
  */
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger as PinoLogger } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import { loadResamplerFactory } from './audio/resample.js';
 import type { VadModelFactory } from './audio/vad/types.js';
 import { CallManager } from './call/manager.js';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
+import { createLogger } from './core/log-output.js';
 import { errorMessage } from './core/errors.js';
+import { Warmup } from './core/warmup.js';
 import { existsSync } from 'node:fs';
-import { shutdownWebRtc } from './callers/webrtc/transport.js';
+import { loadWebRtc, type WebRtcSupport } from './callers/webrtc/loader.js';
 import { fileURLToPath } from 'node:url';
 import { createBrowserAuth } from './http/auth.js';
 import { buildApp } from './http/app.js';
 import { loopbackModel } from './models/loopback/model.js';
 import { loadLocalModel, loadVad, missingLocalPackages, type LoadedLocalModel } from './models/local/model.js';
 import type { SpeechModel } from './models/model.js';
+import { checkCredentials, missingCredentialsWarning } from './models/nova-sonic/credentials.js';
 import { createBedrockClient, novaSettingsFromConfig, novaSonicModel } from './models/nova-sonic/model.js';
 import { builtinTools } from './tools/builtin.js';
 import { ToolRegistry } from './tools/registry.js';
+
+/** Longest wait for the AWS credential chain at start-up before warning that it found none, ms. */
+const CREDENTIAL_CHECK_TIMEOUT_MS = 3000;
 
 /** A composed server. */
 export interface Server {
@@ -30,6 +36,14 @@ export interface Server {
   model: SpeechModel;
   vad: VadModelFactory;
   logger: PinoLogger;
+  /** Start-up warm-up (`/ready` is 503 until it is warm). */
+  warmup: Warmup;
+  /** Models this server can run (`/health` availableModels). */
+  availableModels: string[];
+  /** Whether the web client is built and served at `/`. */
+  webClient: boolean;
+  /** Why WebRTC callers cannot be answered (undefined: they can). */
+  webrtcUnavailable?: string;
   /** Starts listening; resolves with the bound address (e.g. `http://127.0.0.1:8080`). */
   listen(): Promise<string>;
   /** Drains calls (up to `DRAIN_TIMEOUT_MS`, or `drainTimeoutMs`), closes the app and the model's workers. */
@@ -42,6 +56,10 @@ export interface ServerOverrides {
   logger?: PinoLogger;
   /** Use this model instead of the configured one. */
   model?: SpeechModel;
+  /** Folder of a built web client to serve instead of web/dist. */
+  webRoot?: string;
+  /** WebRTC support to use instead of loading node-datachannel (tests of a lean install). */
+  webrtc?: WebRtcSupport;
 }
 
 /**
@@ -50,7 +68,7 @@ export interface ServerOverrides {
  * @throws Error when `VOICEBRIDGE_MODEL=local` and the local model cannot start.
  */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<Server> {
-  const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL, base: { service: 'voicebridge' } });
+  const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, service: 'voicebridge' });
   const log = logger as unknown as Logger;
   const clock = overrides.clock ?? systemClock;
   const resamplers = await loadResamplerFactory();
@@ -67,6 +85,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     closeClient = () => client.destroy();
     model = novaSonicModel(client, novaSettingsFromConfig(config), clock);
     log.info({ modelId: config.NOVA_MODEL_ID, region: config.NOVA_REGION ?? '(SDK default)', endpoint: config.NOVA_ENDPOINT ?? '(SDK default)' }, 'Nova Sonic provider configured');
+    // In the background: start-up does not wait for the credential chain (instance metadata lookups).
+    void checkCredentials(() => client.config.credentials(), CREDENTIAL_CHECK_TIMEOUT_MS, clock).then((check) => {
+      if (!check.ok) log.warn({ reason: check.reason }, missingCredentialsWarning(check.reason));
+    });
   }
   if (!model) {
     const wanted = config.VOICEBRIDGE_MODEL === 'auto' ? (missing.length ? 'loopback' : 'local') : config.VOICEBRIDGE_MODEL;
@@ -77,6 +99,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
             sttPoolSize: config.STT_POOL_SIZE,
             ttsVoice: config.TTS_VOICE,
             endpointSilenceMs: config.ENDPOINT_SILENCE_MS,
+            maxUtteranceMs: config.MAX_UTTERANCE_MS,
             vad,
             llm: config.LLM_BASE_URL ? { baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS } : undefined,
           },
@@ -91,7 +114,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     model ??= loopbackModel();
   }
   if (missing.length) log.warn({ missing }, 'local model packages are not installed (lean install): only loopback is available offline');
-  log.info({ model: model.id, availableModels: available, vad: vad.name }, `voicebridge model in use: ${model.id}`);
+  log.debug({ model: model.id, availableModels: available, vad: vad.name }, `voicebridge model in use: ${model.id}`);
 
   const manager = new CallManager({
     model,
@@ -120,17 +143,30 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
   const auth = createBrowserAuth({ jwtSecret: config.AUTH_JWT_SECRET, jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE });
   if (auth.required) log.info({ jwks: config.AUTH_JWKS_URL ?? null }, 'browser callers need a bearer JWT');
-  const webRoot = fileURLToPath(new URL('../web/dist', import.meta.url));
+  const webRoot = overrides.webRoot ?? fileURLToPath(new URL('../web/dist', import.meta.url));
   const hasWeb = existsSync(`${webRoot}/index.html`);
   if (!hasWeb) log.warn('web client not built (web/dist missing): run `npm run build` to serve it at /');
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, webRoot: hasWeb ? webRoot : undefined });
+  const webrtc = overrides.webrtc ?? (await loadWebRtc());
+  if (!webrtc.available) log.warn(webrtc.reason);
   let closed = false;
+  // Not ready until every recognizer of the local model is warm (the first caller must not wait).
+  const warmup = new Warmup(() => (local ? { recognizers: local.warmth() } : {}));
+  if (local) {
+    warmup.track('local model recognizers', local.warm);
+    // Closing the server (e.g. it could not listen) stops the workers mid-warm-up: not a failure.
+    local.warm.catch((err) => closed || log.error({ err: errorMessage(err) }, 'local model warm-up failed: the server stays unready'));
+  }
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc });
   return {
     app,
     manager,
     model,
     vad,
     logger,
+    warmup,
+    availableModels: available,
+    webClient: hasWeb,
+    webrtcUnavailable: webrtc.available ? undefined : webrtc.reason,
     async listen() {
       return app.listen({ port: config.PORT, host: config.HOST });
     },
@@ -142,7 +178,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await app.close();
       await local?.close();
       closeClient?.();
-      shutdownWebRtc();
+      if (webrtc.available) webrtc.module.shutdownWebRtc();
     },
   };
 }

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { mulawEncode } from '../src/audio/g711.js';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { eventually } from './helpers/wait.js';
 
 let srv: ServerProcess;
 let healthy: SimulatedCaller;
@@ -42,8 +43,7 @@ const twilioMedia = (payload = Buffer.from(mulawEncode(tone(160))).toString('bas
 /** Asserts the healthy call is still getting its echo back and the server still answers. */
 async function assertHealthyStillServed(): Promise<void> {
   const before = healthy.playout.endMs;
-  await new Promise((r) => setTimeout(r, 200));
-  expect(healthy.playout.endMs).toBeGreaterThan(before);
+  await eventually(() => healthy.playout.endMs > before, 'more echo on the healthy call');
   expect(healthy.socket.readyState).toBe(WebSocket.OPEN);
   const res = await fetch(`${srv.url}/health`);
   expect(res.status).toBe(200);
@@ -102,8 +102,7 @@ describe('Twilio media stream', () => {
     raw.ws.send(twilioStart());
     raw.ws.send(JSON.stringify({ event: 'brand-new-event', x: 1 }));
     for (let i = 0; i < 10; i++) raw.ws.send(twilioMedia());
-    await new Promise((r) => setTimeout(r, 400));
-    expect(audio).toBeGreaterThan(0);
+    await eventually(() => audio > 0, 'echoed media');
     expect(raw.ws.readyState).toBe(WebSocket.OPEN);
     raw.ws.close();
   });
@@ -121,11 +120,9 @@ describe('Twilio media stream', () => {
     const raw = await open('/twilio/media');
     raw.ws.send(twilioStart());
     raw.ws.send(twilioMedia());
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await liveCalls()).toBe(size + 1);
+    await eventually(async () => (await liveCalls()) === size + 1, 'the new call to be live');
     raw.ws.terminate();
-    await new Promise((r) => setTimeout(r, 200));
-    expect(await liveCalls()).toBe(size);
+    await eventually(async () => (await liveCalls()) === size, 'the dropped call to end');
     await assertHealthyStillServed();
   });
 });
@@ -158,8 +155,7 @@ describe('Vonage WebSocket', () => {
     raw.ws.send(connected());
     raw.ws.send(JSON.stringify({ event: 'websocket:something-new' }));
     for (let i = 0; i < 10; i++) raw.ws.send(Buffer.from(tone(320).buffer));
-    await new Promise((r) => setTimeout(r, 400));
-    expect(sizes.length).toBeGreaterThan(5);
+    await eventually(() => sizes.length > 5, 'echoed frames');
     expect(sizes.every((s) => s === 640)).toBe(true);
     raw.ws.terminate();
     await assertHealthyStillServed();
@@ -181,9 +177,11 @@ describe('browser WebSocket', () => {
       [JSON.stringify({ type: 'text', text: '' }), 'bad_message'],
     ];
     for (const [msg] of cases) raw.ws.send(msg);
-    await new Promise((r) => setTimeout(r, 300));
-    const errors = raw.messages.map((m) => JSON.parse(m)).filter((m) => m.type === 'error').map((m) => m.code);
-    expect(errors).toEqual(cases.map(([, code]) => code).filter(Boolean));
+    const expected = cases.map(([, code]) => code).filter(Boolean);
+    const errorCodes = () => raw.messages.map((m) => JSON.parse(m)).filter((m) => m.type === 'error').map((m) => m.code);
+    await eventually(() => errorCodes().length >= expected.length, `${expected.length} error events`);
+    const errors = errorCodes();
+    expect(errors).toEqual(expected);
     expect(raw.ws.readyState).toBe(WebSocket.OPEN);
     raw.ws.close();
     await assertHealthyStillServed();
@@ -205,7 +203,7 @@ describe('raw PCM /ws', () => {
   it('answers text frames with an error and keeps the call', async () => {
     const raw = await open('/ws');
     raw.ws.send('hello?');
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => raw.messages.length > 0, 'an error message');
     expect(JSON.parse(raw.messages[0])).toMatchObject({ type: 'error', code: 'binary_only' });
     expect(raw.ws.readyState).toBe(WebSocket.OPEN);
     raw.ws.close();

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { loopbackModel } from '../src/models/loopback/model.js';
 import { createServer, type Server } from '../src/server.js';
+import { eventually } from './helpers/wait.js';
 
 const servers: Server[] = [];
 async function make(settings: Record<string, unknown> = {}): Promise<Server> {
@@ -31,6 +32,31 @@ describe('health and readiness', () => {
     const ready = await s.app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toMatchObject({ ready: false, reason: 'draining' });
+  });
+});
+
+describe('readiness while warming up', () => {
+  it('answers 503 "warming" until every warm-up task is done, then 200', async () => {
+    const s = await make();
+    let finish!: () => void;
+    s.warmup.track('recognizers', new Promise<void>((resolve) => (finish = resolve)));
+    const before = await s.app.inject({ method: 'GET', url: '/ready' });
+    expect(before.statusCode).toBe(503);
+    expect(before.json()).toMatchObject({ ready: false, reason: 'warming' });
+    expect((await s.app.inject({ method: 'GET', url: '/health' })).json()).toMatchObject({ status: 'warming', warmup: { state: 'warming' } });
+    finish();
+    await new Promise((r) => setImmediate(r));
+    expect((await s.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    expect((await s.app.inject({ method: 'GET', url: '/health' })).json()).toMatchObject({ status: 'ok', warmup: { state: 'warm' } });
+  });
+
+  it('stays unready, saying why, when a warm-up task fails', async () => {
+    const s = await make();
+    s.warmup.track('recognizers', Promise.reject(new Error('pocketsphinx worker exited')));
+    await new Promise((r) => setImmediate(r));
+    const ready = await s.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ ready: false, reason: 'failed', error: 'recognizers: pocketsphinx worker exited' });
   });
 });
 
@@ -102,11 +128,10 @@ describe('graceful shutdown (a real server process)', () => {
     const srv = await startServerProcess({ VOICEBRIDGE_MODEL: 'loopback', BARGE_IN_VAD: false, DRAIN_TIMEOUT_MS: 1500 });
     const caller = await connectCaller({ url: srv.url, via: 'twilio' });
     const frames = setInterval(() => caller.sendFrame(new Int16Array(160).fill(500)), 20);
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(async () => ((await (await fetch(`${srv.url}/stats`)).json()) as { calls: number }).calls === 1, 'the call to be live');
     const t0 = Date.now();
     const exit = srv.stop(10_000);
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await fetch(`${srv.url}/ready`)).status).toBe(503);
+    await eventually(async () => (await fetch(`${srv.url}/ready`)).status === 503, '/ready to turn 503');
     const late = await connectCaller({ url: srv.url, via: 'pcm' });
     expect((await late.closed).code).toBe(1013);
     expect(caller.socket.readyState).toBe(1); // still talking during the drain

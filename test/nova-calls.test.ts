@@ -68,13 +68,15 @@ describe('barge-in with Nova Sonic', () => {
     const b = summary.bargeInEvents[0];
     expect(b.source).toBe('model');
     expect(b.heardMs).toBeGreaterThan(800);
-    expect(b.droppedMs + b.sentMs - b.heardMs).toBeGreaterThanOrEqual(0);
     const bi = result.bargeIn!;
     console.log(`nova barge-in: caller speech onset → carrier clear ${bi.clearAfterMs} ms, → caller audio stopped ${bi.audioStoppedAfterMs} ms; signal → clear ${b.reactionMs.toFixed(2)} ms; heard ${b.heardMs} ms of ${b.sentMs} ms sent`);
-    // The caller stopped hearing the reply soon after starting to talk over it (Nova's endpointing
-    // needs ~100-300 ms of speech, then the server clears the carrier).
+    // The caller stopped hearing the reply when the clear arrived (frames already in flight
+    // aside), while the reply had more to say. How soon after the caller's speech onset is a
+    // figure for benchmarks (logged above).
+    expect(bi.clearAfterMs, 'clear received').not.toBeNull();
     expect(bi.audioStoppedAfterMs, 'playback stopped').not.toBeNull();
-    expect(bi.audioStoppedAfterMs!).toBeLessThan(1200);
+    expect(bi.audioStoppedAfterMs!).toBeLessThanOrEqual(bi.clearAfterMs! + 100);
+    expect(b.droppedMs + b.sentMs - b.heardMs, 'the reply had more to say').toBeGreaterThan(0);
     expect(summary.turns[0].interrupted).toBe(true);
     const last = summary.history.filter((m) => m.role === 'assistant').at(-1)!;
     expect(last.truncatedAtMs).toBeGreaterThan(0);

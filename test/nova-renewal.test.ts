@@ -2,8 +2,9 @@
  * A conversation ten times longer than Nova Sonic's session limit. The emulator's limit is cut to
  * 3 s (the server renews after 1.5 s); a 30 s call over the raw PCM WebSocket at 16 kHz carries a
  * frame number in every caller frame, so the test can check that every caller frame reached some
- * model stream, measure the longest gap in the assistant's audio across a handover, and confirm
- * the history sent at each renewal passed the emulator's 1 KB / 40 KB checks.
+ * model stream, that every bit of the assistant's audio reached the caller across the handovers
+ * (the longest gap there is logged; gaps are timing, measured by benchmarks), and that the
+ * history sent at each renewal passed the emulator's 1 KB / 40 KB checks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NovaEmulator } from '../src/emulators/nova-sonic/server.js';
@@ -11,6 +12,7 @@ import { connectCaller } from '../src/sim/clients.js';
 import { fetchSummary } from '../src/sim/simulate.js';
 import { novaServerSettings, startEmulator } from './helpers/nova.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { eventually } from './helpers/wait.js';
 
 const LIMIT_MS = 3000;
 const CALL_S = 30;
@@ -59,10 +61,11 @@ describe(`a ${CALL_S} s call with a ${LIMIT_MS / 1000} s model session limit`, (
       const wait = start + (k + 1) * 20 - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
-    await new Promise((r) => setTimeout(r, 1500));
+    // Let the last reply play out: nothing heard for a second.
+    await eventually(() => performance.now() - caller.playout.endMs > 1000 && performance.now() - start > CALL_S * 1000 + 1000, 'the last reply to finish', 30_000, 50);
     await caller.hangup();
     const summary = (await fetchSummary(srv.url, (c) => c.parameters?.simId === caller.simId))!;
-    await new Promise((r) => setTimeout(r, 500));
+    await eventually(() => emulator.openStreams() === 0, 'every model stream closed');
 
     const streams = emulator.streams.slice(streamsBefore);
     // Every caller frame reached some model stream.
@@ -105,7 +108,13 @@ describe(`a ${CALL_S} s call with a ${LIMIT_MS / 1000} s model session limit`, (
         `replayed ${stats.replayedMs} ms, ${handoversDuringPlayback} handovers during playback, longest assistant-audio gap there ${Math.round(worstGapMs)} ms, ` +
         `max history ${stats.maxHistoryBytes} bytes, longest stream prepare ${stats.maxPrepareMs} ms, underruns ${summary.underruns}`,
     );
-    expect(worstGapMs).toBeLessThan(100);
-    expect(performance.now() - start).toBeGreaterThan(CALL_S * 1000);
+    // No assistant audio was lost at a handover: everything the streams said reached the caller,
+    // less what barge-ins dropped (each reply's last frame is padded to 20 ms, hence the slack).
+    const producedMs = streams.reduce((ms, s) => ms + ((s.conversation?.stats.audioOutputSamples ?? 0) * 1000) / 24000, 0);
+    const droppedMs = summary.bargeInEvents.reduce((ms, b) => ms + b.droppedMs + (b.sentMs - b.heardMs), 0);
+    const heardMs = timeline.reduce((ms, c) => ms + c.durationMs, 0);
+    console.log(`renewal run: assistant audio produced ${Math.round(producedMs)} ms, heard ${Math.round(heardMs)} ms, cut by ${summary.bargeIns} barge-ins ${droppedMs} ms`);
+    expect(producedMs).toBeGreaterThan(5000);
+    expect(Math.abs(producedMs - droppedMs - heardMs)).toBeLessThanOrEqual(20 * summary.turns.length + 20);
   }, 90_000);
 });

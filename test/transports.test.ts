@@ -10,6 +10,7 @@ import { TwilioTransport } from '../src/callers/twilio/transport.js';
 import { VonageTransport } from '../src/callers/vonage/transport.js';
 import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
+import { eventually } from './helpers/wait.js';
 
 let wss: WebSocketServer;
 let url = '';
@@ -35,8 +36,6 @@ async function pair<T>(wrap: (ws: WebSocket) => T): Promise<{ client: WebSocket;
   return { client, transport, events, sent };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 100));
-
 describe('TwilioTransport', () => {
   it('decodes media, fills timestamp gaps with silence, reports marks, DTMF and stop', async () => {
     const { client, transport, events, sent } = await pair((ws) => new TwilioTransport(ws, { clock: systemClock, logger: silentLogger }));
@@ -50,7 +49,7 @@ describe('TwilioTransport', () => {
     client.send(media(100)); // 60 ms lost in transit
     client.send(JSON.stringify({ event: 'mark', mark: { name: 'r1:1' } }));
     client.send(JSON.stringify({ event: 'dtmf', dtmf: { track: 'inbound_track', digit: '7' } }));
-    await settle();
+    await eventually(() => events.some((e) => e.type === 'dtmf'), 'the DTMF event');
     const audio = events.filter((e) => e.type === 'audio') as Array<{ pcm: Int16Array }>;
     expect(audio.map((a) => a.pcm.length)).toEqual([160, 160, 480, 160]);
     expect(audio[2].pcm.every((s) => s === 0)).toBe(true);
@@ -61,12 +60,12 @@ describe('TwilioTransport', () => {
     transport.sendAudio(new Int16Array(160));
     transport.mark('r1:2');
     transport.clearPlayback();
-    await settle();
+    await eventually(() => sent.length >= 3, 'media, mark and clear at the client');
     expect(JSON.parse(sent[0])).toEqual({ event: 'media', streamSid: 'MZ1', media: { payload: Buffer.alloc(160, 0xff).toString('base64') } });
     expect(JSON.parse(sent[1])).toEqual({ event: 'mark', streamSid: 'MZ1', mark: { name: 'r1:2' } });
     expect(JSON.parse(sent[2])).toEqual({ event: 'clear', streamSid: 'MZ1' });
     client.send(JSON.stringify({ event: 'stop', stop: {} }));
-    await settle();
+    await eventually(() => events.at(-1)?.type === 'ended', 'the ended event');
     expect(events.at(-1)).toEqual({ type: 'ended', reason: 'stop' });
   });
 });
@@ -80,7 +79,7 @@ describe('VonageTransport', () => {
     client.send(Buffer.alloc(320));
     client.send(JSON.stringify({ event: 'websocket:dtmf', digit: '#', duration: 250 }));
     client.send(JSON.stringify({ event: 'websocket:notify', payload: { markId: 'm-1' } }));
-    await settle();
+    await eventually(() => events.length >= 3, 'audio, DTMF and the played mark');
     expect(events).toEqual([
       { type: 'audio', pcm: new Int16Array(160), receivedAtMs: expect.any(Number) },
       { type: 'dtmf', digit: '#', durationMs: 250 },
@@ -89,10 +88,10 @@ describe('VonageTransport', () => {
     transport.sendAudio(new Int16Array(160));
     transport.mark('m-2');
     transport.clearPlayback();
-    await settle();
+    await eventually(() => sent.length >= 3, 'audio, notify and clear at the client');
     expect(sent).toEqual(['binary:320', '{"action":"notify","payload":{"markId":"m-2"}}', '{"action":"clear"}']);
     client.close();
-    await settle();
+    await eventually(() => events.at(-1)?.type === 'ended', 'the ended event');
     expect(events.at(-1)).toEqual({ type: 'ended', reason: 'socket-closed' });
   });
 });

@@ -38,3 +38,15 @@ export function voicedMs(pcm: Int16Array, sampleRateHz: number, thresholdDbfs = 
   }
   return voiced;
 }
+
+/**
+ * `pcm` without its leading silence: starts `keepMs` before the first `frameMs` window whose level
+ * is above `thresholdDbfs` (a subarray, no copy). All-silent input is returned unchanged.
+ */
+export function trimLeadingSilence(pcm: Int16Array, sampleRateHz: number, thresholdDbfs = -50, keepMs = 10, frameMs = 10): Int16Array {
+  const frame = Math.max(1, Math.floor((sampleRateHz * frameMs) / 1000));
+  for (let i = 0; i + frame <= pcm.length; i += frame) {
+    if (dbfs(pcm.subarray(i, i + frame)) > thresholdDbfs) return pcm.subarray(Math.max(0, i - Math.floor((sampleRateHz * keepMs) / 1000)));
+  }
+  return pcm;
+}

@@ -15,8 +15,10 @@ import type { TimerHandle } from '../core/clock.js';
 import { Histogram } from '../core/histogram.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
-import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../models/model.js';
+import type { HistoryMessage, ModelEvent, ModelSession } from '../models/model.js';
+import { endReasonLabel } from './end-reason.js';
 import { PlaybackLedger } from './ledger.js';
+import { ReplyLatencyMeter } from './reply-latency.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
 import type { BargeInEvent, CallDeps, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
@@ -30,6 +32,8 @@ const MAX_PREOPEN_BUFFER_MS = 3000;
 export class Call extends EventEmitter {
   readonly id: string;
   readonly startedAtMs: number;
+  /** When the call started, ISO 8601 (UTC). */
+  readonly startedAt: string;
   private state: CallState = initialCallState;
   private session: ModelSession | undefined;
   private readonly abort = new AbortController();
@@ -41,6 +45,7 @@ export class Call extends EventEmitter {
   private readonly framer: Framer;
   private readonly pacer: PlayoutPacer<{ pcm: Int16Array; responseId: string }>;
   private readonly ledger: PlaybackLedger;
+  private readonly latency: ReplyLatencyMeter;
   private vad: VadStream | null = null;
   private housekeeping: TimerHandle | undefined;
   private preOpenBuffer: Int16Array[] = [];
@@ -50,7 +55,6 @@ export class Call extends EventEmitter {
   private lastActivityAtMs: number;
   private lastInboundAtMs: number;
   private lastFrameSentAtMs = 0;
-  private lastUserSpeechEndAtMs: number | null = null;
   private framesSinceMark = 0;
   private markSeq = 0;
   private pendingUserText: string[] = [];
@@ -83,6 +87,7 @@ export class Call extends EventEmitter {
     this.log = deps.logger;
     const { transport, model, resamplers, options, clock } = deps;
     this.startedAtMs = clock.nowMs();
+    this.startedAt = new Date((deps.wallClockMs ?? Date.now)()).toISOString();
     this.lastActivityAtMs = this.startedAtMs;
     this.lastInboundAtMs = this.startedAtMs;
     this.rates = model.ratesFor?.(transport.inputRateHz, transport.outputRateHz) ?? { inputRateHz: model.inputRateHz, outputRateHz: model.outputRateHz };
@@ -91,6 +96,7 @@ export class Call extends EventEmitter {
     this.outResampler = outputRateHz === transport.outputRateHz ? null : resamplers.create(outputRateHz, transport.outputRateHz, options.resampleQuality);
     this.framer = new Framer(transport.outputRateHz, 20);
     this.ledger = new PlaybackLedger(transport.supportsMarks);
+    this.latency = new ReplyLatencyMeter(this.ledger);
     this.pacer = new PlayoutPacer({ frameMs: 20, leadMs: options.playoutLeadMs, clock, onFrame: (f) => this.sendFrame(f) });
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
     if (options.bargeInVad && deps.vad) {
@@ -109,6 +115,11 @@ export class Call extends EventEmitter {
   /** Id of the model this call talks to. */
   get modelId(): string {
     return this.deps.model.id;
+  }
+
+  /** What the caller's carrier said when the stream started: its call id and custom parameters. */
+  get startInfo(): CallDeps['startInfo'] {
+    return this.deps.startInfo;
   }
 
   /** Current phase. */
@@ -204,9 +215,13 @@ export class Call extends EventEmitter {
       case 'audio':
         this.onCallerAudio(e.pcm, e.receivedAtMs);
         return;
-      case 'played':
+      case 'played': {
         this.ledger.markPlayed(e.markId, this.deps.clock.nowMs());
+        const t = this.latency.update();
+        // Known only now (marks): announce it again if the turn was already announced.
+        if (t && this.activeResponseId !== t.responseId) this.announceTurn(t);
         return;
+      }
       case 'dtmf':
         this.log.info({ digit: e.digit }, 'dtmf');
         this.lastActivityAtMs = this.deps.clock.nowMs();
@@ -214,7 +229,9 @@ export class Call extends EventEmitter {
         return;
       case 'text':
         this.lastActivityAtMs = this.deps.clock.nowMs();
-        if (this.session && this.deps.model.capabilities.textInput) this.session.sendText(e.text);
+        if (!this.session || !this.deps.model.capabilities.textInput) return;
+        this.latency.userTurnEnded(this.lastActivityAtMs);
+        this.session.sendText(e.text);
         return;
       case 'ended':
         this.dispatch({ type: 'callerEnded', reason: e.reason });
@@ -264,7 +281,7 @@ export class Call extends EventEmitter {
         this.dispatch({ type: 'userSpeechStarted', source: 'model' });
         return;
       case 'speechStopped':
-        this.lastUserSpeechEndAtMs = now;
+        this.latency.userTurnEnded(now - (e.speechEndedAgoMs ?? 0));
         return;
       case 'transcript':
         this.onTranscript(e.role, e.text, e.final, e.responseId);
@@ -317,10 +334,7 @@ export class Call extends EventEmitter {
     this.pacer.setStreamActive(false);
     if (this.activeResponseId === responseId) {
       this.activeResponseId = undefined;
-      if (this.currentTurn) {
-        this.emit('turn', this.currentTurn);
-        this.deps.transport.notify({ type: 'turn', turn: this.currentTurn.turn, replyLatencyMs: this.currentTurn.replyLatencyMs, interrupted: false });
-      }
+      if (this.currentTurn) this.announceTurn(this.currentTurn);
     }
     this.dispatch({ type: 'responseDone' });
   }
@@ -374,15 +388,19 @@ export class Call extends EventEmitter {
     this.lastFrameSentAtMs = now;
     this.lastActivityAtMs = now;
     const position = this.ledger.frameSent(f.responseId, 20, now);
-    if (this.currentTurn && this.currentTurn.responseId === f.responseId && this.currentTurn.replyLatencyMs === null) {
-      this.currentTurn.replyLatencyMs = this.lastUserSpeechEndAtMs === null ? null : Math.round(now - this.lastUserSpeechEndAtMs);
-    }
+    if (position === 20 && this.currentTurn?.responseId === f.responseId) this.latency.replyStarted(this.currentTurn);
     if (transport.supportsMarks && ++this.framesSinceMark * 20 >= options.markIntervalMs) {
       this.framesSinceMark = 0;
       const markId = `${f.responseId}:${++this.markSeq}`;
       this.ledger.markSent(markId, f.responseId, position);
       transport.mark(markId);
     }
+  }
+
+  /** Emits `turn` and tells the caller (reply latency: `reply-latency.ts`). */
+  private announceTurn(t: TurnRecord): void {
+    this.emit('turn', t);
+    this.deps.transport.notify({ type: 'turn', turn: t.turn, replyLatencyMs: t.replyLatencyMs, interrupted: t.interrupted });
   }
 
   /** Runs a tool the model asked for and returns its result (or an error result) to the model. */
@@ -426,8 +444,7 @@ export class Call extends EventEmitter {
     if (this.currentTurn && this.currentTurn.responseId === responseId) {
       this.currentTurn.interrupted = true;
       this.currentTurn.heardMs = heardMs;
-      this.emit('turn', this.currentTurn);
-      transport.notify({ type: 'turn', turn: this.currentTurn.turn, replyLatencyMs: this.currentTurn.replyLatencyMs, interrupted: true });
+      this.announceTurn(this.currentTurn);
     }
     const message = responseId ? this.assistantEntries.get(responseId)?.message : undefined;
     if (message) message.truncatedAtMs = heardMs;
@@ -487,7 +504,9 @@ export class Call extends EventEmitter {
       carrierCallId: this.deps.startInfo.carrierCallId,
       parameters: this.deps.startInfo.parameters,
       reason,
+      reasonLabel: endReasonLabel(reason, error),
       error,
+      startedAt: this.startedAt,
       durationMs: Math.round(clock.nowMs() - this.startedAtMs),
       turns: this.turns,
       transcript: this.transcript,

@@ -11,6 +11,8 @@ interface ResponsePlayback {
   firstSentAtMs: number;
   confirmedMs: number;
   confirmedAtMs: number;
+  /** When the caller started hearing it, from the first confirmed mark (mark carriers only). */
+  heardFromAtMs?: number;
 }
 
 /** Per-call playback bookkeeping. */
@@ -62,8 +64,21 @@ export class PlaybackLedger {
     if (r && m.positionMs >= r.confirmedMs) {
       r.confirmedMs = m.positionMs;
       r.confirmedAtMs = nowMs;
+      r.heardFromAtMs ??= nowMs - m.positionMs;
     }
     return true;
+  }
+
+  /**
+   * When the caller started hearing response `responseId` (clock ms). With marks: the first
+   * confirmed mark's confirmation time minus its position (undefined until a mark comes back).
+   * Without marks: the first frame's send time (the pacer plays a reply's first frame out as it
+   * sends it). Undefined for an unknown response.
+   */
+  playbackStartedAtMs(responseId: string): number | undefined {
+    const r = this.responses.get(responseId);
+    if (!r) return undefined;
+    return this.usesMarks ? r.heardFromAtMs : r.firstSentAtMs;
   }
 
   /** Ms of response `responseId` sent so far. */

@@ -47,6 +47,8 @@ export interface CallDeps {
   vad: VadModelFactory | null;
   /** Tools offered to the model (none when absent). */
   tools?: ToolRegistry;
+  /** Wall-clock time in ms since the Unix epoch, for the call's start time (default `Date.now`). */
+  wallClockMs?: () => number;
   options: CallOptions;
 }
 
@@ -56,7 +58,12 @@ export interface TurnRecord {
   responseId: string;
   userText: string;
   assistantText: string;
-  /** Caller end of speech → first assistant frame sent, ms (null when unknown). */
+  /**
+   * Reply latency: end of the caller's speech as the server detected it (or a typed message's
+   * arrival) → the caller starts hearing the reply (marks where the carrier has them, else the
+   * first frame's playout time), ms. Null when there was no caller turn before the reply (a
+   * greeting) or the carrier never confirmed playback. See `reply-latency.ts`.
+   */
   replyLatencyMs: number | null;
   interrupted: boolean;
   /** Assistant audio heard by the caller, ms (set on barge-in). */
@@ -93,8 +100,13 @@ export interface CallSummary {
   /** Carrier's call id and custom parameters from the stream start. */
   carrierCallId?: string;
   parameters: Record<string, string>;
+  /** Why the call ended, as a code (`stop`, `inactivity`, `model-closed: …`). */
   reason: string;
+  /** The reason in plain language ("caller hung up", "model error"; `endReasonLabel`). */
+  reasonLabel: string;
   error: boolean;
+  /** When the call started, ISO 8601 (UTC). */
+  startedAt: string;
   durationMs: number;
   turns: TurnRecord[];
   transcript: TranscriptEntry[];

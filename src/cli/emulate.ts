@@ -4,8 +4,8 @@
  * `NOVA_ENDPOINT`, and credentials `test` / `test`.
  */
 import { readFileSync } from 'node:fs';
-import pino from 'pino';
 import { loadResamplerFactory } from '../audio/resample.js';
+import { createLogger, type LogFormat } from '../core/log-output.js';
 import type { Logger } from '../core/logger.js';
 import { echoBrainFactory, parseToolTrigger, speechBrain, timedBrainFactory } from '../emulators/nova-sonic/brains.js';
 import type { BrainFactory } from '../emulators/nova-sonic/conversation.js';
@@ -44,7 +44,8 @@ export function parseFault(spec: string): EmulatorFault {
 /** Runs the emulator until a signal; returns the exit code. */
 export async function runEmulate(target: string | undefined, flags: EmulateFlags): Promise<number> {
   if (target !== 'nova-sonic') throw new Error(`unknown emulator "${target ?? ''}" (available: nova-sonic)`);
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'nova-sonic-emulator' } });
+  const format = (['auto', 'pretty', 'json'].includes(process.env.LOG_FORMAT ?? '') ? process.env.LOG_FORMAT : 'auto') as LogFormat;
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', format, service: 'nova-sonic-emulator' });
   const log = logger as unknown as Logger;
   const resamplers = await loadResamplerFactory();
   let closeBrain: (() => Promise<void>) | undefined;
@@ -53,6 +54,9 @@ export async function runEmulate(target: string | undefined, flags: EmulateFlags
   if ((flags.brain ?? 'speech') === 'speech') {
     const local = await loadLocalModel({ sttPoolSize: 2, ttsVoice: 'slt', endpointSilenceMs: 600 }, log);
     closeBrain = () => local.close();
+    // Listen only once every recognizer is primed: a cold recognizer makes the first caller's
+    // words come back late or empty, which a client would take for the service's fault.
+    await local.warm;
     brain = speechBrain(local.parts, triggers);
   } else if (flags.brain === 'echo') brain = echoBrainFactory();
   else if (flags.brain === 'timed') {

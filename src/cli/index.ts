@@ -1,34 +1,39 @@
 #!/usr/bin/env node
 /**
- * The `voicebridge` command.
- *   voicebridge [serve] [--port N] [--host H] [--model auto|local|loopback|nova-sonic]
- *   voicebridge emulate nova-sonic [--port N] [--brain speech|echo|timed] [--session-limit-ms MS] …
- *   voicebridge call --url http://HOST:PORT --via twilio|vonage|ws|pcm --in speech.wav --out reply.wav
- *                    [--barge-in-at SECONDS] [--transcript out.json]
+ * The `voicebridge` command: `serve` (default), `call`, `emulate nova-sonic`; `--version`;
+ * `COMMAND --help`. Reads `.env` from the working directory first (the environment wins).
+ * Exits the process when the command is done: worker and native threads must not keep it alive.
  */
 import { parseArgs } from 'node:util';
 import { runCall } from './call.js';
+import { applyDotEnv } from './dotenv.js';
 import { runEmulate } from './emulate.js';
+import { helpFor, USAGE } from './help.js';
 import { runServe } from './serve.js';
+import { packageVersion } from './version.js';
 
-const USAGE = `usage:
-  voicebridge [serve] [--port N] [--host ADDR] [--model auto|local|loopback|nova-sonic]
-  voicebridge call --url http://HOST:PORT --via twilio|vonage|ws|pcm --in speech.wav --out reply.wav
-                   [--barge-in-at SECONDS] [--transcript transcript.json]
-  voicebridge emulate nova-sonic [--port 8443] [--host 127.0.0.1] [--brain speech|echo|timed]
-                   [--reply-pace realtime|burst]  (timed brain: 2 s of speech every 6 s, 100 ms chunks)
-                   [--session-limit-ms MS] [--idle-timeout-ms MS] [--credentials ID:SECRET[,…]]
-                   [--tool-trigger 'REGEX=tool_name[:{"json":"args"}]']… [--fault KIND[:AFTER_MS][@STREAM]]…
-                   [--no-verify] [--tls-key key.pem --tls-cert cert.pem]
-     fault kinds: exception, reset, end, goaway, stall, slowStart`;
+const COMMANDS = ['serve', 'call', 'emulate'];
 
 async function main(argv: string[]): Promise<number> {
-  const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'serve';
-  const rest = command === argv[0] ? argv.slice(1) : argv;
-  if (command === 'help' || rest.includes('--help') || rest.includes('-h')) {
-    console.log(USAGE);
+  if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
+    console.log(packageVersion());
     return 0;
   }
+  const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'serve';
+  const rest = command === argv[0] ? argv.slice(1) : argv;
+  if (command === 'help') {
+    console.log(helpFor(rest[0] ?? ''));
+    return 0;
+  }
+  if (!COMMANDS.includes(command)) {
+    console.error(`unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(argv[0] === command ? helpFor(command) : USAGE);
+    return 0;
+  }
+  applyDotEnv(process.cwd(), process.env);
   if (command === 'serve') {
     const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, host: { type: 'string' }, model: { type: 'string' } } });
     return runServe({ port: values.port, host: values.host, model: values.model });
@@ -46,26 +51,23 @@ async function main(argv: string[]): Promise<number> {
     });
     return runEmulate(positionals[0], values);
   }
-  if (command === 'call') {
-    const { values } = parseArgs({
-      args: rest,
-      options: {
-        url: { type: 'string' }, via: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' },
-        'barge-in-at': { type: 'string' }, transcript: { type: 'string' },
-      },
-    });
-    return runCall(values);
-  }
-  console.error(`unknown command "${command}"\n${USAGE}`);
-  return 2;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      url: { type: 'string' }, via: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' },
+      'barge-in-at': { type: 'string' }, 'reply-timeout': { type: 'string' }, transcript: { type: 'string' },
+    },
+  });
+  return runCall(values);
 }
 
 main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
+    console.error(`voicebridge: ${err instanceof Error ? err.message : err}`);
+    // A bad flag (node:util parseArgs) is a usage error: exit 2 and point at the help.
+    const usage = String((err as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS');
+    if (usage) console.error('(voicebridge COMMAND --help lists the options)');
+    process.exit(usage ? 2 : 1);
   },
 );

@@ -15,8 +15,11 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
+import type { Warmup } from '../core/warmup.js';
+import type { WebRtcSupport } from '../callers/webrtc/loader.js';
 import type { BrowserAuth } from './auth.js';
 import { registerCallerRoutes } from './caller-routes.js';
+import { QuietRoutesLogController } from './request-log.js';
 import { registerWebRtcRoutes } from './webrtc-routes.js';
 import { registerTelephonyRoutes } from './telephony-routes.js';
 
@@ -33,6 +36,10 @@ export interface AppDeps {
   auth: BrowserAuth;
   /** Folder of the built web client served at `/` (absent: no web client). */
   webRoot?: string;
+  /** Start-up warm-up: `/ready` answers 503 until it is warm (absent: nothing to warm). */
+  warmup?: Warmup;
+  /** The WebRTC caller, or why it is unavailable (absent: unavailable, not loaded). */
+  webrtc?: WebRtcSupport;
 }
 
 /**
@@ -82,7 +89,8 @@ export function acceptCall(deps: AppDeps, socket: WebSocket, transport: CallerTr
 
 /** Builds the app. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 1_048_576 }) as unknown as FastifyInstance;
+  const webrtc: WebRtcSupport = deps.webrtc ?? { available: false, reason: 'WebRTC is not enabled on this server' };
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 1_048_576, logController: new QuietRoutesLogController() }) as unknown as FastifyInstance;
   await app.register(websocket, { options: { maxPayload: deps.config.MAX_MESSAGE_BYTES } });
 
   // Keep raw bodies: webhook signatures are computed over the exact bytes.
@@ -99,33 +107,49 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.get('/health', async () => ({
-    status: 'ok',
+  const quiet = { config: { quietLog: true } };
+  app.get('/health', quiet, async () => ({
+    status: deps.warmup && deps.warmup.state !== 'warm' ? deps.warmup.state : 'ok',
+    ...(deps.warmup ? { warmup: deps.warmup.report() } : {}),
     model: deps.manager.model.id,
     availableModels: deps.availableModels,
     voices: deps.manager.model.voices ?? [],
     /** Models a browser caller may pick (`session.start.model`, `?model=`), with their voices. */
     models: deps.manager.models.map((m) => ({ id: m.id, voices: m.voices ?? [] })),
     authRequired: deps.auth.required,
+    /** Whether browser callers can use WebRTC (`reason` when not: e.g. a lean install). */
+    webrtc: webrtc.available ? { available: true } : { available: false, reason: webrtc.reason },
     calls: deps.manager.size,
     draining: deps.manager.isDraining,
   }));
 
-  app.get('/ready', async (_req, reply) => {
+  app.get('/ready', quiet, async (_req, reply) => {
     if (deps.manager.isDraining) return reply.code(503).send({ ready: false, reason: 'draining' });
+    const warm = deps.warmup?.state ?? 'warm';
+    if (warm !== 'warm') return reply.code(503).send({ ready: false, reason: warm, ...(deps.warmup?.error ? { error: deps.warmup.error } : {}) });
     return { ready: true };
   });
 
   app.get('/stats', async () => deps.manager.stats());
 
   app.get('/calls', { preValidation: requireAuth(deps.auth) }, async () => ({
-    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, turns: c.turns.length })),
+    // Live calls with their transcript so far (`voicebridge call` shows it as it grows).
+    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, startedAt: c.startedAt, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters, transcript: c.transcript })),
     recent: deps.manager.recentCalls(),
   }));
 
   registerTelephonyRoutes(app, deps);
   registerCallerRoutes(app, deps);
-  registerWebRtcRoutes(app, deps);
-  if (deps.webRoot) await app.register(fastifyStatic, { root: deps.webRoot, index: 'index.html', wildcard: false });
+  registerWebRtcRoutes(app, deps, webrtc);
+  if (deps.webRoot) {
+    const webRoot = deps.webRoot;
+    // Static files of the web client: their request logs are at debug too.
+    await app.register(async (scope) => {
+      scope.addHook('onRoute', (route) => {
+        route.config = { ...(route.config as object), quietLog: true };
+      });
+      await scope.register(fastifyStatic, { root: webRoot, index: 'index.html', wildcard: false });
+    });
+  }
   return app;
 }

@@ -6,7 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import { DrainingError } from '../call/manager.js';
 import { isVoiceId } from '../callers/browser/protocol.js';
-import { BadOfferError, WebRtcTransport, type WebRtcNetwork } from '../callers/webrtc/transport.js';
+import type { WebRtcSupport } from '../callers/webrtc/loader.js';
+import type { WebRtcNetwork, WebRtcTransport } from '../callers/webrtc/transport.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { requireAuth, type AppDeps } from './app.js';
@@ -25,15 +26,20 @@ export function webRtcNetwork(config: AppDeps['config']): WebRtcNetwork {
   };
 }
 
-/** Registers the WebRTC signalling routes. */
-export function registerWebRtcRoutes(app: FastifyInstance, deps: AppDeps): void {
+/**
+ * Registers the WebRTC signalling routes. When WebRTC is unavailable (lean install), the offer
+ * route answers 503 `webrtc_unavailable` with the reason.
+ */
+export function registerWebRtcRoutes(app: FastifyInstance, deps: AppDeps, webrtc: WebRtcSupport): void {
   const log = (deps.logger as unknown as Logger).child({ kind: 'webrtc' });
   const network = webRtcNetwork(deps.config);
   const sessions = new Map<string, WebRtcTransport>();
   app.addContentTypeParser('application/sdp', { parseAs: 'string', bodyLimit: MAX_OFFER_BYTES }, (_req, body, done) => done(null, body));
 
   app.post('/webrtc/offer', { preValidation: requireAuth(deps.auth) }, async (req, reply) => {
+    if (!webrtc.available) return reply.code(503).send({ error: 'webrtc_unavailable', message: webrtc.reason });
     if (deps.manager.isDraining) return reply.code(503).send({ error: 'draining', message: 'server is draining, try again later' });
+    const { BadOfferError, WebRtcTransport } = webrtc.module;
     const offer = typeof req.body === 'string' ? req.body : '';
     if (!req.headers['content-type']?.startsWith('application/sdp') || !offer.startsWith('v=0')) {
       return reply.code(400).send({ error: 'bad_offer', message: 'POST an SDP offer with Content-Type: application/sdp' });

@@ -84,8 +84,11 @@ export type ModelEvent =
   | { type: 'responseDone'; responseId: string; cancelled: boolean }
   /** The user started speaking (the model's barge-in signal). */
   | { type: 'speechStarted' }
-  /** The user stopped speaking (end of their turn as the model sees it). */
-  | { type: 'speechStopped' }
+  /**
+   * The user stopped speaking (end of their turn as the model sees it). `speechEndedAgoMs`: the
+   * speech itself ended this long before the event (the endpointing silence), ms; absent: at the event.
+   */
+  | { type: 'speechStopped'; speechEndedAgoMs?: number }
   /** Transcript text; `final: false` is a partial or speculative hypothesis. */
   | { type: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; responseId?: string }
   /** The model asks for a tool call. */

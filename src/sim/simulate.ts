@@ -7,7 +7,7 @@
 import type { ResamplerFactory } from '../audio/resample.js';
 import { dbfs } from '../audio/level.js';
 import type { CallSummary } from '../call/call.js';
-import { connectCaller, type SimEvent, type Via } from './clients.js';
+import { connectCaller, type SimEvent, type SimulatedCaller, type Via } from './clients.js';
 
 /** Options for `simulateCall`. */
 export interface SimulationOptions {
@@ -28,6 +28,19 @@ export interface SimulationOptions {
   /** Browser protocol only: rate (default 16000) and binary frames. */
   browserRateHz?: number;
   binary?: boolean;
+  /** Called once the caller is connected and then on every 20 ms tick while the call runs (progress displays). */
+  onTick?: (tick: SimulationTick) => void;
+}
+
+/** Where a running simulated call is, for progress displays. */
+export interface SimulationTick {
+  /** Since the first frame was sent, ms. */
+  elapsedMs: number;
+  /** Length of the caller's recording, ms. */
+  inputMs: number;
+  /** End of the audio heard so far, ms from the call start (0: nothing heard yet). */
+  heardEndMs: number;
+  caller: SimulatedCaller;
 }
 
 /** What a simulated call produced. */
@@ -38,7 +51,15 @@ export interface SimulationResult {
   sampleRateHz: number;
   /** Final transcript lines (from browser messages or the server's call summary). */
   transcript: Array<{ role: string; text: string }>;
-  /** For each caller utterance: end of the caller's speech → first reply audio heard, ms. */
+  /**
+   * The server's turns with their reply latency (the project's one definition, `src/call/reply-latency.ts`):
+   * from the call record in `GET /calls`, else from the browser protocol's `turn` events.
+   */
+  turns: Array<{ turn: number; replyLatencyMs: number | null; interrupted: boolean }>;
+  /**
+   * An independent check of the server's figure, measured by this caller from audio alone: for each
+   * caller utterance, end of its speech (energy) → first reply audio heard, ms.
+   */
   replyLatenciesMs: number[];
   /** Barge-in: when it started (ms from call start) and how long until the server cleared / audio stopped. */
   bargeIn?: { atMs: number; clearAfterMs: number | null; audioStoppedAfterMs: number | null };
@@ -95,6 +116,21 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
   const start = performance.now();
   let frame = 0;
   let lastHeardEnd = 0;
+  // Silence alone does not end the call: on a busy machine the next sentence of a reply can take
+  // longer than `quietMs` to arrive. The server must also say the call is no longer responding.
+  const isThisCall = (c: { id: string; parameters?: Record<string, string> }) => c.parameters?.simId === caller.simId || (caller.callId() !== undefined && c.id === caller.callId());
+  let serverQuietFor = -1; // lastHeardEnd at which the server last said it was not responding
+  let checking = false;
+  let lastCheckAt = 0;
+  const checkServer = (heardEnd: number) => {
+    checking = true;
+    lastCheckAt = performance.now();
+    livePhase(o.url, isThisCall)
+      .then((phase) => {
+        if (phase !== 'responding') serverQuietFor = heardEnd;
+      })
+      .finally(() => (checking = false));
+  };
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
@@ -112,13 +148,15 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
       }
       const elapsed = now - start;
       lastHeardEnd = caller.playout.endMs - start;
+      o.onTick?.({ elapsedMs: elapsed, inputMs, heardEndMs: Math.max(0, lastHeardEnd), caller });
       if (bargeInAtMs === undefined && o.bargeInAfterReplyMs !== undefined && lastHeardEnd > 0) {
         const firstHeard = caller.playout.timeline()[0]?.playAtMs;
         if (firstHeard !== undefined) bargeInAtMs = Math.ceil((firstHeard - start + o.bargeInAfterReplyMs) / FRAME_MS) * FRAME_MS;
       }
       const inputDone = elapsed > inputMs + 500 && (bargeInAtMs === undefined || elapsed > bargeInAtMs + interjection.length / (rate / 1000) + 500);
       const replyHeard = lastHeardEnd > 0 && elapsed - lastHeardEnd > quietMs;
-      if ((inputDone && replyHeard) || elapsed > maxEndMs || caller.socket.readyState > 1) return resolve();
+      if (inputDone && replyHeard && serverQuietFor !== lastHeardEnd && !checking && now - lastCheckAt > 200) checkServer(lastHeardEnd);
+      if ((inputDone && replyHeard && serverQuietFor === lastHeardEnd) || elapsed > maxEndMs || caller.socket.readyState > 1) return resolve();
       setTimeout(tick, Math.max(0, start + frame * FRAME_MS - performance.now()));
     };
     tick();
@@ -152,7 +190,21 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
       audioStoppedAfterMs: playbackStopAfter(timeline, at),
     };
   }
-  return { via: o.via, heard, sampleRateHz: rate, transcript, replyLatenciesMs, bargeIn, events: caller.events, timeline, summary, durationMs: Math.round(durationMs) };
+  const turns = summary
+    ? summary.turns.map((t) => ({ turn: t.turn, replyLatencyMs: t.replyLatencyMs, interrupted: t.interrupted }))
+    : turnEvents(caller.events);
+  return { via: o.via, heard, sampleRateHz: rate, transcript, turns, replyLatenciesMs, bargeIn, events: caller.events, timeline, summary, durationMs: Math.round(durationMs) };
+}
+
+/** The last browser `turn` event for each turn, in turn order. */
+export function turnEvents(events: readonly SimEvent[]): SimulationResult['turns'] {
+  const byTurn = new Map<number, SimulationResult['turns'][number]>();
+  for (const e of events) {
+    if (e.type !== 'turn') continue;
+    const d = e.detail as { turn: number; replyLatencyMs: number | null; interrupted: boolean };
+    byTurn.set(d.turn, { turn: d.turn, replyLatencyMs: d.replyLatencyMs, interrupted: d.interrupted });
+  }
+  return [...byTurn.values()].sort((a, b) => a.turn - b.turn);
 }
 
 /**
@@ -172,6 +224,17 @@ export function playbackStopAfter(timeline: Array<{ atMs: number; durationMs: nu
     runEnd = Math.max(runEnd, c.atMs + c.durationMs);
   }
   return runStart >= 0 && runStart <= atMs && runEnd > atMs ? Math.round(runEnd - atMs) : null;
+}
+
+/** The phase (`listening`, `responding`, …) of the live call `match` picks; undefined when none (or on errors). */
+export async function livePhase(url: string, match: (c: { id: string; parameters?: Record<string, string> }) => boolean): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${url.replace(/\/$/, '')}/calls`);
+    const body = (await res.json()) as { live?: Array<{ id: string; phase: string; parameters?: Record<string, string> }> };
+    return body.live?.find(match)?.phase;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Polls `GET /calls` for the ended call that `match` picks (e.g. by the `simId` parameter). */

@@ -11,6 +11,8 @@ export interface ServerInfo {
   /** Models a caller may pick, with their voices (the default first). */
   models: { id: string; voices: string[] }[];
   authRequired: boolean;
+  /** Whether the server can answer WebRTC (a lean install cannot; `reason` says why). */
+  webrtc?: { available: boolean; reason?: string };
 }
 
 function usePage(): string {

@@ -1,10 +1,21 @@
-/** The calls page: recent calls from `GET /calls`, newest first, each with its transcript. */
+/**
+ * The calls page: recent calls from `GET /calls`, newest first, each with its start time, its end
+ * reason in plain language and its transcript.
+ */
 import { useEffect, useState } from 'react';
+import { endReasonLabel } from '../../src/call/end-reason.js';
 import type { CallSummary } from '../../src/call/types.js';
 
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** Local date and time a call started ("21 Nov, 14:05:09"); "—" when unknown. */
+function startTime(iso: string | undefined): string {
+  const d = iso ? new Date(iso) : null;
+  if (!d || Number.isNaN(d.getTime())) return '—';
+  return d.toLocaleString(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
 export function Calls({ token }: { token: string }) {
@@ -44,6 +55,7 @@ export function Calls({ token }: { token: string }) {
           {calls && calls.length > 0 && (
             <thead>
               <tr>
+                <th>started</th>
                 <th>opening words</th>
                 <th>caller</th>
                 <th>model</th>
@@ -58,17 +70,18 @@ export function Calls({ token }: { token: string }) {
             {(calls ?? []).map((c) => (
               <>
                 <tr key={c.id} className={open === c.id ? 'open' : ''} onClick={() => setOpen(open === c.id ? null : c.id)}>
+                  <td data-testid="started" title={c.startedAt}>{startTime(c.startedAt)}</td>
                   <td>{c.transcript[0] ? `“${c.transcript[0].text.slice(0, 40)}${c.transcript[0].text.length > 40 ? '…' : ''}”` : c.id.slice(0, 8)}</td>
                   <td>{c.kind}</td>
                   <td>{c.model}</td>
                   <td>{duration(c.durationMs)}</td>
                   <td>{c.turns.length}</td>
                   <td>{c.bargeIns}</td>
-                  <td className={c.error ? 'bad' : ''}>{c.reason}</td>
+                  <td data-testid="ended" className={c.error ? 'bad' : ''} title={c.reason}>{c.reasonLabel ?? endReasonLabel(c.reason, c.error)}</td>
                 </tr>
                 {open === c.id && (
                   <tr key={`${c.id}-t`} className="detail">
-                    <td colSpan={7}>
+                    <td colSpan={8}>
                       {c.transcript.length === 0 ? (
                         <p className="hint">No words were exchanged.</p>
                       ) : (

@@ -62,6 +62,10 @@ function voicesOf(info: ServerInfo | null, model: string): string[] {
 export function Talk({ info, token }: { info: ServerInfo | null; token: string }) {
   const params = new URLSearchParams(location.search);
   const [transport, setTransport] = useState<TransportKind>(params.get('transport') === 'websocket' ? 'websocket' : 'webrtc');
+  const webrtcOff = info?.webrtc?.available === false;
+  useEffect(() => {
+    if (webrtcOff) setTransport('websocket');
+  }, [webrtcOff]);
   const [voice, setVoice] = useState(params.get('voice') ?? '');
   const [model, setModel] = useState(params.get('model') ?? '');
   const [state, setState] = useState('idle');
@@ -196,7 +200,9 @@ export function Talk({ info, token }: { info: ServerInfo | null; token: string }
           <label>
             Connection
             <select value={transport} onChange={(e) => setTransport(e.target.value as TransportKind)} disabled={live}>
-              <option value="webrtc">WebRTC</option>
+              <option value="webrtc" disabled={webrtcOff} title={info?.webrtc?.reason}>
+                WebRTC{webrtcOff ? ' (unavailable)' : ''}
+              </option>
               <option value="websocket">WebSocket</option>
             </select>
           </label>
@@ -250,7 +256,7 @@ export function Talk({ info, token }: { info: ServerInfo | null; token: string }
           <span className={`badge state-${state}`} data-testid="state">
             {state}
           </span>
-          <span className="latency" title="From the end of your speech to the first reply audio (server-measured)">
+          <span className="latency" data-testid="latency" title="Reply latency: from the end of your speech as the server detected it (or when your typed message arrived) to the first reply audio played to you; the same figure as in the call list and voicebridge call">
             reply latency <b>{latencyMs === null ? '—' : `${latencyMs} ms`}</b>
           </span>
         </div>

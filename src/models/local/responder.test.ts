@@ -39,6 +39,40 @@ describe('RuleResponder', () => {
   });
 });
 
+describe('RuleResponder with tools', () => {
+  const timeTool = { name: 'get_current_time', description: 'time', inputSchema: { type: 'object' } };
+  const make = (result: unknown) => {
+    const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
+    return { calls, tools: { specs: [timeTool], call: async (name: string, args: Record<string, unknown>) => (calls.push({ name, args }), result) } };
+  };
+  const r = new RuleResponder(() => new Date(0), 'America/New_York');
+  const iso = '2026-11-21T19:05:00.000Z';
+
+  it('answers time and date questions through get_current_time', async () => {
+    const t = make({ time: 'Saturday 2:05 PM', timezone: 'America/New_York', iso });
+    expect(await r.respond([], 'what time is it', '', new AbortController().signal, t.tools)).toBe('It is 2:05 PM.');
+    expect(await r.respond([], 'what day is it today', '', new AbortController().signal, t.tools)).toBe('Today is Saturday, November 21, 2026.');
+    expect(t.calls).toEqual([
+      { name: 'get_current_time', args: { timezone: 'America/New_York' } },
+      { name: 'get_current_time', args: { timezone: 'America/New_York' } },
+    ]);
+  });
+
+  it('says so when the tool fails, and calls no tool for other questions', async () => {
+    const t = make({ error: 'tool get_current_time timed out after 8000 ms' });
+    expect(await r.respond([], 'what time is it', '', new AbortController().signal, t.tools)).toBe('Sorry, I could not look up the time just now.');
+    expect(await r.respond([], 'what is seven plus five', '', new AbortController().signal, t.tools)).toBe('7 plus 5 is 12.');
+    expect(t.calls.length).toBe(1);
+  });
+
+  it('uses its own clock when the tool is not offered', async () => {
+    const t = make({ iso });
+    t.tools.specs = [];
+    expect(await r.respond([], 'what time is it', '', new AbortController().signal, t.tools)).toMatch(/^It is \d{1,2}:\d{2} (AM|PM)\.$/);
+    expect(t.calls.length).toBe(0);
+  });
+});
+
 describe('ChatCompletionsResponder', () => {
   let server: http.Server;
   let base = '';

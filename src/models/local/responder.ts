@@ -7,7 +7,18 @@
  */
 import type { Logger } from '../../core/logger.js';
 import { errorMessage } from '../../core/errors.js';
-import type { HistoryMessage } from '../model.js';
+import type { HistoryMessage, ToolSpec } from '../model.js';
+
+/** Tools a responder may call during one reply (through the call's tool registry). */
+export interface ResponderTools {
+  /** Tools offered for this call. */
+  specs: readonly ToolSpec[];
+  /**
+   * Calls tool `name` with `args` and resolves with its result (or `{ error }` when it failed).
+   * @throws Error when the reply is abandoned (barge-in, call end) before the result arrives.
+   */
+  call(name: string, args: Record<string, unknown>): Promise<unknown>;
+}
 
 /** Produces the assistant's reply text. */
 export interface Responder {
@@ -17,8 +28,9 @@ export interface Responder {
    * @param history prior messages, oldest first (not including `userText`).
    * @param userText what the user just said.
    * @param signal aborted on barge-in or call end.
+   * @param tools tools the responder may call for this reply (none when absent).
    */
-  respond(history: readonly HistoryMessage[], userText: string, systemPrompt: string, signal: AbortSignal): Promise<string>;
+  respond(history: readonly HistoryMessage[], userText: string, systemPrompt: string, signal: AbortSignal, tools?: ResponderTools): Promise<string>;
 }
 
 const NUMBER_WORDS: Record<string, number> = {
@@ -32,18 +44,64 @@ function parseNumber(word: string): number | null {
   return word in NUMBER_WORDS ? NUMBER_WORDS[word] : null;
 }
 
-/** Built-in offline assistant. `now` is injectable for tests. */
+const TIME_QUESTION = /\bwhat time\b|\bthe time\b/;
+const DATE_QUESTION = /\b(what day|the date|today's date|what is the date)\b/;
+
+/** Normalizes recognized words for matching: lower case, letters, digits, apostrophes. */
+function normalize(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9' ]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Built-in offline assistant. `now` is injectable for tests. Time and date questions go to the
+ * `get_current_time` tool when the call offers it (so tool calls show up like a cloud model's),
+ * else to `now`.
+ */
 export class RuleResponder implements Responder {
   readonly name = 'rules';
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    /** IANA time zone asked of `get_current_time` (default: the server's own). */
+    private readonly timeZone: string = Intl.DateTimeFormat().resolvedOptions().timeZone,
+  ) {}
 
-  async respond(history: readonly HistoryMessage[], userText: string): Promise<string> {
-    return this.reply(history, userText);
+  async respond(history: readonly HistoryMessage[], userText: string, _systemPrompt?: string, _signal?: AbortSignal, tools?: ResponderTools): Promise<string> {
+    const a = this.answer(history, userText);
+    if (typeof a === 'string') return a;
+    if (tools?.specs.some((s) => s.name === 'get_current_time')) return this.fromTimeTool(a.asks, await tools.call('get_current_time', { timezone: this.timeZone }));
+    return this.fromClock(a.asks);
   }
 
-  /** The reply for `userText` (synchronous core of `respond`). */
+  /** The reply for `userText` (synchronous core of `respond`; times and dates from `now`). */
   reply(history: readonly HistoryMessage[], userText: string): string {
-    const t = userText.toLowerCase().replace(/[^a-z0-9' ]+/g, ' ').replace(/\s+/g, ' ').trim();
+    const a = this.answer(history, userText);
+    return typeof a === 'string' ? a : this.fromClock(a.asks);
+  }
+
+  private fromClock(asks: 'time' | 'date'): string {
+    const d = this.now();
+    if (asks === 'time') return `It is ${d.getHours() % 12 || 12}:${String(d.getMinutes()).padStart(2, '0')} ${d.getHours() < 12 ? 'AM' : 'PM'}.`;
+    return `Today is ${d.toLocaleDateString('en-US', { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' })}.`;
+  }
+
+  /** Speaks a `get_current_time` result (`{ iso, timezone }`, or `{ error }`). */
+  private fromTimeTool(asks: 'time' | 'date', result: unknown): string {
+    const r = (typeof result === 'object' && result !== null ? result : {}) as { iso?: unknown; timezone?: unknown };
+    const d = typeof r.iso === 'string' ? new Date(r.iso) : null;
+    if (!d || Number.isNaN(d.getTime())) return `Sorry, I could not look up the ${asks} just now.`;
+    const timeZone = typeof r.timezone === 'string' ? r.timezone : 'UTC';
+    try {
+      return asks === 'time'
+        ? `It is ${d.toLocaleTimeString('en-US', { timeZone, hour: 'numeric', minute: '2-digit' })}.`
+        : `Today is ${d.toLocaleDateString('en-US', { timeZone, weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' })}.`;
+    } catch {
+      return `Sorry, I could not look up the ${asks} just now.`;
+    }
+  }
+
+  /** The reply text, or which clock question the user asked. */
+  private answer(history: readonly HistoryMessage[], userText: string): string | { asks: 'time' | 'date' } {
+    const t = normalize(userText);
     if (!t) return 'Sorry, I did not catch that. Could you say it again?';
     const math = /(\w+) (plus|minus|times|multiplied by|divided by) (\w+)/.exec(t);
     if (math) {
@@ -59,13 +117,8 @@ export class RuleResponder implements Responder {
     if (repeat) return `${repeat[1]}.`;
     if (/\b(bye|goodbye|good bye|see you|hang up)\b/.test(t)) return 'Goodbye, and thank you for calling.';
     if (/\b(thank you|thanks)\b/.test(t)) return 'You are welcome. Is there anything else I can help with?';
-    if (/\bwhat time\b|\bthe time\b/.test(t)) {
-      const d = this.now();
-      return `It is ${d.getHours() % 12 || 12}:${String(d.getMinutes()).padStart(2, '0')} ${d.getHours() < 12 ? 'AM' : 'PM'}.`;
-    }
-    if (/\b(what day|the date|today's date|what is the date)\b/.test(t)) {
-      return `Today is ${this.now().toLocaleDateString('en-US', { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' })}.`;
-    }
+    if (TIME_QUESTION.test(t)) return { asks: 'time' };
+    if (DATE_QUESTION.test(t)) return { asks: 'date' };
     if (/\bweather\b/.test(t)) return 'I am running offline, so I cannot check the weather. Connect a language model or a weather tool for that.';
     if (/\b(your name|who are you|what are you)\b/.test(t)) return 'I am the voicebridge offline assistant.';
     if (/\b(help|what can you do)\b/.test(t)) return 'I can tell you the time and date, do simple arithmetic, and repeat what you say.';
@@ -100,7 +153,7 @@ export class ChatCompletionsResponder implements Responder {
     this.name = `chat-completions (${options.model} at ${options.baseUrl})`;
   }
 
-  async respond(history: readonly HistoryMessage[], userText: string, systemPrompt: string, signal: AbortSignal): Promise<string> {
+  async respond(history: readonly HistoryMessage[], userText: string, systemPrompt: string, signal: AbortSignal, tools?: ResponderTools): Promise<string> {
     const { baseUrl, apiKey, model, timeoutMs, logger, fallback } = this.options;
     const doFetch = this.options.fetchImpl ?? fetch;
     const messages = [
@@ -124,7 +177,7 @@ export class ChatCompletionsResponder implements Responder {
       if (signal.aborted) throw err;
       this.failures++;
       logger.warn({ err: errorMessage(err) }, 'chat completions failed; using the built-in responder');
-      return fallback.respond(history, userText, systemPrompt, signal);
+      return fallback.respond(history, userText, systemPrompt, signal, tools);
     }
   }
 }

@@ -1,15 +1,18 @@
 /**
  * One session of the offline local model: VAD endpointing → speech recognition → responder →
  * sentence-by-sentence synthesis. It reports the user's speech start (the barge-in signal), both
- * transcripts, and response start/done, like a cloud speech-to-speech model would. All audio is
- * 16 kHz PCM16.
+ * transcripts, and response start/done, like a cloud speech-to-speech model would. It speaks the
+ * greeting first, cuts an utterance that never pauses at `maxUtteranceMs` and answers it, and lets
+ * its responder call the call's tools (a `toolCall` event out, `sendToolResult` back in). All audio
+ * is 16 kHz PCM16.
  */
 import type { SpeechProbabilityStream } from '../../audio/vad/types.js';
+import { trimLeadingSilence } from '../../audio/level.js';
 import { VadStream } from '../../audio/vad/vad.js';
 import { errorMessage } from '../../core/errors.js';
 import { EventRelay } from '../../core/relay.js';
 import { type HistoryMessage, type ModelEvent, type ModelSession, type SessionInit } from '../model.js';
-import type { Responder } from './responder.js';
+import type { Responder, ResponderTools } from './responder.js';
 import { splitSentences } from './sentences.js';
 import type { RecognitionStream, SpeechRecognizer } from './stt/recognizer.js';
 import type { SpeechSynthesizer } from './tts/synthesizer.js';
@@ -23,6 +26,8 @@ export interface LocalSessionDeps {
   responder: Responder;
   /** Silence that ends the user's turn, ms. */
   endpointSilenceMs: number;
+  /** Longest utterance before it is cut and answered (a caller who never pauses), ms; default no limit. */
+  maxUtteranceMs?: number;
   /** flite voice. */
   voice?: string;
 }
@@ -51,6 +56,8 @@ export class LocalSession implements ModelSession {
   private current: ResponseRecord | undefined;
   private readonly recent: ResponseRecord[] = [];
   private responseSeq = 0;
+  private toolSeq = 0;
+  private readonly pendingTools = new Map<string, (result: unknown) => void>();
   private closed = false;
 
   constructor(private readonly deps: LocalSessionDeps) {
@@ -58,9 +65,12 @@ export class LocalSession implements ModelSession {
     this.vad = new VadStream(deps.vad, {
       minSpeechMs: 96,
       minSilenceMs: deps.endpointSilenceMs,
-      onEvent: (e) => (e.type === 'start' ? this.onSpeechStart() : void this.onSpeechEnd()),
+      maxSpeechMs: deps.maxUtteranceMs,
+      onEvent: (e) => (e.type === 'start' ? this.onSpeechStart() : void this.onSpeechEnd(e.silenceMs, e.forced === true)),
       onError: (err) => deps.init.logger.warn({ err: errorMessage(err) }, 'VAD window failed'),
     });
+    const greeting = deps.init.greeting?.trim();
+    if (greeting) void this.respond(null, greeting);
   }
 
   setHandler(handler: (event: ModelEvent) => void): void {
@@ -92,11 +102,12 @@ export class LocalSession implements ModelSession {
     for (const chunk of this.preRoll) this.utterance.push(chunk);
   }
 
-  private async onSpeechEnd(): Promise<void> {
+  private async onSpeechEnd(silenceMs: number, forced: boolean): Promise<void> {
     const utterance = this.utterance;
     this.utterance = undefined;
     if (this.closed || !utterance) return;
-    this.emit({ type: 'speechStopped' });
+    if (forced) this.deps.init.logger.info({ maxUtteranceMs: this.deps.maxUtteranceMs }, 'utterance reached its longest length: answering without waiting for a pause');
+    this.emit({ type: 'speechStopped', speechEndedAgoMs: silenceMs });
     const text = await utterance.finish();
     if (this.closed) return;
     if (!text) {
@@ -107,7 +118,11 @@ export class LocalSession implements ModelSession {
     await this.respond(text);
   }
 
-  private async respond(userText: string): Promise<void> {
+  /**
+   * Answers `userText` through the responder, or, with `userText` null, speaks `fixedReply` (the
+   * greeting).
+   */
+  private async respond(userText: string | null, fixedReply?: string): Promise<void> {
     const { responder, tts, init, voice } = this.deps;
     if (this.current && !this.current.done) this.cancelResponse();
     const record: ResponseRecord = { id: `local-${++this.responseSeq}`, abort: new AbortController(), sentences: [], sentenceEndsMs: [], done: false };
@@ -115,17 +130,18 @@ export class LocalSession implements ModelSession {
     this.recent.push(record);
     if (this.recent.length > 8) this.recent.shift();
     const prior = [...this.history];
-    this.history.push({ role: 'user', text: userText });
+    if (userText !== null) this.history.push({ role: 'user', text: userText });
     this.emit({ type: 'responseStarted', responseId: record.id });
     try {
-      const reply = await responder.respond(prior, userText, init.systemPrompt, record.abort.signal);
+      const reply = userText === null ? (fixedReply ?? '') : await responder.respond(prior, userText, init.systemPrompt, record.abort.signal, this.toolsFor(record));
       if (record.abort.signal.aborted) return;
       const sentences = splitSentences(reply);
       const audio = sentences.map((s) => tts.synthesize(s, voice));
       audio.forEach((p) => p.catch(() => {}));
       let endMs = 0;
       for (let i = 0; i < sentences.length; i++) {
-        const pcm = await audio[i];
+        // flite opens with ≈180 ms of silence: the reply starts with its first sound.
+        const pcm = i === 0 ? trimLeadingSilence(await audio[i], RATE_HZ) : await audio[i];
         if (record.abort.signal.aborted || this.closed) return;
         endMs += (pcm.length * 1000) / RATE_HZ;
         record.sentences.push(sentences[i]);
@@ -153,7 +169,35 @@ export class LocalSession implements ModelSession {
     void this.respond(text);
   }
 
-  sendToolResult(_toolCallId: string, _result: unknown): void {}
+  /** The call's tools for one response: each call is a `toolCall` event answered by `sendToolResult`. */
+  private toolsFor(record: ResponseRecord): ResponderTools | undefined {
+    const specs = this.deps.init.tools ?? [];
+    if (specs.length === 0) return undefined;
+    return {
+      specs,
+      call: (name, args) =>
+        new Promise<unknown>((resolve, reject) => {
+          if (record.abort.signal.aborted || this.closed) return reject(new Error('response abandoned'));
+          const toolCallId = `local-tool-${++this.toolSeq}`;
+          const abandon = () => {
+            this.pendingTools.delete(toolCallId);
+            reject(new Error('response abandoned'));
+          };
+          record.abort.signal.addEventListener('abort', abandon, { once: true });
+          this.pendingTools.set(toolCallId, (result) => {
+            record.abort.signal.removeEventListener('abort', abandon);
+            resolve(result);
+          });
+          this.emit({ type: 'toolCall', toolCallId, name, arguments: args });
+        }),
+    };
+  }
+
+  sendToolResult(toolCallId: string, result: unknown): void {
+    const done = this.pendingTools.get(toolCallId);
+    this.pendingTools.delete(toolCallId);
+    done?.(result);
+  }
 
   cancelResponse(): void {
     const r = this.current;

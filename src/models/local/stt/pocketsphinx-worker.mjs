@@ -12,7 +12,8 @@
  *
  * Messages in: {type:'prime', pcm} {type:'start'} {type:'audio', pcm:Int16Array} {type:'end', id}
  * {type:'abort'}.
- * Messages out: {type:'ready'} {type:'result', id, text, error?} {type:'fatal', error}.
+ * Messages out: {type:'ready'} {type:'primed'} (after each prime) {type:'result', id, text, error?}
+ * {type:'fatal', error}.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -96,6 +97,7 @@ async function main() {
             if (msg.type === 'prime' && msg.pcm) {
                 priming = msg.pcm;
                 prime();
+                port.postMessage({ type: 'primed' });
             }
             else if (msg.type === 'start') {
                 if (active)

