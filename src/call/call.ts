@@ -15,7 +15,7 @@ import type { TimerHandle } from '../core/clock.js';
 import { Histogram } from '../core/histogram.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
-import type { HistoryMessage, ModelEvent, ModelSession } from '../models/model.js';
+import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../models/model.js';
 import { endReasonLabel } from './end-reason.js';
 import { PlaybackLedger } from './ledger.js';
 import { ReplyLatencyMeter } from './reply-latency.js';
