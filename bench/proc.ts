@@ -39,3 +39,31 @@ export async function whenReady(child: ChildProcess, port: number): Promise<Chil
   child.kill();
   throw new Error('server did not start');
 }
+
+/**
+ * CPU seconds used so far by each thread of process `pid`, keyed `name` (`comm`, e.g.
+ * `libuv-worker`, `V8 DefaultWorke`) summed over threads of that name, with the main thread as
+ * `main` and other threads called `node` (native add-ons' threads inherit it) kept apart as
+ * `node#TID`. Threads that ended are missing (their time is in the process total from `cpuSeconds`).
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const name = tid === String(pid) ? 'main' : comm === 'node' ? `node#${tid}` : comm;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byName;
+}

@@ -61,6 +61,29 @@ async function setup(caps: Partial<ModelCapabilities> = {}, options: Partial<Cal
   return { clock, transport, session, call };
 }
 
+describe('Call with a model that matches the caller rate', () => {
+  it('opens the session at the rates ratesFor chose and passes audio through without resampling', async () => {
+    const clock = new FakeClock();
+    const transport = new FakeTransport();
+    const session = new FakeSession();
+    let init: { inputRateHz?: number; outputRateHz?: number } = {};
+    const model: SpeechModel = {
+      ...fakeModel(session),
+      ratesFor: (i, o) => ({ inputRateHz: i, outputRateHz: o }),
+      open: async (i) => ((init = i), session),
+    };
+    const call = new Call({ id: 'c1', transport, startInfo: { parameters: {} }, model, resamplers: await loadResamplerFactory(), clock, logger: silentLogger, vad: null, options: OPTIONS });
+    await call.start();
+    expect(init).toMatchObject({ inputRateHz: 8000, outputRateHz: 8000 });
+    const frame = Int16Array.from({ length: 160 }, (_, i) => i * 7);
+    transport.handler({ type: 'audio', pcm: frame, receivedAtMs: 0 });
+    expect([...session.audioIn[0]]).toEqual([...frame]);
+    session.relay.emit({ type: 'audio', pcm: frame, responseId: 'r1' });
+    clock.advance(20);
+    expect([...transport.sent[0]]).toEqual([...frame]);
+  });
+});
+
 const speech = (n: number) => Int16Array.from({ length: n }, (_, i) => Math.round(3000 * Math.sin(i / 2)));
 
 describe('Call', () => {

@@ -15,7 +15,7 @@ import type { TimerHandle } from '../core/clock.js';
 import { Histogram } from '../core/histogram.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
-import type { HistoryMessage, ModelEvent, ModelSession } from '../models/model.js';
+import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../models/model.js';
 import { endReasonLabel } from './end-reason.js';
 import { PlaybackLedger } from './ledger.js';
 import { ReplyLatencyMeter } from './reply-latency.js';
@@ -37,6 +37,8 @@ export class Call extends EventEmitter {
   private state: CallState = initialCallState;
   private session: ModelSession | undefined;
   private readonly abort = new AbortController();
+  /** Rates the model session uses for this caller. */
+  private readonly rates: SessionRates;
   private readonly inResampler: Resampler | null;
   private readonly outResampler: Resampler | null;
   private vadResampler: Resampler | null = null;
@@ -88,8 +90,10 @@ export class Call extends EventEmitter {
     this.startedAt = new Date((deps.wallClockMs ?? Date.now)()).toISOString();
     this.lastActivityAtMs = this.startedAtMs;
     this.lastInboundAtMs = this.startedAtMs;
-    this.inResampler = transport.inputRateHz === model.inputRateHz ? null : resamplers.create(transport.inputRateHz, model.inputRateHz, options.resampleQuality);
-    this.outResampler = model.outputRateHz === transport.outputRateHz ? null : resamplers.create(model.outputRateHz, transport.outputRateHz, options.resampleQuality);
+    this.rates = model.ratesFor?.(transport.inputRateHz, transport.outputRateHz) ?? { inputRateHz: model.inputRateHz, outputRateHz: model.outputRateHz };
+    const { inputRateHz, outputRateHz } = this.rates;
+    this.inResampler = transport.inputRateHz === inputRateHz ? null : resamplers.create(transport.inputRateHz, inputRateHz, options.resampleQuality);
+    this.outResampler = outputRateHz === transport.outputRateHz ? null : resamplers.create(outputRateHz, transport.outputRateHz, options.resampleQuality);
     this.framer = new Framer(transport.outputRateHz, 20);
     this.ledger = new PlaybackLedger(transport.supportsMarks);
     this.latency = new ReplyLatencyMeter(this.ledger);
@@ -156,6 +160,8 @@ export class Call extends EventEmitter {
           callerRateHz: transport.inputRateHz,
           tools: this.deps.tools?.specs() ?? [],
           greeting: options.greeting,
+          inputRateHz: this.rates.inputRateHz,
+          outputRateHz: this.rates.outputRateHz,
         },
         this.abort.signal,
       );
@@ -247,10 +253,10 @@ export class Call extends EventEmitter {
       this.inboundLatency.record(this.deps.clock.nowMs() - receivedAtMs);
     } else {
       this.preOpenBuffer.push(modelPcm);
-      this.preOpenMs += (modelPcm.length * 1000) / this.deps.model.inputRateHz;
+      this.preOpenMs += (modelPcm.length * 1000) / this.rates.inputRateHz;
       while (this.preOpenMs > MAX_PREOPEN_BUFFER_MS) {
         const dropped = this.preOpenBuffer.shift()!;
-        this.preOpenMs -= (dropped.length * 1000) / this.deps.model.inputRateHz;
+        this.preOpenMs -= (dropped.length * 1000) / this.rates.inputRateHz;
       }
     }
   }
@@ -465,7 +471,7 @@ export class Call extends EventEmitter {
       return;
     }
     if (this.session && model.capabilities.needsContinuousAudio && now - this.lastInboundAtMs > options.keepAliveAfterMs) {
-      this.session.sendAudio(new Int16Array((model.inputRateHz * HOUSEKEEPING_MS) / 1000));
+      this.session.sendAudio(new Int16Array((this.rates.inputRateHz * HOUSEKEEPING_MS) / 1000));
     }
     this.housekeeping = clock.setTimeout(this.onHousekeeping, HOUSEKEEPING_MS);
   };

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { loadResamplerFactory } from '../audio/resample.js';
 import { createLogger, type LogFormat } from '../core/log-output.js';
 import type { Logger } from '../core/logger.js';
-import { echoBrainFactory, parseToolTrigger, speechBrain } from '../emulators/nova-sonic/brains.js';
+import { echoBrainFactory, parseToolTrigger, speechBrain, timedBrainFactory } from '../emulators/nova-sonic/brains.js';
 import type { BrainFactory } from '../emulators/nova-sonic/conversation.js';
 import { startNovaSonicEmulator, type EmulatorFault } from '../emulators/nova-sonic/server.js';
 import { loadLocalModel } from '../models/local/model.js';
@@ -17,6 +17,8 @@ export interface EmulateFlags {
   port?: string;
   host?: string;
   brain?: string;
+  /** Timed brain: `realtime` (default) or `burst`. */
+  'reply-pace'?: string;
   'session-limit-ms'?: string;
   'idle-timeout-ms'?: string;
   'tool-trigger'?: string[];
@@ -57,7 +59,11 @@ export async function runEmulate(target: string | undefined, flags: EmulateFlags
     await local.warm;
     brain = speechBrain(local.parts, triggers);
   } else if (flags.brain === 'echo') brain = echoBrainFactory();
-  else throw new Error(`unknown brain "${flags.brain}" (speech or echo)`);
+  else if (flags.brain === 'timed') {
+    const pace = flags['reply-pace'] ?? 'realtime';
+    if (pace !== 'realtime' && pace !== 'burst') throw new Error(`unknown reply pace "${pace}" (realtime or burst)`);
+    brain = timedBrainFactory({ pace });
+  } else throw new Error(`unknown brain "${flags.brain}" (speech, echo or timed)`);
   const credentials = new Map<string, string>();
   for (const pair of (flags.credentials ?? 'test:test').split(',')) {
     const [id, secret] = pair.split(':');

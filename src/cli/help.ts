@@ -41,7 +41,9 @@ SigV4 checks), for testing without AWS.
 options:
   --port N                       port (default 8443)
   --host ADDR                    address (default 127.0.0.1)
-  --brain speech|echo            speech: recognise, answer and speak (offline pipeline); echo: cheap echo
+  --brain speech|echo|timed      speech: recognise, answer and speak (offline pipeline); echo: cheap echo;
+                                 timed: 2 s of speech every 6 s in 100 ms chunks (load benchmarks)
+  --reply-pace realtime|burst    timed brain: stream each reply at real-time pace, or all at once
   --session-limit-ms MS          stream limit (default 480000, Bedrock's 8 minutes)
   --idle-timeout-ms MS           end a stream after this long without input
   --credentials ID:SECRET[,…]    accepted access keys (default test:test)
@@ -65,7 +67,7 @@ commands:
 
   voicebridge [serve] [--port N] [--host ADDR] [--model auto|local|loopback|nova-sonic]
   voicebridge call --url http://HOST:PORT --via twilio|vonage|ws|pcm --in speech.wav --out reply.wav
-  voicebridge emulate nova-sonic [--port 8443] [--brain speech|echo] …`;
+  voicebridge emulate nova-sonic [--port 8443] [--brain speech|echo|timed] …`;
 
 /** Help for `command`, or the overview for an unknown one. */
 export function helpFor(command: string): string {

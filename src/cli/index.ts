@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
       args: rest,
       allowPositionals: true,
       options: {
-        port: { type: 'string' }, host: { type: 'string' }, brain: { type: 'string' },
+        port: { type: 'string' }, host: { type: 'string' }, brain: { type: 'string' }, 'reply-pace': { type: 'string' },
         'session-limit-ms': { type: 'string' }, 'idle-timeout-ms': { type: 'string' },
         'tool-trigger': { type: 'string', multiple: true }, fault: { type: 'string', multiple: true },
         credentials: { type: 'string' }, 'no-verify': { type: 'boolean' }, 'tls-key': { type: 'string' }, 'tls-cert': { type: 'string' },

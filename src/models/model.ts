@@ -48,6 +48,18 @@ export interface SessionInit {
   tools?: ToolSpec[];
   /** Words the assistant should open the call with (speak first), if any. */
   greeting?: string;
+  /**
+   * Rates this session must use, Hz, as `SpeechModel.ratesFor` chose them for the caller (the call
+   * resamples to these); undefined: the model's `inputRateHz` / `outputRateHz`.
+   */
+  inputRateHz?: number;
+  outputRateHz?: number;
+}
+
+/** PCM16 rates of a model session, Hz. */
+export interface SessionRates {
+  inputRateHz: number;
+  outputRateHz: number;
 }
 
 /** A tool as a model sees it. */
@@ -119,6 +131,12 @@ export interface SpeechModel {
   /** Rate of PCM16 the session produces. */
   readonly outputRateHz: number;
   /** Longest session the provider allows, in ms (Infinity when unlimited). */
+  /**
+   * The rates a session for a caller at these rates should use (a provider that can speak the
+   * caller's own rate spares the call resampling both ways); omitted: `inputRateHz` /
+   * `outputRateHz` for every caller.
+   */
+  ratesFor?(callerInputRateHz: number, callerOutputRateHz: number): SessionRates;
   readonly maxSessionMs: number;
   /** Voice ids a caller may pick (`SessionInit.voice`); absent or empty: no choice. */
   readonly voices?: readonly string[];

@@ -54,6 +54,11 @@ export interface ConnectOptions {
   sampleRateHz?: number;
   /** Browser: binary audio frames instead of base64 JSON. */
   binary?: boolean;
+  /**
+   * Twilio: leave outbound media to the caller's own `socket` listeners (no decoding, nothing
+   * recorded in `playout`); load benchmarks use it to keep the simulated carrier cheap.
+   */
+  ignoreMedia?: boolean;
 }
 
 const PATHS: Record<Via, string> = { twilio: '/twilio/media', vonage: '/vonage/media', ws: '/client', pcm: '/ws' };
@@ -115,7 +120,9 @@ export async function connectCaller(options: ConnectOptions): Promise<SimulatedC
     send(JSON.stringify({ type: 'session.start', sampleRateHz: rate, audioTransport: options.binary ? 'binary' : 'base64' }));
   }
 
+  const ignoreMedia = via === 'twilio' && options.ignoreMedia === true;
   socket.on('message', (data: Buffer, isBinary: boolean) => {
+    if (ignoreMedia && data.toString('latin1', 0, 16) === '{"event":"media"') return;
     const t = now();
     if (isBinary) {
       const pcm = new Int16Array(data.length >> 1);

@@ -1,13 +1,15 @@
 /**
  * Brains for the Bedrock emulator: the offline speech pipeline (recognise, respond, synthesise)
  * with tool triggers, and the echo brain. A tool trigger makes the emulated model call a tool the
- * client declared when the user's words match a pattern, then speak the tool's answer.
+ * client declared when the user's words match a pattern, then speak the tool's answer. The timed
+ * brain answers on a timer (load benchmarks).
  */
 import type { HistoryMessage, SpeechModel } from '../../models/model.js';
 import { localModel, type LocalModelParts } from '../../models/local/model.js';
 import type { Responder } from '../../models/local/responder.js';
 import type { BrainFactory, ToolCaller } from './conversation.js';
 import { echoBrain } from './echo-brain.js';
+import { timedBrain, type TimedBrainOptions } from './timed-brain.js';
 
 /** When the user's words match `pattern`, call `tool` with `arguments`. */
 export interface ToolTrigger {
@@ -79,4 +81,14 @@ export function speechBrain(parts: LocalModelParts, triggers: readonly ToolTrigg
 /** The echo brain (no recognition; tool triggers do not apply). */
 export function echoBrainFactory(maxReplyMs?: number): BrainFactory {
   return { name: 'echo', create: () => echoBrain(maxReplyMs) };
+}
+
+/**
+ * The timed brain (answers on a timer, ignoring the caller; tool triggers do not apply). One
+ * factory numbers its streams in opening order to stagger their first replies.
+ * @throws RangeError for non-positive durations.
+ */
+export function timedBrainFactory(options: TimedBrainOptions = {}): BrainFactory {
+  const brain = timedBrain(options);
+  return { name: `timed (${options.pace ?? 'realtime'})`, create: (_tools, outputRateHz) => brain.modelAt(outputRateHz) };
 }

@@ -23,7 +23,11 @@ export interface ToolCaller {
 /** Builds the brain for one stream. */
 export interface BrainFactory {
   readonly name: string;
-  create(tools: ToolCaller): SpeechModel;
+  /**
+   * A brain for one stream whose output is `outputRateHz`; a brain may speak at that rate itself
+   * (no resampling, exact chunk durations) or at any other (the conversation resamples).
+   */
+  create(tools: ToolCaller, outputRateHz: number): SpeechModel;
 }
 
 /** Settings of a conversation. */
@@ -49,6 +53,7 @@ export class EmulatedConversation {
   readonly sessionId = randomUUID();
   private promptName = '';
   private outputRateHz = 24000;
+  private brainOutputRateHz = BRAIN_RATE_HZ;
   private inputRateHz = 16000;
   private tools: string[] = [];
   private history: HistoryMessage[] = [];
@@ -79,7 +84,6 @@ export class EmulatedConversation {
         this.promptName = action.promptName;
         this.outputRateHz = action.outputRateHz;
         this.tools = action.tools;
-        if (this.outputRateHz !== BRAIN_RATE_HZ) this.outResampler = this.options.resamplers.create(BRAIN_RATE_HZ, this.outputRateHz);
         return;
       case 'history':
         this.history.push({ role: action.role === 'USER' ? 'user' : 'assistant', text: action.text });
@@ -117,7 +121,9 @@ export class EmulatedConversation {
   private async openBrain(): Promise<void> {
     if (this.brain || this.opening) return;
     this.opening = true;
-    const model = this.options.brain.create({ declared: () => this.tools, call: (n, a, s) => this.callTool(n, a, s) });
+    const model = this.options.brain.create({ declared: () => this.tools, call: (n, a, s) => this.callTool(n, a, s) }, this.outputRateHz);
+    this.brainOutputRateHz = model.outputRateHz;
+    if (model.outputRateHz !== this.outputRateHz) this.outResampler = this.options.resamplers.create(model.outputRateHz, this.outputRateHz);
     const brain = await model.open({ callId: this.sessionId, systemPrompt: '', history: this.history, logger: this.options.logger, callerRateHz: this.inputRateHz });
     if (this.closed) {
       await brain.close();
@@ -220,14 +226,14 @@ export class EmulatedConversation {
       this.options.send({ event: { contentStart: { audioOutputConfiguration: { channelCount: 1, encoding: 'base64', mediaType: 'audio/lpcm', sampleRateHertz: this.outputRateHz, sampleSizeBits: 16 }, ...ids, contentId: r.audioContentId, role: 'ASSISTANT', type: 'AUDIO' } } });
     }
     const chunkSamples = (OUTPUT_CHUNK_MS * this.outputRateHz) / 1000;
-    for (const pcm16k of r.pending) {
-      const pcm = this.outResampler ? this.outResampler.process(pcm16k) : pcm16k;
+    for (const brainPcm of r.pending) {
+      const pcm = this.outResampler ? this.outResampler.process(brainPcm) : brainPcm;
       for (let at = 0; at < pcm.length; at += chunkSamples) {
         const part = pcm.subarray(at, Math.min(pcm.length, at + chunkSamples));
         this.options.send({ event: { audioOutput: { ...ids, content: Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('base64'), contentId: r.audioContentId, role: 'ASSISTANT' } } });
         this.stats.audioOutputSamples += part.length;
       }
-      const ms = (pcm16k.length * 1000) / BRAIN_RATE_HZ;
+      const ms = (brainPcm.length * 1000) / this.brainOutputRateHz;
       this.speakingUntilMs = Math.max(this.speakingUntilMs, this.options.nowMs()) + ms;
       this.tokens.outSpeech += ms / 40;
     }

@@ -53,6 +53,11 @@ export interface NovaEmulatorOptions {
   faults?: EmulatorFault[];
   /** Keep each stream's caller audio (for tests that count frames). */
   keepAudio?: boolean;
+  /**
+   * Observer: an `audioInput` event holding `durationMs` of audio arrived on stream `n`
+   * (1-based) at `atMs` (`performance.now()`); benchmarks time the server's input path against it.
+   */
+  onAudioInput?: (n: number, durationMs: number, atMs: number) => void;
   /** TLS key and certificate (PEM); plain h2c when absent. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   logger?: Logger;
@@ -223,6 +228,7 @@ export async function startNovaSonicEmulator(options: NovaEmulatorOptions): Prom
 
     const splitter = new FrameSplitter();
     let work = Promise.resolve();
+    let inputRateHz = 16000;
     const processFrame = async (frame: Buffer): Promise<void> => {
       if (finished || stalled) return;
       const env = decodeEnvelope(frame);
@@ -238,7 +244,10 @@ export async function startNovaSonicEmulator(options: NovaEmulatorOptions): Prom
         return finish('validation', encodeException('validationException', result.message));
       }
       if (result.action.kind === 'audio' || result.action.kind === 'userText') touch();
-      if (result.action.kind === 'audioStart') record.audioStartedAtMs = performance.now();
+      if (result.action.kind === 'audioStart') {
+        record.audioStartedAtMs = performance.now();
+        inputRateHz = result.action.inputRateHz;
+      } else if (result.action.kind === 'audio') options.onAudioInput?.(record.n, (result.action.pcm.length * 1000) / inputRateHz, performance.now());
       conversation.handle(result.action);
       if (result.action.kind === 'sessionEnd') finish('session-end');
     };

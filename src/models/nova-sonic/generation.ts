@@ -20,8 +20,11 @@ export interface NovaSettings {
   inference: ev.InferenceSettings;
   /** Nova 2 turn-detection sensitivity (not sent to Nova 1). */
   endpointing: ev.EndpointingSensitivity | undefined;
+  /** Rates for callers whose own rate Nova does not speak (and for all when `matchCallerRate` is off). */
   inputRateHz: 8000 | 16000;
   outputRateHz: ev.NovaRateHz;
+  /** Use the caller's own rates when Nova supports them (8 kHz phone lines: no resampling). */
+  matchCallerRate?: boolean;
   /** Caller audio per `audioInput` event, ms (fewer, larger events cost less signing CPU). */
   audioChunkMs: number;
   /** The service's stream limit, ms (8 minutes). */

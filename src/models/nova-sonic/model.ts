@@ -9,7 +9,7 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import type { ModelCapabilities, SpeechModel } from '../model.js';
+import type { ModelCapabilities, SessionRates, SpeechModel } from '../model.js';
 import { isNova2, NovaSonicSession, type NovaSettings } from './session.js';
 import type { BedrockStreamClient } from './stream.js';
 
@@ -85,7 +85,31 @@ export function novaSonicModel(client: BedrockStreamClient, settings: NovaSettin
     outputRateHz: settings.outputRateHz,
     maxSessionMs: settings.maxSessionMs,
     voices: NOVA_VOICES,
-    open: (init, signal) => NovaSonicSession.open({ client, settings, init, clock }, signal),
+    ratesFor: (callerInputRateHz, callerOutputRateHz) => novaRatesFor(settings, callerInputRateHz, callerOutputRateHz),
+    open: (init, signal) => {
+      const rates = { inputRateHz: init.inputRateHz ?? settings.inputRateHz, outputRateHz: init.outputRateHz ?? settings.outputRateHz };
+      if (!NOVA_INPUT_RATES.includes(rates.inputRateHz) || !NOVA_OUTPUT_RATES.includes(rates.outputRateHz)) {
+        return Promise.reject(new RangeError(`Nova Sonic cannot stream ${rates.inputRateHz} Hz in / ${rates.outputRateHz} Hz out`));
+      }
+      return NovaSonicSession.open({ client, settings: { ...settings, ...(rates as Pick<NovaSettings, 'inputRateHz' | 'outputRateHz'>) }, init, clock }, signal);
+    },
+  };
+}
+
+const NOVA_INPUT_RATES: readonly number[] = [8000, 16000];
+const NOVA_OUTPUT_RATES: readonly number[] = [8000, 16000, 24000];
+
+/**
+ * The rates a Nova session uses for a caller: with `matchCallerRate`, the caller's own input rate
+ * when Nova accepts it (8000, 16000) and its own output rate when Nova produces it (8000, 16000,
+ * 24000), so a phone call needs no resampling either way; otherwise `inputRateHz` /
+ * `outputRateHz`. Nova's rates: protocols.md §1.9.
+ */
+export function novaRatesFor(settings: Pick<NovaSettings, 'inputRateHz' | 'outputRateHz' | 'matchCallerRate'>, callerInputRateHz: number, callerOutputRateHz: number): SessionRates {
+  const match = settings.matchCallerRate === true;
+  return {
+    inputRateHz: match && NOVA_INPUT_RATES.includes(callerInputRateHz) ? callerInputRateHz : settings.inputRateHz,
+    outputRateHz: match && NOVA_OUTPUT_RATES.includes(callerOutputRateHz) ? callerOutputRateHz : settings.outputRateHz,
   };
 }
 
@@ -99,6 +123,7 @@ export function novaSettingsFromConfig(config: {
   NOVA_ENDPOINTING: 'HIGH' | 'MEDIUM' | 'LOW';
   NOVA_INPUT_RATE_HZ: 8000 | 16000;
   NOVA_OUTPUT_RATE_HZ: 8000 | 16000 | 24000;
+  NOVA_MATCH_CALLER_RATE: boolean;
   NOVA_AUDIO_CHUNK_MS: number;
   NOVA_SESSION_LIMIT_MS: number;
   NOVA_RENEW_AFTER_MS: number;
@@ -114,6 +139,7 @@ export function novaSettingsFromConfig(config: {
     endpointing: config.NOVA_ENDPOINTING,
     inputRateHz: config.NOVA_INPUT_RATE_HZ,
     outputRateHz: config.NOVA_OUTPUT_RATE_HZ,
+    matchCallerRate: config.NOVA_MATCH_CALLER_RATE,
     audioChunkMs: config.NOVA_AUDIO_CHUNK_MS,
     maxSessionMs: config.NOVA_SESSION_LIMIT_MS,
     renewAfterMs: config.NOVA_RENEW_AFTER_MS,

@@ -1,0 +1,324 @@
+/**
+ * The Nova Sonic load benchmark, measured the way a user would measure it: the server (compiled
+ * `dist/`, default settings, `--model nova-sonic` through the real AWS SDK) pinned to CPU 0 with
+ * `taskset`; in this process, pinned to CPU 1, N simulated Twilio callers and a stand-in Bedrock
+ * (the emulator with its timed brain: 2 s of speech every 6 s, streamed in 100 ms chunks at
+ * real-time pace, or with `--pace burst` all at once). Callers send a continuous 440 Hz tone.
+ *
+ * Everything is timed outside the server:
+ * - CPU: the whole server process (`/proc/PID/stat` utime + stime, every thread), per call-minute,
+ *   and the marginal cost between the smallest and largest call counts; per-thread CPU by name;
+ * - inbound added latency: caller frame sent → the `audioInput` event holding it reaches the
+ *   stand-in (includes the server's input batching, `NOVA_AUDIO_CHUNK_MS`);
+ * - outbound added latency: frame received at the carrier − the earliest the server could have
+ *   sent it: max(its chunk left the stand-in, reply start + its offset − `PLAYOUT_LEAD_MS`);
+ * - underruns: the carrier's playout modelled strictly (`CarrierPlayout`): from a reply's first
+ *   frame it plays 20 ms every 20 ms; a tick finding the buffer empty mid-reply is an underrun.
+ *
+ *   npm run bench:nova -- [--calls 20,60] [--seconds 30] [--pace realtime|burst] [--no-pin]
+ *                         [--nice=-10] [--env KEY=VALUE]… [--profile DIR] [--server-dir OTHER_CHECKOUT]
+ *
+ * On a machine shared with other work, run it as
+ * `setsid node --import tsx bench/nova-calls.ts --nice=-10 …` (root): the benchmark and the server
+ * then get their own scheduling groups at that priority, so other load cannot distort the latency
+ * and underrun figures.
+ *
+ * Linux only (reads /proc; pins with taskset when available).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { loadResamplerFactory } from '../src/audio/resample.js';
+import { Histogram } from '../src/core/histogram.js';
+import { timedBrainFactory } from '../src/emulators/nova-sonic/brains.js';
+import type { TimedChunk } from '../src/emulators/nova-sonic/timed-brain.js';
+import { startNovaSonicEmulator, type NovaEmulator } from '../src/emulators/nova-sonic/server.js';
+import { CarrierPlayout } from '../src/sim/carrier-playout.js';
+import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
+import { cpuSeconds, freePort, rssMb, threadCpuSeconds, whenReady } from './proc.js';
+import { runAndTabulate } from './table.js';
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '20,60' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '5' },
+    pace: { type: 'string', default: 'realtime' },
+    'no-pin': { type: 'boolean', default: false },
+    /** Extra server environment (experiments only: the figures in the README use none). */
+    env: { type: 'string', multiple: true, default: [] },
+    /** Write a V8 CPU profile of the server process into this folder. */
+    profile: { type: 'string' },
+    /**
+     * Scheduling priority (nice value) for the server and this process, e.g. -10 on a machine
+     * shared with other work, so that it cannot distort the figures (needs root for < 0).
+     */
+    nice: { type: 'string', default: '0' },
+    /** Extra node flags for the server (diagnosis, e.g. --trace-gc with BENCH_SERVER_STDOUT=1). */
+    'node-flag': { type: 'string', multiple: true, default: [] },
+    /** Run the server built in another checkout (A/B comparisons): its folder. */
+    'server-dir': { type: 'string', default: '.' },
+  },
+});
+const pace = values.pace === 'burst' ? 'burst' : 'realtime';
+const counts = values.calls!.split(',').map(Number);
+const windowS = Number(values.seconds);
+const warmupS = Number(values.warmup);
+/** The server's defaults the outbound figure is judged against (config.ts). */
+const PLAYOUT_LEAD_MS = 60;
+const REPLY_MS = 2000;
+const CHUNK_MS = 100;
+const FRAME_MS = 20;
+const FRAMES_PER_CHUNK = CHUNK_MS / FRAME_MS;
+
+let pin = !values['no-pin'];
+if (pin) {
+  try {
+    execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    console.error('taskset is not available: running unpinned');
+    pin = false;
+  }
+}
+const nice = Number(values.nice);
+if (nice !== 0) {
+  os.setPriority(nice);
+  // With autogroup scheduling a nice value only counts inside the session's group: when this
+  // process leads its own session (started with setsid), give the whole group that priority.
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  if (session === process.pid && fs.existsSync('/proc/self/autogroup')) fs.writeFileSync('/proc/self/autogroup', String(nice));
+  else console.error('not a session leader: --nice applies to the main thread only (start it with setsid node --import tsx …)');
+}
+const extraEnv = Object.fromEntries(values.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+
+async function startServer(port: number, emulatorUrl: string): Promise<ChildProcess> {
+  const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+  const args = [...profile, ...values['node-flag']!, `${values['server-dir']}/dist/cli/index.js`, 'serve', '--model', 'nova-sonic'];
+  const [cmd, argv] = pin ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+  Object.assign(env, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NOVA_ENDPOINT: emulatorUrl,
+    NOVA_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...extraEnv,
+  });
+  // Its own session (so its own autogroup) lets --nice apply to all of the server's threads.
+  const child = spawn(cmd, argv, { env, stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'], detached: nice !== 0 });
+  if (nice !== 0) {
+    os.setPriority(child.pid!, nice);
+    if (fs.existsSync(`/proc/${child.pid}/autogroup`)) fs.writeFileSync(`/proc/${child.pid}/autogroup`, String(nice));
+  }
+  return whenReady(child, port);
+}
+
+/** The caller's signal: a continuous 440 Hz tone at −18 dBFS, as 20 ms frames at 8 kHz. */
+const TONE_FRAMES = Array.from({ length: 50 }, (_, n) =>
+  Int16Array.from({ length: 160 }, (_, i) => Math.round(4000 * Math.sin((2 * Math.PI * 440 * (n * 160 + i)) / 8000))),
+);
+
+/** One caller as the benchmark sees it. */
+interface Leg {
+  caller: SimulatedCaller;
+  /** Index of its first frame on the shared schedule. */
+  offset: number;
+  /** Send time of each caller frame, ms. */
+  sentAtMs: number[];
+  /** Caller audio that reached the stand-in, ms. */
+  deliveredMs: number;
+  carrier: CarrierPlayout;
+  /** Emission times of the current reply's chunks at the stand-in (when the carrier's reply began). */
+  replyChunksAtMs: number[] | undefined;
+  /** Stand-in → carrier time of the current reply's first frame, ms. */
+  firstTransitMs: number;
+  clears: number;
+}
+
+async function runOnce(n: number) {
+  const measuring = { on: false };
+  const inbound = new Histogram(1000);
+  const outbound = new Histogram(1000);
+  const firstFrame = new Histogram(1000);
+  const transitSpread = new Histogram(1000);
+  /** stream session id → reply number → chunk emission times. */
+  const emitted = new Map<string, Map<number, number[]>>();
+  const legs: Leg[] = [];
+  const sessionOfLeg: string[] = [];
+  const chunkLateness = new Histogram(1000);
+  const onChunk = (c: TimedChunk): void => {
+    if (measuring.on) chunkLateness.record(c.atMs - c.dueAtMs);
+    let replies = emitted.get(c.sessionId);
+    if (!replies) emitted.set(c.sessionId, (replies = new Map()));
+    let times = replies.get(c.reply);
+    if (!times) {
+      replies.set(c.reply, (times = []));
+      replies.delete(c.reply - 3);
+    }
+    times[c.chunk] = c.atMs;
+  };
+  const emulator: NovaEmulator = await startNovaSonicEmulator({
+    brain: timedBrainFactory({ pace, replyMs: REPLY_MS, chunkMs: CHUNK_MS, replyEveryMs: 6000, onChunk }),
+    resamplers: await loadResamplerFactory(),
+    verifySignatures: false,
+    onAudioInput: (stream, durationMs, atMs) => {
+      const leg = legs[stream - 1];
+      if (!leg) return;
+      const before = Math.floor(leg.deliveredMs / FRAME_MS);
+      leg.deliveredMs += durationMs;
+      const after = Math.floor(leg.deliveredMs / FRAME_MS);
+      if (measuring.on) for (let k = before; k < after && k < leg.sentAtMs.length; k++) inbound.record(atMs - leg.sentAtMs[k]);
+    },
+  });
+  const port = await freePort();
+  const server = await startServer(port, emulator.url);
+  const url = `http://127.0.0.1:${port}`;
+  const pid = server.pid!;
+  await new Promise((r) => setTimeout(r, 500));
+  const rssIdle = rssMb(pid);
+
+  /** The stand-in's chunks of the reply that was going out when a carrier reply began at `atMs`. */
+  const replyAt = (session: string | undefined, atMs: number): number[] | undefined => {
+    const replies = session ? emitted.get(session) : undefined;
+    let best: number[] | undefined;
+    for (const times of replies?.values() ?? []) if (times[0] !== undefined && times[0] <= atMs && (!best || times[0] > best[0])) best = times;
+    return best;
+  };
+
+  // Callers send on one absolute schedule, each phase-shifted (real streams start at unrelated times).
+  const start = performance.now();
+  let running = true;
+  const loop = (): void => {
+    if (!running) return;
+    const now = performance.now();
+    let soonest = now + FRAME_MS;
+    legs.forEach((leg, i) => {
+      const phase = (i * 20) / n;
+      while (start + phase + (leg.offset + leg.sentAtMs.length) * FRAME_MS <= now) {
+        const k = leg.sentAtMs.length;
+        leg.sentAtMs.push(performance.now());
+        leg.caller.sendFrame(TONE_FRAMES[k % TONE_FRAMES.length]);
+      }
+      soonest = Math.min(soonest, start + phase + (leg.offset + leg.sentAtMs.length) * FRAME_MS);
+    });
+    setTimeout(loop, Math.max(0, soonest - performance.now()));
+  };
+  loop();
+  for (let i = 0; i < n; i++) {
+    const caller = await connectCaller({ url, via: 'twilio', ignoreMedia: true });
+    // The caller's frames start now, on the shared schedule.
+    const offset = Math.ceil((performance.now() - start - (i * 20) / n) / FRAME_MS);
+    const leg: Leg = { caller, offset, sentAtMs: [], deliveredMs: 0, carrier: new CarrierPlayout({ replyFrames: REPLY_MS / FRAME_MS }), replyChunksAtMs: undefined, firstTransitMs: 0, clears: 0 };
+    caller.socket.on('message', (d: Buffer) => {
+      const t = performance.now();
+      const head = d.toString('latin1', 0, 24);
+      if (head.includes('"clear"')) {
+        leg.carrier.clear(t);
+        leg.clears++;
+        return;
+      }
+      if (!head.includes('"media"')) return;
+      const j = leg.carrier.frame(t);
+      if (j === 0) leg.replyChunksAtMs = replyAt(sessionOfLeg[i], t);
+      const chunks = leg.replyChunksAtMs;
+      if (!measuring.on || !chunks) return;
+      const chunkAt = chunks[Math.floor(j / FRAMES_PER_CHUNK)];
+      if (chunkAt === undefined) return;
+      outbound.record(t - Math.max(chunkAt, chunks[0] + j * FRAME_MS - PLAYOUT_LEAD_MS));
+      if (j === 0) firstFrame.record(t - chunks[0]);
+      else if (pace === 'realtime' && j % FRAMES_PER_CHUNK === 0) {
+        // How much later than the reply's first chunk this chunk's first frame made the trip: the
+        // start-of-reply cushion a strict carrier needs to never run dry on a real-time stream.
+        transitSpread.record(t - chunks[j / FRAMES_PER_CHUNK] - leg.firstTransitMs);
+      }
+      if (j === 0) leg.firstTransitMs = t - chunks[0];
+    });
+    legs.push(leg);
+    // Wait for this call's stream to go live, so stream i+1 is caller i.
+    while (!emulator.streams[i]?.conversation || emulator.streams[i].audioStartedAtMs === undefined) await new Promise((r) => setTimeout(r, 5));
+    sessionOfLeg[i] = emulator.streams[i].conversation!.sessionId;
+  }
+  await new Promise((r) => setTimeout(r, warmupS * 1000));
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  const stats0 = (await (await fetch(`${url}/stats`)).json()) as { underruns: number };
+  const base = legs.map((l) => ({ underruns: l.carrier.underruns, replies: l.carrier.replies, clears: l.clears, silent: l.carrier.silentTicks }));
+  measuring.on = true;
+  const cpu0 = cpuSeconds(pid);
+  const benchCpu0 = cpuSeconds(process.pid);
+  const threads0 = threadCpuSeconds(pid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, windowS * 1000));
+  const cpu1 = cpuSeconds(pid);
+  const benchCpu1 = cpuSeconds(process.pid);
+  const threads1 = threadCpuSeconds(pid);
+  const t1 = performance.now();
+  measuring.on = false;
+  loopDelay.disable();
+  const rss = rssMb(pid);
+  const stats = (await (await fetch(`${url}/stats`)).json()) as Record<string, any>;
+  running = false;
+  const sum = (f: (l: Leg, i: number) => number) => legs.reduce((s, l, i) => s + f(l, i), 0);
+  const underruns = sum((l, i) => l.carrier.underruns - base[i].underruns);
+  const replies = sum((l, i) => l.carrier.replies - base[i].replies);
+  const clears = sum((l, i) => l.clears - base[i].clears);
+  const silentMs = sum((l, i) => l.carrier.silentTicks - base[i].silent) * FRAME_MS;
+  await Promise.all(legs.map((l) => l.caller.hangup()));
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  await emulator.close();
+  const seconds = (t1 - t0) / 1000;
+  const threadCpu = [...threads1].map(([name, s]) => [name, +(((s - (threads0.get(name) ?? 0)) / seconds) * 100).toFixed(1)] as const).filter(([, p]) => p >= 0.5).sort((a, b) => b[1] - a[1]);
+  const q = (h: Histogram) => ({ p50: +h.quantile(0.5).toFixed(1), p99: +h.quantile(0.99).toFixed(1), max: +h.maxMs.toFixed(1) });
+  return {
+    calls: n,
+    pace,
+    cpuSecondsPerCallMinute: +((cpu1 - cpu0) / (n * (seconds / 60))).toFixed(3),
+    serverCpuSecondsPerSecond: +((cpu1 - cpu0) / seconds).toFixed(3),
+    serverCpuPercent: +(((cpu1 - cpu0) / seconds) * 100).toFixed(1),
+    threadCpuPercent: Object.fromEntries(threadCpu),
+    rssMb: +rss.toFixed(0),
+    rssPerCallMb: +((rss - rssIdle) / n).toFixed(2),
+    inboundMs: q(inbound),
+    outboundMs: q(outbound),
+    firstFrameMs: q(firstFrame),
+    chunkTransitBeyondFirstMs: q(transitSpread),
+    underruns,
+    silentMs,
+    replies,
+    clears,
+    serverStats: { underruns: stats.underruns - stats0.underruns, inboundP99Ms: stats.inboundLatencyMs.p99Ms, outboundP99Ms: stats.outboundLatencyMs.p99Ms, bargeIns: stats.bargeIns },
+    benchCpuPercent: +(((benchCpu1 - benchCpu0) / ((t1 - t0) / 1000)) * 100).toFixed(1),
+    standInChunkLatenessMs: q(chunkLateness),
+    benchLoopDelayMs: { p99: +(loopDelay.percentile(99) / 1e6).toFixed(1), max: +(loopDelay.max / 1e6).toFixed(1) },
+    pinned: pin,
+    nice,
+    loadAverage1m: +os.loadavg()[0].toFixed(1),
+  };
+}
+
+type Row = Awaited<ReturnType<typeof runOnce>>;
+const rows = await runAndTabulate<Row>(counts, runOnce, [
+  ['calls', (r) => r.calls],
+  ['reply pace', (r) => r.pace],
+  ['CPU s per call-minute', (r) => r.cpuSecondsPerCallMinute],
+  ['server CPU', (r) => `${r.serverCpuPercent}%`],
+  ['inbound added p50/p99', (r) => `${r.inboundMs.p50}/${r.inboundMs.p99} ms`],
+  ['outbound added p50/p99', (r) => `${r.outboundMs.p50}/${r.outboundMs.p99} ms`],
+  ['first frame p50/p99', (r) => `${r.firstFrameMs.p50}/${r.firstFrameMs.p99} ms`],
+  ['underruns at the carrier', (r) => `${r.underruns} in ${r.replies} replies`],
+  ['clears', (r) => r.clears],
+]);
+if (rows.length >= 2) {
+  const a = rows[0];
+  const b = rows[rows.length - 1];
+  const marginal = ((b.serverCpuSecondsPerSecond - a.serverCpuSecondsPerSecond) / (b.calls - a.calls)) * 60;
+  console.log(`\nmarginal cost ${a.calls}→${b.calls} calls: ${marginal.toFixed(3)} CPU-s per call-minute`);
+}
+process.exit(0);
