@@ -37,7 +37,7 @@ import type { TimedChunk } from '../src/emulators/nova-sonic/timed-brain.js';
 import { startNovaSonicEmulator, type NovaEmulator } from '../src/emulators/nova-sonic/server.js';
 import { CarrierPlayout } from '../src/sim/carrier-playout.js';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
-import { cpuSeconds, freePort, rssMb, threadCpuSeconds, whenReady } from './proc.js';
+import { cpuSeconds, cpuSplitSeconds, freePort, rssMb, threadCpuSeconds, whenReady } from './proc.js';
 import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({
@@ -251,11 +251,13 @@ async function runOnce(n: number) {
   const base = legs.map((l) => ({ underruns: l.carrier.underruns, replies: l.carrier.replies, clears: l.clears, silent: l.carrier.silentTicks }));
   measuring.on = true;
   const cpu0 = cpuSeconds(pid);
+  const split0 = cpuSplitSeconds(pid);
   const benchCpu0 = cpuSeconds(process.pid);
   const threads0 = threadCpuSeconds(pid);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, windowS * 1000));
   const cpu1 = cpuSeconds(pid);
+  const split1 = cpuSplitSeconds(pid);
   const benchCpu1 = cpuSeconds(process.pid);
   const threads1 = threadCpuSeconds(pid);
   const t1 = performance.now();
@@ -283,6 +285,7 @@ async function runOnce(n: number) {
     serverCpuSecondsPerSecond: +((cpu1 - cpu0) / seconds).toFixed(3),
     serverCpuPercent: +(((cpu1 - cpu0) / seconds) * 100).toFixed(1),
     threadCpuPercent: Object.fromEntries(threadCpu),
+    serverUserSystemPercent: [+(((split1.user - split0.user) / seconds) * 100).toFixed(1), +(((split1.system - split0.system) / seconds) * 100).toFixed(1)],
     rssMb: +rss.toFixed(0),
     rssPerCallMb: +((rss - rssIdle) / n).toFixed(2),
     inboundMs: q(inbound),
