@@ -296,7 +296,7 @@ async function runOnce(n: number) {
     silentMs,
     replies,
     clears,
-    serverStats: { underruns: stats.underruns - stats0.underruns, inboundP99Ms: stats.inboundLatencyMs.p99Ms, outboundP99Ms: stats.outboundLatencyMs.p99Ms, bargeIns: stats.bargeIns },
+    serverStats: { underruns: stats.underruns - stats0.underruns, inboundP99Ms: stats.inboundLatencyMs.p99Ms, outboundP99Ms: stats.outboundLatencyMs.p99Ms, bargeIns: stats.bargeIns, eventLoopDelayMs: stats.eventLoopDelayMs },
     benchCpuPercent: +(((benchCpu1 - benchCpu0) / ((t1 - t0) / 1000)) * 100).toFixed(1),
     standInChunkLatenessMs: q(chunkLateness),
     benchLoopDelayMs: { p99: +(loopDelay.percentile(99) / 1e6).toFixed(1), max: +(loopDelay.max / 1e6).toFixed(1) },

@@ -14,6 +14,7 @@ import { createLogger } from './core/log-output.js';
 import { errorMessage } from './core/errors.js';
 import { Warmup } from './core/warmup.js';
 import { existsSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadWebRtc, type WebRtcSupport } from './callers/webrtc/loader.js';
 import { fileURLToPath } from 'node:url';
 import { createBrowserAuth } from './http/auth.js';
@@ -131,6 +132,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       inactivityTimeoutMs: config.INACTIVITY_TIMEOUT_MS,
       keepAliveAfterMs: config.KEEPALIVE_AFTER_MS,
       playoutLeadMs: config.PLAYOUT_LEAD_MS,
+      playoutBatchMs: config.PLAYOUT_BATCH_MS,
       markIntervalMs: config.MARK_INTERVAL_MS,
       bargeInVad: config.BARGE_IN_VAD,
       resampleQuality: config.RESAMPLE_QUALITY,
@@ -156,7 +158,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     // Closing the server (e.g. it could not listen) stops the workers mid-warm-up: not a failure.
     local.warm.catch((err) => closed || log.error({ err: errorMessage(err) }, 'local model warm-up failed: the server stays unready'));
   }
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc });
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  const eventLoopDelay = () => ({ p50Ms: ms(loopDelay.percentile(50)), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max) });
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, eventLoopDelay });
   return {
     app,
     manager,
@@ -176,6 +182,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       const forced = await manager.drain(drainTimeoutMs);
       if (forced) log.info({ forced }, 'hung up calls that outlived the drain timeout');
       await app.close();
+      loopDelay.disable();
       await local?.close();
       closeClient?.();
       if (webrtc.available) webrtc.module.shutdownWebRtc();

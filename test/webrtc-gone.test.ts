@@ -23,9 +23,21 @@ afterAll(async () => {
   expect(await srv?.stop()).toBe(0);
 });
 
+/** Resolves as `p` does, or rejects after `ms` naming what did not happen. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** A connected node-datachannel peer with an audio track and the `events` data channel. */
 async function connectPeer(url: string, name: string) {
   const pc = new PeerConnection(name, { iceServers: [], bindAddress: '127.0.0.1' });
+  // Listen before adding the track and channel: libdatachannel may negotiate and gather at once.
+  const gathered = new Promise<void>((resolve) => {
+    pc.onGatheringStateChange((state) => state === 'complete' && resolve());
+    if (pc.gatheringState() === 'complete') resolve();
+  });
   const media = new Audio('0', 'SendRecv');
   media.addOpusCodec(111, 'minptime=10;useinbandfec=1');
   media.addSSRC(4242, 'peer', 'peer', 'peer-audio');
@@ -44,13 +56,15 @@ async function connectPeer(url: string, name: string) {
     pc.close();
   };
   try {
-    const gathered = new Promise<void>((resolve) => pc.onGatheringStateChange((s) => s === 'complete' && resolve()));
+    // Each step is bounded: a peer that never gathers or whose track never opens is a failed
+    // attempt (retried by the caller), not a test that hangs.
     pc.setLocalDescription();
-    await gathered;
+    await within(gathered, 5000, 'ICE gathering');
     const res = await fetch(`${url}/webrtc/offer`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription()!.sdp });
     if (res.status !== 201) throw new Error(`offer refused: ${res.status}`);
     pc.setRemoteDescription(await res.text(), 'answer');
-    await new Promise<void>((resolve) => (track.isOpen() ? resolve() : track.onOpen(() => resolve())));
+    await within(new Promise<void>((resolve) => (track.isOpen() ? resolve() : track.onOpen(() => resolve()))), 5000, 'the audio track to open');
+    await within(new Promise<void>((resolve) => (dc.isOpen() ? resolve() : dc.onOpen(() => resolve()))), 5000, 'the data channel to open');
   } catch (err) {
     close();
     throw err;
@@ -78,6 +92,7 @@ describe('a WebRTC caller that disappears without closing', () => {
         peer = await connectPeer(srv.url, `gone-peer-${attempt}`);
       } catch (err) {
         if (attempt >= 4) throw err;
+        console.log(`WebRTC peer attempt ${attempt + 1} failed (${err instanceof Error ? err.message : err}); retrying`);
       }
     }
     const { pc, track } = peer;
@@ -100,5 +115,5 @@ describe('a WebRTC caller that disappears without closing', () => {
     } finally {
       peer.close();
     }
-  }, 20_000);
+  }, 60_000);
 });

@@ -76,3 +76,44 @@ describe('PlayoutPacer', () => {
     expect(pacer.queuedFrames).toBe(0);
   });
 });
+
+describe('PlayoutPacer with sendAheadMs (batched playout)', () => {
+  it('sends frames in pairs, one timer and one batch each, never earlier than due − sendAheadMs', () => {
+    const clock = new FakeClock();
+    const sentAt: number[] = [];
+    const batches: number[] = [];
+    const pacer = new PlayoutPacer<number>({
+      frameMs: 20,
+      leadMs: 60,
+      sendAheadMs: 20,
+      clock,
+      onFrame: () => sentAt.push(clock.nowMs()),
+      batch: (sendAll) => {
+        const before = sentAt.length;
+        sendAll();
+        batches.push(sentAt.length - before);
+      },
+    });
+    for (let i = 0; i < 20; i++) pacer.enqueue(i);
+    clock.advance(400);
+    expect(sentAt).toHaveLength(20);
+    // the lead's frames (0–3) leave as they are enqueued, then two per timer, every 40 ms
+    expect(batches).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2]);
+    sentAt.forEach((t, k) => {
+      const due = k * 20 - 60;
+      expect(t).toBeGreaterThanOrEqual(due - 20 - 0.5);
+      expect(t).toBeLessThanOrEqual(Math.max(0, due) + 0.5);
+    });
+  });
+
+  it('a frame enqueued after the run went idle waits for nothing', () => {
+    const clock = new FakeClock();
+    const sent: number[] = [];
+    const pacer = new PlayoutPacer<number>({ frameMs: 20, sendAheadMs: 20, clock, onFrame: (i) => sent.push(i) });
+    pacer.enqueue(1);
+    expect(sent).toEqual([1]);
+    clock.advance(100);
+    pacer.enqueue(2);
+    expect(sent).toEqual([1, 2]);
+  });
+});

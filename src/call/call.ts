@@ -97,7 +97,14 @@ export class Call extends EventEmitter {
     this.framer = new Framer(transport.outputRateHz, 20);
     this.ledger = new PlaybackLedger(transport.supportsMarks);
     this.latency = new ReplyLatencyMeter(this.ledger);
-    this.pacer = new PlayoutPacer({ frameMs: 20, leadMs: options.playoutLeadMs, clock, onFrame: (f) => this.sendFrame(f) });
+    this.pacer = new PlayoutPacer({
+      frameMs: 20,
+      leadMs: options.playoutLeadMs,
+      sendAheadMs: Math.max(0, (options.playoutBatchMs ?? 20) - 20),
+      clock,
+      onFrame: (f) => this.sendFrame(f),
+      batch: transport.corked ? (sendAll) => transport.corked!(sendAll) : undefined,
+    });
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
     if (options.bargeInVad && deps.vad) {
       const rate = deps.vad.supportedRatesHz.includes(transport.inputRateHz) ? transport.inputRateHz : 16000;

@@ -22,6 +22,8 @@ export interface CallOptions {
   keepAliveAfterMs: number;
   /** How far ahead of real time assistant audio may be sent to the carrier (ms). */
   playoutLeadMs: number;
+  /** Assistant audio leaves in batches covering this much audio, one timer and write each (ms; default 20: frame by frame). */
+  playoutBatchMs?: number;
   /** One playback mark per this much assistant audio, on carriers with marks (ms, multiple of 20). */
   markIntervalMs: number;
   /** Run local VAD on caller audio during playout to detect barge-in. */

@@ -65,6 +65,11 @@ export interface CallerTransport {
   mark(markId: string): void;
   /** Drops audio buffered at the carrier (barge-in). */
   clearPlayback(): void;
+  /**
+   * Runs `send` so that everything it sends leaves in one socket write (optional; transports
+   * without a stream socket just run it).
+   */
+  corked?(send: () => void): void;
   /** Sends a notice the caller may display. */
   notify(notice: CallerNotice): void;
   /** Ends the call from our side (`reason` is logged and, where possible, sent). */

@@ -36,6 +36,8 @@ export interface AppDeps {
   auth: BrowserAuth;
   /** Folder of the built web client served at `/` (absent: no web client). */
   webRoot?: string;
+  /** The main thread's event-loop delay so far (p50/p99/max, ms), for `/stats`: a stalled loop delays every call's audio. */
+  eventLoopDelay?: () => { p50Ms: number; p99Ms: number; maxMs: number };
   /** Start-up warm-up: `/ready` answers 503 until it is warm (absent: nothing to warm). */
   warmup?: Warmup;
   /** The WebRTC caller, or why it is unavailable (absent: unavailable, not loaded). */
@@ -130,7 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { ready: true };
   });
 
-  app.get('/stats', async () => deps.manager.stats());
+  app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}) }));
 
   app.get('/calls', { preValidation: requireAuth(deps.auth) }, async () => ({
     // Live calls with their transcript so far (`voicebridge call` shows it as it grows).

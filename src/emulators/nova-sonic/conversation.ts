@@ -69,7 +69,7 @@ export class EmulatedConversation {
   private tokens = { inSpeech: 0, inText: 0, outSpeech: 0, outText: 0 };
   private closed = false;
   /** Counters for tests and logs. */
-  readonly stats = { audioInputEvents: 0, audioInputSamples: 0, audioOutputSamples: 0, interruptions: 0, toolUses: 0, userTurns: 0, responses: 0 };
+  readonly stats = { audioInputEvents: 0, audioInputSamples: 0, audioOutputMs: 0, interruptions: 0, toolUses: 0, userTurns: 0, responses: 0 };
   /** Caller audio received, at the declared input rate (kept only when `keepAudio`). */
   readonly receivedAudio: Int16Array[] = [];
   keepAudio = false;
@@ -231,7 +231,7 @@ export class EmulatedConversation {
       for (let at = 0; at < pcm.length; at += chunkSamples) {
         const part = pcm.subarray(at, Math.min(pcm.length, at + chunkSamples));
         this.options.send({ event: { audioOutput: { ...ids, content: Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('base64'), contentId: r.audioContentId, role: 'ASSISTANT' } } });
-        this.stats.audioOutputSamples += part.length;
+        this.stats.audioOutputMs += (part.length * 1000) / this.outputRateHz;
       }
       const ms = (brainPcm.length * 1000) / this.brainOutputRateHz;
       this.speakingUntilMs = Math.max(this.speakingUntilMs, this.options.nowMs()) + ms;
