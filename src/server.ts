@@ -13,6 +13,7 @@ import type { Logger } from './core/logger.js';
 import { createLogger } from './core/log-output.js';
 import { errorMessage } from './core/errors.js';
 import { Warmup } from './core/warmup.js';
+import { deprioritizeHelperThreads } from './core/thread-priority.js';
 import { existsSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadWebRtc, type WebRtcSupport } from './callers/webrtc/loader.js';
@@ -70,6 +71,10 @@ export interface ServerOverrides {
  */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<Server> {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, service: 'voicebridge' });
+  // V8's garbage-collection and compiler threads (started with the process, before any worker
+  // pool) yield to the main thread that moves every call's audio. Worker pools started later (the
+  // offline model's recognizers and synthesizer) keep their priority.
+  deprioritizeHelperThreads(config.HELPER_THREAD_NICE);
   const log = logger as unknown as Logger;
   const clock = overrides.clock ?? systemClock;
   const resamplers = await loadResamplerFactory();
