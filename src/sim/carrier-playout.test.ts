@@ -35,4 +35,16 @@ describe('CarrierPlayout', () => {
     expect(c.replies).toBe(3);
     expect(c.underruns).toBe(0);
   });
+
+  it('with a one-frame jitter buffer, a real-time chunk a little later than the first plays without a gap', () => {
+    const strict = new CarrierPlayout({ replyFrames: 10 });
+    const buffered = new CarrierPlayout({ replyFrames: 10, jitterBufferMs: 20 });
+    for (const c of [strict, buffered]) {
+      for (let k = 0; k < 5; k++) c.frame(0);
+      for (let k = 0; k < 5; k++) c.frame(103); // 3 ms later than the first chunk's trip
+      c.advance(1000);
+    }
+    expect(strict.underruns).toBe(1);
+    expect(buffered.underruns).toBe(0);
+  });
 });

@@ -13,12 +13,18 @@ export interface CarrierPlayoutOptions {
   frameMs?: number;
   /** Frames in a complete reply (e.g. 100 for 2 s of audio in 20 ms frames). */
   replyFrames: number;
+  /**
+   * The carrier's jitter buffer: a reply starts playing this long after its first frame arrived
+   * (default 0: at once, the strictest carrier; real ones buffer at least a packet).
+   */
+  jitterBufferMs?: number;
 }
 
 /** One call's playout at the carrier. */
 export class CarrierPlayout {
   private readonly frameMs: number;
   private readonly replyFrames: number;
+  private readonly jitterBufferMs: number;
   private inReply = false;
   private nextTickMs = 0;
   private buffered = 0;
@@ -35,6 +41,7 @@ export class CarrierPlayout {
   constructor(options: CarrierPlayoutOptions) {
     this.frameMs = options.frameMs ?? 20;
     this.replyFrames = options.replyFrames;
+    this.jitterBufferMs = options.jitterBufferMs ?? 0;
   }
 
   /** Frames received in the current reply (0 when none is playing). */
@@ -58,7 +65,7 @@ export class CarrierPlayout {
       this.received = 0;
       this.buffered = 0;
       this.starved = false;
-      this.nextTickMs = atMs;
+      this.nextTickMs = atMs + this.jitterBufferMs;
       this.replyStartMs = atMs;
       this.replies++;
     }
