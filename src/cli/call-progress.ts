@@ -3,7 +3,7 @@
  * redrawn in place, with transcript lines printed above it as they arrive (from browser protocol
  * messages, or by polling the server's `/calls` for this call on phone protocols).
  */
-import type { SimulationTick } from '../sim/simulate.js';
+import { liveCallOf, type SimulationTick } from '../sim/simulate.js';
 
 /** The caller's view of the call at a tick. */
 export function callState(tick: Pick<SimulationTick, 'elapsedMs' | 'inputMs' | 'heardEndMs'>): string {
@@ -38,23 +38,17 @@ export class LiveProgress {
     if (this.stopped) return;
     const browser = t.caller.events.filter((e) => e.type === 'transcript' && (e.detail as { final?: boolean }).final);
     if (browser.length) this.print(browser.map((e) => e.detail as { role: string; text: string }));
-    else if (t.elapsedMs - this.lastPollMs >= 500 && !this.polling) void this.poll(t.caller.simId, t.caller.callId(), t.elapsedMs);
+    else if (t.elapsedMs - this.lastPollMs >= 500 && !this.polling) void this.poll(t.caller, t.elapsedMs);
     this.out.write(`\r\x1b[2K  ${clockText(t.elapsedMs)}  ${callState(t)}`);
   }
 
-  private async poll(simId: string, callId: string | undefined, atMs: number): Promise<void> {
+  private async poll(caller: SimulationTick['caller'], atMs: number): Promise<void> {
     this.polling = true;
     this.lastPollMs = atMs;
-    try {
-      const res = await fetch(`${this.url.replace(/\/$/, '')}/calls`);
-      const body = (await res.json()) as { live?: Array<{ id: string; parameters?: Record<string, string>; transcript?: Array<{ role: string; text: string }> }> };
-      const mine = body.live?.find((c) => c.parameters?.simId === simId || c.id === callId);
-      if (mine?.transcript && !this.stopped) this.print(mine.transcript);
-    } catch {
-      // the progress line is a courtesy: a failed poll is tried again on a later tick
-    } finally {
-      this.polling = false;
-    }
+    // The progress line is a courtesy: a failed poll (undefined) is tried again on a later tick.
+    const mine = await liveCallOf(this.url, caller);
+    this.polling = false;
+    if (mine?.transcript && !this.stopped) this.print(mine.transcript);
   }
 
   private print(lines: Array<{ role: string; text: string }>): void {

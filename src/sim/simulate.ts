@@ -118,16 +118,15 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
   let lastHeardEnd = 0;
   // Silence alone does not end the call: on a busy machine the next sentence of a reply can take
   // longer than `quietMs` to arrive. The server must also say the call is no longer responding.
-  const isThisCall = (c: { id: string; parameters?: Record<string, string> }) => c.parameters?.simId === caller.simId || (caller.callId() !== undefined && c.id === caller.callId());
   let serverQuietFor = -1; // lastHeardEnd at which the server last said it was not responding
   let checking = false;
   let lastCheckAt = 0;
   const checkServer = (heardEnd: number) => {
     checking = true;
     lastCheckAt = performance.now();
-    livePhase(o.url, isThisCall)
-      .then((phase) => {
-        if (phase !== 'responding') serverQuietFor = heardEnd;
+    liveCallOf(o.url, caller)
+      .then((live) => {
+        if (live?.phase !== 'responding') serverQuietFor = heardEnd;
       })
       .finally(() => (checking = false));
   };
@@ -166,7 +165,7 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
   const heard = caller.playout.render(start);
 
   let summary: CallSummary | undefined;
-  summary = await fetchSummary(o.url, (c) => c.parameters?.simId === caller.simId || (caller.callId() !== undefined && c.id === caller.callId()));
+  summary = await fetchSummary(o.url, (c) => isCallOf(caller, c));
   const transcript =
     o.via === 'ws'
       ? caller.events.filter((e) => e.type === 'transcript' && (e.detail as { final: boolean }).final).map((e) => ({ role: (e.detail as { role: string }).role, text: (e.detail as { text: string }).text }))
@@ -226,12 +225,28 @@ export function playbackStopAfter(timeline: Array<{ atMs: number; durationMs: nu
   return runStart >= 0 && runStart <= atMs && runEnd > atMs ? Math.round(runEnd - atMs) : null;
 }
 
-/** The phase (`listening`, `responding`, …) of the live call `match` picks; undefined when none (or on errors). */
-export async function livePhase(url: string, match: (c: { id: string; parameters?: Record<string, string> }) => boolean): Promise<string | undefined> {
+/** A live call as `GET /calls` lists it (the fields simulated callers use). */
+export interface LiveCallEntry {
+  id: string;
+  /** `listening`, `responding`, … */
+  phase: string;
+  parameters?: Record<string, string>;
+  /** Final transcript lines so far. */
+  transcript?: Array<{ role: string; text: string }>;
+}
+
+/** Whether a call the server lists (live or ended) is `caller`'s: by its `simId` parameter, or its browser call id. */
+export function isCallOf(caller: Pick<SimulatedCaller, 'simId' | 'callId'>, c: { id: string; parameters?: Record<string, string> }): boolean {
+  const callId = caller.callId();
+  return c.parameters?.simId === caller.simId || (callId !== undefined && c.id === callId);
+}
+
+/** `caller`'s call among the server's live calls (`GET /calls`); undefined when it is not live, or on errors. */
+export async function liveCallOf(url: string, caller: Pick<SimulatedCaller, 'simId' | 'callId'>): Promise<LiveCallEntry | undefined> {
   try {
     const res = await fetch(`${url.replace(/\/$/, '')}/calls`);
-    const body = (await res.json()) as { live?: Array<{ id: string; phase: string; parameters?: Record<string, string> }> };
-    return body.live?.find(match)?.phase;
+    const body = (await res.json()) as { live?: LiveCallEntry[] };
+    return body.live?.find((c) => isCallOf(caller, c));
   } catch {
     return undefined;
   }
