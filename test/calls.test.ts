@@ -6,30 +6,15 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readWav } from '../src/audio/wav.js';
-import { loadResamplerFactory, type ResamplerFactory } from '../src/audio/resample.js';
 import { voicedMs } from '../src/audio/level.js';
 import type { Via } from '../src/sim/clients.js';
 import { simulateCall } from '../src/sim/simulate.js';
-import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
-import { TestSpeech } from './helpers/speech.js';
+import { useSpokenCallFixture } from './helpers/spoken-calls.js';
 import { wordErrorRate, words } from './helpers/wer.js';
 
-let srv: ServerProcess;
-let speech: TestSpeech;
-let resamplers: ResamplerFactory;
-
-beforeAll(async () => {
-  srv = await startServerProcess({ VOICEBRIDGE_MODEL: 'local', STT_POOL_SIZE: 2 });
-  speech = new TestSpeech();
-  resamplers = await loadResamplerFactory();
-}, 120_000);
-
-afterAll(async () => {
-  expect(await srv?.stop()).toBe(0);
-  await speech?.close();
-});
+const fx = useSpokenCallFixture({ VOICEBRIDGE_MODEL: 'local', STT_POOL_SIZE: 2 });
 
 // Phone-band (8 kHz) audio is harder for the offline 16 kHz recognizer, so the Twilio leg has a
 // looser bound, and what the caller heard (8 kHz) is transcribed with a phone-band-primed recognizer.
@@ -42,8 +27,8 @@ const CASES: Array<{ via: Via; phrase: string; voice: string; maxWer: number; ke
 
 describe.each(CASES)('a spoken conversation via $via', ({ via, phrase, voice, maxWer, keyWords }) => {
   it('transcribes the caller, answers with audible speech, and the reply transcribes back', async () => {
-    const input = await speech.say(phrase, voice);
-    const result = await simulateCall({ url: srv.url, via, samples: input, sampleRateHz: 16000, resamplers, maxTailMs: 15_000 });
+    const input = await fx.speech.say(phrase, voice);
+    const result = await simulateCall({ url: fx.srv.url, via, samples: input, sampleRateHz: 16000, resamplers: fx.resamplers, maxTailMs: 15_000 });
     const user = result.transcript.filter((t) => t.role === 'user').map((t) => t.text).join(' ');
     const assistant = result.transcript.filter((t) => t.role === 'assistant').map((t) => t.text).join(' ');
     expect(wordErrorRate(phrase, user), `caller transcript "${user}"`).toBeLessThanOrEqual(maxWer);
@@ -55,13 +40,13 @@ describe.each(CASES)('a spoken conversation via $via', ({ via, phrase, voice, ma
     // transcribe what the caller heard: most of the assistant's words come back, about as many as
     // from the same words synthesized cleanly and put through the same band (pocketsphinx on flite
     // speech is the yardstick, and it is not perfect: the call path must not make it worse)
-    const back = await speech.transcribe(result.heard, result.sampleRateHz);
+    const back = await fx.speech.transcribe(result.heard, result.sampleRateHz);
     const overlapOf = (text: string) => words(assistant).filter((w) => words(text).includes(w)).length / words(assistant).length;
     const overlap = overlapOf(back);
     let bar = via === 'twilio' ? 0.5 : 0.6;
     if (overlap < bar) {
-      const band = resamplers.create(16000, result.sampleRateHz, 7);
-      const clean = await speech.transcribe(band.process(await speech.say(assistant, 'slt')), result.sampleRateHz);
+      const band = fx.resamplers.create(16000, result.sampleRateHz, 7);
+      const clean = await fx.speech.transcribe(band.process(await fx.speech.say(assistant, 'slt')), result.sampleRateHz);
       band.destroy();
       bar = Math.min(bar, overlapOf(clean) - 0.15);
     }
@@ -80,7 +65,7 @@ describe.each(['twilio', 'vonage', 'ws', 'pcm'] as Via[])('a real person recordi
     const file = path.join(LIBRIVOX, 'sense_and_sensibility_01_austen_64kb-0930.wav');
     const reference = fs.readFileSync(file.replace(/\.wav$/, '.txt'), 'utf8').trim();
     const wav = readWav(fs.readFileSync(file));
-    const result = await simulateCall({ url: srv.url, via, samples: wav.samples, sampleRateHz: wav.sampleRateHz, resamplers, maxTailMs: 15_000 });
+    const result = await simulateCall({ url: fx.srv.url, via, samples: wav.samples, sampleRateHz: wav.sampleRateHz, resamplers: fx.resamplers, maxTailMs: 15_000 });
     const user = result.transcript.filter((t) => t.role === 'user').map((t) => t.text).join(' ');
     expect(wordErrorRate(reference, user), `heard "${user}" for "${reference}"`).toBeLessThanOrEqual(0.5);
     expect(result.transcript.some((t) => t.role === 'assistant')).toBe(true);
@@ -90,8 +75,8 @@ describe.each(['twilio', 'vonage', 'ws', 'pcm'] as Via[])('a real person recordi
 
 describe.each(['twilio', 'vonage', 'ws', 'pcm'] as Via[])('barge-in via %s', (via) => {
   it('clears the carrier, stops outbound audio and truncates the reply to what was heard', async () => {
-    const input = await speech.say('Please say the quick brown fox jumps over the lazy dog and runs all the way home to the farm', 'rms');
-    const result = await simulateCall({ url: srv.url, via, samples: input, sampleRateHz: 16000, resamplers, bargeInAfterReplyMs: 1200, maxTailMs: 15_000 });
+    const input = await fx.speech.say('Please say the quick brown fox jumps over the lazy dog and runs all the way home to the farm', 'rms');
+    const result = await simulateCall({ url: fx.srv.url, via, samples: input, sampleRateHz: 16000, resamplers: fx.resamplers, bargeInAfterReplyMs: 1200, maxTailMs: 15_000 });
     const call = result.summary!;
     expect(call, 'call summary from GET /calls').toBeDefined();
     const bargeIns = call.bargeInEvents;

@@ -12,29 +12,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { concatPcm16 } from '../src/audio/pcm.js';
-import { loadResamplerFactory, type ResamplerFactory } from '../src/audio/resample.js';
 import { readWav, writeWav } from '../src/audio/wav.js';
 import type { CallSummary } from '../src/call/types.js';
 import { latencyReport } from '../src/cli/call.js';
 import { fetchSummary, simulateCall, turnEvents, voicedSpans } from '../src/sim/simulate.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
-import { TestSpeech } from './helpers/speech.js';
+import { useSpokenCallFixture } from './helpers/spoken-calls.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-let srv: ServerProcess;
-let speech: TestSpeech;
-let resamplers: ResamplerFactory;
-
-beforeAll(async () => {
-  srv = await startServerProcess({ VOICEBRIDGE_MODEL: 'local', STT_POOL_SIZE: 2 });
-  speech = new TestSpeech();
-  resamplers = await loadResamplerFactory();
-}, 120_000);
-
-afterAll(async () => {
-  expect(await srv?.stop()).toBe(0);
-  await speech?.close();
-});
+const fx = useSpokenCallFixture({ VOICEBRIDGE_MODEL: 'local', STT_POOL_SIZE: 2 });
 
 type Warmth = { workers: number; primed: number; size: number; coldStarts: number };
 const recognizers = async (url: string): Promise<{ wideband: Warmth; phoneBand: Warmth }> =>
@@ -65,7 +51,7 @@ async function browserClient(url: string): Promise<{ ws: WebSocket; messages: Ar
 
 describe('warm-up', () => {
   it('has every recognizer of both bands started and primed once /ready answers 200, before any call', async () => {
-    const r = await recognizers(srv.url);
+    const r = await recognizers(fx.srv.url);
     expect(r.wideband).toMatchObject({ workers: 2, primed: 2, coldStarts: 0 });
     expect(r.phoneBand).toMatchObject({ workers: 2, primed: 2, coldStarts: 0 });
   });
@@ -73,8 +59,8 @@ describe('warm-up', () => {
 
 describe('reply latency, one figure', () => {
   it('is the same in the call record and the browser turn event, and matches what the caller heard', async () => {
-    const input = await speech.say('What is seven plus five?', 'rms');
-    const result = await simulateCall({ url: srv.url, via: 'ws', samples: input, sampleRateHz: 16000, resamplers, maxTailMs: 15_000 });
+    const input = await fx.speech.say('What is seven plus five?', 'rms');
+    const result = await simulateCall({ url: fx.srv.url, via: 'ws', samples: input, sampleRateHz: 16000, resamplers: fx.resamplers, maxTailMs: 15_000 });
     const record = result.summary!;
     expect(record, 'call record from GET /calls').toBeDefined();
     const fromRecord = record.turns[0].replyLatencyMs;
@@ -89,11 +75,11 @@ describe('reply latency, one figure', () => {
   });
 
   it('on a mark carrier (Twilio) comes from the marks, and voicebridge call prints the record\'s figure', async () => {
-    const input = await speech.say('What is seven plus five?', 'rms');
+    const input = await fx.speech.say('What is seven plus five?', 'rms');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-call-'));
     try {
       fs.writeFileSync(path.join(dir, 'in.wav'), writeWav(input, 16000));
-      const args = ['--import', 'tsx', 'src/cli/index.ts', 'call', '--url', srv.url, '--via', 'twilio', '--in', path.join(dir, 'in.wav'), '--out', path.join(dir, 'out.wav'), '--transcript', path.join(dir, 'report.json')];
+      const args = ['--import', 'tsx', 'src/cli/index.ts', 'call', '--url', fx.srv.url, '--via', 'twilio', '--in', path.join(dir, 'in.wav'), '--out', path.join(dir, 'out.wav'), '--transcript', path.join(dir, 'report.json')];
       const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
@@ -101,7 +87,7 @@ describe('reply latency, one figure', () => {
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
       expect(code, out).toBe(0);
       const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { callId: string; replyLatencyMs: Array<number | null> };
-      const record = await fetchSummary(srv.url, (c) => c.id === report.callId);
+      const record = await fetchSummary(fx.srv.url, (c) => c.id === report.callId);
       expect(record, 'call record from GET /calls').toBeDefined();
       expect(record!.turns[0].replyLatencyMs).toBeGreaterThan(0);
       expect(report.replyLatencyMs).toEqual(record!.turns.map((t) => t.replyLatencyMs));
@@ -117,7 +103,7 @@ describe('reply latency, one figure', () => {
   });
 
   it('after a typed message counts from when the text arrived', async () => {
-    const c = await browserClient(srv.url);
+    const c = await browserClient(fx.srv.url);
     await c.next((m) => m.type === 'state' && m.state === 'listening');
     const sentAt = performance.now();
     c.ws.send(JSON.stringify({ type: 'text', text: 'what is seven plus five' }));
@@ -133,7 +119,7 @@ describe('reply latency, one figure', () => {
 
 describe('tools on the local model', () => {
   it('answers a typed time question by calling get_current_time through the registry', async () => {
-    const c = await browserClient(srv.url);
+    const c = await browserClient(fx.srv.url);
     const started = await c.next((m) => m.type === 'session.started');
     await c.next((m) => m.type === 'state' && m.state === 'listening');
     c.ws.send(JSON.stringify({ type: 'text', text: 'what time is it' }));
@@ -142,13 +128,13 @@ describe('tools on the local model', () => {
     const answer = await c.next((m) => m.type === 'transcript' && m.role === 'assistant' && m.final);
     expect(answer.text).toMatch(/^It is \d{1,2}:\d{2} (AM|PM)\.$/);
     c.ws.send(JSON.stringify({ type: 'session.end' }));
-    const record = await fetchSummary(srv.url, (s) => s.id === started.callId);
+    const record = await fetchSummary(fx.srv.url, (s) => s.id === started.callId);
     expect(record?.toolCalls).toEqual([expect.objectContaining({ name: 'get_current_time', ok: true })]);
   });
 
   it('answers a spoken time question through the tool', async () => {
-    const input = await speech.say('What time is it?', 'rms');
-    const result = await simulateCall({ url: srv.url, via: 'vonage', samples: input, sampleRateHz: 16000, resamplers, maxTailMs: 15_000 });
+    const input = await fx.speech.say('What time is it?', 'rms');
+    const result = await simulateCall({ url: fx.srv.url, via: 'vonage', samples: input, sampleRateHz: 16000, resamplers: fx.resamplers, maxTailMs: 15_000 });
     const record = result.summary!;
     expect(record.transcript.find((t) => t.role === 'user')?.text).toMatch(/time/);
     expect(record.toolCalls.map((t) => [t.name, t.ok])).toEqual([['get_current_time', true]]);
@@ -158,9 +144,9 @@ describe('tools on the local model', () => {
 
 describe('after calls on both bands', () => {
   it('no caller waited for a recognizer to start (none started cold)', async () => {
-    const input = await speech.say('Hello there', 'rms');
-    await simulateCall({ url: srv.url, via: 'twilio', samples: input, sampleRateHz: 16000, resamplers, maxTailMs: 15_000 });
-    const r = await recognizers(srv.url);
+    const input = await fx.speech.say('Hello there', 'rms');
+    await simulateCall({ url: fx.srv.url, via: 'twilio', samples: input, sampleRateHz: 16000, resamplers: fx.resamplers, maxTailMs: 15_000 });
+    const r = await recognizers(fx.srv.url);
     expect(r.phoneBand.coldStarts).toBe(0);
     expect(r.wideband.coldStarts).toBe(0);
   });
@@ -197,12 +183,12 @@ describe('greeting and a caller who never pauses', () => {
 
   it('cuts an utterance that never pauses at MAX_UTTERANCE_MS and answers while the caller goes on', async () => {
     // One sentence looped with its silences trimmed: speech with no pause long enough to end a turn.
-    const once = await speech.say('Please say the quick brown fox jumps over the lazy dog and runs home', 'rms', 0);
+    const once = await fx.speech.say('Please say the quick brown fox jumps over the lazy dog and runs home', 'rms', 0);
     const [s, e] = [voicedSpans(once, 16000)[0][0], voicedSpans(once, 16000).at(-1)![1]];
     const trimmed = once.subarray(Math.round(s * 16), Math.round(e * 16));
     const loop = concatPcm16(Array.from({ length: Math.ceil(14_000 / (trimmed.length / 16)) }, () => trimmed));
     const inputMs = loop.length / 16;
-    const result = await simulateCall({ url: greeter.url, via: 'ws', samples: loop, sampleRateHz: 16000, resamplers, maxTailMs: 15_000 });
+    const result = await simulateCall({ url: greeter.url, via: 'ws', samples: loop, sampleRateHz: 16000, resamplers: fx.resamplers, maxTailMs: 15_000 });
     const record = result.summary!;
     const user = record.transcript.find((t) => t.role === 'user');
     expect(user, 'the caller was transcribed').toBeDefined();
