@@ -1,10 +1,12 @@
 /**
  * Creates the pino logger the server and the emulator write to: human-readable, colourised lines
  * (pino's own pretty printer, pino-pretty) when stdout is a terminal, one JSON object per line
- * otherwise (log collectors, pipes, files).
+ * otherwise (log collectors, pipes, files). Every line is bounded: credential query parameters in
+ * URLs are redacted and long strings cut (`redact.ts`), whatever a caller sent.
  */
-import pino, { type Logger as PinoLogger } from 'pino';
+import pino, { type LoggerOptions as PinoOptions, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
+import { MAX_LOG_MESSAGE_CHARS, redactingSerializers, truncateFields, truncateText } from './redact.js';
 
 /** `LOG_FORMAT`: `auto` picks pretty on a terminal and JSON elsewhere. */
 export type LogFormat = 'auto' | 'pretty' | 'json';
@@ -33,7 +35,7 @@ export function isPrettyFormat(format: LogFormat, isTty: boolean): boolean {
  */
 export function createLogger(options: LoggerOptions): PinoLogger {
   const isTty = options.isTty ?? Boolean(process.stdout.isTTY);
-  const base = { level: options.level, base: { service: options.service } };
+  const base: PinoOptions = { level: options.level, base: { service: options.service }, serializers: redactingSerializers, hooks: { logMethod: boundedLogMethod } };
   if (!isPrettyFormat(options.format, isTty)) return options.destination ? pino(base, options.destination) : pino(base);
   const stream = pretty({
     colorize: isTty,
@@ -44,4 +46,15 @@ export function createLogger(options: LoggerOptions): PinoLogger {
     destination: options.destination ?? 1,
   });
   return pino(base, stream);
+}
+
+/**
+ * pino `logMethod` hook: cuts long strings in a line's fields (plain objects, a few levels deep)
+ * and its message before pino writes them, so no input can make one line large.
+ */
+function boundedLogMethod(this: PinoLogger, args: Parameters<PinoLogger['info']>, method: (...args: unknown[]) => void): void {
+  const [first, ...rest] = args as unknown[];
+  const bounded = rest.map((a) => (typeof a === 'string' ? truncateText(a, MAX_LOG_MESSAGE_CHARS) : a));
+  if (typeof first === 'string') return method.apply(this, [truncateText(first, MAX_LOG_MESSAGE_CHARS), ...bounded]);
+  return method.apply(this, [truncateFields(first), ...bounded]);
 }

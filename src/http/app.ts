@@ -15,6 +15,7 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
+import { redactingSerializers } from '../core/redact.js';
 import type { Warmup } from '../core/warmup.js';
 import type { WebRtcSupport } from '../callers/webrtc/loader.js';
 import type { BrowserAuth } from './auth.js';
@@ -92,7 +93,9 @@ export function acceptCall(deps: AppDeps, socket: WebSocket, transport: CallerTr
 /** Builds the app. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const webrtc: WebRtcSupport = deps.webrtc ?? { available: false, reason: 'WebRTC is not enabled on this server' };
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 1_048_576, logController: new QuietRoutesLogController() }) as unknown as FastifyInstance;
+  // Request logs show URLs with credentials (`?token=`, signatures) redacted, whatever logger was given.
+  const requestLogger = deps.logger.child({}, { serializers: redactingSerializers });
+  const app = Fastify({ loggerInstance: requestLogger as FastifyBaseLogger, bodyLimit: 1_048_576, logController: new QuietRoutesLogController() }) as unknown as FastifyInstance;
   await app.register(websocket, { options: { maxPayload: deps.config.MAX_MESSAGE_BYTES } });
 
   // Keep raw bodies: webhook signatures are computed over the exact bytes.

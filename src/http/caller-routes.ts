@@ -8,6 +8,7 @@ import { PcmTransport } from '../callers/pcm/transport.js';
 import { TwilioTransport } from '../callers/twilio/transport.js';
 import { VonageTransport } from '../callers/vonage/transport.js';
 import type { Logger } from '../core/logger.js';
+import { isCredentialParam } from '../core/redact.js';
 import { acceptCall, requireAuth, type AppDeps } from './app.js';
 
 /** Registers `/twilio/media`, `/vonage/media`, `/client` and `/ws` (the last two behind browser auth). */
@@ -31,7 +32,8 @@ export function registerCallerRoutes(app: FastifyInstance, deps: AppDeps): void 
   });
 
   app.get('/ws', { websocket: true, ...auth }, (socket, req) => {
-    const query = Object.fromEntries(new URL(req.url, 'http://localhost').searchParams);
+    // Query parameters become the call's parameters (logged, kept in its record): never a credential.
+    const query = Object.fromEntries([...new URL(req.url, 'http://localhost').searchParams].filter(([name]) => !isCredentialParam(name)));
     acceptCall(deps, socket, new PcmTransport(socket, clock, log('pcm'), query));
   });
 }

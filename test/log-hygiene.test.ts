@@ -1,0 +1,52 @@
+/**
+ * What a hostile client can make the server log, against a real server process writing JSON
+ * lines: credentials in URLs (`?token=`, signatures) never reach the log, on plain requests,
+ * WebSocket upgrades and refused webhooks alike.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { eventually } from './helpers/wait.js';
+
+let srv: ServerProcess;
+let log = '';
+
+beforeAll(async () => {
+  srv = await startServerProcess({ VOICEBRIDGE_MODEL: 'loopback', LOG_LEVEL: 'info', LOG_FORMAT: 'json', TWILIO_AUTH_TOKEN: 'twilio-auth-token-for-tests', BARGE_IN_VAD: false });
+  // Everything the server prints from here on (the helper keeps only the tail).
+  srv.child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  srv.child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+}, 60_000);
+
+afterAll(async () => {
+  await srv?.stop();
+});
+
+/** Opens a WebSocket and resolves once it is open (or refused: then with the status). */
+function openSocket(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+describe('credentials in URLs', () => {
+  it('are redacted from request logs, WebSocket upgrade logs and webhook warnings', async () => {
+    const ws = srv.url.replace('http', 'ws');
+    await fetch(`${srv.url}/stats?token=SECRET-ONE&callerId=visible-1`);
+    const call = await openSocket(`${ws}/ws?token=SECRET-TWO&callerId=visible-2`);
+    call.close();
+    // An upgrade on a route without a WebSocket handler is logged by @fastify/websocket itself.
+    await openSocket(`${ws}/health?access_token=SECRET-THREE`).then((s) => s.close(), () => undefined);
+    await fetch(`${srv.url}/twilio/voice?sig=SECRET-FOUR&x=visible-4`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' }, body: 'CallSid=CA1' });
+    await eventually(() => log.includes('visible-1') && log.includes('visible-2') && log.includes('visible-4') && log.includes('/health?access_token') && log.includes('rejected Twilio webhook') && log.includes('"call ended"'), 'the requests in the log');
+    expect(log).not.toMatch(/SECRET-/);
+    expect(log).toContain('token=[REDACTED]&callerId=visible-1');
+    expect(log).toContain('token=[REDACTED]&callerId=visible-2');
+    expect(log).toContain('sig=[REDACTED]&x=visible-4');
+    // The /ws call's parameters (logged, kept in its record) hold no credential either.
+    expect(log).toMatch(/"parameters":\{"callerId":"visible-2"\}/);
+  });
+});
