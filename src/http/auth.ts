@@ -1,8 +1,9 @@
 /**
  * Bearer-JWT authentication for browser callers (`/client`, `/ws`, `/webrtc/offer`) and the call
  * list: HS256 with a shared secret (development) or any JWKS URL (e.g. a Cognito user pool), with
- * optional issuer and audience checks, through `jose`. Browsers cannot set headers on a
- * WebSocket, so the token may also come as `?token=`.
+ * optional issuer and audience checks, through `jose`. Tokens must carry `exp` (RFC 7519 §4.1.4):
+ * one without would be valid forever. Browsers cannot set headers on a WebSocket, so the token may
+ * also come as `?token=`.
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 
@@ -36,7 +37,8 @@ export function bearerToken(authorization: string | undefined, url: string): str
 export function createBrowserAuth(settings: AuthSettings): BrowserAuth {
   if (!settings.jwtSecret && !settings.jwksUrl) return { required: false, check: async () => ({ ok: true, claims: null }) };
   const key = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl)) : new TextEncoder().encode(settings.jwtSecret);
-  const options = { ...(settings.issuer ? { issuer: settings.issuer } : {}), ...(settings.audience ? { audience: settings.audience } : {}), ...(settings.jwksUrl ? {} : { algorithms: ['HS256'] }) };
+  // A token without `exp` would be valid forever: refused (jose `requiredClaims`).
+  const options = { requiredClaims: ['exp'], ...(settings.issuer ? { issuer: settings.issuer } : {}), ...(settings.audience ? { audience: settings.audience } : {}), ...(settings.jwksUrl ? {} : { algorithms: ['HS256'] }) };
   return {
     required: true,
     async check(authorization, url) {
