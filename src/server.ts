@@ -150,6 +150,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
   const auth = createBrowserAuth({ jwtSecret: config.AUTH_JWT_SECRET, jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE });
   if (auth.required) log.info({ jwks: config.AUTH_JWKS_URL ?? null }, 'browser callers need a bearer JWT');
+  if (!auth.required && !config.ADMIN_TOKEN) log.info('call records and statistics (/calls, /stats) are served to clients on this machine only; set ADMIN_TOKEN to read them from elsewhere');
   const webRoot = overrides.webRoot ?? fileURLToPath(new URL('../web/dist', import.meta.url));
   const hasWeb = existsSync(`${webRoot}/index.html`);
   if (!hasWeb) log.warn('web client not built (web/dist missing): run `npm run build` to serve it at /');

@@ -1,7 +1,7 @@
 /**
  * Browser-caller auth against a real server process with `AUTH_JWT_SECRET`: without a valid
  * bearer token, `/client`, `/ws`, `/webrtc/offer` and `/calls` answer 401 and nothing else; with
- * one they work. Also: WebRTC offers that are not SDP, or have no Opus audio, get 400.
+ * one they work (`/calls` only with the admin scope). Also: WebRTC offers that are not SDP, or have no Opus audio, get 400.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -64,7 +64,9 @@ describe('browser auth with AUTH_JWT_SECRET', () => {
     expect(offer.headers.get('www-authenticate')).toBe('Bearer');
     expect(await offer.json()).toMatchObject({ error: 'unauthorized', message: 'a bearer token is required' });
     expect((await fetch(`${srv.url}/calls`)).status).toBe(401);
-    expect((await fetch(`${srv.url}/calls`, { headers: { authorization: `Bearer ${await token()}` } })).status).toBe(200);
+    // A caller's token does not read every caller's records: that takes the admin scope.
+    expect((await fetch(`${srv.url}/calls`, { headers: { authorization: `Bearer ${await token()}` } })).status).toBe(403);
+    expect((await fetch(`${srv.url}/calls`, { headers: { authorization: `Bearer ${await token(SECRET, { scope: 'voicebridge:admin' })}` } })).status).toBe(200);
     // Health and readiness stay open for load balancers.
     expect((await fetch(`${srv.url}/health`)).status).toBe(200);
     expect(await (await fetch(`${srv.url}/health`)).json()).toMatchObject({ authRequired: true });

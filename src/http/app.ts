@@ -1,7 +1,8 @@
 /**
  * `buildApp(deps)`: the Fastify application (never listens; `main.ts` does). Routes:
  * health/readiness, Twilio (`POST /twilio/voice`, WS `/twilio/media`), Vonage (`/vonage/answer`,
- * `/vonage/event`, WS `/vonage/media`), browser WS `/client`, raw PCM WS `/ws`, and `GET /calls`.
+ * `/vonage/event`, WS `/vonage/media`), browser WS `/client`, raw PCM WS `/ws`, and the admin
+ * routes `GET /calls` and `GET /stats` (admin-access.ts).
  */
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
@@ -18,6 +19,7 @@ import { errorMessage } from '../core/errors.js';
 import { redactingSerializers } from '../core/redact.js';
 import type { Warmup } from '../core/warmup.js';
 import type { WebRtcSupport } from '../callers/webrtc/loader.js';
+import { createAdminAccess, isAdminRoute, requireAdmin } from './admin-access.js';
 import type { BrowserAuth } from './auth.js';
 import { registerCallerRoutes } from './caller-routes.js';
 import { QuietRoutesLogController } from './request-log.js';
@@ -135,9 +137,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { ready: true };
   });
 
+  // Every caller's records, the statistics and call control are for admins (admin-access.ts), on
+  // every route registered from here on under /calls, /calls/… and /stats.
+  const admin = createAdminAccess({ adminToken: deps.config.ADMIN_TOKEN, adminScope: deps.config.AUTH_ADMIN_SCOPE, auth: deps.auth });
+  app.addHook('onRoute', (route) => {
+    if (!isAdminRoute(route.url)) return;
+    const existing = route.preValidation ? [route.preValidation].flat() : [];
+    route.preValidation = [requireAdmin(admin), ...existing];
+  });
+
   app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}) }));
 
-  app.get('/calls', { preValidation: requireAuth(deps.auth) }, async () => ({
+  app.get('/calls', async () => ({
     // Live calls with their transcript so far (`voicebridge call` shows it as it grows).
     live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, startedAt: c.startedAt, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters, transcript: c.transcript })),
     recent: deps.manager.recentCalls(),

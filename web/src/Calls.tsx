@@ -18,16 +18,34 @@ function startTime(iso: string | undefined): string {
   return d.toLocaleString(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** Why the server refused the call list (401/403), in plain words. */
+function refusal(status: number): string {
+  return status === 401
+    ? 'The call list needs the admin token (ADMIN_TOKEN) or a sign-in token with the admin scope.'
+    : 'This token may not list calls, or the server lists them only on its own machine: paste the admin token.';
+}
+
 export function Calls({ token }: { token: string }) {
   const [calls, setCalls] = useState<CallSummary[] | null>(null);
   const [live, setLive] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
+  // The call list is for admins (README "Who may do what"); a local user needs nothing.
+  const [adminToken, setAdminToken] = useState(() => localStorage.getItem('vb-admin-token') ?? '');
+  const [needsAdmin, setNeedsAdmin] = useState(false);
   useEffect(() => {
     let stop = false;
+    const bearer = adminToken || token;
     const load = () =>
-      fetch('/calls', { headers: token ? { authorization: `Bearer ${token}` } : {} })
-        .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status === 401 ? 'The server needs a valid access token to list calls.' : `HTTP ${r.status}`))))
+      fetch('/calls', { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} })
+        .then((r) => {
+          if (r.ok) return r.json();
+          if (r.status === 401 || r.status === 403) {
+            setNeedsAdmin(true);
+            return Promise.reject(new Error(refusal(r.status)));
+          }
+          return Promise.reject(new Error(`HTTP ${r.status}`));
+        })
         .then((j: { live: unknown[]; recent: CallSummary[] }) => {
           if (stop) return;
           setCalls(j.recent);
@@ -41,7 +59,11 @@ export function Calls({ token }: { token: string }) {
       stop = true;
       clearInterval(t);
     };
-  }, [token]);
+  }, [token, adminToken]);
+  const saveAdminToken = (t: string) => {
+    setAdminToken(t);
+    localStorage.setItem('vb-admin-token', t);
+  };
 
   return (
     <section className="calls">
@@ -50,6 +72,13 @@ export function Calls({ token }: { token: string }) {
           Calls <span className="hint">{live} live · {calls?.length ?? 0} recent</span>
         </h2>
         {error && <div className="banner error">{error}</div>}
+        {(needsAdmin || adminToken) && (
+          <div className="banner">
+            <label>
+              Admin token <input type="password" value={adminToken} onChange={(e) => saveAdminToken(e.target.value)} placeholder="ADMIN_TOKEN" data-testid="admin-token" />
+            </label>
+          </div>
+        )}
         {calls && calls.length === 0 && <p className="hint">No calls yet. Make one on the Talk page or from a phone.</p>}
         <table className="call-list" data-testid="calls">
           {calls && calls.length > 0 && (

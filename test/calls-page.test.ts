@@ -1,0 +1,58 @@
+/**
+ * The web client's calls page in real headless Chromium under the admin rule: a user on the
+ * server's own machine sees the list with nothing to enter; with `ADMIN_TOKEN` set the page says
+ * why it cannot list calls, offers an admin-token field, and lists them once it is filled in.
+ */
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from './helpers/browser.js';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+
+const ADMIN = 'admin-token-0123456789abcdef';
+const servers: ServerProcess[] = [];
+
+beforeAll(() => {
+  // Build the web client from the current sources so the server serves it at /.
+  const build = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
+}, 180_000);
+
+afterAll(async () => {
+  for (const s of servers) await s.stop();
+});
+
+async function start(settings: Record<string, string> = {}): Promise<ServerProcess> {
+  const s = await startServerProcess({ VOICEBRIDGE_MODEL: 'loopback', ...settings });
+  servers.push(s);
+  return s;
+}
+
+describe('the calls page', () => {
+  it('lists calls for a user on this machine with no token at all', async () => {
+    const srv = await start();
+    const browser = await launchBrowser();
+    try {
+      await browser.page.goto(`${srv.url}/#/calls`);
+      await browser.page.waitForSelector('text=No calls yet', { timeout: 15_000 });
+      expect(await browser.page.$('.banner.error')).toBeNull();
+      expect(await browser.page.$('[data-testid=admin-token]')).toBeNull();
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
+  it('asks for the admin token when ADMIN_TOKEN is set, and lists calls with it', async () => {
+    const srv = await start({ ADMIN_TOKEN: ADMIN });
+    const browser = await launchBrowser();
+    try {
+      await browser.page.goto(`${srv.url}/#/calls`);
+      await browser.page.waitForSelector('.banner.error', { timeout: 15_000 });
+      expect(await browser.page.textContent('.banner.error')).toContain('admin token');
+      await browser.page.fill('[data-testid=admin-token]', ADMIN);
+      await browser.page.waitForSelector('text=No calls yet', { timeout: 15_000 });
+      await browser.page.waitForSelector('.banner.error', { state: 'detached', timeout: 15_000 });
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
