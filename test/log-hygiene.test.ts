@@ -50,3 +50,20 @@ describe('credentials in URLs', () => {
     expect(log).toMatch(/"parameters":\{"callerId":"visible-2"\}/);
   });
 });
+
+describe('a socket streaming unknown events', () => {
+  it('is closed with 1008 and leaves a few short lines in the log, not one per event', async () => {
+    const before = log.length;
+    const ws = await openSocket(`${srv.url.replace('http', 'ws')}/twilio/media`);
+    const closed = new Promise<{ code: number; reason: string }>((r) => ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const name = 'x'.repeat(4096);
+    for (let i = 0; i < 2000; i++) ws.send(JSON.stringify({ event: `${name}-${i}`, pad: 'y'.repeat(1024) }));
+    expect(await closed).toEqual({ code: 1008, reason: 'too many invalid messages' });
+    await eventually(() => log.slice(before).includes('caller stream never started'), 'the closed stream in the log');
+    const grown = log.slice(before);
+    // A handful of lines (upgrade, the first unknown event, the close), each with fields cut short.
+    expect(grown.split('\n').filter(Boolean).length).toBeLessThanOrEqual(8);
+    expect(grown.length).toBeLessThan(8 * 1024);
+    expect(grown).not.toContain('x'.repeat(300));
+  });
+});

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { CallerStartInfo, CallerTransport } from '../callers/transport.js';
 import { errorMessage } from '../core/errors.js';
+import { rateLimitedLogger } from '../core/log-limit.js';
 import type { SpeechModel } from '../models/model.js';
 import { Call, type CallDeps, type CallSummary } from './call.js';
 import { Histogram } from '../core/histogram.js';
@@ -131,7 +132,8 @@ export class CallManager {
       return null;
     }
     const id = randomUUID();
-    const log = logger.child({ callId: id, kind: transport.kind, carrierCallId: info.carrierCallId });
+    // Each call's warn/error lines are limited per window (log-limit.ts).
+    const log = rateLimitedLogger(logger.child({ callId: id, kind: transport.kind, carrierCallId: info.carrierCallId }), { clock });
     const options = { ...this.deps.options };
     if (info.systemPrompt && this.deps.allowPromptOverride) options.systemPrompt = info.systemPrompt;
     const model = this.modelFor(info.model);

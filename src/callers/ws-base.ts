@@ -19,6 +19,12 @@ export const CloseCode = {
   internalError: 1011,
 } as const;
 
+/**
+ * Invalid or unknown messages tolerated on one socket before it is closed with 1008 "too many
+ * invalid messages" (one socket streaming unknown events must not turn into a flood of log lines).
+ */
+export const MAX_BAD_MESSAGES = 20;
+
 /** Base class for transports over a `ws` WebSocket. */
 export abstract class WsTransportBase {
   protected readonly relay = new EventRelay<CallerEvent>();
@@ -70,6 +76,21 @@ export abstract class WsTransportBase {
     if (this.endedReported) return;
     this.endedReported = true;
     this.relay.emit({ type: 'ended', reason });
+  }
+
+  /**
+   * Counts one message the transport cannot use but that does not end the call by itself (an
+   * unknown event, a frame of the wrong type): the first is logged at warn, the rest at debug,
+   * and the `MAX_BAD_MESSAGES`-th closes the socket with 1008.
+   * @returns true when this message closed the socket.
+   */
+  protected badMessage(detail: Record<string, unknown>, message: string): boolean {
+    this.badMessages++;
+    if (this.badMessages === 1) this.log.warn({ ...detail, badMessages: 1, closesAt: MAX_BAD_MESSAGES }, message);
+    else this.log.debug({ ...detail, badMessages: this.badMessages }, message);
+    if (this.badMessages < MAX_BAD_MESSAGES) return false;
+    this.protocolError(CloseCode.policyViolation, 'too many invalid messages');
+    return true;
   }
 
   /**

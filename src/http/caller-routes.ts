@@ -7,6 +7,7 @@ import { BrowserTransport } from '../callers/browser/transport.js';
 import { PcmTransport } from '../callers/pcm/transport.js';
 import { TwilioTransport } from '../callers/twilio/transport.js';
 import { VonageTransport } from '../callers/vonage/transport.js';
+import { rateLimitedLogger } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import { isCredentialParam } from '../core/redact.js';
 import { acceptCall, requireAuth, type AppDeps } from './app.js';
@@ -14,7 +15,8 @@ import { acceptCall, requireAuth, type AppDeps } from './app.js';
 /** Registers `/twilio/media`, `/vonage/media`, `/client` and `/ws` (the last two behind browser auth). */
 export function registerCallerRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { clock } = deps;
-  const log = (kind: string) => (deps.logger as unknown as Logger).child({ kind });
+  // One logger per connection, its warn/error lines limited (log-limit.ts): no socket floods the log.
+  const log = (kind: string) => rateLimitedLogger((deps.logger as unknown as Logger).child({ kind }), { clock });
 
   app.get('/twilio/media', { websocket: true }, (socket) => {
     acceptCall(deps, socket, new TwilioTransport(socket, { clock, logger: log('twilio') }));

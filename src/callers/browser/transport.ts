@@ -10,8 +10,8 @@ import type { CallerNotice, CallerTransport } from '../transport.js';
 import { CloseCode, isBase64, NegotiatedRateTransport } from '../ws-base.js';
 import { parseBrowserMessage, sessionControl, type BrowserServerMessage } from './protocol.js';
 
-/** Invalid messages tolerated before the socket is closed. */
-export const MAX_BAD_MESSAGES = 20;
+/** Invalid messages tolerated before the socket is closed (the same for every WebSocket caller). */
+export { MAX_BAD_MESSAGES } from '../ws-base.js';
 /** Largest audio chunk accepted, ms. */
 const MAX_AUDIO_CHUNK_MS = 1000;
 
@@ -32,9 +32,8 @@ export class BrowserTransport extends NegotiatedRateTransport implements CallerT
   }
 
   private reject(code: string, message: string): void {
-    this.badMessages++;
     this.send({ type: 'error', code, message });
-    if (this.badMessages >= MAX_BAD_MESSAGES) this.protocolError(CloseCode.policyViolation, 'too many invalid messages');
+    this.badMessage({ code }, `invalid browser message: ${message}`);
   }
 
   protected onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void {

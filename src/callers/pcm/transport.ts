@@ -2,7 +2,7 @@
  * Raw PCM WebSocket transport (`/ws`), as the AgentCore-style bridge uses: binary 16 kHz PCM16 LE
  * mono both ways, no control messages. The stream starts on connect. Barge-in simply stops the
  * real-time-paced outbound audio (there is no remote buffer to clear). Text frames are answered
- * with a JSON error and otherwise ignored.
+ * with a JSON error and otherwise ignored; `MAX_BAD_MESSAGES` of them close the socket with 1008.
  */
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../core/clock.js';
@@ -30,8 +30,8 @@ export class PcmTransport extends WsTransportBase implements CallerTransport {
 
   protected onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void {
     if (!isBinary) {
-      this.badMessages++;
       this.sendRaw(JSON.stringify({ type: 'error', code: 'binary_only', message: 'send binary 16 kHz PCM16 frames' }));
+      this.badMessage({ bytes: data.length }, 'ignoring a text frame on the raw PCM route');
       return;
     }
     if (data.length === 0 || data.length % 2 !== 0 || data.length > MAX_BYTES) {

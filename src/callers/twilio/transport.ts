@@ -79,7 +79,7 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
         this.close(CloseCode.normal, 'stream stopped');
         return;
       case 'unknown':
-        this.log.warn({ event: m.name }, 'ignoring unknown Twilio event');
+        this.badMessage({ event: m.name }, 'ignoring unknown Twilio event');
         return;
     }
   }

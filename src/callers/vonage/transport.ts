@@ -53,7 +53,7 @@ export class VonageTransport extends NegotiatedRateTransport implements CallerTr
       case 'cleared':
         return;
       case 'unknown':
-        this.log.warn({ event: m.name }, 'ignoring unknown Vonage event');
+        this.badMessage({ event: m.name }, 'ignoring unknown Vonage event');
         return;
     }
   }
