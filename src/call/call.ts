@@ -10,7 +10,7 @@ import { PlayoutPacer } from '../audio/pacer.js';
 import type { Resampler } from '../audio/resample.js';
 import { rms } from '../audio/level.js';
 import { VadStream } from '../audio/vad/vad.js';
-import type { CallerEvent } from '../callers/transport.js';
+import type { CallerEvent, HangupOptions } from '../callers/transport.js';
 import type { TimerHandle } from '../core/clock.js';
 import { Histogram } from '../core/histogram.js';
 import type { Logger } from '../core/logger.js';
@@ -188,8 +188,12 @@ export class Call extends EventEmitter {
     }
   }
 
-  /** Ends the call from our side. */
-  hangup(reason: string): void {
+  /** How the caller is hung up when the call ends from our side (`hangup`). */
+  private hangupOptions: HangupOptions | undefined;
+
+  /** Ends the call from our side (`options.serverShutdown`: WebSocket callers get close 1001). */
+  hangup(reason: string, options?: HangupOptions): void {
+    if (!this.isOver()) this.hangupOptions = options;
     this.dispatch({ type: 'hangup', reason });
   }
 
@@ -491,7 +495,7 @@ export class Call extends EventEmitter {
     this.pacer.stop();
     this.vad?.close();
     this.abort.abort();
-    if (hangupCaller) transport.hangup(reason);
+    if (hangupCaller) transport.hangup(reason, this.hangupOptions);
     this.emit('state', this.state.phase);
     const session = this.session;
     this.session = undefined;

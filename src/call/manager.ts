@@ -153,22 +153,46 @@ export class CallManager {
     return call;
   }
 
+  /** Ends the wait of a drain in progress (set while `drain` waits). */
+  private cutDrainShort: (() => void) | undefined;
+
   /**
-   * Stops accepting calls and waits up to `timeoutMs` for live calls to end; then hangs up the rest.
+   * Stops accepting calls and waits up to `timeoutMs` (or until `endCallsNow`) for live calls to
+   * end; then hangs up the rest politely: close 1001 "server shutting down" on WebSocket callers,
+   * `session.ended` to browsers.
    * @returns how many calls were hung up by force.
    */
   async drain(timeoutMs: number): Promise<number> {
     this.draining = true;
     const pending = this.calls().map((c) => c.ended);
     if (pending.length === 0) return 0;
-    this.deps.logger.info({ calls: pending.length, timeoutMs }, 'draining calls');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(pending), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
-    clearTimeout(timer);
+    const { clock, logger } = this.deps;
+    logger.info({ calls: pending.length, timeoutMs }, 'draining calls');
+    let timer: unknown;
+    await Promise.race([
+      Promise.all(pending),
+      new Promise<void>((r) => (timer = clock.setTimeout(r, timeoutMs))),
+      new Promise<void>((r) => (this.cutDrainShort = r)),
+    ]);
+    clock.clearTimeout(timer);
+    this.cutDrainShort = undefined;
     const left = this.calls();
-    for (const c of left) c.hangup('server shutting down');
+    for (const c of left) c.hangup('server shutting down', { serverShutdown: true });
     await Promise.all(left.map((c) => c.ended));
     return left.length;
+  }
+
+  /**
+   * Ends every live call now, politely (as `drain` does at its timeout), and stops accepting new
+   * ones: e.g. a second SIGTERM during the drain. A drain in progress then finishes at once.
+   * @returns how many calls were live.
+   */
+  endCallsNow(): number {
+    this.draining = true;
+    const live = this.live.size;
+    if (this.cutDrainShort) this.cutDrainShort();
+    else for (const c of this.calls()) c.hangup('server shutting down', { serverShutdown: true });
+    return live;
   }
 }
 

@@ -45,6 +45,15 @@ export type CallerNotice =
   /** A tool call the model made, once it has run. */
   | { type: 'tool'; name: string; ok: boolean; durationMs: number };
 
+/** How we end a call from our side. */
+export interface HangupOptions {
+  /**
+   * The server is shutting down: WebSocket callers get close 1001 "going away" (RFC 6455 §7.4.1)
+   * instead of 1000, so a client can tell "try again elsewhere" from "the call is over".
+   */
+  serverShutdown?: boolean;
+}
+
 /** A live caller connection. */
 export interface CallerTransport {
   /** Which carrier. */
@@ -73,5 +82,5 @@ export interface CallerTransport {
   /** Sends a notice the caller may display. */
   notify(notice: CallerNotice): void;
   /** Ends the call from our side (`reason` is logged and, where possible, sent). */
-  hangup(reason: string): void;
+  hangup(reason: string, options?: HangupOptions): void;
 }

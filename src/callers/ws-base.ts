@@ -6,7 +6,7 @@ import type { WebSocket } from 'ws';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { EventRelay } from '../core/relay.js';
-import type { CallerEvent, CallerStartInfo } from './transport.js';
+import type { CallerEvent, CallerStartInfo, HangupOptions } from './transport.js';
 
 /** WebSocket close codes we use (RFC 6455 §7.4.1). */
 export const CloseCode = {
@@ -130,6 +130,11 @@ export abstract class WsTransportBase {
     this.ws.send(data, (err) => {
       if (err) this.sendFailures++;
     });
+  }
+
+  /** The close code of a hang-up from our side: 1001 when the server is shutting down, else 1000. */
+  protected hangupCode(options?: HangupOptions): number {
+    return options?.serverShutdown ? CloseCode.goingAway : CloseCode.normal;
   }
 
   protected close(code: number, reason: string): void {

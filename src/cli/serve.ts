@@ -1,6 +1,6 @@
 /**
  * `voicebridge serve`: validates the configuration, starts the server, prints where it is, and
- * drains calls on SIGTERM/SIGINT before exiting. A failed listen (port taken, address not on this
+ * drains calls on SIGTERM/SIGINT before exiting; a second signal ends the calls at once, politely. A failed listen (port taken, address not on this
  * machine) is one clear line and exit code 1.
  */
 import { loadConfig } from '../config/config.js';
@@ -9,6 +9,9 @@ import { createServer } from '../server.js';
 import { startupLines, webPageUrl } from './banner.js';
 import { describeListenError } from './listen-error.js';
 import { packageVersion } from './version.js';
+
+/** How long closing may take after the drain timeout before the process exits anyway, ms. */
+const FORCE_EXIT_AFTER_DRAIN_MS = 10_000;
 
 /** Flags for `serve` (strings as given on the command line). */
 export interface ServeFlags {
@@ -46,14 +49,30 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   if (isPrettyFormat(config.LOG_FORMAT, Boolean(process.stdout.isTTY))) process.stdout.write(`${startupLines(info).join('\n')}\n`);
   else server.logger.info({ address, webPage: server.webClient ? webPageUrl(address, config.HOST) : null, model: info.model, availableModels: info.availableModels, version: info.version }, `voicebridge listening on ${address}`);
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      server.logger.info({ signal, calls: server.manager.size }, 'shutting down: draining calls');
-      resolve();
+    // First signal: drain (calls may finish for up to DRAIN_TIMEOUT_MS). A second one during the
+    // drain ends the calls now, politely (close 1001, session.ended); never an abrupt exit that
+    // drops every call with 1006. Handlers stay installed, so no later signal kills the process.
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals === 1) {
+        server.logger.info({ signal, calls: server.manager.size, drainTimeoutMs: config.DRAIN_TIMEOUT_MS }, `shutting down: draining calls (send ${signal} again to end them now)`);
+        resolve();
+      } else if (signals === 2) {
+        const calls = server.manager.endCallsNow();
+        server.logger.warn({ signal, calls }, `second ${signal} during the drain: ending ${calls} live calls now (close 1001 "server shutting down")`);
+      } else {
+        server.logger.warn({ signal, calls: server.manager.size }, `${signal} again: calls are already being ended; exiting once they are closed`);
+      }
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
-  const forceExit = setTimeout(() => process.exit(1), config.DRAIN_TIMEOUT_MS + 10_000);
+  // Last resort if closing hangs (a stuck worker): say so, then exit.
+  const forceExit = setTimeout(() => {
+    server.logger.error({ afterMs: config.DRAIN_TIMEOUT_MS + FORCE_EXIT_AFTER_DRAIN_MS }, 'shutdown did not finish: exiting now');
+    process.exit(1);
+  }, config.DRAIN_TIMEOUT_MS + FORCE_EXIT_AFTER_DRAIN_MS);
   forceExit.unref();
   await server.close();
   server.logger.info('stopped');

@@ -42,7 +42,7 @@ export const SETTINGS = {
   BARGE_IN_VAD: [bool, true, 'Detect barge-in with local VAD on caller audio during playout (in addition to the model\'s own signal).'],
   RESAMPLE_QUALITY: [int(0, 10), 5, 'Speex resampler quality (0–10).'],
   START_TIMEOUT_MS: [int(100, 120_000), 10_000, 'How long a caller may take to start its stream (Twilio `start`, Vonage `websocket:connected`).'],
-  DRAIN_TIMEOUT_MS: [int(0, 3_600_000), 30_000, 'On SIGTERM, how long to let live calls finish before hanging up.'],
+  DRAIN_TIMEOUT_MS: [int(0, 3_600_000), 8000, 'On SIGTERM/SIGINT, how long live calls may go on before they are ended politely (close 1001, `session.ended`); a second signal ends them at once. Keep it under the orchestrator\'s kill grace: the default fits `docker stop` (10 s); under Kubernetes (30 s `terminationGracePeriodSeconds`) up to 25000.'],
   STT_POOL_SIZE: [int(1, 32), 2, 'Local model: concurrent speech recognizers per band (wideband and phone-band pools, ≈115 MB each); all of them start and are primed at start-up, and `/ready` answers 503 until they are.'],
   TTS_VOICE: [z.enum(['slt', 'rms', 'kal16', 'awb', 'kal']), 'slt', 'Local model: flite voice.'],
   ENDPOINT_SILENCE_MS: [int(100, 5000), 500, 'Local model: silence that ends the caller\'s turn.'],

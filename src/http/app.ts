@@ -98,7 +98,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Request logs show URLs with credentials (`?token=`, signatures) redacted, whatever logger was given.
   const requestLogger = deps.logger.child({}, { serializers: redactingSerializers });
   const app = Fastify({ loggerInstance: requestLogger as FastifyBaseLogger, bodyLimit: 1_048_576, logController: new QuietRoutesLogController() }) as unknown as FastifyInstance;
-  await app.register(websocket, { options: { maxPayload: deps.config.MAX_MESSAGE_BYTES } });
+  await app.register(websocket, {
+    options: { maxPayload: deps.config.MAX_MESSAGE_BYTES },
+    // At close, sockets that are not calls yet (a stream that has not started) are told why, with
+    // 1001 "going away", instead of a bare close; calls were already hung up by the drain.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) client.close(CloseCode.goingAway, 'server shutting down');
+      this.websocketServer.close();
+      done();
+    },
+  });
 
   // Keep raw bodies: webhook signatures are computed over the exact bytes.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {

@@ -6,7 +6,7 @@
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import type { CallerNotice, CallerTransport } from '../transport.js';
+import type { CallerNotice, CallerTransport, HangupOptions } from '../transport.js';
 import { CloseCode, isBase64, NegotiatedRateTransport } from '../ws-base.js';
 import { parseBrowserMessage, sessionControl, type BrowserServerMessage } from './protocol.js';
 
@@ -100,8 +100,8 @@ export class BrowserTransport extends NegotiatedRateTransport implements CallerT
     this.send(notice);
   }
 
-  hangup(reason: string): void {
+  hangup(reason: string, options?: HangupOptions): void {
     this.send({ type: 'session.ended', reason });
-    this.close(CloseCode.normal, reason);
+    this.close(this.hangupCode(options), reason);
   }
 }

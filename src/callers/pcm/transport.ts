@@ -7,7 +7,7 @@
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import type { CallerNotice, CallerTransport } from '../transport.js';
+import type { CallerNotice, CallerTransport, HangupOptions } from '../transport.js';
 import { CloseCode, WsTransportBase } from '../ws-base.js';
 
 /** Largest inbound binary message: 1 s at 16 kHz. */
@@ -50,7 +50,7 @@ export class PcmTransport extends WsTransportBase implements CallerTransport {
   clearPlayback(): void {}
   notify(_notice: CallerNotice): void {}
 
-  hangup(reason: string): void {
-    this.close(CloseCode.normal, reason);
+  hangup(reason: string, options?: HangupOptions): void {
+    this.close(this.hangupCode(options), reason);
   }
 }

@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import { mulawDecode, mulawEncode } from '../../audio/g711.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import type { CallerNotice, CallerTransport } from '../transport.js';
+import type { CallerNotice, CallerTransport, HangupOptions } from '../transport.js';
 import { CloseCode, WsTransportBase } from '../ws-base.js';
 import { encodeTwilioClear, encodeTwilioMark, encodeTwilioMedia, parseTwilioMessage } from './codec.js';
 
@@ -110,7 +110,7 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
   notify(_notice: CallerNotice): void {}
 
   /** Closing the socket makes Twilio continue with the TwiML after `</Connect>` (or hang up). */
-  hangup(reason: string): void {
-    this.close(CloseCode.normal, reason);
+  hangup(reason: string, options?: HangupOptions): void {
+    this.close(this.hangupCode(options), reason);
   }
 }

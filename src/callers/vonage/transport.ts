@@ -5,7 +5,7 @@
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import type { CallerNotice, CallerTransport } from '../transport.js';
+import type { CallerNotice, CallerTransport, HangupOptions } from '../transport.js';
 import { CloseCode, NegotiatedRateTransport } from '../ws-base.js';
 import { encodeVonageNotify, parseVonageMessage, VONAGE_CLEAR } from './codec.js';
 
@@ -73,7 +73,7 @@ export class VonageTransport extends NegotiatedRateTransport implements CallerTr
   notify(_notice: CallerNotice): void {}
 
   /** Closing the socket ends the WebSocket leg (Vonage then reports `disconnected`). */
-  hangup(reason: string): void {
-    this.close(CloseCode.normal, reason);
+  hangup(reason: string, options?: HangupOptions): void {
+    this.close(this.hangupCode(options), reason);
   }
 }
