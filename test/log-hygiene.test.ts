@@ -1,7 +1,8 @@
 /**
  * What a hostile client can make the server log, against a real server process writing JSON
  * lines: credentials in URLs (`?token=`, signatures) never reach the log, on plain requests,
- * WebSocket upgrades and refused webhooks alike.
+ * unknown routes, WebSocket upgrades and refused webhooks alike; a socket streaming unknown
+ * events is closed and leaves a few short lines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -33,15 +34,16 @@ function openSocket(url: string): Promise<WebSocket> {
 }
 
 describe('credentials in URLs', () => {
-  it('are redacted from request logs, WebSocket upgrade logs and webhook warnings', async () => {
+  it('are redacted from request logs, unknown-route lines, WebSocket upgrade logs and webhook warnings', async () => {
     const ws = srv.url.replace('http', 'ws');
     await fetch(`${srv.url}/stats?token=SECRET-ONE&callerId=visible-1`);
     const call = await openSocket(`${ws}/ws?token=SECRET-TWO&callerId=visible-2`);
     call.close();
     // An upgrade on a route without a WebSocket handler is logged by @fastify/websocket itself.
     await openSocket(`${ws}/health?access_token=SECRET-THREE`).then((s) => s.close(), () => undefined);
+    await fetch(`${srv.url}/no-such-route?token=SECRET-FIVE&x=visible-5`);
     await fetch(`${srv.url}/twilio/voice?sig=SECRET-FOUR&x=visible-4`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' }, body: 'CallSid=CA1' });
-    await eventually(() => log.includes('visible-1') && log.includes('visible-2') && log.includes('visible-4') && log.includes('/health?access_token') && log.includes('rejected Twilio webhook') && log.includes('"call ended"'), 'the requests in the log');
+    await eventually(() => log.includes('visible-1') && log.includes('visible-2') && log.includes('visible-4') && log.includes('/health?access_token') && log.includes('rejected Twilio webhook') && log.includes('"call ended"') && log.includes('visible-5 not found'), 'the requests in the log');
     expect(log).not.toMatch(/SECRET-/);
     expect(log).toContain('token=[REDACTED]&callerId=visible-1');
     expect(log).toContain('token=[REDACTED]&callerId=visible-2');

@@ -6,7 +6,7 @@
  */
 import pino, { type LoggerOptions as PinoOptions, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
-import { MAX_LOG_MESSAGE_CHARS, redactingSerializers, truncateFields, truncateText } from './redact.js';
+import { MAX_LOG_MESSAGE_CHARS, redactingSerializers, redactText, truncateFields, truncateText } from './redact.js';
 
 /** `LOG_FORMAT`: `auto` picks pretty on a terminal and JSON elsewhere. */
 export type LogFormat = 'auto' | 'pretty' | 'json';
@@ -49,12 +49,14 @@ export function createLogger(options: LoggerOptions): PinoLogger {
 }
 
 /**
- * pino `logMethod` hook: cuts long strings in a line's fields (plain objects, a few levels deep)
- * and its message before pino writes them, so no input can make one line large.
+ * pino `logMethod` hook: redacts credentials in URLs quoted anywhere in a line and cuts long
+ * strings in its fields (plain objects, a few levels deep) and its message before pino writes
+ * them, so no input can make one line large or put a token in it.
  */
 function boundedLogMethod(this: PinoLogger, args: Parameters<PinoLogger['info']>, method: (...args: unknown[]) => void): void {
   const [first, ...rest] = args as unknown[];
-  const bounded = rest.map((a) => (typeof a === 'string' ? truncateText(a, MAX_LOG_MESSAGE_CHARS) : a));
-  if (typeof first === 'string') return method.apply(this, [truncateText(first, MAX_LOG_MESSAGE_CHARS), ...bounded]);
+  const text = (a: string) => truncateText(redactText(a), MAX_LOG_MESSAGE_CHARS);
+  const bounded = rest.map((a) => (typeof a === 'string' ? text(a) : a));
+  if (typeof first === 'string') return method.apply(this, [text(first), ...bounded]);
   return method.apply(this, [truncateFields(first), ...bounded]);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCredentialParam, redactUrl, truncateFields, truncateText } from './redact.js';
+import { isCredentialParam, redactText, redactUrl, truncateFields, truncateText } from './redact.js';
 
 describe('redactUrl', () => {
   it('replaces credential values and keeps everything else byte for byte', () => {
@@ -12,7 +12,14 @@ describe('redactUrl', () => {
     expect(redactUrl('/x?token')).toBe('/x?token');
   });
 
-  it('knows the credential names', () => {
+  it('finds URLs quoted in free text', () => {
+    expect(redactText('Route GET:/nope?token=abc&x=1 not found')).toBe('Route GET:/nope?token=[REDACTED]&x=1 not found');
+    expect(redactText('fetch https://h/a?sig=s failed: "https://h/b?key=k"')).toBe('fetch https://h/a?sig=[REDACTED] failed: "https://h/b?key=[REDACTED]"');
+    expect(redactText('a=b, plain text')).toBe('a=b, plain text');
+    expect((truncateFields({ err: 'GET /x?password=p' }) as { err: string }).err).toBe('GET /x?password=[REDACTED]');
+  });
+
+    it('knows the credential names', () => {
     for (const n of ['token', 'TOKEN', 'id_token', 'secret', 'client_secret', 'key', 'apikey', 'sig', 'signature', 'auth', 'jwt', 'code']) expect(isCredentialParam(n), n).toBe(true);
     for (const n of ['callerId', 'model', 'voice', 'simId', 'design']) expect(isCredentialParam(n), n).toBe(false);
   });

@@ -46,6 +46,18 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, q + 1)}${redacted}${hash < 0 ? '' : url.slice(hash)}`;
 }
 
+/** A `?name=value` or `&name=value` pair inside free text. */
+const QUERY_PAIR = /([?&])([^=&\s?#"'<>]+)=([^&\s#"'<>]*)/g;
+
+/**
+ * `text` (a log message, an error string) with every URL query pair in it whose name carries a
+ * credential (`…?token=…`, `…&sig=…`) redacted: a backstop for URLs quoted in free text.
+ */
+export function redactText(text: string): string {
+  if (!text.includes('=')) return text;
+  return text.replace(QUERY_PAIR, (pair, sep: string, name: string) => (isCredentialParam(decodeName(name)) ? `${sep}${name}=${REDACTED}` : pair));
+}
+
 function decodeName(raw: string): string {
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' '));
@@ -60,11 +72,12 @@ export function truncateText(text: string, maxChars = MAX_LOG_FIELD_CHARS): stri
 }
 
 /**
- * A copy of a log line's fields with long strings cut to `maxChars`, in plain objects and arrays
+ * A copy of a log line's fields with credentials in quoted URLs redacted (`redactText`) and long
+ * strings cut to `maxChars`, in plain objects and arrays
  * down to `depth` levels. Other objects (errors, requests, buffers) are left to their serializers.
  */
 export function truncateFields(value: unknown, maxChars = MAX_LOG_FIELD_CHARS, depth = 3): unknown {
-  if (typeof value === 'string') return truncateText(value, maxChars);
+  if (typeof value === 'string') return truncateText(redactText(value), maxChars);
   if (depth <= 0 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => truncateFields(v, maxChars, depth - 1));
   const proto = Object.getPrototypeOf(value);
