@@ -76,6 +76,8 @@ export const SETTINGS = {
   AUTH_JWKS_URL: [optionalString, undefined, 'When set, browser callers need a bearer JWT verified against this JWKS URL (e.g. a Cognito user pool\'s `…/.well-known/jwks.json`).'],
   AUTH_ISSUER: [optionalString, undefined, 'Required `iss` of browser JWTs (e.g. the Cognito user pool URL).'],
   AUTH_AUDIENCE: [optionalString, undefined, 'Required `aud` of browser JWTs (e.g. the Cognito app client id).'],
+  STREAM_TOKEN_SECRET: [optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'), undefined, 'Key (≥ 16 characters) that signs the one-time stream URLs the answer webhooks, `POST /streams` and `voicebridge sign-url` hand out. Unset: a random key per process (start-up warns): fine for one instance, but set the same value on every instance behind one address, and for `voicebridge sign-url`.'],
+  STREAM_TOKEN_TTL_MS: [int(1000, 600_000), 30_000, 'How long a stream URL from an answer webhook stays valid to connect, ms (each URL opens one stream, once).'],
   WEBRTC_BIND_ADDRESS: [optionalString, undefined, 'Local address WebRTC (ICE) binds to; unset: all interfaces.'],
   WEBRTC_ICE_SERVERS: [z.string(), '', 'Comma-separated STUN/TURN URLs for WebRTC (e.g. `stun:stun.l.google.com:19302`); empty: host candidates only.'],
   WEBRTC_PORT_RANGE: [z.string().regex(/^(\d+-\d+)?$/), '', 'UDP port range for WebRTC, `FIRST-LAST` (e.g. `10000-10999`); empty: any port.'],
