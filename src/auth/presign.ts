@@ -10,6 +10,9 @@ export const PRESIGNABLE_ROUTES = ['ws', 'client', 'webrtc'] as const;
 /** A route a presigned URL can open. */
 export type PresignableRoute = (typeof PRESIGNABLE_ROUTES)[number] & StreamRoute;
 
+/** Longest lifetime of a presigned URL, seconds (`POST /streams`, `voicebridge sign-url`). */
+export const MAX_PRESIGNED_TTL_S = 3600;
+
 const PATHS: Record<PresignableRoute, string> = { ws: '/ws', client: '/client', webrtc: '/webrtc/offer' };
 
 /** Whether `route` can be presigned. */

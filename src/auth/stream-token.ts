@@ -88,6 +88,8 @@ export function verifyStreamToken(secret: Uint8Array, token: string | undefined,
   const given = Buffer.from(parts[1], 'base64url');
   const expected = mac(secret, PREFIX + parts[0]);
   if (given.length !== MAC_BYTES || !timingSafeEqual(given, expected)) return refusal('forged');
+  // One spelling per MAC: base64url decoders ignore a last character's unused bits.
+  if (given.toString('base64url') !== parts[1]) return refusal('forged');
   let body: unknown;
   try {
     body = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));

@@ -5,11 +5,8 @@
  * a bridge a URL without handing it a long-lived credential.
  */
 import type { FastifyInstance } from 'fastify';
-import { isPresignableRoute, PRESIGNABLE_ROUTES, presignedUrl } from '../auth/presign.js';
+import { isPresignableRoute, MAX_PRESIGNED_TTL_S, PRESIGNABLE_ROUTES, presignedUrl } from '../auth/presign.js';
 import { publicBaseUrl, requireAuth, type AppDeps } from './app.js';
-
-/** Longest lifetime `POST /streams` grants, seconds. */
-export const MAX_PRESIGNED_TTL_S = 3600;
 
 /** Registers `POST /streams`. */
 export function registerStreamRoutes(app: FastifyInstance, deps: AppDeps): void {
