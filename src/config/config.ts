@@ -26,7 +26,7 @@ export const SETTINGS = {
   HOST: [z.string(), '0.0.0.0', 'Address to bind.'],
   VOICEBRIDGE_MODEL: [z.enum(['auto', 'local', 'loopback', 'nova-sonic']), 'auto', 'Model for new calls: `nova-sonic` (Amazon Nova Sonic on Bedrock), `local` (offline speech pipeline), `loopback` (echo), or `auto` (local when its packages are installed, else loopback).'],
   PUBLIC_URL: [optionalString, undefined, 'Public base URL (https://host) used in TwiML/NCCO and for Twilio signature checks; default: derived from the request (Host, X-Forwarded-Proto).'],
-  TWILIO_AUTH_TOKEN: [optionalString, undefined, 'Twilio auth token; when set, `X-Twilio-Signature` is required on `/twilio/voice`.'],
+  TWILIO_AUTH_TOKEN: [optionalString, undefined, 'Twilio auth token; when set, `X-Twilio-Signature` is required on `/twilio/voice` and on the `/twilio/media` WebSocket upgrade.'],
   VONAGE_SIGNATURE_SECRET: [optionalString, undefined, 'Vonage signature secret; when set, signed-webhook JWTs are required on `/vonage/answer` and `/vonage/event`.'],
   VONAGE_RATE_HZ: [z.coerce.number().pipe(z.union([z.literal(8000), z.literal(16000), z.literal(24000)])), 16000, 'L16 rate requested in the Vonage NCCO.'],
   SYSTEM_PROMPT: [z.string(), 'You are a friendly, concise voice assistant. Keep answers short.', 'System prompt for the model.'],
