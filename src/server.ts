@@ -19,6 +19,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadWebRtc, type WebRtcSupport } from './callers/webrtc/loader.js';
 import { fileURLToPath } from 'node:url';
 import { createBrowserAuth } from './http/auth.js';
+import { MemoryReplayStore } from './auth/replay-store.js';
+import { randomStreamSecret, StreamTokens } from './auth/stream-tokens.js';
 import { buildApp } from './http/app.js';
 import { loopbackModel } from './models/loopback/model.js';
 import { loadLocalModel, loadVad, missingLocalPackages, type LoadedLocalModel } from './models/local/model.js';
@@ -62,6 +64,8 @@ export interface ServerOverrides {
   webRoot?: string;
   /** WebRTC support to use instead of loading node-datachannel (tests of a lean install). */
   webrtc?: WebRtcSupport;
+  /** Stream tokens to use instead of the configured ones (tests: a fake wall clock). */
+  streamTokens?: StreamTokens;
 }
 
 /**
@@ -149,7 +153,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   if (!config.VONAGE_SIGNATURE_SECRET) log.warn('VONAGE_SIGNATURE_SECRET is not set: Vonage webhook signatures are NOT checked');
 
   const auth = createBrowserAuth({ jwtSecret: config.AUTH_JWT_SECRET, jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE });
-  if (auth.required) log.info({ jwks: config.AUTH_JWKS_URL ?? null }, 'browser callers need a bearer JWT');
+  if (auth.required) log.info({ jwks: config.AUTH_JWKS_URL ?? null }, 'browser callers need a bearer JWT or a presigned stream URL');
+  else log.warn('AUTH_JWT_SECRET and AUTH_JWKS_URL are not set: anyone who can reach this server can open browser and raw PCM calls (/client, /ws, /webrtc/offer) and spend model time; Twilio and Vonage media streams still need the one-time URL their answer webhook hands out');
+  if (!config.STREAM_TOKEN_SECRET && !overrides.streamTokens) log.warn('STREAM_TOKEN_SECRET is not set: stream URLs are signed with a random key made at start-up, which suits one instance only (URLs from another instance or from `voicebridge sign-url` are refused)');
+  const streamTokens =
+    overrides.streamTokens ??
+    new StreamTokens({ secret: config.STREAM_TOKEN_SECRET ? Buffer.from(config.STREAM_TOKEN_SECRET) : randomStreamSecret(), ttlMs: config.STREAM_TOKEN_TTL_MS, nowMs: Date.now, store: new MemoryReplayStore(Date.now) });
   if (!auth.required && !config.ADMIN_TOKEN) log.info('call records and statistics (/calls, /stats) are served to clients on this machine only; set ADMIN_TOKEN to read them from elsewhere');
   const webRoot = overrides.webRoot ?? fileURLToPath(new URL('../web/dist', import.meta.url));
   const hasWeb = existsSync(`${webRoot}/index.html`);
@@ -168,7 +177,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   loopDelay.enable();
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   const eventLoopDelay = () => ({ p50Ms: ms(loopDelay.percentile(50)), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max) });
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, eventLoopDelay });
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, eventLoopDelay });
   return {
     app,
     manager,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mulawEncode } from '../src/audio/g711.js';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
+import { answerTwilioCall, answerVonageCall } from '../src/sim/webhooks.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { eventually } from './helpers/wait.js';
 
@@ -18,10 +19,24 @@ interface Raw {
   ws: WebSocket;
   messages: string[];
   closed: Promise<{ code: number; reason: string }>;
+  /** Twilio: a valid `start` for this stream (the answer webhook's CallSid and parameters), with `extra` fields. */
+  start(extra?: Record<string, unknown>): string;
+  /** Vonage: a `websocket:connected` for this stream (the NCCO's headers) with content-type `ct`. */
+  connected(ct?: string): string;
 }
 
+let calls = 0;
+/**
+ * Opens a caller socket. Twilio and Vonage streams go through the answer webhook first, as the
+ * carriers do (their media routes refuse streams without its one-time token).
+ */
 async function open(path: string): Promise<Raw> {
-  const ws = new WebSocket(`${srv.url.replace('http', 'ws')}${path}`);
+  const callSid = `CAbad${++calls}`;
+  let url = `${srv.url.replace('http', 'ws')}${path}`;
+  let parameters: Record<string, string> = {};
+  if (path === '/twilio/media') ({ streamUrl: url, parameters } = await answerTwilioCall(srv.url, { callSid }));
+  if (path === '/vonage/media') ({ uri: url, headers: parameters } = await answerVonageCall(srv.url, { uuid: callSid }));
+  const ws = new WebSocket(url);
   const messages: string[] = [];
   ws.on('message', (d, isBinary) => {
     if (!isBinary) messages.push(d.toString());
@@ -31,12 +46,28 @@ async function open(path: string): Promise<Raw> {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  return { ws, messages, closed };
+  return {
+    ws,
+    messages,
+    closed,
+    start: (extra = {}) => JSON.stringify({ event: 'start', streamSid: 'MZbad', start: { streamSid: 'MZbad', callSid, customParameters: parameters, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 }, ...extra } }),
+    connected: (ct = 'audio/l16;rate=16000') => JSON.stringify({ ...parameters, event: 'websocket:connected', 'content-type': ct }),
+  };
+}
+
+/** Placeholders in a list of frames for the stream's own opening message. */
+const START = Symbol('start');
+const CONNECTED = Symbol('connected');
+type Frame = string | Buffer | typeof START | typeof CONNECTED | { start: Record<string, unknown> } | { connected: string };
+function frame(raw: Raw, f: Frame): string | Buffer {
+  if (f === START) return raw.start();
+  if (f === CONNECTED) return raw.connected();
+  if (typeof f === 'object' && 'start' in f) return raw.start(f.start);
+  if (typeof f === 'object' && 'connected' in f) return raw.connected(f.connected);
+  return f;
 }
 
 const tone = (n: number) => Int16Array.from({ length: n }, (_, i) => Math.round(8000 * Math.sin(i / 3)));
-const twilioStart = (extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ event: 'start', streamSid: 'MZbad', start: { streamSid: 'MZbad', callSid: 'CAbad', customParameters: {}, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 }, ...extra } });
 const twilioMedia = (payload = Buffer.from(mulawEncode(tone(160))).toString('base64')) =>
   JSON.stringify({ event: 'media', streamSid: 'MZbad', media: { track: 'inbound', chunk: '1', timestamp: '0', payload } });
 
@@ -65,14 +96,14 @@ describe('Twilio media stream', () => {
   it.each([
     ['malformed JSON', 1007, /malformed JSON/, ['{"event": "start", ']],
     ['media before start', 1008, /media before start/, [twilioMedia()]],
-    ['bad base64', 1007, /base64/, [twilioStart(), twilioMedia('***not base64***')]],
-    ['duplicate start', 1008, /duplicate start/, [twilioStart(), twilioStart()]],
-    ['unsupported media format', 1008, /unsupported media format/, [twilioStart({ mediaFormat: { encoding: 'audio/x-alaw', sampleRate: 8000, channels: 1 } })]],
+    ['bad base64', 1007, /base64/, [START, twilioMedia('***not base64***')]],
+    ['duplicate start', 1008, /duplicate start/, [START, START]],
+    ['unsupported media format', 1008, /unsupported media format/, [{ start: { mediaFormat: { encoding: 'audio/x-alaw', sampleRate: 8000, channels: 1 } } }]],
     ['message without event', 1007, /event/, ['{"foo":1}']],
-    ['dtmf with a bad digit', 1007, /digit/, [twilioStart(), JSON.stringify({ event: 'dtmf', dtmf: { digit: 'XX' } })]],
+    ['dtmf with a bad digit', 1007, /digit/, [START, JSON.stringify({ event: 'dtmf', dtmf: { digit: 'XX' } })]],
   ])('%s → close %i', async (_name, code, reason, frames) => {
     const raw = await open('/twilio/media');
-    for (const f of frames as string[]) raw.ws.send(f);
+    for (const f of frames as Frame[]) raw.ws.send(frame(raw, f));
     const closed = await raw.closed;
     expect(closed.code).toBe(code);
     expect(closed.reason).toMatch(reason as RegExp);
@@ -99,7 +130,7 @@ describe('Twilio media stream', () => {
     raw.ws.on('message', (d) => {
       if (d.toString().includes('"media"')) audio++;
     });
-    raw.ws.send(twilioStart());
+    raw.ws.send(raw.start());
     raw.ws.send(JSON.stringify({ event: 'brand-new-event', x: 1 }));
     for (let i = 0; i < 10; i++) raw.ws.send(twilioMedia());
     await eventually(() => audio > 0, 'echoed media');
@@ -118,7 +149,7 @@ describe('Twilio media stream', () => {
     const liveCalls = async () => ((await (await fetch(`${srv.url}/stats`)).json()) as { calls: number }).calls;
     const size = await liveCalls();
     const raw = await open('/twilio/media');
-    raw.ws.send(twilioStart());
+    raw.ws.send(raw.start());
     raw.ws.send(twilioMedia());
     await eventually(async () => (await liveCalls()) === size + 1, 'the new call to be live');
     raw.ws.terminate();
@@ -128,18 +159,17 @@ describe('Twilio media stream', () => {
 });
 
 describe('Vonage WebSocket', () => {
-  const connected = (ct = 'audio/l16;rate=16000') => JSON.stringify({ event: 'websocket:connected', 'content-type': ct });
   it.each([
     ['audio before websocket:connected', 1008, /before websocket:connected/, [Buffer.alloc(640)]],
-    ['unsupported content-type', 1007, /content-type/, [connected('audio/mp3')]],
+    ['unsupported content-type', 1007, /content-type/, [{ connected: 'audio/mp3' }]],
     ['malformed JSON', 1007, /malformed JSON/, ['{{']],
-    ['odd-length frame', 1007, /bad audio frame/, [connected(), Buffer.alloc(641)]],
-    ['too-large audio frame', 1007, /bad audio frame/, [connected(), Buffer.alloc(20000)]],
-    ['duplicate connected', 1008, /duplicate/, [connected(), connected()]],
+    ['odd-length frame', 1007, /bad audio frame/, [CONNECTED, Buffer.alloc(641)]],
+    ['too-large audio frame', 1007, /bad audio frame/, [CONNECTED, Buffer.alloc(20000)]],
+    ['duplicate connected', 1008, /duplicate/, [CONNECTED, CONNECTED]],
     ['dtmf before connected', 1008, /before websocket:connected/, [JSON.stringify({ event: 'websocket:dtmf', digit: '1' })]],
   ])('%s → close %i', async (_name, code, reason, frames) => {
     const raw = await open('/vonage/media');
-    for (const f of frames as Array<string | Buffer>) raw.ws.send(f);
+    for (const f of frames as Frame[]) raw.ws.send(frame(raw, f));
     const closed = await raw.closed;
     expect(closed.code).toBe(code);
     expect(closed.reason).toMatch(reason as RegExp);
@@ -152,7 +182,7 @@ describe('Vonage WebSocket', () => {
     raw.ws.on('message', (d, isBinary) => {
       if (isBinary) sizes.push((d as Buffer).length);
     });
-    raw.ws.send(connected());
+    raw.ws.send(raw.connected());
     raw.ws.send(JSON.stringify({ event: 'websocket:something-new' }));
     for (let i = 0; i < 10; i++) raw.ws.send(Buffer.from(tone(320).buffer));
     await eventually(() => sizes.length > 5, 'echoed frames');

@@ -1,7 +1,8 @@
 /**
  * `voicebridge call` against real servers: it refuses an unwritable `--out` before calling, exits 1
- * with the reason when the call ended in an error (Nova Sonic unreachable) or brought no reply
- * (silence in, silence out), and on a terminal shows a live progress line with the transcript as
+ * with the reason when the call ended in an error (Nova Sonic unreachable), brought no reply
+ * (silence in, silence out) or was refused (an unsigned answer webhook), goes through the answer
+ * webhook as the carrier does, and on a terminal shows a live progress line with the transcript as
  * it grows (phone protocol: polled from the server's live call list).
  */
 import fs from 'node:fs';
@@ -77,6 +78,20 @@ describe('voicebridge call', () => {
     expect(code).toBe(1);
     expect(c.err()).toMatch(/call failed: no reply: the caller heard only silence \(the server did not recognise any speech/);
     expect(fs.existsSync(path.join(dir, 'silence-heard.wav'))).toBe(true);
+  });
+
+  it('goes through the answer webhook, signed with the server\'s TWILIO_AUTH_TOKEN, and says so when the server refuses', async () => {
+    const signed = await startServerProcess({ VOICEBRIDGE_MODEL: 'loopback', TWILIO_AUTH_TOKEN: 'the-account-auth-token', BARGE_IN_VAD: false });
+    try {
+      const tone = wavFile('echo-tone.wav', new Int16Array(16000).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000))));
+      const ok = capture(false);
+      expect(await runCall({ url: signed.url, via: 'twilio', in: tone, out: path.join(dir, 'echo.wav'), 'reply-timeout': '5' }, ok.io, { TWILIO_AUTH_TOKEN: 'the-account-auth-token' }), ok.err()).toBe(0);
+      const refused = capture(false);
+      expect(await runCall({ url: signed.url, via: 'twilio', in: tone, out: path.join(dir, 'refused.wav') }, refused.io, {})).toBe(1);
+      expect(refused.err()).toMatch(/refused the call: the Twilio answer webhook answered 403: invalid X-Twilio-Signature/);
+    } finally {
+      await signed.stop();
+    }
   });
 
   it('shows a live progress line and the transcript as it arrives on a terminal', async () => {

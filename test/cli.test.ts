@@ -152,8 +152,10 @@ describe('voicebridge options', () => {
   });
 
   it('prints each command’s own options for --help', async () => {
-    const [serve, call, emulate, top] = await Promise.all([voicebridge(['serve', '--help']), voicebridge(['call', '--help']), voicebridge(['emulate', '--help']), voicebridge(['--help'])]);
-    for (const out of [serve, call, emulate, top]) expect(out.code).toBe(0);
+    const [serve, call, emulate, signUrl, top] = await Promise.all([voicebridge(['serve', '--help']), voicebridge(['call', '--help']), voicebridge(['emulate', '--help']), voicebridge(['sign-url', '--help']), voicebridge(['--help'])]);
+    for (const out of [serve, call, emulate, signUrl, top]) expect(out.code).toBe(0);
+    expect(signUrl.stdout).toMatch(/^usage: voicebridge sign-url --route ws\|client\|webrtc/);
+    expect(top.stdout).toContain('sign-url');
     expect(serve.stdout).toMatch(/^usage: voicebridge \[serve\]/);
     expect(serve.stdout).toContain('--model NAME');
     expect(serve.stdout).not.toContain('--via');

@@ -64,13 +64,14 @@ describe('Twilio answer webhook', () => {
   const form = { CallSid: 'CA123', From: '+15550001111', To: '+15550002222' };
   const body = new URLSearchParams(form).toString();
 
-  it('returns <Connect><Stream> TwiML pointing at our media socket, with call parameters', async () => {
+  it('returns <Connect><Stream> TwiML pointing at our media socket, with call parameters and a one-time token', async () => {
     const s = await make({ PUBLIC_URL: 'https://voice.example.com' });
     const res = await s.app.inject({ method: 'POST', url: '/twilio/voice', payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/xml/);
     expect(res.body).toContain('<Stream url="wss://voice.example.com/twilio/media">');
     expect(res.body).toContain('<Parameter name="From" value="+15550001111"/>');
+    expect(res.body).toMatch(/<Parameter name="token" value="vbs1\.[\w.-]+"\/>/);
   });
 
   it('enforces X-Twilio-Signature when an auth token is configured', async () => {
@@ -95,13 +96,13 @@ describe('Twilio answer webhook', () => {
 });
 
 describe('Vonage webhooks', () => {
-  it('answers with an NCCO connecting our websocket at the configured L16 rate', async () => {
+  it('answers with an NCCO connecting our websocket (with a one-time token) at the configured L16 rate', async () => {
     const s = await make({ PUBLIC_URL: 'https://voice.example.com', VONAGE_RATE_HZ: 8000 });
     const res = await s.app.inject({ method: 'GET', url: '/vonage/answer?uuid=u-1&from=447700900000&to=447700900001' });
     expect(res.statusCode).toBe(200);
     const [connect] = res.json();
     expect(connect.action).toBe('connect');
-    expect(connect.endpoint[0]).toMatchObject({ type: 'websocket', uri: 'wss://voice.example.com/vonage/media', 'content-type': 'audio/l16;rate=8000', headers: { uuid: 'u-1' } });
+    expect(connect.endpoint[0]).toMatchObject({ type: 'websocket', uri: expect.stringMatching(/^wss:\/\/voice\.example\.com\/vonage\/media\?token=vbs1\.[\w.-]+$/), 'content-type': 'audio/l16;rate=8000', headers: { uuid: 'u-1' } });
     expect((await s.app.inject({ method: 'POST', url: '/vonage/event', payload: { status: 'answered' } })).statusCode).toBe(204);
   });
 

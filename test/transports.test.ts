@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { mulawEncode } from '../src/audio/g711.js';
 import type { CallerEvent } from '../src/callers/transport.js';
-import { TwilioTransport } from '../src/callers/twilio/transport.js';
+import { TwilioTransport, type TwilioAdmission } from '../src/callers/twilio/transport.js';
 import { VonageTransport } from '../src/callers/vonage/transport.js';
 import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
@@ -67,6 +67,42 @@ describe('TwilioTransport', () => {
     client.send(JSON.stringify({ event: 'stop', stop: {} }));
     await eventually(() => events.at(-1)?.type === 'ended', 'the ended event');
     expect(events.at(-1)).toEqual({ type: 'ended', reason: 'stop' });
+  });
+});
+
+describe('TwilioTransport admission of start', () => {
+  const start = (customParameters: Record<string, string>) => JSON.stringify({ event: 'start', streamSid: 'MZ2', start: { callSid: 'CA2', customParameters, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } });
+  const media = (ts: number) => JSON.stringify({ event: 'media', media: { track: 'inbound', timestamp: String(ts), payload: Buffer.alloc(160, 0xff).toString('base64') } });
+
+  it('holds the media that arrives while start is checked, then delivers it in order with the admitted parameters', async () => {
+    let decide!: (a: TwilioAdmission) => void;
+    const asked: unknown[] = [];
+    const admit = (s: { callSid: string; parameters: Record<string, string> }) => {
+      asked.push(s);
+      return new Promise<TwilioAdmission>((r) => (decide = r));
+    };
+    const { client, transport, events } = await pair((ws) => new TwilioTransport(ws, { clock: systemClock, logger: silentLogger, admit }));
+    client.send(start({ token: 't', From: '+1555' }));
+    client.send(media(0));
+    client.send(media(20));
+    await eventually(() => asked.length === 1, 'the admission check');
+    expect(asked[0]).toEqual({ callSid: 'CA2', parameters: { token: 't', From: '+1555' } });
+    expect(events).toEqual([]);
+    decide({ ok: true, parameters: { From: '+1555' } });
+    expect(await transport.started).toMatchObject({ carrierCallId: 'CA2', parameters: { From: '+1555' } });
+    await eventually(() => events.length === 2, 'the held media');
+    expect(events.map((e) => e.type)).toEqual(['audio', 'audio']);
+    client.close();
+  });
+
+  it('a refused start closes the stream with 1008 and the reason, and nothing it sent reaches the call', async () => {
+    const { client, transport, events } = await pair((ws) => new TwilioTransport(ws, { clock: systemClock, logger: silentLogger, admit: async () => ({ ok: false, reason: 'refused: stream token expired' }) }));
+    const closed = new Promise<[number, string]>((r) => client.once('close', (code, reason) => r([code, reason.toString()])));
+    client.send(start({ token: 'old' }));
+    client.send(media(0));
+    expect(await closed).toEqual([1008, 'refused: stream token expired']);
+    await expect(transport.started).rejects.toThrow(/stream token expired/);
+    expect(events).toEqual([{ type: 'ended', reason: 'protocol-error' }]);
   });
 });
 

@@ -12,6 +12,7 @@ import { voicedMs } from '../audio/level.js';
 import { readWav, writeWav, type WavAudio } from '../audio/wav.js';
 import { errorMessage } from '../core/errors.js';
 import type { Via } from '../sim/clients.js';
+import { AnswerWebhookError } from '../sim/webhooks.js';
 import { simulateCall, type SimulationResult } from '../sim/simulate.js';
 import { callFailure, outputProblem } from './call-check.js';
 import { LiveProgress, transcriptLine } from './call-progress.js';
@@ -48,9 +49,11 @@ export function latencyReport(result: SimulationResult): { callId: string | null
 
 /**
  * Runs one simulated call; returns the exit code: 0 with a reply, 1 when the call failed (error,
- * no reply, server unreachable), 2 for bad flags or files.
+ * no reply, server unreachable or refusing), 2 for bad flags or files. Phone calls go through the
+ * server's answer webhook first, as the carrier's do, signed with `TWILIO_AUTH_TOKEN` /
+ * `VONAGE_SIGNATURE_SECRET` from `env` when set there (the server's own secrets).
  */
-export async function runCall(flags: CallFlags, io: CallIo = { stdout: process.stdout, stderr: process.stderr, live: Boolean(process.stdout.isTTY) }): Promise<number> {
+export async function runCall(flags: CallFlags, io: CallIo = { stdout: process.stdout, stderr: process.stderr, live: Boolean(process.stdout.isTTY) }, env: Record<string, string | undefined> = process.env): Promise<number> {
   const say = (line: string) => io.stdout.write(`${line}\n`);
   const fail = (code: number, line: string) => {
     io.stderr.write(`voicebridge call: ${line}\n`);
@@ -85,9 +88,12 @@ export async function runCall(flags: CallFlags, io: CallIo = { stdout: process.s
       bargeInAtS,
       maxTailMs: replyTimeoutS * 1000,
       onTick: progress ? (t) => progress.tick(t) : undefined,
+      twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
+      vonageSignatureSecret: env.VONAGE_SIGNATURE_SECRET || undefined,
     });
   } catch (err) {
     progress?.stop();
+    if (err instanceof AnswerWebhookError) return fail(1, `the server at ${flags.url} refused the call: ${err.message}`);
     const code = (err as { code?: string }).code;
     return fail(1, `cannot reach the server at ${flags.url}: ${errorMessage(err) || code}${code === 'ECONNREFUSED' ? ' (is `voicebridge serve` running there?)' : ''}`);
   }

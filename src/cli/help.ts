@@ -20,7 +20,9 @@ export const CALL_HELP = `usage: voicebridge call --url http://HOST:PORT --via t
 
 Plays a WAV file (any rate, mono or stereo) into a running server as a caller over a real carrier
 protocol at real-time pace, saves what the caller heard, and prints the transcript and timings.
-Exits 1 when the call ended in an error or brought no reply, 2 for bad options.
+Phone calls ask the server's answer webhook where to stream first, as the carrier does, signed
+with TWILIO_AUTH_TOKEN / VONAGE_SIGNATURE_SECRET when those are set here.
+Exits 1 when the call ended in an error, brought no reply or was refused, 2 for bad options.
 
 options:
   --url URL               the server, e.g. http://127.0.0.1:8080
@@ -31,6 +33,20 @@ options:
   --reply-timeout SECONDS longest wait for a reply after the recording ends (default 20)
   --transcript FILE       also save the report as JSON
   -h, --help              this help`;
+
+/** Help of `voicebridge sign-url`. */
+export const SIGN_URL_HELP = `usage: voicebridge sign-url --route ws|client|webrtc [--ttl SECONDS] [--url https://HOST]
+
+Prints a presigned URL that opens one stream on a caller route, once, within --ttl seconds: for a
+bridge or device that should not hold a long-lived credential. /ws and /client take it as a
+WebSocket URL; POST an SDP offer to the webrtc one. Signed with STREAM_TOKEN_SECRET, which must be
+the server's (set it for both); an authenticated POST /streams asks the server instead.
+
+options:
+  --route ROUTE      ws (raw PCM) | client (browser JSON) | webrtc (WebRTC offer)
+  --ttl SECONDS      how long it stays valid (default STREAM_TOKEN_TTL_MS; at most 3600)
+  --url URL          the server's public base URL (default PUBLIC_URL)
+  -h, --help         this help`;
 
 /** Help of `voicebridge emulate`. */
 export const EMULATE_HELP = `usage: voicebridge emulate nova-sonic [options]
@@ -61,15 +77,18 @@ commands:
   serve      start the server (the default command)
   call       play a WAV file into a running server as a phone or browser caller
   emulate    run the Amazon Nova Sonic emulator (emulate nova-sonic)
+  sign-url   print a one-time presigned URL for /ws, /client or /webrtc/offer
 
   voicebridge COMMAND --help   options of a command
   voicebridge --version        the version
 
   voicebridge [serve] [--port N] [--host ADDR] [--model auto|local|loopback|nova-sonic]
   voicebridge call --url http://HOST:PORT --via twilio|vonage|ws|pcm --in speech.wav --out reply.wav
-  voicebridge emulate nova-sonic [--port 8443] [--brain speech|echo|timed] …`;
+  voicebridge emulate nova-sonic [--port 8443] [--brain speech|echo|timed] …
+  voicebridge sign-url --route ws [--ttl 60] [--url https://HOST]`;
 
 /** Help for `command`, or the overview for an unknown one. */
 export function helpFor(command: string): string {
-  return command === 'serve' ? SERVE_HELP : command === 'call' ? CALL_HELP : command === 'emulate' ? EMULATE_HELP : USAGE;
+  const help: Record<string, string> = { serve: SERVE_HELP, call: CALL_HELP, emulate: EMULATE_HELP, 'sign-url': SIGN_URL_HELP };
+  return help[command] ?? USAGE;
 }

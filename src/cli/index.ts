@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `voicebridge` command: `serve` (default), `call`, `emulate nova-sonic`; `--version`;
+ * The `voicebridge` command: `serve` (default), `call`, `emulate nova-sonic`, `sign-url`; `--version`;
  * `COMMAND --help`. Reads `.env` from the working directory first (the environment wins).
  * Exits the process when the command is done: worker and native threads must not keep it alive.
  */
@@ -10,9 +10,10 @@ import { applyDotEnv } from './dotenv.js';
 import { runEmulate } from './emulate.js';
 import { helpFor, USAGE } from './help.js';
 import { runServe } from './serve.js';
+import { runSignUrl } from './sign-url.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS = ['serve', 'call', 'emulate'];
+const COMMANDS = ['serve', 'call', 'emulate', 'sign-url'];
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
@@ -50,6 +51,10 @@ async function main(argv: string[]): Promise<number> {
       },
     });
     return runEmulate(positionals[0], values);
+  }
+  if (command === 'sign-url') {
+    const { values } = parseArgs({ args: rest, options: { route: { type: 'string' }, ttl: { type: 'string' }, url: { type: 'string' } } });
+    return runSignUrl(values, process.env, { stdout: process.stdout, stderr: process.stderr });
   }
   const { values } = parseArgs({
     args: rest,

@@ -1,8 +1,8 @@
 /**
  * `buildApp(deps)`: the Fastify application (never listens; `main.ts` does). Routes:
  * health/readiness, Twilio (`POST /twilio/voice`, WS `/twilio/media`), Vonage (`/vonage/answer`,
- * `/vonage/event`, WS `/vonage/media`), browser WS `/client`, raw PCM WS `/ws`, and the admin
- * routes `GET /calls` and `GET /stats` (admin-access.ts).
+ * `/vonage/event`, WS `/vonage/media`), browser WS `/client`, raw PCM WS `/ws`, `POST /streams`
+ * (presigned caller URLs), and the admin routes `GET /calls` and `GET /stats` (admin-access.ts).
  */
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
@@ -20,11 +20,13 @@ import { redactingSerializers } from '../core/redact.js';
 import type { Warmup } from '../core/warmup.js';
 import type { WebRtcSupport } from '../callers/webrtc/loader.js';
 import { createAdminAccess, isAdminRoute, requireAdmin } from './admin-access.js';
+import type { StreamTokens } from '../auth/stream-tokens.js';
 import type { BrowserAuth } from './auth.js';
 import { registerCallerRoutes } from './caller-routes.js';
 import { QuietRoutesLogController } from './request-log.js';
 import { registerWebRtcRoutes } from './webrtc-routes.js';
 import { registerTelephonyRoutes } from './telephony-routes.js';
+import { registerStreamRoutes } from './stream-routes.js';
 
 /** Dependencies of the HTTP app. */
 export interface AppDeps {
@@ -37,6 +39,8 @@ export interface AppDeps {
   availableModels: string[];
   /** Bearer-JWT check for browser callers and the call list (allows all when not configured). */
   auth: BrowserAuth;
+  /** Issues and admits the one-time stream tokens every media stream (and presigned URL) presents. */
+  streamTokens: StreamTokens;
   /** Folder of the built web client served at `/` (absent: no web client). */
   webRoot?: string;
   /** The main thread's event-loop delay so far (p50/p99/max, ms), for `/stats`: a stalled loop delays every call's audio. */
@@ -165,6 +169,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerTelephonyRoutes(app, deps);
   registerCallerRoutes(app, deps);
+  registerStreamRoutes(app, deps);
   registerWebRtcRoutes(app, deps, webrtc);
   if (deps.webRoot) {
     const webRoot = deps.webRoot;

@@ -1,39 +1,56 @@
 /**
- * WebSocket routes for callers: each wraps the socket in its transport and hands it to the call
- * manager.
+ * WebSocket routes for callers: each checks who is calling before the upgrade (see
+ * `stream-auth.ts`), wraps the socket in its transport and hands it to the call manager.
  */
 import type { FastifyInstance } from 'fastify';
+import { callBindingProblem } from '../auth/stream-token.js';
 import { BrowserTransport } from '../callers/browser/transport.js';
 import { PcmTransport } from '../callers/pcm/transport.js';
-import { TwilioTransport } from '../callers/twilio/transport.js';
+import { TwilioTransport, type TwilioAdmission } from '../callers/twilio/transport.js';
 import { VonageTransport } from '../callers/vonage/transport.js';
 import { rateLimitedLogger } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import { isCredentialParam } from '../core/redact.js';
-import { acceptCall, requireAuth, type AppDeps } from './app.js';
+import { acceptCall, type AppDeps } from './app.js';
+import { requireCaller, requireTwilioSignature, requireVonageStreamToken, vonageClaims } from './stream-auth.js';
 
-/** Registers `/twilio/media`, `/vonage/media`, `/client` and `/ws` (the last two behind browser auth). */
+/**
+ * Registers `/twilio/media` (signature at the upgrade when configured, one-time token in `start`),
+ * `/vonage/media` (one-time token in the URL), `/client` and `/ws` (presigned token or JWT).
+ */
 export function registerCallerRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { clock } = deps;
   // One logger per connection, its warn/error lines limited (log-limit.ts): no socket floods the log.
   const log = (kind: string) => rateLimitedLogger((deps.logger as unknown as Logger).child({ kind }), { clock });
 
-  app.get('/twilio/media', { websocket: true }, (socket) => {
-    acceptCall(deps, socket, new TwilioTransport(socket, { clock, logger: log('twilio') }));
+  // Twilio forbids query strings in <Stream url>: the token comes as <Parameter name="token">,
+  // in `start`, before which no call exists.
+  const admitTwilio = async ({ callSid, parameters }: { callSid: string; parameters: Record<string, string> }): Promise<TwilioAdmission> => {
+    const { token, ...kept } = parameters;
+    const check = await deps.streamTokens.admit(token, 'twilio', callSid);
+    return check.ok ? { ok: true, parameters: kept } : { ok: false, reason: `refused: ${check.message}` };
+  };
+  app.get('/twilio/media', { websocket: true, preValidation: requireTwilioSignature(deps) }, (socket) => {
+    acceptCall(deps, socket, new TwilioTransport(socket, { clock, logger: log('twilio'), admit: admitTwilio }));
   });
 
-  app.get('/vonage/media', { websocket: true }, (socket) => {
-    acceptCall(deps, socket, new VonageTransport(socket, clock, log('vonage')));
+  app.get('/vonage/media', { websocket: true, preValidation: requireVonageStreamToken(deps) }, (socket, req) => {
+    const claims = vonageClaims.get(req);
+    vonageClaims.delete(req);
+    // The token was used up at the upgrade; its call binding is checked once the call's uuid arrives.
+    const admit = ({ uuid }: { uuid?: string }) => {
+      const problem = claims ? callBindingProblem(claims, uuid) : { message: 'no stream token' };
+      return problem ? `refused: ${problem.message}` : null;
+    };
+    acceptCall(deps, socket, new VonageTransport(socket, clock, log('vonage'), admit));
   });
 
-  const auth = { preValidation: requireAuth(deps.auth) };
-
-  app.get('/client', { websocket: true, ...auth }, (socket) => {
+  app.get('/client', { websocket: true, preValidation: requireCaller(deps, 'client') }, (socket) => {
     const transport = new BrowserTransport(socket, clock, log('browser'));
     acceptCall(deps, socket, transport, (call) => transport.announce(call.id, call.modelId));
   });
 
-  app.get('/ws', { websocket: true, ...auth }, (socket, req) => {
+  app.get('/ws', { websocket: true, preValidation: requireCaller(deps, 'ws') }, (socket, req) => {
     // Query parameters become the call's parameters (logged, kept in its record): never a credential.
     const query = Object.fromEntries([...new URL(req.url, 'http://localhost').searchParams].filter(([name]) => !isCredentialParam(name)));
     acceptCall(deps, socket, new PcmTransport(socket, clock, log('pcm'), query));

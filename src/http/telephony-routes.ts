@@ -1,6 +1,8 @@
 /**
  * Carrier webhooks: Twilio's answer webhook (TwiML) and Vonage's answer and event webhooks (NCCO),
- * with signature checks whenever a secret is configured.
+ * with signature checks whenever a secret is configured. Each answer hands the carrier a one-time,
+ * short-lived stream token bound to the call (Twilio: `<Parameter name="token">`; Vonage: the
+ * `uri`'s `?token=`), without which the media routes refuse the stream.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { connectWebsocketNcco } from '../telephony/ncco.js';
@@ -24,6 +26,8 @@ export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps): vo
     }
     const parameters: Record<string, string> = {};
     for (const key of ['CallSid', 'From', 'To']) if (typeof params[key] === 'string') parameters[key] = params[key];
+    // The one-time token for this call's stream (Twilio allows no query string in <Stream url>).
+    parameters.token = deps.streamTokens.issue('twilio', { carrierCallId: parameters.CallSid }).token;
     return reply.type('text/xml').send(connectStreamTwiml({ streamUrl: `${toWebSocketUrl(base)}/twilio/media`, parameters }));
   });
 
@@ -42,7 +46,9 @@ export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps): vo
     const headers: Record<string, string> = {};
     for (const key of ['uuid', 'conversation_uuid', 'from', 'to']) if (typeof q[key] === 'string') headers[key] = q[key] as string;
     const base = publicBaseUrl(config, req);
-    return connectWebsocketNcco({ websocketUri: `${toWebSocketUrl(base)}/vonage/media`, sampleRateHz: config.VONAGE_RATE_HZ, eventUrl: `${base}/vonage/event`, headers });
+    // The one-time token for this call's stream, checked at the upgrade.
+    const { token } = deps.streamTokens.issue('vonage', { carrierCallId: headers.uuid });
+    return connectWebsocketNcco({ websocketUri: `${toWebSocketUrl(base)}/vonage/media?token=${token}`, sampleRateHz: config.VONAGE_RATE_HZ, eventUrl: `${base}/vonage/event`, headers });
   };
   app.get('/vonage/answer', answer);
   app.post('/vonage/answer', answer);

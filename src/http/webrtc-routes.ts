@@ -1,7 +1,8 @@
 /**
  * WebRTC signalling over plain HTTP, WHIP-like and non-trickle: `POST /webrtc/offer` with the SDP
  * offer (`application/sdp`) answers `201` with the SDP answer and a `Location` of the session;
- * `DELETE /webrtc/sessions/:id` hangs up. Behind browser auth when configured.
+ * `DELETE /webrtc/sessions/:id` hangs up. Behind browser auth when configured; the offer also takes
+ * a presigned URL's one-time token (`?token=`).
  */
 import type { FastifyInstance } from 'fastify';
 import { DrainingError } from '../call/manager.js';
@@ -11,6 +12,7 @@ import type { WebRtcNetwork, WebRtcTransport } from '../callers/webrtc/transport
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { requireAuth, type AppDeps } from './app.js';
+import { requireCaller } from './stream-auth.js';
 
 /** Largest SDP offer accepted, bytes. */
 const MAX_OFFER_BYTES = 64 * 1024;
@@ -36,7 +38,7 @@ export function registerWebRtcRoutes(app: FastifyInstance, deps: AppDeps, webrtc
   const sessions = new Map<string, WebRtcTransport>();
   app.addContentTypeParser('application/sdp', { parseAs: 'string', bodyLimit: MAX_OFFER_BYTES }, (_req, body, done) => done(null, body));
 
-  app.post('/webrtc/offer', { preValidation: requireAuth(deps.auth) }, async (req, reply) => {
+  app.post('/webrtc/offer', { preValidation: requireCaller(deps, 'webrtc') }, async (req, reply) => {
     if (!webrtc.available) return reply.code(503).send({ error: 'webrtc_unavailable', message: webrtc.reason });
     if (deps.manager.isDraining) return reply.code(503).send({ error: 'draining', message: 'server is draining, try again later' });
     const { BadOfferError, WebRtcTransport } = webrtc.module;

@@ -1,13 +1,15 @@
 /**
  * Simulated callers that speak each carrier's real wire protocol to a running voicebridge server:
  * Twilio Media Streams, Vonage WebSockets, the browser protocol and raw PCM. They play the far
- * end's part faithfully: Twilio echoes marks once the audio before them has played and answers
+ * end's part faithfully: Twilio and Vonage first ask the answer webhook where to stream (and with
+ * which one-time token), Twilio echoes marks once the audio before them has played and answers
  * `clear` by dropping its buffer; Vonage does the same with `notify` and `clear`.
  */
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { mulawDecode, mulawEncode } from '../audio/g711.js';
 import { SimulatedPlayout } from './playout.js';
+import { answerTwilioCall, answerVonageCall } from './webhooks.js';
 
 /** Which protocol to speak. */
 export type Via = 'twilio' | 'vonage' | 'ws' | 'pcm';
@@ -27,8 +29,10 @@ export interface SimulatedCaller {
   readonly playout: SimulatedPlayout;
   /** Observations (clears, transcripts, closes…). */
   readonly events: SimEvent[];
-  /** Identifier passed to the server as a custom parameter (to find the call's summary). */
+  /** Identifier of this simulated call: the raw PCM caller's `?simId=`; Twilio's CallSid and Vonage's uuid derive from it. */
   readonly simId: string;
+  /** The carrier's call id the server knows the call by (Twilio CallSid, Vonage uuid); undefined for browser and PCM callers. */
+  readonly carrierCallId?: string;
   /** Browser protocol: the server's call id from `session.started`. */
   readonly callId: () => string | undefined;
   /** Sends one 20 ms frame of caller audio. */
@@ -50,8 +54,14 @@ export interface ConnectOptions {
   via: Via;
   /** Clock for event times (default `performance.now`). */
   nowMs?: () => number;
-  /** Vonage / browser rate (default 16000). */
+  /** Browser rate (default 16000; Vonage takes the rate of the answer webhook's NCCO). */
   sampleRateHz?: number;
+  /** Twilio auth token of the server: signs the answer webhook and the stream upgrade as Twilio does. */
+  twilioAuthToken?: string;
+  /** Vonage signature secret of the server: signs the answer webhook as Vonage does. */
+  vonageSignatureSecret?: string;
+  /** Browser and raw PCM callers: a credential (JWT or presigned stream token) sent as `?token=`. */
+  token?: string;
   /** Browser: binary audio frames instead of base64 JSON. */
   binary?: boolean;
   /**
@@ -61,20 +71,49 @@ export interface ConnectOptions {
   ignoreMedia?: boolean;
 }
 
-const PATHS: Record<Via, string> = { twilio: '/twilio/media', vonage: '/vonage/media', ws: '/client', pcm: '/ws' };
+const PATHS: Record<'ws' | 'pcm', string> = { ws: '/client', pcm: '/ws' };
+
+/** How a simulated caller opens its stream: where, at which rate, and what it sends first. */
+interface Opening {
+  url: string;
+  rateHz: number;
+  upgradeHeaders: Record<string, string>;
+  /** Twilio `customParameters` / Vonage `websocket:connected` headers. */
+  parameters: Record<string, string>;
+  carrierCallId?: string;
+}
+
+/** Asks the answer webhook (Twilio, Vonage) or builds the URL (browser, raw PCM) for a caller. */
+async function openingOf(options: ConnectOptions, simId: string): Promise<Opening> {
+  const base = options.url.replace(/\/$/, '');
+  if (options.via === 'twilio') {
+    const callSid = `CA${simId.replace(/-/g, '')}`;
+    const twiml = await answerTwilioCall(base, { callSid, authToken: options.twilioAuthToken });
+    return { url: twiml.streamUrl, rateHz: 8000, upgradeHeaders: twiml.upgradeHeaders, parameters: twiml.parameters, carrierCallId: callSid };
+  }
+  if (options.via === 'vonage') {
+    const ncco = await answerVonageCall(base, { uuid: simId, signatureSecret: options.vonageSignatureSecret });
+    const rateHz = Number(/rate=(\d+)/.exec(ncco.contentType)?.[1] ?? 16000);
+    return { url: ncco.uri, rateHz, upgradeHeaders: {}, parameters: ncco.headers, carrierCallId: simId };
+  }
+  const query = new URLSearchParams(options.via === 'pcm' ? { simId } : {});
+  if (options.token) query.set('token', options.token);
+  const search = query.size ? `?${query}` : '';
+  return { url: `${base.replace(/^http/, 'ws')}${PATHS[options.via]}${search}`, rateHz: options.via === 'pcm' ? 16000 : (options.sampleRateHz ?? 16000), upgradeHeaders: {}, parameters: {} };
+}
 
 /**
- * Connects and performs the protocol's opening (Twilio connected+start, Vonage websocket:connected,
- * browser session.start).
- * @throws Error when the socket cannot open.
+ * Connects and performs the protocol's opening (Twilio: answer webhook, then connected+start;
+ * Vonage: answer webhook, then websocket:connected; browser: session.start).
+ * @throws Error when the answer webhook refuses or the socket cannot open.
  */
 export async function connectCaller(options: ConnectOptions): Promise<SimulatedCaller> {
   const now = options.nowMs ?? (() => performance.now());
   const via = options.via;
-  const rate = via === 'twilio' ? 8000 : via === 'pcm' ? 16000 : (options.sampleRateHz ?? 16000);
   const simId = randomUUID();
-  const wsUrl = `${options.url.replace(/^http/, 'ws').replace(/\/$/, '')}${PATHS[via]}${via === 'pcm' ? `?simId=${simId}` : ''}`;
-  const socket = new WebSocket(wsUrl);
+  const opening = await openingOf(options, simId);
+  const rate = opening.rateHz;
+  const socket = new WebSocket(opening.url, { headers: opening.upgradeHeaders });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
@@ -108,14 +147,15 @@ export async function connectCaller(options: ConnectOptions): Promise<SimulatedC
   let chunk = 0;
   let tsMs = 0;
   const streamSid = `MZ${simId.replace(/-/g, '')}`;
+  const callSid = opening.carrierCallId;
   if (via === 'twilio') {
     send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
     send(JSON.stringify({
       event: 'start', sequenceNumber: String(++seq), streamSid,
-      start: { accountSid: 'ACsim', streamSid, callSid: `CA${simId.slice(0, 8)}`, tracks: ['inbound'], customParameters: { simId }, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } },
+      start: { accountSid: 'ACsim', streamSid, callSid, tracks: ['inbound'], customParameters: opening.parameters, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } },
     }));
   } else if (via === 'vonage') {
-    send(JSON.stringify({ event: 'websocket:connected', 'content-type': `audio/l16;rate=${rate}`, simId, uuid: simId }));
+    send(JSON.stringify({ ...opening.parameters, event: 'websocket:connected', 'content-type': `audio/l16;rate=${rate}` }));
   } else if (via === 'ws') {
     send(JSON.stringify({ type: 'session.start', sampleRateHz: rate, audioTransport: options.binary ? 'binary' : 'base64' }));
   }
@@ -174,6 +214,7 @@ export async function connectCaller(options: ConnectOptions): Promise<SimulatedC
     playout,
     events,
     simId,
+    carrierCallId: opening.carrierCallId,
     callId: () => callId,
     socket,
     closed,
@@ -194,7 +235,7 @@ export async function connectCaller(options: ConnectOptions): Promise<SimulatedC
       else if (via === 'vonage') send(JSON.stringify({ event: 'websocket:dtmf', digit, duration: 200 }));
     },
     async hangup() {
-      if (via === 'twilio') send(JSON.stringify({ event: 'stop', sequenceNumber: String(++seq), streamSid, stop: { accountSid: 'ACsim', callSid: `CA${simId.slice(0, 8)}` } }));
+      if (via === 'twilio') send(JSON.stringify({ event: 'stop', sequenceNumber: String(++seq), streamSid, stop: { accountSid: 'ACsim', callSid } }));
       else if (via === 'ws') send(JSON.stringify({ type: 'session.end' }));
       if (via !== 'twilio' && via !== 'ws') socket.close(1000, 'caller hung up');
       const timer = setTimeout(() => socket.terminate(), 2000);

@@ -28,6 +28,9 @@ export interface SimulationOptions {
   /** Browser protocol only: rate (default 16000) and binary frames. */
   browserRateHz?: number;
   binary?: boolean;
+  /** The server's carrier secrets, to sign webhooks and upgrades as the carrier does (see `ConnectOptions`). */
+  twilioAuthToken?: string;
+  vonageSignatureSecret?: string;
   /** Called once the caller is connected and then on every 20 ms tick while the call runs (progress displays). */
   onTick?: (tick: SimulationTick) => void;
 }
@@ -97,7 +100,7 @@ export function voicedSpans(pcm: Int16Array, rateHz: number, thresholdDbfs = -40
  * @throws Error when the server cannot be reached.
  */
 export async function simulateCall(o: SimulationOptions): Promise<SimulationResult> {
-  const caller = await connectCaller({ url: o.url, via: o.via, sampleRateHz: o.browserRateHz, binary: o.binary });
+  const caller = await connectCaller({ url: o.url, via: o.via, sampleRateHz: o.browserRateHz, binary: o.binary, twilioAuthToken: o.twilioAuthToken, vonageSignatureSecret: o.vonageSignatureSecret });
   const rate = caller.sampleRateHz;
   const resampler = o.resamplers.create(o.sampleRateHz, rate, 7);
   const input = resampler.process(o.samples);
@@ -230,19 +233,28 @@ export interface LiveCallEntry {
   id: string;
   /** `listening`, `responding`, … */
   phase: string;
+  /** Twilio CallSid, Vonage uuid. */
+  carrierCallId?: string;
   parameters?: Record<string, string>;
   /** Final transcript lines so far. */
   transcript?: Array<{ role: string; text: string }>;
 }
 
-/** Whether a call the server lists (live or ended) is `caller`'s: by its `simId` parameter, or its browser call id. */
-export function isCallOf(caller: Pick<SimulatedCaller, 'simId' | 'callId'>, c: { id: string; parameters?: Record<string, string> }): boolean {
+/**
+ * Whether a call the server lists (live or ended) is `caller`'s: by the carrier's call id (Twilio,
+ * Vonage), its `simId` parameter (raw PCM), or its browser call id.
+ */
+export function isCallOf(caller: Pick<SimulatedCaller, 'simId' | 'callId' | 'carrierCallId'>, c: { id: string; carrierCallId?: string; parameters?: Record<string, string> }): boolean {
   const callId = caller.callId();
-  return c.parameters?.simId === caller.simId || (callId !== undefined && c.id === callId);
+  return (
+    c.parameters?.simId === caller.simId ||
+    (caller.carrierCallId !== undefined && c.carrierCallId === caller.carrierCallId) ||
+    (callId !== undefined && c.id === callId)
+  );
 }
 
 /** `caller`'s call among the server's live calls (`GET /calls`); undefined when it is not live, or on errors. */
-export async function liveCallOf(url: string, caller: Pick<SimulatedCaller, 'simId' | 'callId'>): Promise<LiveCallEntry | undefined> {
+export async function liveCallOf(url: string, caller: Pick<SimulatedCaller, 'simId' | 'callId' | 'carrierCallId'>): Promise<LiveCallEntry | undefined> {
   try {
     const res = await fetch(`${url.replace(/\/$/, '')}/calls`);
     const body = (await res.json()) as { live?: LiveCallEntry[] };

@@ -21,6 +21,19 @@ export function validTwilioSignature(authToken: string, signature: string | unde
   return twilio.validateRequest(authToken, signature, url, params);
 }
 
+/**
+ * Validates `X-Twilio-Signature` on a Media Streams WebSocket upgrade. Twilio signs the stream URL
+ * of the TwiML with no body parameters; the forms it signs are not fully documented (protocols.md
+ * 3.4), so the `wss://` URL as given, with a trailing slash, and its `https://` twin are accepted
+ * (`validateRequest` also tries each with and without the default port).
+ * @param streamUrl the `wss://…/twilio/media` URL our TwiML gave.
+ */
+export function validTwilioStreamSignature(authToken: string, signature: string | undefined, streamUrl: string): boolean {
+  if (!signature) return false;
+  const forms = [streamUrl, `${streamUrl}/`, streamUrl.replace(/^ws/, 'http')];
+  return forms.some((url) => twilio.validateRequest(authToken, signature, url, {}));
+}
+
 /** Result of a Vonage signature check. */
 export type VonageCheck = { ok: true; claims: Record<string, unknown> } | { ok: false; reason: string };
 

@@ -14,12 +14,26 @@ import { encodeTwilioClear, encodeTwilioMark, encodeTwilioMedia, parseTwilioMess
 /** Longest inbound gap filled with silence, ms. */
 const MAX_GAP_FILL_MS = 1000;
 
+/** Messages held while a `start` is being admitted (Twilio sends media right after it). */
+const MAX_HELD_MESSAGES = 100;
+
+/** What an admission check decides about a stream's `start`. */
+export type TwilioAdmission =
+  /** Admitted; `parameters` are the custom parameters the call keeps (e.g. without the admit token). */
+  | { ok: true; parameters: Record<string, string> }
+  /** Refused: the stream is closed with 1008 and this reason. */
+  | { ok: false; reason: string };
+
 /** Options for the Twilio transport. */
 export interface TwilioTransportOptions {
   clock: Clock;
   logger: Logger;
-  /** Checks `start.customParameters` (e.g. a one-time admit token); return an error string to reject. */
-  admit?: (parameters: Record<string, string>) => string | null;
+  /**
+   * Checks a stream's `start` (its CallSid and custom parameters, e.g. a one-time admit token)
+   * before the stream counts as started; messages that arrive meanwhile are held, then handled in
+   * order. Absent: every well-formed `start` is admitted with its parameters.
+   */
+  admit?: (start: { callSid: string; parameters: Record<string, string> }) => Promise<TwilioAdmission>;
 }
 
 /** One Twilio media stream. */
@@ -31,6 +45,8 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
   private streamSid = '';
   private nextExpectedTsMs: number | null = null;
   private readonly muBuf = new Uint8Array(160);
+  /** Messages that arrived while `start` was being admitted; null when not admitting. */
+  private held: Array<[Buffer, boolean, number]> | null = null;
   /** Silence inserted for gaps in inbound timestamps, ms. */
   gapFilledMs = 0;
 
@@ -39,6 +55,11 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
   }
 
   protected onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void {
+    if (this.held) {
+      if (this.held.length >= MAX_HELD_MESSAGES) return this.protocolError(CloseCode.policyViolation, 'too many messages before the stream was admitted');
+      this.held.push([data, isBinary, receivedAtMs]);
+      return;
+    }
     if (isBinary) return this.protocolError(CloseCode.unsupportedData, 'binary frames are not part of the Twilio protocol');
     const parsed = parseTwilioMessage(data.toString('utf8'));
     if (!parsed.ok) return this.protocolError(CloseCode.invalidPayload, parsed.error);
@@ -51,10 +72,16 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
         if (m.encoding !== 'audio/x-mulaw' || m.sampleRateHz !== 8000 || m.channels !== 1) {
           return this.protocolError(CloseCode.policyViolation, `unsupported media format ${m.encoding}/${m.sampleRateHz}/${m.channels}`);
         }
-        const rejection = this.opts.admit?.(m.customParameters) ?? null;
-        if (rejection) return this.protocolError(CloseCode.policyViolation, rejection);
-        this.streamSid = m.streamSid;
-        this.resolveStarted({ carrierCallId: m.callSid, streamId: m.streamSid, parameters: m.customParameters });
+        const begin = (parameters: Record<string, string>) => {
+          this.streamSid = m.streamSid;
+          this.resolveStarted({ carrierCallId: m.callSid, streamId: m.streamSid, parameters });
+        };
+        if (!this.opts.admit) return begin(m.customParameters);
+        this.held = [];
+        this.opts.admit({ callSid: m.callSid, parameters: m.customParameters }).then(
+          (admission) => this.admitted(admission, begin),
+          () => this.admitted({ ok: false, reason: 'stream admission failed' }, begin),
+        );
         return;
       }
       case 'media': {
@@ -82,6 +109,16 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
         this.badMessage({ event: m.name }, 'ignoring unknown Twilio event');
         return;
     }
+  }
+
+  /** Ends an admission: starts the stream and handles the held messages, or refuses it. */
+  private admitted(admission: TwilioAdmission, begin: (parameters: Record<string, string>) => void): void {
+    const held = this.held ?? [];
+    this.held = null;
+    if (this.endedReported) return;
+    if (!admission.ok) return this.protocolError(CloseCode.policyViolation, admission.reason);
+    begin(admission.parameters);
+    for (const [data, isBinary, receivedAtMs] of held) if (!this.endedReported) this.onMessage(data, isBinary, receivedAtMs);
   }
 
   private fillGap(timestampMs: number, receivedAtMs: number): void {

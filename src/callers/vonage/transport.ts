@@ -17,7 +17,12 @@ export class VonageTransport extends NegotiatedRateTransport implements CallerTr
   readonly kind = 'vonage' as const;
   readonly supportsMarks = true;
 
-  constructor(ws: WebSocket, clock: Clock, logger: Logger) {
+  /**
+   * @param admit checks the stream's call (`websocket:connected`'s `uuid` and headers) before it
+   *   counts as started, e.g. against the call the stream URL was issued for; returns the reason
+   *   to refuse it (closed with 1008), or null to admit it. Absent: every call is admitted.
+   */
+  constructor(ws: WebSocket, clock: Clock, logger: Logger, private readonly admit?: (call: { uuid?: string; headers: Record<string, string> }) => string | null) {
     super(ws, clock, logger);
   }
 
@@ -41,8 +46,11 @@ export class VonageTransport extends NegotiatedRateTransport implements CallerTr
     switch (m.event) {
       case 'connected':
         if (this.isStarted) return this.protocolError(CloseCode.policyViolation, 'duplicate websocket:connected');
+        const uuid = m.headers.uuid ?? m.headers.call_uuid;
+        const refused = this.admit?.({ uuid, headers: m.headers }) ?? null;
+        if (refused) return this.protocolError(CloseCode.policyViolation, refused);
         this.rateHz = m.sampleRateHz;
-        this.resolveStarted({ carrierCallId: m.headers.uuid ?? m.headers.call_uuid, parameters: m.headers });
+        this.resolveStarted({ carrierCallId: uuid, parameters: m.headers });
         return;
       case 'dtmf':
         this.relay.emit({ type: 'dtmf', digit: m.digit, durationMs: m.durationMs });

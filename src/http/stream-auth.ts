@@ -1,0 +1,68 @@
+/**
+ * Who may open a media stream, checked before any WebSocket upgrade (or WebRTC answer), so a
+ * refused caller never gets a socket, a call or a model session:
+ * - caller routes (`/ws`, `/client`, `/webrtc/offer`): a one-time presigned stream token, or a
+ *   valid JWT as before (open to all when no JWT auth is configured);
+ * - Vonage media: the one-time stream token its NCCO `uri` carries (`?token=`);
+ * - Twilio media: `X-Twilio-Signature` on the upgrade whenever `TWILIO_AUTH_TOKEN` is set (its
+ *   one-time token comes later, in `start`, and is checked by the transport's admission).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { PresignableRoute } from '../auth/presign.js';
+import { isStreamToken, type StreamTokenClaims } from '../auth/stream-token.js';
+import type { Logger } from '../core/logger.js';
+import { validTwilioStreamSignature } from '../telephony/signatures.js';
+import { bearerToken } from './auth.js';
+import { publicBaseUrl, requireAuth, toWebSocketUrl, type AppDeps } from './app.js';
+
+const log = (deps: AppDeps) => (deps.logger as unknown as Logger).child({ kind: 'stream-auth' });
+
+/**
+ * A `preValidation` hook for a caller route: a stream token (`?token=` or `Authorization: Bearer`)
+ * is admitted once for `route` (403 with the reason when refused); anything else goes to the JWT
+ * check (401 without a valid one, when auth is configured).
+ */
+export function requireCaller(deps: AppDeps, route: PresignableRoute) {
+  const jwt = requireAuth(deps.auth);
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const presented = bearerToken(req.headers.authorization, req.url);
+    if (!isStreamToken(presented)) return jwt(req, reply);
+    const check = await deps.streamTokens.admit(presented, route);
+    if (check.ok) return;
+    log(deps).warn({ route, problem: check.problem }, `refused ${route} caller: ${check.message}`);
+    await reply.code(403).send({ error: 'forbidden', message: check.message });
+  };
+}
+
+/** The claims of the stream token each admitted Vonage upgrade presented (its call is checked at `websocket:connected`). */
+export const vonageClaims = new WeakMap<FastifyRequest, StreamTokenClaims>();
+
+/** `preValidation` of `/vonage/media`: 401 without a stream token, 403 with a refused one. */
+export function requireVonageStreamToken(deps: AppDeps) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const token = new URL(req.url, 'http://localhost').searchParams.get('token') ?? undefined;
+    const check = await deps.streamTokens.admit(token, 'vonage');
+    if (check.ok) {
+      vonageClaims.set(req, check.claims);
+      return;
+    }
+    log(deps).warn({ route: 'vonage', problem: check.problem }, `refused Vonage media stream: ${check.message}`);
+    await reply.code(check.problem === 'missing' ? 401 : 403).send({ error: check.problem === 'missing' ? 'unauthorized' : 'forbidden', message: check.message });
+  };
+}
+
+/**
+ * `preValidation` of `/twilio/media`: when `TWILIO_AUTH_TOKEN` is set, the upgrade must carry a
+ * valid `X-Twilio-Signature` for the stream URL our TwiML gave (403 otherwise).
+ */
+export function requireTwilioSignature(deps: AppDeps) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const authToken = deps.config.TWILIO_AUTH_TOKEN;
+    if (!authToken) return;
+    const signature = req.headers['x-twilio-signature'];
+    const streamUrl = `${toWebSocketUrl(publicBaseUrl(deps.config, req))}/twilio/media`;
+    if (validTwilioStreamSignature(authToken, typeof signature === 'string' ? signature : undefined, streamUrl)) return;
+    log(deps).warn({ route: 'twilio', streamUrl, signed: typeof signature === 'string' }, 'refused Twilio media stream: bad X-Twilio-Signature on the upgrade');
+    await reply.code(403).send({ error: 'forbidden', message: 'invalid X-Twilio-Signature' });
+  };
+}
