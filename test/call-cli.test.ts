@@ -94,6 +94,19 @@ describe('voicebridge call', () => {
     }
   });
 
+  it('reads the call record with the server\'s ADMIN_TOKEN when it has one, and names the end reason', async () => {
+    const guarded = await startServerProcess({ VOICEBRIDGE_MODEL: 'loopback', ADMIN_TOKEN: 'the-admin-token-0123456789', BARGE_IN_VAD: false });
+    try {
+      const tone = wavFile('admin-tone.wav', new Int16Array(16000).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000))));
+      const run = capture(false);
+      expect(await runCall({ url: guarded.url, via: 'twilio', in: tone, out: path.join(dir, 'admin.wav'), 'reply-timeout': '5' }, run.io, { ADMIN_TOKEN: 'the-admin-token-0123456789' }), run.err()).toBe(0);
+      // The summary (and so its end reason) comes from GET /calls, which needs the admin token here.
+      expect(run.out()).toMatch(/"endReason": "/);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('shows a live progress line and the transcript as it arrives on a terminal', async () => {
     const c = capture(true);
     const input = wavFile('speech.wav', await speech.say('What is seven plus five?', 'rms'));

@@ -30,8 +30,11 @@ export class LiveProgress {
   private lastPollMs = -Infinity;
   private stopped = false;
 
-  /** @param url the server, for polling `/calls`; @param out a TTY stream (stdout). */
-  constructor(private readonly url: string, private readonly out: NodeJS.WritableStream) {}
+  /**
+   * @param url the server, for polling `/calls`; @param out a TTY stream (stdout);
+   * @param adminToken the server's ADMIN_TOKEN when it has one (its call records need it).
+   */
+  constructor(private readonly url: string, private readonly out: NodeJS.WritableStream, private readonly adminToken?: string) {}
 
   /** Redraws the line, printing new transcript lines first. */
   tick(t: SimulationTick): void {
@@ -46,7 +49,7 @@ export class LiveProgress {
     this.polling = true;
     this.lastPollMs = atMs;
     // The progress line is a courtesy: a failed poll (undefined) is tried again on a later tick.
-    const mine = await liveCallOf(this.url, caller);
+    const mine = await liveCallOf(this.url, caller, this.adminToken);
     this.polling = false;
     if (mine?.transcript && !this.stopped) this.print(mine.transcript);
   }

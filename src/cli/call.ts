@@ -76,7 +76,7 @@ export async function runCall(flags: CallFlags, io: CallIo = { stdout: process.s
     return fail(2, `cannot read --in ${flags.in}: ${errorMessage(err)}`);
   }
 
-  const progress = io.live ? new LiveProgress(flags.url, io.stdout) : undefined;
+  const progress = io.live ? new LiveProgress(flags.url, io.stdout, env.ADMIN_TOKEN || undefined) : undefined;
   let result: SimulationResult;
   try {
     result = await simulateCall({
@@ -90,6 +90,7 @@ export async function runCall(flags: CallFlags, io: CallIo = { stdout: process.s
       onTick: progress ? (t) => progress.tick(t) : undefined,
       twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
       vonageSignatureSecret: env.VONAGE_SIGNATURE_SECRET || undefined,
+      adminToken: env.ADMIN_TOKEN || undefined,
     });
   } catch (err) {
     progress?.stop();

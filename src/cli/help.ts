@@ -21,7 +21,8 @@ export const CALL_HELP = `usage: voicebridge call --url http://HOST:PORT --via t
 Plays a WAV file (any rate, mono or stereo) into a running server as a caller over a real carrier
 protocol at real-time pace, saves what the caller heard, and prints the transcript and timings.
 Phone calls ask the server's answer webhook where to stream first, as the carrier does, signed
-with TWILIO_AUTH_TOKEN / VONAGE_SIGNATURE_SECRET when those are set here.
+with TWILIO_AUTH_TOKEN / VONAGE_SIGNATURE_SECRET when those are set here. The call's record
+(end reason, transcript) is read from the server's /calls, with ADMIN_TOKEN when that is set here.
 Exits 1 when the call ended in an error, brought no reply or was refused, 2 for bad options.
 
 options:

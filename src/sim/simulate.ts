@@ -31,6 +31,8 @@ export interface SimulationOptions {
   /** The server's carrier secrets, to sign webhooks and upgrades as the carrier does (see `ConnectOptions`). */
   twilioAuthToken?: string;
   vonageSignatureSecret?: string;
+  /** The server's ADMIN_TOKEN, to read its call records (`GET /calls`) when it has one. */
+  adminToken?: string;
   /** Called once the caller is connected and then on every 20 ms tick while the call runs (progress displays). */
   onTick?: (tick: SimulationTick) => void;
 }
@@ -127,7 +129,7 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
   const checkServer = (heardEnd: number) => {
     checking = true;
     lastCheckAt = performance.now();
-    liveCallOf(o.url, caller)
+    liveCallOf(o.url, caller, o.adminToken)
       .then((live) => {
         if (live?.phase !== 'responding') serverQuietFor = heardEnd;
       })
@@ -168,7 +170,7 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
   const heard = caller.playout.render(start);
 
   let summary: CallSummary | undefined;
-  summary = await fetchSummary(o.url, (c) => isCallOf(caller, c));
+  summary = await fetchSummary(o.url, (c) => isCallOf(caller, c), 5000, o.adminToken);
   const transcript =
     o.via === 'ws'
       ? caller.events.filter((e) => e.type === 'transcript' && (e.detail as { final: boolean }).final).map((e) => ({ role: (e.detail as { role: string }).role, text: (e.detail as { text: string }).text }))
@@ -253,10 +255,21 @@ export function isCallOf(caller: Pick<SimulatedCaller, 'simId' | 'callId' | 'car
   );
 }
 
+/**
+ * Reads the server's `GET /calls` as an admin: with `Authorization: Bearer adminToken` when given
+ * (the server's ADMIN_TOKEN; the admin routes need it when it is set, see src/http/admin-access.ts),
+ * else as a client on the same machine. Rejects on network errors; a refusal comes back as its HTTP status.
+ */
+export function fetchCalls(url: string, adminToken?: string): Promise<Response> {
+  const token = adminToken;
+  return fetch(`${url.replace(/\/$/, '')}/calls`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+}
+
 /** `caller`'s call among the server's live calls (`GET /calls`); undefined when it is not live, or on errors. */
-export async function liveCallOf(url: string, caller: Pick<SimulatedCaller, 'simId' | 'callId' | 'carrierCallId'>): Promise<LiveCallEntry | undefined> {
+export async function liveCallOf(url: string, caller: Pick<SimulatedCaller, 'simId' | 'callId' | 'carrierCallId'>, adminToken?: string): Promise<LiveCallEntry | undefined> {
   try {
-    const res = await fetch(`${url.replace(/\/$/, '')}/calls`);
+    const res = await fetchCalls(url, adminToken);
+    if (!res.ok) return undefined;
     const body = (await res.json()) as { live?: LiveCallEntry[] };
     return body.live?.find((c) => isCallOf(caller, c));
   } catch {
@@ -265,11 +278,13 @@ export async function liveCallOf(url: string, caller: Pick<SimulatedCaller, 'sim
 }
 
 /** Polls `GET /calls` for the ended call that `match` picks (e.g. by the `simId` parameter). */
-export async function fetchSummary(url: string, match: (c: CallSummary) => boolean, timeoutMs = 5000): Promise<CallSummary | undefined> {
+export async function fetchSummary(url: string, match: (c: CallSummary) => boolean, timeoutMs = 5000, adminToken?: string): Promise<CallSummary | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(`${url.replace(/\/$/, '')}/calls`);
+      const res = await fetchCalls(url, adminToken);
+      // Refused (the admin routes need ADMIN_TOKEN or a JWT here): waiting longer will not help.
+      if (res.status === 401 || res.status === 403) return undefined;
       const body = (await res.json()) as { recent: CallSummary[] };
       const found = body.recent.find(match);
       if (found) return found;
