@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { answerTwilioCall } from '../src/sim/webhooks.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { eventually } from './helpers/wait.js';
 
@@ -24,9 +25,9 @@ afterAll(async () => {
 });
 
 /** Opens a WebSocket and resolves once it is open (or refused: then with the status). */
-function openSocket(url: string): Promise<WebSocket> {
+function openSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { headers });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
     ws.once('error', reject);
@@ -56,7 +57,9 @@ describe('credentials in URLs', () => {
 describe('a socket streaming unknown events', () => {
   it('is closed with 1008 and leaves a few short lines in the log, not one per event', async () => {
     const before = log.length;
-    const ws = await openSocket(`${srv.url.replace('http', 'ws')}/twilio/media`);
+    // A stream as Twilio opens it (signed upgrade), whose sender then sends nothing but junk.
+    const stream = await answerTwilioCall(srv.url, { callSid: 'CA-junk', authToken: 'twilio-auth-token-for-tests' });
+    const ws = await openSocket(stream.streamUrl, stream.upgradeHeaders);
     const closed = new Promise<{ code: number; reason: string }>((r) => ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
     const name = 'x'.repeat(4096);
     for (let i = 0; i < 2000; i++) ws.send(JSON.stringify({ event: `${name}-${i}`, pad: 'y'.repeat(1024) }));

@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { answerTwilioCall } from '../src/sim/webhooks.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { eventually } from './helpers/wait.js';
 
@@ -43,7 +44,9 @@ describe('a second SIGTERM during the drain', () => {
     // A drain far longer than the test: only the second signal can end these calls.
     srv = await startServerProcess({ VOICEBRIDGE_MODEL: 'loopback', BARGE_IN_VAD: false, DRAIN_TIMEOUT_MS: 600_000, LOG_LEVEL: 'info', LOG_FORMAT: 'json' });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => srv!.child.once('exit', (code, signal) => r({ code, signal })));
-    const twilioStart = JSON.stringify({ event: 'start', streamSid: 'MZ1', start: { callSid: 'CA1', customParameters: {}, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } });
+    // The Twilio stream needs the one-time token its answer webhook hands out.
+    const { parameters } = await answerTwilioCall(srv.url, { callSid: 'CA1' });
+    const twilioStart = JSON.stringify({ event: 'start', streamSid: 'MZ1', start: { callSid: 'CA1', customParameters: parameters, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } });
     const calls = [
       await connect('pcm 1', '/ws?callerId=one'),
       await connect('pcm 2', '/ws?callerId=two'),
