@@ -15,6 +15,8 @@ const LABELS: Record<string, string> = {
   'peer-disconnected': 'connection lost',
   'rtp-timeout': "caller's audio stopped",
   'protocol-error': 'caller sent invalid data',
+  'audio-flood': 'caller sent audio far faster than real time',
+  'max-call-length': 'longest call length reached',
   inactivity: 'inactivity',
   'server shutting down': 'server shutting down',
   'server-shutdown': 'server shutting down',

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { CallerStartInfo, CallerTransport } from '../callers/transport.js';
+import type { CallerStartInfo, CallerTransport, InboundAudioLimiter } from '../callers/transport.js';
 import { errorMessage } from '../core/errors.js';
 import type { SpeechModel } from '../models/model.js';
 import { Call, type CallDeps, type CallSummary } from './call.js';
@@ -20,6 +20,8 @@ export interface CallManagerDeps extends Pick<CallDeps, 'model' | 'resamplers' |
   historySize?: number;
   /** Other models a caller may ask for by id (`session.start.model`, `?model=`); `model` is the default. */
   alternatives?: readonly SpeechModel[];
+  /** Makes the limiter put in front of each caller's inbound audio (none when absent). */
+  inboundAudioLimiter?: () => InboundAudioLimiter;
 }
 
 /** Thrown by `accept` while draining. */
@@ -109,6 +111,7 @@ export class CallManager {
   async accept(transport: CallerTransport, onCreated?: (call: Call, info: CallerStartInfo) => void): Promise<Call | null> {
     if (this.draining) throw new DrainingError();
     const { clock, logger } = this.deps;
+    if (this.deps.inboundAudioLimiter) transport.limitInboundAudio?.(this.deps.inboundAudioLimiter());
     const timeoutMs = this.deps.startTimeoutMs ?? 10_000;
     let timer: unknown;
     let info: CallerStartInfo;

@@ -17,6 +17,7 @@ import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { Warmup } from '../core/warmup.js';
 import type { WebRtcSupport } from '../callers/webrtc/loader.js';
+import { LimitStats } from '../limits/stats.js';
 import type { BrowserAuth } from './auth.js';
 import { registerCallerRoutes } from './caller-routes.js';
 import { QuietRoutesLogController } from './request-log.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   warmup?: Warmup;
   /** The WebRTC caller, or why it is unavailable (absent: unavailable, not loaded). */
   webrtc?: WebRtcSupport;
+  /** Counters of refusals and cuts by the limits, shown in `/stats` (`limits`); a fresh set when absent. */
+  limitStats?: LimitStats;
 }
 
 /**
@@ -132,7 +135,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { ready: true };
   });
 
-  app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}) }));
+  const limitStats = deps.limitStats ?? new LimitStats();
+  app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}), limits: limitStats.snapshot() }));
 
   app.get('/calls', { preValidation: requireAuth(deps.auth) }, async () => ({
     // Live calls with their transcript so far (`voicebridge call` shows it as it grows).

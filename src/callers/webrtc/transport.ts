@@ -17,7 +17,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { EventRelay } from '../../core/relay.js';
 import { parseBrowserMessage, sessionControl, type BrowserServerMessage } from '../browser/protocol.js';
-import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport } from '../transport.js';
+import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport, InboundAudioLimiter } from '../transport.js';
 import { INBOUND_TIMEOUT_MS, InboundWatchdog } from './inbound-watchdog.js';
 import { buildRtp, offerAudio, parseRtp } from './rtp.js';
 
@@ -85,6 +85,7 @@ export class WebRtcTransport implements CallerTransport {
   private paused = false;
   private released = false;
   private readonly watchdog: InboundWatchdog;
+  private inboundLimiter: InboundAudioLimiter | undefined;
   /** Caller packets decoded, packets that failed to decode, frames sent, frames dropped (buffer full). */
   readonly counters = { packetsIn: 0, decodeErrors: 0, framesOut: 0, framesDropped: 0, sendErrors: 0 };
 
@@ -217,8 +218,19 @@ export class WebRtcTransport implements CallerTransport {
       return;
     }
     const pcm = new Int16Array(bytes.length >> 1);
+    const verdict = this.inboundLimiter?.admit((pcm.length * 1000) / WEBRTC_RATE_HZ, receivedAtMs) ?? 'admit';
+    if (verdict === 'close') {
+      this.log.warn('caller sends audio far faster than real time: hanging up');
+      return this.hangup('audio-flood');
+    }
+    if (verdict === 'drop') return;
     new Uint8Array(pcm.buffer).set(bytes.subarray(0, pcm.length * 2));
     if (!this.paused) this.relay.emit({ type: 'audio', pcm, receivedAtMs });
+  }
+
+  /** Puts `limiter` in front of inbound audio (see `CallerTransport.limitInboundAudio`). */
+  limitInboundAudio(limiter: InboundAudioLimiter): void {
+    this.inboundLimiter = limiter;
   }
 
   private send(message: BrowserServerMessage): void {
