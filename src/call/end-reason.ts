@@ -14,6 +14,7 @@ const LABELS: Record<string, string> = {
   'peer-failed': 'connection lost',
   'peer-disconnected': 'connection lost',
   'rtp-timeout': "caller's audio stopped",
+  'connect-timeout': 'caller never connected',
   'protocol-error': 'caller sent invalid data',
   'audio-flood': 'caller sent audio far faster than real time',
   'max-call-length': 'longest call length reached',

@@ -17,7 +17,10 @@ import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { Warmup } from '../core/warmup.js';
 import type { WebRtcSupport } from '../callers/webrtc/loader.js';
+import type { Admission } from '../limits/admission.js';
+import { MemoryConcurrencyCounter, MemoryWindowCounter } from '../limits/counters.js';
 import { LimitStats } from '../limits/stats.js';
+import { admissionFromConfig, serverOptions, webSocketLimits } from './limits.js';
 import type { BrowserAuth } from './auth.js';
 import { registerCallerRoutes } from './caller-routes.js';
 import { QuietRoutesLogController } from './request-log.js';
@@ -45,6 +48,8 @@ export interface AppDeps {
   webrtc?: WebRtcSupport;
   /** Counters of refusals and cuts by the limits, shown in `/stats` (`limits`); a fresh set when absent. */
   limitStats?: LimitStats;
+  /** Admission checks (calls at once, per address, per minute); built from the configuration with in-memory counters when absent. */
+  admission?: Admission;
 }
 
 /**
@@ -95,7 +100,16 @@ export function acceptCall(deps: AppDeps, socket: WebSocket, transport: CallerTr
 /** Builds the app. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const webrtc: WebRtcSupport = deps.webrtc ?? { available: false, reason: 'WebRTC is not enabled on this server' };
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 1_048_576, logController: new QuietRoutesLogController() }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 1_048_576, logController: new QuietRoutesLogController(), ...serverOptions(deps.config) }) as unknown as FastifyInstance;
+  const limitStats = deps.limitStats ?? new LimitStats();
+  const admission = deps.admission ?? admissionFromConfig(deps.config, { windows: new MemoryWindowCounter(deps.clock), calls: new MemoryConcurrencyCounter() }, limitStats);
+  // Requests cut by the header/body timeouts (Fastify answers them 408), and bodies over a limit.
+  app.server.on('clientError', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') limitStats.refuse('requestTimeout');
+  });
+  app.addHook('onResponse', async (_req, reply) => {
+    if (reply.statusCode === 413) limitStats.refuse('bodyTooLarge');
+  });
   await app.register(websocket, { options: { maxPayload: deps.config.MAX_MESSAGE_BYTES } });
 
   // Keep raw bodies: webhook signatures are computed over the exact bytes.
@@ -135,7 +149,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { ready: true };
   });
 
-  const limitStats = deps.limitStats ?? new LimitStats();
   app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}), limits: limitStats.snapshot() }));
 
   app.get('/calls', { preValidation: requireAuth(deps.auth) }, async () => ({
@@ -145,8 +158,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }));
 
   registerTelephonyRoutes(app, deps);
-  registerCallerRoutes(app, deps);
-  registerWebRtcRoutes(app, deps, webrtc);
+  registerCallerRoutes(app, deps, webSocketLimits(admission));
+  registerWebRtcRoutes(app, deps, webrtc, { admission, stats: limitStats });
   if (deps.webRoot) {
     const webRoot = deps.webRoot;
     // Static files of the web client: their request logs are at debug too.
