@@ -136,6 +136,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const manager = new CallManager({
     model,
     inboundAudioLimiter: () => new InboundAudioGate(inboundAudioSettings, inboundAudioCounters),
+    onMaxLength: () => limitStats.callsAtMaxLength++,
     resamplers,
     clock,
     logger: log,
@@ -147,6 +148,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     options: {
       systemPrompt: config.SYSTEM_PROMPT,
       inactivityTimeoutMs: config.INACTIVITY_TIMEOUT_MS,
+      maxCallMs: config.MAX_CALL_MS,
       keepAliveAfterMs: config.KEEPALIVE_AFTER_MS,
       playoutLeadMs: config.PLAYOUT_LEAD_MS,
       playoutBatchMs: config.PLAYOUT_BATCH_MS,

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { CallerStartInfo, CallerTransport, InboundAudioLimiter } from '../callers/transport.js';
 import { errorMessage } from '../core/errors.js';
 import type { SpeechModel } from '../models/model.js';
-import { Call, type CallDeps, type CallSummary } from './call.js';
+import { Call, MAX_CALL_LENGTH_REASON, type CallDeps, type CallSummary } from './call.js';
 import { Histogram } from '../core/histogram.js';
 
 /** Dependencies of the manager. */
@@ -22,6 +22,8 @@ export interface CallManagerDeps extends Pick<CallDeps, 'model' | 'resamplers' |
   alternatives?: readonly SpeechModel[];
   /** Makes the limiter put in front of each caller's inbound audio (none when absent). */
   inboundAudioLimiter?: () => InboundAudioLimiter;
+  /** Called for each call hung up at its longest length (`options.maxCallMs`), e.g. to count it. */
+  onMaxLength?: () => void;
 }
 
 /** Thrown by `accept` while draining. */
@@ -144,6 +146,7 @@ export class CallManager {
     log.info({ model: model.id, parameters: info.parameters }, 'call started');
     void call.ended.then((summary) => {
       this.live.delete(id);
+      if (summary.reason === MAX_CALL_LENGTH_REASON) this.deps.onMaxLength?.();
       addModelStats(this.endedModelTotals, summary.modelStats);
       this.recent.push(summary);
       if (this.recent.length > (this.deps.historySize ?? 100)) this.recent.shift();

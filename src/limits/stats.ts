@@ -39,6 +39,8 @@ export class LimitStats {
   readonly inboundAudio = { droppedChunks: 0, droppedMs: 0, closedCallers: 0 };
   /** WebRTC offers whose peer never connected within `WEBRTC_CONNECT_TIMEOUT_MS`. */
   offersExpired = 0;
+  /** Calls hung up at `MAX_CALL_MS`. */
+  callsAtMaxLength = 0;
 
   /** Counts one refusal. */
   refuse(reason: RefusalReason): void {
@@ -46,8 +48,14 @@ export class LimitStats {
   }
 
   /** A copy for `/stats` (`refusedTotal`: the sum of `refused`). */
-  snapshot(): { refused: Record<RefusalReason, number>; refusedTotal: number; inboundAudio: LimitStats['inboundAudio']; offersExpired: number } {
+  snapshot(): { refused: Record<RefusalReason, number>; refusedTotal: number; inboundAudio: LimitStats['inboundAudio']; offersExpired: number; callsAtMaxLength: number } {
     const refused = { ...this.refused };
-    return { refused, refusedTotal: Object.values(refused).reduce((a, b) => a + b, 0), inboundAudio: { ...this.inboundAudio, droppedMs: Math.round(this.inboundAudio.droppedMs) }, offersExpired: this.offersExpired };
+    return {
+      refused,
+      refusedTotal: Object.values(refused).reduce((a, b) => a + b, 0),
+      inboundAudio: { ...this.inboundAudio, droppedMs: Math.round(this.inboundAudio.droppedMs) },
+      offersExpired: this.offersExpired,
+      callsAtMaxLength: this.callsAtMaxLength,
+    };
   }
 }
