@@ -157,7 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     recent: deps.manager.recentCalls(),
   }));
 
-  registerTelephonyRoutes(app, deps);
+  registerTelephonyRoutes(app, deps, limitStats);
   registerCallerRoutes(app, deps, webSocketLimits(admission));
   registerWebRtcRoutes(app, deps, webrtc, { admission, stats: limitStats });
   if (deps.webRoot) {
