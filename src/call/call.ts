@@ -27,6 +27,8 @@ export type { BargeInEvent, CallDeps, CallOptions, CallSummary, ToolCallRecord, 
 const ACTIVITY_RMS = 300; // ≈ −40 dBFS: caller audio above this counts as activity
 const HOUSEKEEPING_MS = 100;
 const MAX_PREOPEN_BUFFER_MS = 3000;
+/** Most assistant audio queued for playout per call, ms (a model that sends more is cut short there). */
+const MAX_PLAYOUT_QUEUE_MS = 120_000;
 /** End reason of a call hung up at `maxCallMs`. */
 export const MAX_CALL_LENGTH_REASON = 'max-call-length';
 
@@ -106,6 +108,7 @@ export class Call extends EventEmitter {
       clock,
       onFrame: (f) => this.sendFrame(f),
       batch: transport.corked ? (sendAll) => transport.corked!(sendAll) : undefined,
+      maxQueuedFrames: MAX_PLAYOUT_QUEUE_MS / 20,
     });
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
     if (options.bargeInVad && deps.vad) {
