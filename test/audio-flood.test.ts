@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mulawEncode } from '../src/audio/g711.js';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
+import { twilioStream, vonageStreamUrl } from './helpers/carrier-stream.js';
 import { watchPeakRss, rssMb } from './helpers/proc.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { eventually } from './helpers/wait.js';
@@ -26,15 +27,18 @@ const stats = async () => (await (await fetch(`${srv.url}/stats`)).json()) as Li
 
 const tone = (n: number) => Int16Array.from({ length: n }, (_, i) => Math.round(8000 * Math.sin(i / 3)));
 
-async function open(path: string): Promise<{ ws: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
-  const ws = new WebSocket(`${srv.url.replace('http', 'ws')}${path}`);
+/** Opens a socket on `path` of the server, or at `url` (a carrier's stream URL). */
+async function open(path: string): Promise<{ ws: WebSocket; closed: Promise<{ code: number; reason: string }>; answered: Promise<void> }> {
+  const ws = new WebSocket(path.startsWith('ws') ? path : `${srv.url.replace('http', 'ws')}${path}`);
   ws.on('error', () => {});
+  // The first message from the server (an echo, or session.started): the stream was admitted.
+  const answered = new Promise<void>((r) => ws.once('message', () => r()));
   const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  return { ws, closed };
+  return { ws, closed, answered };
 }
 
 /** Sends `send()` every `everyMs` (≥ 1 ms timers, `perTick` at a time) until the socket closes or `maxMs` passes. */
@@ -69,11 +73,15 @@ afterAll(async () => {
 
 describe('inbound audio faster than real time', () => {
   it('Twilio: 6,000 tiny messages with timestamp gaps are not expanded into hours of silence', async () => {
-    const { ws, closed } = await open('/twilio/media');
+    const stream = await twilioStream(srv.url, 'CAflood');
+    const { ws, closed, answered } = await open(stream.url);
     const peak = watchPeakRss(srv.child.pid!);
-    ws.send(JSON.stringify({ event: 'start', streamSid: 'MZflood', start: { streamSid: 'MZflood', callSid: 'CAflood', customParameters: {}, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } }));
+    ws.send(JSON.stringify({ event: 'start', streamSid: 'MZflood', start: { streamSid: 'MZflood', callSid: 'CAflood', customParameters: stream.parameters, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } }));
+    // 200 ms of ordinary audio, until its echo shows the stream was admitted.
+    for (let i = 0; i < 10; i++) ws.send(JSON.stringify({ event: 'media', streamSid: 'MZflood', media: { track: 'inbound', chunk: String(i), timestamp: String(i * 20), payload: Buffer.from(mulawEncode(tone(160))).toString('base64') } }));
+    await answered;
     const payload = Buffer.from([0xff]).toString('base64'); // one sample, 0.125 ms
-    let n = 0;
+    let n = 1;
     // Each message claims a 1 s gap since the last one: 6,000 s of "lost" audio in a moment.
     await flood(ws, () => ws.send(JSON.stringify({ event: 'media', streamSid: 'MZflood', media: { track: 'inbound', chunk: String(n), timestamp: String(n++ * 1000), payload } })), 200, 5000);
     while (n < 6000 && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ event: 'media', streamSid: 'MZflood', media: { track: 'inbound', chunk: String(n), timestamp: String(n++ * 1000), payload } }));
@@ -86,20 +94,32 @@ describe('inbound audio faster than real time', () => {
     expect(peakMb - baselineMb, `RSS ${baselineMb.toFixed(0)} → peak ${peakMb.toFixed(0)} MB`).toBeLessThan(RSS_GROWTH_LIMIT_MB);
   }, 30_000);
 
-  it.each([
-    ['/ws raw PCM', '/ws', null, () => Buffer.from(tone(320).buffer)],
-    ['Vonage', '/vonage/media', JSON.stringify({ event: 'websocket:connected', 'content-type': 'audio/l16;rate=16000' }), () => Buffer.from(tone(320).buffer)],
-    ['browser /client', '/client', JSON.stringify({ type: 'session.start', sampleRateHz: 16000, audioTransport: 'binary' }), () => Buffer.from(tone(320).buffer)],
-    ['Twilio', '/twilio/media', JSON.stringify({ event: 'start', streamSid: 'MZfast', start: { streamSid: 'MZfast', callSid: 'CAfast', customParameters: {}, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } }), (() => {
+  /** Each protocol's socket: where it connects (through the answer webhook for carriers), its opening, one 20 ms frame. */
+  const protocols: Array<[string, () => Promise<{ url: string; opening: string | null; frame: () => string | Buffer }>]> = [
+    ['/ws raw PCM', async () => ({ url: '/ws', opening: null, frame: () => Buffer.from(tone(320).buffer) })],
+    ['Vonage', async () => ({ url: await vonageStreamUrl(srv.url, 'vonage-fast'), opening: JSON.stringify({ event: 'websocket:connected', 'content-type': 'audio/l16;rate=16000', uuid: 'vonage-fast' }), frame: () => Buffer.from(tone(320).buffer) })],
+    ['browser /client', async () => ({ url: '/client', opening: JSON.stringify({ type: 'session.start', sampleRateHz: 16000, audioTransport: 'binary' }), frame: () => Buffer.from(tone(320).buffer) })],
+    ['Twilio', async () => {
+      const stream = await twilioStream(srv.url, 'CAfast');
       let ts = 0;
       const payload = Buffer.from(mulawEncode(tone(160))).toString('base64');
-      return () => JSON.stringify({ event: 'media', streamSid: 'MZfast', media: { track: 'inbound', chunk: '1', timestamp: String((ts += 20)), payload } });
-    })()],
-  ] as const)('%s at 20× real time: dropped beyond the burst, then closed with 1008', async (_name, path, opening, frame) => {
+      return {
+        url: stream.url,
+        opening: JSON.stringify({ event: 'start', streamSid: 'MZfast', start: { streamSid: 'MZfast', callSid: 'CAfast', customParameters: stream.parameters, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } }),
+        frame: () => JSON.stringify({ event: 'media', streamSid: 'MZfast', media: { track: 'inbound', chunk: '1', timestamp: String((ts += 20)), payload } }),
+      };
+    }],
+  ];
+
+  it.each(protocols)('%s at 20× real time: dropped beyond the burst, then closed with 1008', async (_name, make) => {
     const before = (await stats()).limits.inboundAudio;
-    const { ws, closed } = await open(path);
+    const { url, opening, frame } = await make();
+    const { ws, closed, answered } = await open(url);
     const peak = watchPeakRss(srv.child.pid!);
     if (opening) ws.send(opening);
+    // 200 ms at real time first, until the server answers (an echo, or session.started).
+    for (let i = 0; i < 10; i++) ws.send(frame());
+    await answered;
     // 20 ms frames, 20 per ms-timer tick: about 20× real time, for at most 10 s.
     await flood(ws, () => ws.send(frame()), 20, 10_000);
     const close = await closed;

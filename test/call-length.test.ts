@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCaller } from '../src/sim/clients.js';
-import { fetchSummary } from '../src/sim/simulate.js';
+import { fetchSummary, isCallOf } from '../src/sim/simulate.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 let srv: ServerProcess;
@@ -29,7 +29,7 @@ describe('MAX_CALL_MS', () => {
     } finally {
       clearInterval(keys);
     }
-    const summary = await fetchSummary(srv.url, (c) => c.parameters?.simId === caller.simId);
+    const summary = await fetchSummary(srv.url, (c) => isCallOf(caller, c));
     expect(summary?.reason).toBe('max-call-length');
     expect(summary!.durationMs).toBeGreaterThanOrEqual(4000);
     const stats = (await (await fetch(`${srv.url}/stats`)).json()) as { limits: { callsAtMaxLength: number } };

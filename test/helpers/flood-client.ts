@@ -3,13 +3,15 @@
  * test/helpers/flood-client.ts URL LOCAL_ADDRESS DURATION_MS`) so its work does not disturb the
  * honest callers' timing in the test process. From one source address it opens hundreds of
  * WebSockets on every caller route and posts hundreds of WebRTC offers; every socket it gets sends
- * audio at 20× real time, and its Twilio sockets stream unknown events too. When the time is up
- * it closes everything and prints one JSON line: what the server answered.
+ * audio at 20× real time, and its Twilio sockets stream unknown events too. Like anyone who finds
+ * the answer webhooks open (no signature secret set), it asks them for stream URLs first. When the
+ * time is up it closes everything and prints one JSON line: what the server answered.
  */
 import http from 'node:http';
 import nodeDataChannel from 'node-datachannel';
 import WebSocket from 'ws';
 import { mulawEncode } from '../../src/audio/g711.js';
+import { twilioStream, vonageStreamUrl } from './carrier-stream.js';
 
 /** What the flood client saw. */
 export interface FloodReport {
@@ -33,18 +35,38 @@ const IN_FLIGHT = 40;
 const TICK_MS = 5;
 const FRAMES_PER_TICK = 5;
 const ROUTES = ['/twilio/media', '/vonage/media', '/ws', '/client'] as const;
+/** The first sockets are all Twilio streams (so some hold call slots and stream unknown events). */
+const TWILIO_FIRST = 20;
 
 const report: FloodReport = { upgrades: {}, closes: {}, offers: {}, audioFrames: 0, unknownEvents: 0 };
 const count = (m: Record<string, number>, k: string | number) => (m[String(k)] = (m[String(k)] ?? 0) + 1);
 const deadline = performance.now() + durationMs;
-const live = new Set<{ ws: WebSocket; route: (typeof ROUTES)[number]; n: number }>();
+interface Entry {
+  ws: WebSocket;
+  route: (typeof ROUTES)[number];
+  n: number;
+  /** When to start sending (a Twilio stream's token is checked on start first), clock ms. */
+  fromMs: number;
+}
+const live = new Set<Entry>();
+let socketSeq = 0;
 
 const pcm16k = Buffer.from(Int16Array.from({ length: 320 }, (_, i) => Math.round(6000 * Math.sin(i / 4))).buffer);
 const mulaw = Buffer.from(mulawEncode(Int16Array.from({ length: 160 }, (_, i) => Math.round(6000 * Math.sin(i / 2))))).toString('base64');
 
-function openOne(route: (typeof ROUTES)[number]): Promise<void> {
+async function openOne(route: (typeof ROUTES)[number]): Promise<void> {
+  const id = `flood-${++socketSeq}`;
+  let target = `${url.replace(/^http/, 'ws')}${route}`;
+  let twilioParameters: Record<string, string> = {};
+  try {
+    if (route === '/twilio/media') ({ url: target, parameters: twilioParameters } = await twilioStream(url, id));
+    if (route === '/vonage/media') target = await vonageStreamUrl(url, id);
+  } catch {
+    count(report.upgrades, 'webhook-refused');
+    return;
+  }
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${route}`, { localAddress });
+    const ws = new WebSocket(target, { localAddress });
     let settled = false;
     ws.on('error', () => {
       if (!settled) count(report.upgrades, 'error');
@@ -61,10 +83,10 @@ function openOne(route: (typeof ROUTES)[number]): Promise<void> {
     ws.once('open', () => {
       settled = true;
       count(report.upgrades, 'open');
-      const entry = { ws, route, n: 0 };
+      const entry: Entry = { ws, route, n: 0, fromMs: performance.now() + (route === '/twilio/media' ? 300 : 0) };
       live.add(entry);
-      if (route === '/twilio/media') ws.send(JSON.stringify({ event: 'start', streamSid: 'MZflood', start: { streamSid: 'MZflood', callSid: 'CAflood', customParameters: {}, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } }));
-      else if (route === '/vonage/media') ws.send(JSON.stringify({ event: 'websocket:connected', 'content-type': 'audio/l16;rate=16000' }));
+      if (route === '/twilio/media') ws.send(JSON.stringify({ event: 'start', streamSid: 'MZflood', start: { streamSid: 'MZflood', callSid: id, customParameters: twilioParameters, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } }));
+      else if (route === '/vonage/media') ws.send(JSON.stringify({ event: 'websocket:connected', 'content-type': 'audio/l16;rate=16000', uuid: id }));
       else if (route === '/client') ws.send(JSON.stringify({ type: 'session.start', sampleRateHz: 16000, audioTransport: 'binary' }));
       ws.once('close', (code) => {
         live.delete(entry);
@@ -75,9 +97,9 @@ function openOne(route: (typeof ROUTES)[number]): Promise<void> {
   });
 }
 
-function send(entry: { ws: WebSocket; route: (typeof ROUTES)[number]; n: number }): void {
+function send(entry: Entry): void {
   const { ws, route } = entry;
-  if (ws.readyState !== WebSocket.OPEN) return;
+  if (ws.readyState !== WebSocket.OPEN || performance.now() < entry.fromMs) return;
   for (let i = 0; i < FRAMES_PER_TICK; i++) {
     if (route === '/twilio/media') {
       ws.send(`{"event":"media","streamSid":"MZflood","media":{"track":"inbound","chunk":"${entry.n}","timestamp":"${entry.n * 20}","payload":"${mulaw}"}}`);
@@ -92,7 +114,10 @@ function send(entry: { ws: WebSocket; route: (typeof ROUTES)[number]; n: number 
 async function sockets(): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < SOCKETS && performance.now() < deadline) await openOne(ROUTES[next++ % ROUTES.length]);
+    while (next < SOCKETS && performance.now() < deadline) {
+      const k = next++;
+      await openOne(k < TWILIO_FIRST ? '/twilio/media' : ROUTES[k % ROUTES.length]);
+    }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
 }
@@ -125,6 +150,8 @@ function postOffer(sdp: string): Promise<void> {
 
 async function offers(): Promise<void> {
   const sdp = await offerSdp();
+  // The sockets go first: offers hold call slots too, and would otherwise take them all.
+  await new Promise((r) => setTimeout(r, 1500));
   let next = 0;
   const worker = async () => {
     while (next++ < OFFERS && performance.now() < deadline) await postOffer(sdp);
