@@ -1,14 +1,19 @@
 /**
- * Half-open WebRTC offers: a client that posts offers and never connects must not hold the UDP
- * ports of `WEBRTC_PORT_RANGE` (before: 50 such offers locked every honest caller out with 400
- * until the stream start timeout). Each peer must connect within `WEBRTC_CONNECT_TIMEOUT_MS`, its
- * port returns at that deadline, and an offer that finds every port held is told when to retry.
+ * WebRTC callers against the limits. Half-open offers: a client that posts offers and never
+ * connects must not hold the UDP ports of `WEBRTC_PORT_RANGE` (before: 50 such offers locked every
+ * honest caller out with 400 until the stream start timeout); each peer must connect within
+ * `WEBRTC_CONNECT_TIMEOUT_MS`, its port returns at that deadline, and an offer that finds every
+ * port held is told when to retry. A connected peer sending RTP far faster than real time is hung
+ * up, like a WebSocket caller is closed.
  */
 import fs from 'node:fs';
+import { Encoder } from '@evan/opus';
 import nodeDataChannel from 'node-datachannel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRtp } from '../src/callers/webrtc/rtp.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { eventually } from './helpers/wait.js';
+import { connectPeer } from './helpers/webrtc-peer.js';
 
 const { Audio, PeerConnection } = nodeDataChannel;
 const PORTS = 4;
@@ -59,8 +64,8 @@ afterAll(async () => {
   expect(await srv?.stop()).toBe(0);
 });
 
-describe('half-open WebRTC offers', () => {
-  it('return their ports at the connect deadline; an offer finding no free port gets 503 with Retry-After', async () => {
+describe('WebRTC callers against the limits', () => {
+  it('half-open offers return their ports at the connect deadline; an offer finding no free port gets 503 with Retry-After', async () => {
     for (let i = 0; i < PORTS; i++) expect((await offer()).status).toBe(201);
     expect(udpPortsInRange()).toBe(PORTS);
     const full = await offer();
@@ -74,5 +79,34 @@ describe('half-open WebRTC offers', () => {
     expect(stats.calls).toBe(0);
     // An honest caller gets a port again.
     expect((await offer()).status).toBe(201);
+  }, 60_000);
+
+  it('a connected peer sending RTP at 20× real time is hung up (audio-flood) and counted', async () => {
+    let peer: Awaited<ReturnType<typeof connectPeer>> | undefined;
+    for (let attempt = 0; !peer; attempt++) {
+      try {
+        peer = await connectPeer(srv.url, `flood-peer-${attempt}`);
+      } catch (err) {
+        if (attempt >= 4) throw err;
+      }
+    }
+    const before = (await (await fetch(`${srv.url}/stats`)).json()) as { limits: { inboundAudio: { closedCallers: number } } };
+    const encoder = new Encoder({ channels: 1, sample_rate: 48000, application: 'voip' });
+    const packet = encoder.encode(Int16Array.from({ length: 960 }, (_, i) => Math.round(3000 * Math.sin((2 * Math.PI * 440 * i) / 48000))));
+    await peer.next((m) => m.type === 'session.started');
+    let k = 0;
+    const blast = setInterval(() => {
+      // 20 packets of 20 ms every 20 ms: 20× real time.
+      for (let i = 0; i < 20; i++, k++) peer!.track.sendMessageBinary(buildRtp({ payloadType: 111, sequenceNumber: k & 0xffff, timestamp: (k * 960) >>> 0, ssrc: 4242, marker: k === 0 }, packet));
+    }, 20);
+    try {
+      const ended = await peer.next((m) => m.type === 'session.ended');
+      expect(ended.reason).toBe('audio-flood');
+      const after = (await (await fetch(`${srv.url}/stats`)).json()) as typeof before;
+      expect(after.limits.inboundAudio.closedCallers).toBe(before.limits.inboundAudio.closedCallers + 1);
+    } finally {
+      clearInterval(blast);
+      peer.close();
+    }
   }, 60_000);
 });
