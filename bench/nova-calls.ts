@@ -38,7 +38,7 @@ import type { TimedChunk } from '../src/emulators/nova-sonic/timed-brain.js';
 import { startNovaSonicEmulator, type NovaEmulator } from '../src/emulators/nova-sonic/server.js';
 import { CarrierPlayout } from '../src/sim/carrier-playout.js';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
-import { cpuSeconds, cpuSplitSeconds, freePort, rssMb, threadCpuSeconds, whenReady } from './proc.js';
+import { cpuSeconds, cpuSplitSeconds, freePort, LOAD_TEST_LIMITS, rssMb, threadCpuSeconds, whenReady } from './proc.js';
 import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({
@@ -101,6 +101,7 @@ async function startServer(port: number, emulatorUrl: string): Promise<ChildProc
   const [cmd, argv] = pin ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
   Object.assign(env, {
+    ...LOAD_TEST_LIMITS,
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',

@@ -7,6 +7,12 @@ import fs from 'node:fs';
 
 export { freePort } from '../test/helpers/server-process.js';
 
+/**
+ * Server settings for load benchmarks, whose callers all come from 127.0.0.1: the per-address and
+ * global call limits (which would refuse them as one client) raised out of the way.
+ */
+export const LOAD_TEST_LIMITS = { MAX_CALLS: '100000', MAX_CALLS_PER_ADDRESS: '100000', WS_UPGRADES_PER_MINUTE: '1000000', WEBRTC_OFFERS_PER_MINUTE: '1000000' } as const;
+
 /** Clock ticks per second of /proc CPU times. */
 const CLK_TCK = 100;
 

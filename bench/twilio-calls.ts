@@ -21,7 +21,7 @@ import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
 import { Histogram } from '../src/core/histogram.js';
-import { cpuSeconds, freePort, rssMb, whenReady } from './proc.js';
+import { cpuSeconds, freePort, LOAD_TEST_LIMITS, rssMb, whenReady } from './proc.js';
 import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({
@@ -72,6 +72,7 @@ async function startServer(port: number, emulatorPort: number): Promise<ChildPro
   const child = spawn(...pinned(0, [...profile, 'dist/cli/index.js', 'serve', '--model', nova ? 'nova-sonic' : 'loopback']), {
     env: {
       ...process.env,
+      ...LOAD_TEST_LIMITS,
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',

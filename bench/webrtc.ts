@@ -16,7 +16,7 @@ import { Encoder } from '@evan/opus';
 import nodeDataChannel from 'node-datachannel';
 import { Histogram } from '../src/core/histogram.js';
 import { buildRtp, parseRtp } from '../src/callers/webrtc/rtp.js';
-import { cpuSeconds, freePort, whenReady } from './proc.js';
+import { cpuSeconds, freePort, LOAD_TEST_LIMITS, whenReady } from './proc.js';
 import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({ options: { sessions: { type: 'string', default: '5,10,20' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '4' } } });
@@ -29,7 +29,7 @@ const { Audio, PeerConnection, RtcpReceivingSession } = nodeDataChannel;
 
 async function startServer(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['dist/cli/index.js', 'serve', '--model', 'loopback'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BARGE_IN_VAD: 'false', INACTIVITY_TIMEOUT_MS: '600000', WEBRTC_BIND_ADDRESS: '127.0.0.1' },
+    env: { ...process.env, ...LOAD_TEST_LIMITS, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BARGE_IN_VAD: 'false', INACTIVITY_TIMEOUT_MS: '600000', WEBRTC_BIND_ADDRESS: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return whenReady(child, port);

@@ -27,6 +27,8 @@ import { loadLocalModel, loadVad, missingLocalPackages, type LoadedLocalModel } 
 import type { SpeechModel } from './models/model.js';
 import { checkCredentials, missingCredentialsWarning } from './models/nova-sonic/credentials.js';
 import { createBedrockClient, novaSettingsFromConfig, novaSonicModel } from './models/nova-sonic/model.js';
+import { InboundAudioGate } from './limits/inbound-audio.js';
+import { LimitStats } from './limits/stats.js';
 import { builtinTools } from './tools/builtin.js';
 import { ToolRegistry } from './tools/registry.js';
 
@@ -126,8 +128,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   if (missing.length) log.warn({ missing }, 'local model packages are not installed (lean install): only loopback is available offline');
   log.debug({ model: model.id, availableModels: available, vad: vad.name }, `voicebridge model in use: ${model.id}`);
 
+  const limitStats = new LimitStats();
+  const inboundAudioSettings = { burstMs: config.INBOUND_AUDIO_BURST_MS, closeFactor: config.INBOUND_AUDIO_CLOSE_FACTOR };
+  const inboundAudioCounters = {
+    dropped: (ms: number) => {
+      limitStats.inboundAudio.droppedChunks++;
+      limitStats.inboundAudio.droppedMs += ms;
+    },
+    closed: () => limitStats.inboundAudio.closedCallers++,
+  };
   const manager = new CallManager({
     model,
+    inboundAudioLimiter: () => new InboundAudioGate(inboundAudioSettings, inboundAudioCounters),
+    onMaxLength: () => limitStats.callsAtMaxLength++,
     resamplers,
     clock,
     logger: log,
@@ -139,6 +152,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     options: {
       systemPrompt: config.SYSTEM_PROMPT,
       inactivityTimeoutMs: config.INACTIVITY_TIMEOUT_MS,
+      maxCallMs: config.MAX_CALL_MS,
       keepAliveAfterMs: config.KEEPALIVE_AFTER_MS,
       playoutLeadMs: config.PLAYOUT_LEAD_MS,
       playoutBatchMs: config.PLAYOUT_BATCH_MS,
@@ -177,7 +191,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   loopDelay.enable();
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   const eventLoopDelay = () => ({ p50Ms: ms(loopDelay.percentile(50)), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max) });
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, eventLoopDelay });
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, eventLoopDelay, limitStats });
   return {
     app,
     manager,

@@ -116,4 +116,18 @@ describe('PlayoutPacer with sendAheadMs (batched playout)', () => {
     pacer.enqueue(2);
     expect(sent).toEqual([1, 2]);
   });
+
+  it('holds at most maxQueuedFrames and counts the frames it refuses', () => {
+    const clock = new FakeClock();
+    const sent: number[] = [];
+    const pacer = new PlayoutPacer<number>({ frameMs: 20, clock, onFrame: (n) => sent.push(n), maxQueuedFrames: 50 });
+    for (let i = 0; i < 1000; i++) pacer.enqueue(i);
+    expect(pacer.queuedFrames).toBeLessThanOrEqual(50);
+    expect(pacer.framesOverflowed).toBe(1000 - 50 - sent.length);
+    clock.advance(2000);
+    expect(sent.length).toBe(51);
+    pacer.enqueue(1000); // room again
+    expect(pacer.framesOverflowed).toBe(1000 - 51);
+    pacer.stop();
+  });
 });

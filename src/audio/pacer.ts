@@ -27,6 +27,8 @@ export interface PacerOptions<T> {
   sendAheadMs?: number;
   /** Wraps each batch of `onFrame` calls (e.g. to cork the socket so the batch is one write). */
   batch?: (sendAll: () => void) => void;
+  /** Most frames held at once; frames enqueued beyond it are dropped and counted (default: no bound). */
+  maxQueuedFrames?: number;
 }
 
 /** Result of `PlayoutPacer.clear()`. */
@@ -57,6 +59,7 @@ export class PlayoutPacer<T> {
   private readonly sendAheadMs: number;
   private readonly batch: ((sendAll: () => void) => void) | undefined;
   private readonly enqueuedAt: number[] = [];
+  private readonly maxQueuedFrames: number;
 
   /** Frames handed to `onFrame`. */
   framesSent = 0;
@@ -64,6 +67,8 @@ export class PlayoutPacer<T> {
   underruns = 0;
   /** Errors thrown by `onFrame`. */
   sendErrors = 0;
+  /** Frames refused because `maxQueuedFrames` were already queued. */
+  framesOverflowed = 0;
   /** Timer lateness: for frames that were queued before their due time, send time − due time, ms. */
   readonly jitter = new Histogram(200);
   /** Time each frame waited beyond `max(enqueued, due)`, ms: the pacer's own added latency. */
@@ -76,6 +81,7 @@ export class PlayoutPacer<T> {
     this.onFrame = options.onFrame;
     this.sendAheadMs = options.sendAheadMs ?? 0;
     this.batch = options.batch;
+    this.maxQueuedFrames = options.maxQueuedFrames ?? Infinity;
   }
 
   /** Frames waiting to be sent. */
@@ -96,9 +102,16 @@ export class PlayoutPacer<T> {
     this.streamActive = active;
   }
 
-  /** Queues one frame; starts a new run if the pacer was idle. No-op after `stop()`. */
+  /**
+   * Queues one frame; starts a new run if the pacer was idle. No-op after `stop()`; a frame beyond
+   * `maxQueuedFrames` is dropped (counted in `framesOverflowed`).
+   */
   enqueue(item: T): void {
     if (this.stopped) return;
+    if (this.queue.length - this.head >= this.maxQueuedFrames) {
+      this.framesOverflowed++;
+      return;
+    }
     const now = this.clock.nowMs();
     this.queue.push(item);
     this.enqueuedAt.push(now);

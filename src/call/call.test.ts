@@ -146,6 +146,24 @@ describe('Call', () => {
     expect(silent[0].length).toBe(1600); // 100 ms at 16 kHz
   });
 
+  it('hangs up at maxCallMs a call kept active by a DTMF every 30 s (which the inactivity timeout never ends)', async () => {
+    const { clock, transport, call } = await setup({}, { inactivityTimeoutMs: 120_000, maxCallMs: 3_600_000 });
+    let ended = false;
+    void call.ended.then(() => (ended = true));
+    for (let t = 0; t < 2 * 3_600_000 && !ended; t += 30_000) {
+      transport.handler({ type: 'dtmf', digit: '5' });
+      clock.advance(30_000);
+      await Promise.resolve();
+    }
+    expect(ended, 'the call ended within two hours').toBe(true);
+    const summary = await call.ended;
+    expect(summary.reason).toBe('max-call-length');
+    expect(summary.reasonLabel).toBe('longest call length reached');
+    expect(transport.hungUp).toBe('max-call-length');
+    expect(summary.durationMs).toBeGreaterThanOrEqual(3_600_000);
+    expect(summary.durationMs).toBeLessThan(3_600_000 + 30_000);
+  });
+
   it('ends politely when the model session closes unexpectedly', async () => {
     const { transport, session, call } = await setup();
     session.relay.emit({ type: 'closed', reason: 'stream reset' });

@@ -27,6 +27,10 @@ export type { BargeInEvent, CallDeps, CallOptions, CallSummary, ToolCallRecord, 
 const ACTIVITY_RMS = 300; // ≈ −40 dBFS: caller audio above this counts as activity
 const HOUSEKEEPING_MS = 100;
 const MAX_PREOPEN_BUFFER_MS = 3000;
+/** Most assistant audio queued for playout per call, ms (a model that sends more is cut short there). */
+const MAX_PLAYOUT_QUEUE_MS = 120_000;
+/** End reason of a call hung up at `maxCallMs`. */
+export const MAX_CALL_LENGTH_REASON = 'max-call-length';
 
 /** A live call. Events: `state` (phase), `bargeIn` (BargeInEvent), `turn` (TurnRecord), `ended` (CallSummary). */
 export class Call extends EventEmitter {
@@ -104,6 +108,7 @@ export class Call extends EventEmitter {
       clock,
       onFrame: (f) => this.sendFrame(f),
       batch: transport.corked ? (sendAll) => transport.corked!(sendAll) : undefined,
+      maxQueuedFrames: MAX_PLAYOUT_QUEUE_MS / 20,
     });
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
     if (options.bargeInVad && deps.vad) {
@@ -475,6 +480,11 @@ export class Call extends EventEmitter {
     if (this.state.playing && this.pacer.queuedFrames === 0) {
       const unplayed = this.ledger.unplayedMs(now);
       if (unplayed <= 0 || now - this.lastFrameSentAtMs > options.playoutLeadMs + 1000) this.dispatch({ type: 'playoutDrained' });
+    }
+    if (options.maxCallMs !== undefined && now - this.startedAtMs >= options.maxCallMs) {
+      this.log.info({ maxCallMs: options.maxCallMs }, 'call reached its longest length: hanging up');
+      this.dispatch({ type: 'hangup', reason: MAX_CALL_LENGTH_REASON });
+      return;
     }
     if (now - this.lastActivityAtMs > options.inactivityTimeoutMs) {
       this.log.info({ idleMs: Math.round(now - this.lastActivityAtMs) }, 'inactivity timeout');

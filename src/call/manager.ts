@@ -4,11 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { CallerStartInfo, CallerTransport } from '../callers/transport.js';
+import type { CallerStartInfo, CallerTransport, InboundAudioLimiter } from '../callers/transport.js';
 import { errorMessage } from '../core/errors.js';
 import { rateLimitedLogger } from '../core/log-limit.js';
 import type { SpeechModel } from '../models/model.js';
-import { Call, type CallDeps, type CallSummary } from './call.js';
+import { Call, MAX_CALL_LENGTH_REASON, type CallDeps, type CallSummary } from './call.js';
 import { Histogram } from '../core/histogram.js';
 
 /** Dependencies of the manager. */
@@ -21,6 +21,10 @@ export interface CallManagerDeps extends Pick<CallDeps, 'model' | 'resamplers' |
   historySize?: number;
   /** Other models a caller may ask for by id (`session.start.model`, `?model=`); `model` is the default. */
   alternatives?: readonly SpeechModel[];
+  /** Makes the limiter put in front of each caller's inbound audio (none when absent). */
+  inboundAudioLimiter?: () => InboundAudioLimiter;
+  /** Called for each call hung up at its longest length (`options.maxCallMs`), e.g. to count it. */
+  onMaxLength?: () => void;
 }
 
 /** Thrown by `accept` while draining. */
@@ -110,6 +114,7 @@ export class CallManager {
   async accept(transport: CallerTransport, onCreated?: (call: Call, info: CallerStartInfo) => void): Promise<Call | null> {
     if (this.draining) throw new DrainingError();
     const { clock, logger } = this.deps;
+    if (this.deps.inboundAudioLimiter) transport.limitInboundAudio?.(this.deps.inboundAudioLimiter());
     const timeoutMs = this.deps.startTimeoutMs ?? 10_000;
     let timer: unknown;
     let info: CallerStartInfo;
@@ -143,6 +148,7 @@ export class CallManager {
     log.info({ model: model.id, parameters: info.parameters }, 'call started');
     void call.ended.then((summary) => {
       this.live.delete(id);
+      if (summary.reason === MAX_CALL_LENGTH_REASON) this.deps.onMaxLength?.();
       addModelStats(this.endedModelTotals, summary.modelStats);
       this.recent.push(summary);
       if (this.recent.length > (this.deps.historySize ?? 100)) this.recent.shift();

@@ -18,6 +18,8 @@ export interface CallOptions {
   voice?: string;
   /** End the call after this long with no speech from either side (ms). */
   inactivityTimeoutMs: number;
+  /** End the call once it has lasted this long, whatever keeps it active (ms; default: no limit). */
+  maxCallMs?: number;
   /** When the caller sends nothing for this long, send silence to models that need continuous audio (ms). */
   keepAliveAfterMs: number;
   /** How far ahead of real time assistant audio may be sent to the carrier (ms). */

@@ -45,6 +45,15 @@ export type CallerNotice =
   /** A tool call the model made, once it has run. */
   | { type: 'tool'; name: string; ok: boolean; durationMs: number };
 
+/**
+ * Judges each chunk of inbound caller audio (`src/limits/inbound-audio.ts` implements it): `admit`
+ * passes it on, `drop` discards it (counted by the limiter), `close` ends the connection (1008).
+ */
+export interface InboundAudioLimiter {
+  /** `audioMs` of audio arrived at `nowMs` (the transport's clock). */
+  admit(audioMs: number, nowMs: number): 'admit' | 'drop' | 'close';
+}
+
 /** How we end a call from our side. */
 export interface HangupOptions {
   /**
@@ -83,4 +92,9 @@ export interface CallerTransport {
   notify(notice: CallerNotice): void;
   /** Ends the call from our side (`reason` is logged and, where possible, sent). */
   hangup(reason: string, options?: HangupOptions): void;
+  /**
+   * Puts `limiter` in front of the caller's audio: only admitted audio reaches `audio` events, and a
+   * `close` verdict ends the connection (reason `audio-flood`). Install it before audio flows.
+   */
+  limitInboundAudio?(limiter: InboundAudioLimiter): void;
 }

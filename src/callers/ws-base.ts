@@ -6,7 +6,7 @@ import type { WebSocket } from 'ws';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { EventRelay } from '../core/relay.js';
-import type { CallerEvent, CallerStartInfo, HangupOptions } from './transport.js';
+import type { CallerEvent, CallerStartInfo, HangupOptions, InboundAudioLimiter } from './transport.js';
 
 /** WebSocket close codes we use (RFC 6455 §7.4.1). */
 export const CloseCode = {
@@ -38,6 +38,7 @@ export abstract class WsTransportBase {
   badMessages = 0;
   /** Sends that failed because the socket was gone. */
   sendFailures = 0;
+  private inboundLimiter: InboundAudioLimiter | undefined;
 
   /**
    * @param ws the accepted socket; its messages go to `onMessage`.
@@ -70,6 +71,27 @@ export abstract class WsTransportBase {
   /** Installs the call's event handler. */
   setHandler(handler: (event: CallerEvent) => void): void {
     this.relay.setHandler(handler);
+  }
+
+  /** Puts `limiter` in front of inbound audio (see `CallerTransport.limitInboundAudio`). */
+  limitInboundAudio(limiter: InboundAudioLimiter): void {
+    this.inboundLimiter = limiter;
+  }
+
+  /**
+   * Whether `audioMs` of caller audio that arrived at `receivedAtMs` may pass (ask before decoding
+   * it). A caller far beyond real time is closed with 1008 and reported ended (`audio-flood`).
+   */
+  protected admitAudio(audioMs: number, receivedAtMs: number): boolean {
+    const verdict = this.inboundLimiter?.admit(audioMs, receivedAtMs) ?? 'admit';
+    if (verdict === 'admit') return true;
+    if (verdict === 'close') {
+      this.log.warn({ closeCode: CloseCode.policyViolation }, 'caller sends audio far faster than real time: closing');
+      this.rejectStarted(new Error('audio far faster than real time'));
+      this.reportEnded('audio-flood');
+      this.close(CloseCode.policyViolation, 'audio arrives far faster than real time');
+    }
+    return false;
   }
 
   protected reportEnded(reason: string): void {

@@ -84,6 +84,17 @@ export const SETTINGS = {
   WEBRTC_ICE_SERVERS: [z.string(), '', 'Comma-separated STUN/TURN URLs for WebRTC (e.g. `stun:stun.l.google.com:19302`); empty: host candidates only.'],
   WEBRTC_PORT_RANGE: [z.string().regex(/^(\d+-\d+)?$/), '', 'UDP port range for WebRTC, `FIRST-LAST` (e.g. `10000-10999`); empty: any port.'],
   MAX_MESSAGE_BYTES: [int(1024, 16 * 1024 * 1024), 131_072, 'Largest WebSocket message accepted; larger ones close the socket with 1009.'],
+  MAX_CALLS: [int(1, 100_000), 200, 'Calls live at once (counting caller sockets and WebRTC offers that have not started yet); more are refused: WebSocket close 1013, or 503 with `Retry-After` for WebRTC offers.'],
+  MAX_CALLS_PER_ADDRESS: [int(1, 100_000), 50, 'Calls live at once from one client address (IPv6: one /64), refused like `MAX_CALLS`. A carrier\'s media streams arrive from a few of its addresses: keep this above your busiest carrier\'s concurrent calls. Behind a proxy, set `TRUST_PROXY`.'],
+  WS_UPGRADES_PER_MINUTE: [int(1, 1_000_000), 300, 'WebSocket connections one client address may open per minute (sliding window); more are answered 503 with `Retry-After` before the upgrade.'],
+  WEBRTC_OFFERS_PER_MINUTE: [int(1, 1_000_000), 60, 'WebRTC offers one client address may send per minute; more are answered 503 with `Retry-After`.'],
+  WEBRTC_CONNECT_TIMEOUT_MS: [int(500, 120_000), 10_000, 'A WebRTC peer must connect this soon after its offer was answered; otherwise its connection and UDP port are released at once.'],
+  MAX_CALL_MS: [int(1000, 7 * 86_400_000), 3_600_000, 'Longest call; it is then hung up (reason `max-call-length`) whatever keeps it active.'],
+  INBOUND_AUDIO_BURST_MS: [int(100, 5000), 500, 'Caller audio is admitted at about real time per call; this much may arrive ahead of real time (a clump after a network stall) before frames are dropped and counted in `/stats`.'],
+  INBOUND_AUDIO_CLOSE_FACTOR: [z.coerce.number().min(1.5).max(100), 3, 'A caller who keeps sending audio faster than this many times real time (beyond 10 s of slack) is closed with 1008.'],
+  REQUEST_TIMEOUT_MS: [int(1000, 600_000), 10_000, 'A request\'s headers and body must have arrived within this long (WebSocket upgrades: their headers); otherwise 408 and the connection is closed.'],
+  HEADERS_TIMEOUT_MS: [int(1000, 600_000), 5000, 'A request\'s headers must have arrived within this long (at most `REQUEST_TIMEOUT_MS`).'],
+  TRUST_PROXY: [z.string().regex(/^(|true|false|\d+|[0-9a-fA-F.:/,\s]+)$/), '', 'Client addresses for the per-address limits come from `X-Forwarded-For` set by these proxies: `true` (any), a hop count, or comma-separated addresses/CIDRs; empty: the socket\'s address.'],
 } as const;
 
 type Settings = typeof SETTINGS;

@@ -2,7 +2,7 @@
  * `buildApp(deps)`: the Fastify application (never listens; `main.ts` does). Routes:
  * health/readiness, Twilio (`POST /twilio/voice`, WS `/twilio/media`), Vonage (`/vonage/answer`,
  * `/vonage/event`, WS `/vonage/media`), browser WS `/client`, raw PCM WS `/ws`, `POST /streams`
- * (presigned caller URLs), and the admin routes `GET /calls` and `GET /stats` (admin-access.ts).
+ * (presigned caller URLs) and the admin routes `GET /calls` and `GET /stats` (admin-access.ts).
  */
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
@@ -19,8 +19,12 @@ import { errorMessage } from '../core/errors.js';
 import { redactingSerializers } from '../core/redact.js';
 import type { Warmup } from '../core/warmup.js';
 import type { WebRtcSupport } from '../callers/webrtc/loader.js';
-import { createAdminAccess, isAdminRoute, requireAdmin } from './admin-access.js';
+import type { Admission } from '../limits/admission.js';
+import { MemoryConcurrencyCounter, MemoryWindowCounter } from '../limits/counters.js';
+import { LimitStats } from '../limits/stats.js';
+import { admissionFromConfig, serverOptions, webSocketLimits } from './limits.js';
 import type { StreamTokens } from '../auth/stream-tokens.js';
+import { createAdminAccess, isAdminRoute, requireAdmin } from './admin-access.js';
 import type { BrowserAuth } from './auth.js';
 import { registerCallerRoutes } from './caller-routes.js';
 import { QuietRoutesLogController } from './request-log.js';
@@ -49,6 +53,10 @@ export interface AppDeps {
   warmup?: Warmup;
   /** The WebRTC caller, or why it is unavailable (absent: unavailable, not loaded). */
   webrtc?: WebRtcSupport;
+  /** Counters of refusals and cuts by the limits, shown in `/stats` (`limits`); a fresh set when absent. */
+  limitStats?: LimitStats;
+  /** Admission checks (calls at once, per address, per minute); built from the configuration with in-memory counters when absent. */
+  admission?: Admission;
 }
 
 /**
@@ -101,7 +109,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const webrtc: WebRtcSupport = deps.webrtc ?? { available: false, reason: 'WebRTC is not enabled on this server' };
   // Request logs show URLs with credentials (`?token=`, signatures) redacted, whatever logger was given.
   const requestLogger = deps.logger.child({}, { serializers: redactingSerializers });
-  const app = Fastify({ loggerInstance: requestLogger as FastifyBaseLogger, bodyLimit: 1_048_576, logController: new QuietRoutesLogController() }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: requestLogger as FastifyBaseLogger, bodyLimit: 1_048_576, logController: new QuietRoutesLogController(), ...serverOptions(deps.config) }) as unknown as FastifyInstance;
+  const limitStats = deps.limitStats ?? new LimitStats();
+  const admission = deps.admission ?? admissionFromConfig(deps.config, { windows: new MemoryWindowCounter(deps.clock), calls: new MemoryConcurrencyCounter() }, limitStats);
+  // Requests cut by the header/body timeouts (Fastify answers them 408), and bodies over a limit.
+  app.server.on('clientError', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') limitStats.refuse('requestTimeout');
+  });
+  app.addHook('onResponse', async (_req, reply) => {
+    if (reply.statusCode === 413) limitStats.refuse('bodyTooLarge');
+  });
   await app.register(websocket, {
     options: { maxPayload: deps.config.MAX_MESSAGE_BYTES },
     // At close, sockets that are not calls yet (a stream that has not started) are told why, with
@@ -159,7 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     route.preValidation = [requireAdmin(admin), ...existing];
   });
 
-  app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}) }));
+  app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}), limits: limitStats.snapshot() }));
 
   app.get('/calls', async () => ({
     // Live calls with their transcript so far (`voicebridge call` shows it as it grows).
@@ -167,10 +184,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     recent: deps.manager.recentCalls(),
   }));
 
-  registerTelephonyRoutes(app, deps);
-  registerCallerRoutes(app, deps);
+  registerTelephonyRoutes(app, deps, limitStats);
+  registerCallerRoutes(app, deps, webSocketLimits(admission));
   registerStreamRoutes(app, deps);
-  registerWebRtcRoutes(app, deps, webrtc);
+  registerWebRtcRoutes(app, deps, webrtc, { admission, stats: limitStats });
   if (deps.webRoot) {
     const webRoot = deps.webRoot;
     // Static files of the web client: their request logs are at debug too.

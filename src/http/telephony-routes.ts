@@ -2,19 +2,61 @@
  * Carrier webhooks: Twilio's answer webhook (TwiML) and Vonage's answer and event webhooks (NCCO),
  * with signature checks whenever a secret is configured. Each answer hands the carrier a one-time,
  * short-lived stream token bound to the call (Twilio: `<Parameter name="token">`; Vonage: the
- * `uri`'s `?token=`), without which the media routes refuse the stream.
+ * `uri`'s `?token=`), without which the media routes refuse the stream. Bodies are small
+ * (`WEBHOOK_BODY_LIMIT_BYTES`, else 413), and what can be checked without the body is checked
+ * before it is read: the presence of `X-Twilio-Signature` (its HMAC covers the form parameters, so
+ * it is verified after), and the whole Vonage JWT apart from its `payload_hash` claim.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { LimitStats } from '../limits/stats.js';
 import { connectWebsocketNcco } from '../telephony/ncco.js';
-import { validTwilioSignature, verifyVonageSignature } from '../telephony/signatures.js';
+import { checkVonagePayloadHash, validTwilioSignature, verifyVonageToken } from '../telephony/signatures.js';
 import { connectStreamTwiml } from '../telephony/twiml.js';
 import { publicBaseUrl, toWebSocketUrl, type AppDeps, type RawBodyRequest } from './app.js';
 
+/** Largest webhook body accepted, bytes (Twilio's and Vonage's are a few kB). */
+export const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
+
+/** `X-Twilio-Signature`'s shape: Base64 of an HMAC-SHA1 (28 characters) or longer digests. */
+const TWILIO_SIGNATURE = /^[A-Za-z0-9+/]{27,88}={0,2}$/;
+
+/** A verified Vonage token's claims, kept on the request between the header check and the body check. */
+const VONAGE_CLAIMS = Symbol('vonage claims');
+type VonageRequest = RawBodyRequest & { [VONAGE_CLAIMS]?: Record<string, unknown> };
+
 /** Registers `/twilio/voice`, `/vonage/answer` and `/vonage/event`. */
-export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps): void {
+export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps, stats: LimitStats): void {
   const { config } = deps;
 
-  app.post('/twilio/voice', async (req, reply) => {
+  /** Refuses before the body is read; the connection closes after the answer (the body is not drained). */
+  const refuseUnsigned = (reply: FastifyReply, code: number, body: string | object) => {
+    stats.refuse('unsignedWebhook');
+    return reply.code(code).header('connection', 'close').send(body);
+  };
+
+  const twilioSignaturePresent = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!config.TWILIO_AUTH_TOKEN) return;
+    const signature = req.headers['x-twilio-signature'];
+    if (typeof signature === 'string' && TWILIO_SIGNATURE.test(signature)) return;
+    req.log.warn('rejected Twilio webhook: no X-Twilio-Signature');
+    await refuseUnsigned(reply.type('text/plain'), 403, 'missing X-Twilio-Signature');
+  };
+
+  const vonageTokenValid = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!config.VONAGE_SIGNATURE_SECRET) return;
+    const check = await verifyVonageToken(req.headers.authorization, config.VONAGE_SIGNATURE_SECRET);
+    if (check.ok) {
+      (req as VonageRequest)[VONAGE_CLAIMS] = check.claims;
+      return;
+    }
+    req.log.warn({ reason: check.reason }, 'rejected Vonage webhook: bad signature');
+    await refuseUnsigned(reply, 401, { error: 'invalid signature', reason: check.reason });
+  };
+
+  const twilioWebhook = { onRequest: twilioSignaturePresent, bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
+  const vonageWebhook = { onRequest: vonageTokenValid, bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
+
+  app.post('/twilio/voice', twilioWebhook, async (req, reply) => {
     const params = (req.body ?? {}) as Record<string, string>;
     const base = publicBaseUrl(config, req);
     if (config.TWILIO_AUTH_TOKEN) {
@@ -31,9 +73,11 @@ export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps): vo
     return reply.type('text/xml').send(connectStreamTwiml({ streamUrl: `${toWebSocketUrl(base)}/twilio/media`, parameters }));
   });
 
+  /** The body's half of the Vonage check (the token was verified in `onRequest`). */
   const checkVonage = async (req: FastifyRequest, reply: FastifyReply, rawBody: string): Promise<boolean> => {
     if (!config.VONAGE_SIGNATURE_SECRET) return true;
-    const check = await verifyVonageSignature(req.headers.authorization, config.VONAGE_SIGNATURE_SECRET, rawBody);
+    const claims = (req as VonageRequest)[VONAGE_CLAIMS];
+    const check = claims ? checkVonagePayloadHash(claims, rawBody) : { ok: false as const, reason: 'missing bearer token' };
     if (check.ok) return true;
     req.log.warn({ reason: check.reason }, 'rejected Vonage webhook: bad signature');
     await reply.code(401).send({ error: 'invalid signature', reason: check.reason });
@@ -50,10 +94,10 @@ export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps): vo
     const { token } = deps.streamTokens.issue('vonage', { carrierCallId: headers.uuid });
     return connectWebsocketNcco({ websocketUri: `${toWebSocketUrl(base)}/vonage/media?token=${token}`, sampleRateHz: config.VONAGE_RATE_HZ, eventUrl: `${base}/vonage/event`, headers });
   };
-  app.get('/vonage/answer', answer);
-  app.post('/vonage/answer', answer);
+  app.get('/vonage/answer', vonageWebhook, answer);
+  app.post('/vonage/answer', vonageWebhook, answer);
 
-  app.post('/vonage/event', async (req, reply) => {
+  app.post('/vonage/event', vonageWebhook, async (req, reply) => {
     if (!(await checkVonage(req, reply, (req as RawBodyRequest).rawBody ?? ''))) return reply;
     const body = (req.body ?? {}) as Record<string, unknown>;
     req.log.info({ vonageStatus: body.status, uuid: body.uuid }, 'vonage event');

@@ -64,6 +64,8 @@ export interface ConnectOptions {
   token?: string;
   /** Browser: binary audio frames instead of base64 JSON. */
   binary?: boolean;
+  /** Browser: the model to talk to (`session.start.model`; the server's default when absent). */
+  model?: string;
   /**
    * Twilio: leave outbound media to the caller's own `socket` listeners (no decoding, nothing
    * recorded in `playout`); load benchmarks use it to keep the simulated carrier cheap.
@@ -157,7 +159,7 @@ export async function connectCaller(options: ConnectOptions): Promise<SimulatedC
   } else if (via === 'vonage') {
     send(JSON.stringify({ ...opening.parameters, event: 'websocket:connected', 'content-type': `audio/l16;rate=${rate}` }));
   } else if (via === 'ws') {
-    send(JSON.stringify({ type: 'session.start', sampleRateHz: rate, audioTransport: options.binary ? 'binary' : 'base64' }));
+    send(JSON.stringify({ type: 'session.start', sampleRateHz: rate, audioTransport: options.binary ? 'binary' : 'base64', ...(options.model ? { model: options.model } : {}) }));
   }
 
   const ignoreMedia = via === 'twilio' && options.ignoreMedia === true;

@@ -45,17 +45,31 @@ export type VonageCheck = { ok: true; claims: Record<string, unknown> } | { ok: 
  * @param maxAgeS reject tokens whose `iat` is older than this (default 300 s).
  */
 export async function verifyVonageSignature(authorization: string | undefined, signatureSecret: string, rawBody: string | Buffer, maxAgeS = 300): Promise<VonageCheck> {
+  const token = await verifyVonageToken(authorization, signatureSecret, maxAgeS);
+  return token.ok ? checkVonagePayloadHash(token.claims, rawBody) : token;
+}
+
+/**
+ * The first half of `verifyVonageSignature`, which needs no body: the JWT's signature and age.
+ * Run it before reading the body, so an unsigned request is refused without parsing anything.
+ */
+export async function verifyVonageToken(authorization: string | undefined, signatureSecret: string, maxAgeS = 300): Promise<VonageCheck> {
   const m = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
   if (!m) return { ok: false, reason: 'missing bearer token' };
   try {
     const { payload } = await jwtVerify(m[1], new TextEncoder().encode(signatureSecret), { algorithms: ['HS256'], maxTokenAge: `${maxAgeS}s` });
-    const body = typeof rawBody === 'string' ? Buffer.from(rawBody) : rawBody;
-    if (body.length > 0 || payload.payload_hash !== undefined) {
-      const expected = createHash('sha256').update(body).digest('hex');
-      if (payload.payload_hash !== expected) return { ok: false, reason: 'payload_hash does not match the body' };
-    }
     return { ok: true, claims: payload as Record<string, unknown> };
   } catch (err) {
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** The second half: the verified token's `payload_hash` claim against the raw body. */
+export function checkVonagePayloadHash(claims: Record<string, unknown>, rawBody: string | Buffer): VonageCheck {
+  const body = typeof rawBody === 'string' ? Buffer.from(rawBody) : rawBody;
+  if (body.length > 0 || claims.payload_hash !== undefined) {
+    const expected = createHash('sha256').update(body).digest('hex');
+    if (claims.payload_hash !== expected) return { ok: false, reason: 'payload_hash does not match the body' };
+  }
+  return { ok: true, claims };
 }

@@ -17,8 +17,10 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
-  /** Everything it printed (stdout and stderr), for failure messages. */
+  /** Everything it printed (stdout and stderr), for failure messages (the last 20,000 characters). */
   output(): string;
+  /** Bytes it has printed so far (stdout and stderr): how much log it wrote. */
+  outputBytes(): number;
   /** Sends SIGTERM and resolves with the exit code (SIGKILL after `timeoutMs`). */
   stop(timeoutMs?: number): Promise<number | null>;
 }
@@ -43,7 +45,9 @@ export async function startServerProcess(settings: Record<string, string | numbe
   for (const [k, v] of Object.entries(settings)) env[k] = String(v);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let bytes = 0;
   const keep = (d: Buffer) => {
+    bytes += d.length;
     out = (out + d.toString()).slice(-20_000);
   };
   child.stdout!.on('data', keep);
@@ -73,6 +77,7 @@ export async function startServerProcess(settings: Record<string, string | numbe
     url,
     child,
     output: () => out,
+    outputBytes: () => bytes,
     async stop(timeoutMs = 10_000) {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');

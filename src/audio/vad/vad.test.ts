@@ -24,6 +24,27 @@ describe('VadSegmenter', () => {
 });
 
 describe('VadStream', () => {
+  it('keeps at most maxPendingWindows waiting for a slow model and counts the windows it drops', async () => {
+    const waiting: Array<(p: number) => void> = [];
+    const slow = { windowSamples: 512, sampleRateHz: 16000, probability: () => new Promise<number>((r) => waiting.push(r)), reset() {}, close() {} };
+    const vad = new VadStream(slow, { onEvent: () => {}, maxPendingWindows: 8 });
+    vad.push(new Int16Array(16000 * 60)); // a minute of audio at once: 1875 windows
+    await new Promise((r) => setTimeout(r, 0));
+    expect(waiting.length).toBe(1); // in order: one at the model, the rest queued behind it
+    expect(vad.droppedWindows).toBe(1875 - 8);
+    for (let i = 0; i < 8; i++) {
+      waiting.shift()?.(0);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await vad.idle();
+    vad.push(new Int16Array(512));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(waiting.length).toBe(1); // room again once the queue drained
+    expect(vad.droppedWindows).toBe(1875 - 8);
+    waiting.shift()?.(0);
+    vad.close();
+  });
+
   it('detects a burst with the energy model across odd chunk sizes', async () => {
     const events: SegmenterEvent[] = [];
     const vad = new VadStream(energyVadFactory().createStream(16000), { onEvent: (e) => events.push(e), minSilenceMs: 200 });

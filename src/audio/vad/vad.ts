@@ -11,7 +11,15 @@ export interface VadStreamOptions extends SegmenterOptions {
   onEvent: (event: SegmenterEvent) => void;
   /** Called if the model throws; the window is treated as non-speech. */
   onError?: (error: unknown) => void;
+  /**
+   * Most windows waiting for the model at once; windows pushed beyond it are dropped and counted
+   * (default 64, ≈2 s at Silero's 32 ms windows).
+   */
+  maxPendingWindows?: number;
 }
+
+/** Default bound on windows waiting for the model. */
+export const MAX_PENDING_WINDOWS = 64;
 
 /** One caller's VAD: push audio, get events. */
 export class VadStream {
@@ -21,13 +29,18 @@ export class VadStream {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly windowMs: number;
+  private pendingWindows = 0;
+  private readonly maxPendingWindows: number;
   /** Last probability computed. */
   lastProbability = 0;
+  /** Windows dropped because `maxPendingWindows` were already waiting. */
+  droppedWindows = 0;
 
   constructor(private readonly model: SpeechProbabilityStream, private readonly options: VadStreamOptions) {
     this.segmenter = new VadSegmenter(options);
     this.pending = new Int16Array(model.windowSamples);
     this.windowMs = (model.windowSamples * 1000) / model.sampleRateHz;
+    this.maxPendingWindows = options.maxPendingWindows ?? MAX_PENDING_WINDOWS;
   }
 
   /** Whether a speech segment is open. */
@@ -46,8 +59,13 @@ export class VadStream {
       this.pendingLength += take;
       offset += take;
       if (this.pendingLength === n) {
-        const window = this.pending.slice();
         this.pendingLength = 0;
+        if (this.pendingWindows >= this.maxPendingWindows) {
+          this.droppedWindows++;
+          continue;
+        }
+        const window = this.pending.slice();
+        this.pendingWindows++;
         this.chain = this.chain.then(() => this.runWindow(window));
       }
     }
@@ -60,6 +78,8 @@ export class VadStream {
       p = await this.model.probability(window);
     } catch (err) {
       this.options.onError?.(err);
+    } finally {
+      this.pendingWindows--;
     }
     if (this.closed) return;
     this.lastProbability = p;

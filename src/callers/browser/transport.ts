@@ -74,6 +74,7 @@ export class BrowserTransport extends NegotiatedRateTransport implements CallerT
     if (bytes.length === 0 || bytes.length % 2 !== 0 || bytes.length > maxBytes) {
       return this.reject('bad_audio', `audio chunk of ${bytes.length} bytes: PCM16 needs an even length of at most ${maxBytes}`);
     }
+    if (!this.admitAudio((bytes.length / 2 / this.rateHz) * 1000, receivedAtMs)) return;
     const pcm = new Int16Array(bytes.length / 2);
     Buffer.from(pcm.buffer).set(bytes);
     if (!this.paused) this.relay.emit({ type: 'audio', pcm, receivedAtMs });

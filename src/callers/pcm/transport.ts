@@ -37,6 +37,7 @@ export class PcmTransport extends WsTransportBase implements CallerTransport {
     if (data.length === 0 || data.length % 2 !== 0 || data.length > MAX_BYTES) {
       return this.protocolError(CloseCode.invalidPayload, `bad PCM16 chunk of ${data.length} bytes`);
     }
+    if (!this.admitAudio((data.length / 2 / this.inputRateHz) * 1000, receivedAtMs)) return;
     const pcm = new Int16Array(data.length / 2);
     Buffer.from(pcm.buffer).set(data);
     this.relay.emit({ type: 'audio', pcm, receivedAtMs });

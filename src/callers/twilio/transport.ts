@@ -1,7 +1,7 @@
 /**
  * Twilio Media Streams transport (bidirectional `<Connect><Stream>`): mu-law 8 kHz in and out,
  * marks for playback tracking, `clear` for barge-in, silence filled into gaps in the inbound
- * timestamps. Message order: `connected`, `start`, then media/mark/dtmf, then `stop`.
+ * timestamps (bounded: `gap-filler.ts`). Message order: `connected`, `start`, then media/mark/dtmf, then `stop`.
  */
 import type { WebSocket } from 'ws';
 import { mulawDecode, mulawEncode } from '../../audio/g711.js';
@@ -10,9 +10,7 @@ import type { Logger } from '../../core/logger.js';
 import type { CallerNotice, CallerTransport, HangupOptions } from '../transport.js';
 import { CloseCode, WsTransportBase } from '../ws-base.js';
 import { encodeTwilioClear, encodeTwilioMark, encodeTwilioMedia, parseTwilioMessage } from './codec.js';
-
-/** Longest inbound gap filled with silence, ms. */
-const MAX_GAP_FILL_MS = 1000;
+import { GapFiller } from './gap-filler.js';
 
 /** Messages held while a `start` is being admitted (Twilio sends media right after it). */
 const MAX_HELD_MESSAGES = 100;
@@ -43,12 +41,10 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
   readonly outputRateHz = 8000;
   readonly supportsMarks = true;
   private streamSid = '';
-  private nextExpectedTsMs: number | null = null;
+  private readonly gaps = new GapFiller();
   private readonly muBuf = new Uint8Array(160);
   /** Messages that arrived while `start` was being admitted; null when not admitting. */
   private held: Array<[Buffer, boolean, number]> | null = null;
-  /** Silence inserted for gaps in inbound timestamps, ms. */
-  gapFilledMs = 0;
 
   constructor(ws: WebSocket, private readonly opts: TwilioTransportOptions) {
     super(ws, opts.clock, opts.logger);
@@ -89,9 +85,10 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
         if (m.track !== 'inbound' && m.track !== 'inbound_track') return;
         const mu = Buffer.from(m.payload, 'base64');
         if (mu.length === 0 || mu.length > 8000) return this.protocolError(CloseCode.invalidPayload, `media payload of ${mu.length} bytes`);
-        this.fillGap(m.timestampMs, receivedAtMs);
         const chunkMs = mu.length / 8;
-        if (Number.isFinite(m.timestampMs)) this.nextExpectedTsMs = m.timestampMs + chunkMs;
+        const fillMs = this.gaps.onMedia(m.timestampMs, chunkMs, receivedAtMs);
+        if (fillMs > 0 && this.admitAudio(fillMs, receivedAtMs)) this.relay.emit({ type: 'audio', pcm: new Int16Array(fillMs * 8), receivedAtMs });
+        if (this.endedReported || !this.admitAudio(chunkMs, receivedAtMs)) return;
         this.relay.emit({ type: 'audio', pcm: mulawDecode(mu), receivedAtMs });
         return;
       }
@@ -111,6 +108,11 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
     }
   }
 
+  /** Silence inserted for gaps in inbound timestamps, ms. */
+  get gapFilledMs(): number {
+    return this.gaps.filledMs;
+  }
+
   /** Ends an admission: starts the stream and handles the held messages, or refuses it. */
   private admitted(admission: TwilioAdmission, begin: (parameters: Record<string, string>) => void): void {
     const held = this.held ?? [];
@@ -119,15 +121,6 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
     if (!admission.ok) return this.protocolError(CloseCode.policyViolation, admission.reason);
     begin(admission.parameters);
     for (const [data, isBinary, receivedAtMs] of held) if (!this.endedReported) this.onMessage(data, isBinary, receivedAtMs);
-  }
-
-  private fillGap(timestampMs: number, receivedAtMs: number): void {
-    if (this.nextExpectedTsMs === null || !Number.isFinite(timestampMs)) return;
-    const gapMs = Math.min(MAX_GAP_FILL_MS, timestampMs - this.nextExpectedTsMs);
-    if (gapMs < 20) return;
-    const samples = Math.floor(gapMs / 20) * 160;
-    this.gapFilledMs += samples / 8;
-    this.relay.emit({ type: 'audio', pcm: new Int16Array(samples), receivedAtMs });
   }
 
   sendAudio(frame: Int16Array): void {

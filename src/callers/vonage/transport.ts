@@ -34,6 +34,7 @@ export class VonageTransport extends NegotiatedRateTransport implements CallerTr
         return this.protocolError(CloseCode.invalidPayload, `bad audio frame of ${data.length} bytes (expected ${frameBytes})`);
       }
       if (data.length !== frameBytes) this.log.debug({ bytes: data.length, frameBytes }, 'audio frame is not 20 ms');
+      if (!this.admitAudio((data.length / 2 / this.rateHz) * 1000, receivedAtMs)) return;
       const pcm = new Int16Array(data.length / 2);
       Buffer.from(pcm.buffer).set(data);
       this.relay.emit({ type: 'audio', pcm, receivedAtMs });

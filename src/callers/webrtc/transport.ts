@@ -12,12 +12,12 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Decoder, Encoder } from '@evan/opus';
 import nodeDataChannel from 'node-datachannel';
-import type { Clock } from '../../core/clock.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { EventRelay } from '../../core/relay.js';
 import { parseBrowserMessage, sessionControl, type BrowserServerMessage } from '../browser/protocol.js';
-import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport } from '../transport.js';
+import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport, InboundAudioLimiter } from '../transport.js';
 import { INBOUND_TIMEOUT_MS, InboundWatchdog } from './inbound-watchdog.js';
 import { buildRtp, offerAudio, parseRtp } from './rtp.js';
 
@@ -42,9 +42,27 @@ export interface WebRtcNetwork {
   portRange?: [number, number];
   /** Longest wait for ICE gathering before answering with what was gathered, ms. */
   gatherTimeoutMs: number;
+  /**
+   * A peer that has not connected this long after its offer was answered is released at once
+   * (connection closed, UDP port returned), ms.
+   */
+  connectTimeoutMs: number;
+}
+
+/** Notifications about one peer's lifetime (e.g. to return its call slot). */
+export interface WebRtcLifecycleHooks {
+  /** The peer connection was closed and its ports released (called once). */
+  onReleased?(): void;
+  /** The peer did not connect within `connectTimeoutMs`. */
+  onConnectTimeout?(): void;
 }
 
 const live = new Set<WebRtcTransport>();
+
+/** Peer connections open now (each holds a UDP port until it is released). */
+export function openPeerConnections(): number {
+  return live.size;
+}
 
 /**
  * Closes every WebRTC peer connection still open (server shutdown). An open connection keeps the
@@ -68,6 +86,9 @@ export class WebRtcTransport implements CallerTransport {
   readonly id = randomUUID();
   readonly started: Promise<CallerStartInfo>;
   private resolveStarted!: (info: CallerStartInfo) => void;
+  private rejectStarted!: (err: Error) => void;
+  private connectDeadline: TimerHandle | undefined;
+  private hooks: WebRtcLifecycleHooks = {};
   private readonly relay = new EventRelay<CallerEvent>();
   private readonly pc: PeerConnection;
   private readonly track: Track;
@@ -85,6 +106,7 @@ export class WebRtcTransport implements CallerTransport {
   private paused = false;
   private released = false;
   private readonly watchdog: InboundWatchdog;
+  private inboundLimiter: InboundAudioLimiter | undefined;
   /** Caller packets decoded, packets that failed to decode, frames sent, frames dropped (buffer full). */
   readonly counters = { packetsIn: 0, decodeErrors: 0, framesOut: 0, framesDropped: 0, sendErrors: 0 };
 
@@ -92,7 +114,11 @@ export class WebRtcTransport implements CallerTransport {
     const audio = offerAudio(offerSdp);
     if (!audio) throw new BadOfferError('the offer has no audio section with Opus');
     this.payloadType = audio.opusPayloadType;
-    this.started = new Promise((resolve) => (this.resolveStarted = resolve));
+    this.started = new Promise((resolve, reject) => {
+      this.resolveStarted = resolve;
+      this.rejectStarted = reject;
+    });
+    this.started.catch(() => {});
     this.watchdog = new InboundWatchdog(clock, INBOUND_TIMEOUT_MS, (silentMs) => {
       this.log.info({ silentMs: Math.round(silentMs) }, 'no audio from the browser: ending the call');
       this.hangup('rtp-timeout');
@@ -119,8 +145,9 @@ export class WebRtcTransport implements CallerTransport {
    * complete (or `gatherTimeoutMs` passed).
    * @throws BadOfferError when the offer has no Opus audio or libdatachannel rejects it.
    */
-  static async answer(offerSdp: string, network: WebRtcNetwork, clock: Clock, logger: Logger, requested: { voice?: string; model?: string } = {}): Promise<{ transport: WebRtcTransport; answerSdp: string }> {
+  static async answer(offerSdp: string, network: WebRtcNetwork, clock: Clock, logger: Logger, requested: { voice?: string; model?: string } = {}, hooks: WebRtcLifecycleHooks = {}): Promise<{ transport: WebRtcTransport; answerSdp: string }> {
     const t = new WebRtcTransport(offerSdp, network, clock, logger, requested);
+    t.hooks = hooks;
     const gathered = new Promise<void>((resolve) => {
       t.pc.onGatheringStateChange((s) => s === 'complete' && resolve());
       setTimeout(resolve, network.gatherTimeoutMs);
@@ -137,13 +164,27 @@ export class WebRtcTransport implements CallerTransport {
       t.close();
       throw new BadOfferError('no answer could be made for this offer');
     }
+    t.connectDeadline = clock.setTimeout(() => t.onConnectTimeout(network.connectTimeoutMs), network.connectTimeoutMs);
     return { transport: t, answerSdp: answer.sdp };
+  }
+
+  /** The peer never connected: release it now, not after a grace period. */
+  private onConnectTimeout(timeoutMs: number): void {
+    this.connectDeadline = undefined;
+    if (this.startedFlag || this.released) return;
+    this.log.info({ connectTimeoutMs: timeoutMs }, 'WebRTC peer did not connect in time: releasing it');
+    this.hooks.onConnectTimeout?.();
+    this.rejectStarted(new Error(`the peer did not connect within ${timeoutMs} ms`));
+    this.reportEnded('connect-timeout');
+    this.close();
   }
 
   private onState(state: string): void {
     this.log.debug({ state }, 'peer connection state');
     if (state === 'connected' && !this.startedFlag) {
       this.startedFlag = true;
+      if (this.connectDeadline !== undefined) this.clock.clearTimeout(this.connectDeadline);
+      this.connectDeadline = undefined;
       this.watchdog.start();
       this.resolveStarted({ parameters: { transport: 'webrtc' }, voice: this.requested.voice, model: this.requested.model });
     } else if (state === 'failed' || state === 'closed' || state === 'disconnected') this.reportEnded(`peer-${state}`);
@@ -217,8 +258,19 @@ export class WebRtcTransport implements CallerTransport {
       return;
     }
     const pcm = new Int16Array(bytes.length >> 1);
+    const verdict = this.inboundLimiter?.admit((pcm.length * 1000) / WEBRTC_RATE_HZ, receivedAtMs) ?? 'admit';
+    if (verdict === 'close') {
+      this.log.warn('caller sends audio far faster than real time: hanging up');
+      return this.hangup('audio-flood');
+    }
+    if (verdict === 'drop') return;
     new Uint8Array(pcm.buffer).set(bytes.subarray(0, pcm.length * 2));
     if (!this.paused) this.relay.emit({ type: 'audio', pcm, receivedAtMs });
+  }
+
+  /** Puts `limiter` in front of inbound audio (see `CallerTransport.limitInboundAudio`). */
+  limitInboundAudio(limiter: InboundAudioLimiter): void {
+    this.inboundLimiter = limiter;
   }
 
   private send(message: BrowserServerMessage): void {
@@ -304,6 +356,8 @@ export class WebRtcTransport implements CallerTransport {
     if (this.released) return;
     this.released = true;
     live.delete(this);
+    if (this.connectDeadline !== undefined) this.clock.clearTimeout(this.connectDeadline);
+    this.connectDeadline = undefined;
     this.log.info({ ...this.counters }, 'WebRTC session closed');
     try {
       this.dc?.close();
@@ -312,5 +366,6 @@ export class WebRtcTransport implements CallerTransport {
     } catch (err) {
       this.log.debug({ err: errorMessage(err) }, 'closing the peer connection');
     }
+    this.hooks.onReleased?.();
   }
 }

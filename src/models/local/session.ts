@@ -4,7 +4,9 @@
  * transcripts, and response start/done, like a cloud speech-to-speech model would. It speaks the
  * greeting first, cuts an utterance that never pauses at `maxUtteranceMs` and answers it, and lets
  * its responder call the call's tools (a `toolCall` event out, `sendToolResult` back in). All audio
- * is 16 kHz PCM16.
+ * is 16 kHz PCM16. Its claim on the shared recognizers is bounded: one utterance being heard and at
+ * most `MAX_FINISHING` being recognized (a newer one supersedes the oldest), all cancelled when the
+ * session closes.
  */
 import type { SpeechProbabilityStream } from '../../audio/vad/types.js';
 import { trimLeadingSilence } from '../../audio/level.js';
@@ -41,6 +43,9 @@ interface ResponseRecord {
   done: boolean;
 }
 
+/** Utterances of one session being recognized at once (after the caller stopped speaking). */
+export const MAX_FINISHING = 1;
+
 /** Audio kept from before the VAD confirms speech, so the recognizer hears the onset, ms. */
 const PRE_ROLL_MS = 500;
 const RATE_HZ = 16000;
@@ -53,6 +58,10 @@ export class LocalSession implements ModelSession {
   private preRoll: Int16Array[] = [];
   private preRollSamples = 0;
   private utterance: RecognitionStream | undefined;
+  /** Utterances ended and being recognized, oldest first. */
+  private readonly finishing: RecognitionStream[] = [];
+  /** Utterances given up because a newer one ended while they were still being recognized. */
+  supersededUtterances = 0;
   private current: ResponseRecord | undefined;
   private readonly recent: ResponseRecord[] = [];
   private responseSeq = 0;
@@ -108,7 +117,14 @@ export class LocalSession implements ModelSession {
     if (this.closed || !utterance) return;
     if (forced) this.deps.init.logger.info({ maxUtteranceMs: this.deps.maxUtteranceMs }, 'utterance reached its longest length: answering without waiting for a pause');
     this.emit({ type: 'speechStopped', speechEndedAgoMs: silenceMs });
+    while (this.finishing.length >= MAX_FINISHING) {
+      this.finishing.shift()!.abort();
+      this.supersededUtterances++;
+    }
+    this.finishing.push(utterance);
     const text = await utterance.finish();
+    const i = this.finishing.indexOf(utterance);
+    if (i >= 0) this.finishing.splice(i, 1);
     if (this.closed) return;
     if (!text) {
       this.deps.init.logger.debug('utterance recognized as nothing');
@@ -247,6 +263,7 @@ export class LocalSession implements ModelSession {
     this.closed = true;
     this.vad.close();
     this.utterance?.abort();
+    for (const u of this.finishing.splice(0)) u.abort();
     this.current?.abort.abort();
     this.emit({ type: 'closed', reason: 'closed by call' });
   }

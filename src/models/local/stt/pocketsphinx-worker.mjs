@@ -10,17 +10,23 @@
  * from the model default), so a `prime` utterance of real speech is decoded and discarded first,
  * and again whenever a trap forces a new recognizer.
  *
- * Messages in: {type:'prime', pcm} {type:'start'} {type:'audio', pcm:Int16Array} {type:'end', id}
- * {type:'abort'}.
- * Messages out: {type:'ready'} {type:'primed'} (after each prime) {type:'result', id, text, error?}
- * {type:'fatal', error}.
+ * Messages in: {type:'prime', pcm} {type:'start', utterance} {type:'audio', pcm:Int16Array, utterance}
+ * {type:'end', id, utterance}. Utterances are numbered in increasing order; `workerData.cancelledUpTo`
+ * (an Int32Array on shared memory) holds the highest cancelled one, so audio still queued for a
+ * cancelled utterance is skipped, not decoded, and its `end` is answered with "" at once.
+ * Messages out: {type:'ready'} {type:'primed'} (after each prime) {type:'result', id, text, error?,
+ * decodedMs, skippedMs} (audio decoded and skipped since the previous result) {type:'fatal', error}.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 const require = createRequire(import.meta.url);
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
+/** @type {Int32Array} */
+const cancelledUpTo = workerData?.cancelledUpTo ?? new Int32Array(1);
+/** @param {number | undefined} utterance */
+const isCancelled = (utterance) => utterance !== undefined && utterance <= Atomics.load(cancelledUpTo, 0);
 
 /**
  * @typedef {{ start(): number, stop(): number, process(buffer: unknown): number, getHyp(): string, delete(): void }} PsRecognizer
@@ -77,6 +83,14 @@ async function main() {
     let failed;
     /** @type {Int16Array | undefined} */
     let priming;
+    let decodedSamples = 0;
+    let skippedSamples = 0;
+    const counts = () => {
+        const c = { decodedMs: decodedSamples / 16, skippedMs: skippedSamples / 16 };
+        decodedSamples = 0;
+        skippedSamples = 0;
+        return c;
+    };
     const prime = () => {
         if (!priming)
             return;
@@ -102,9 +116,15 @@ async function main() {
             else if (msg.type === 'start') {
                 if (active)
                     recognizer.stop();
-                recognizer.start();
-                active = true;
+                active = false;
                 failed = undefined;
+                if (!isCancelled(msg.utterance)) {
+                    recognizer.start();
+                    active = true;
+                }
+            }
+            else if (msg.type === 'audio' && msg.pcm && isCancelled(msg.utterance)) {
+                skippedSamples += msg.pcm.length;
             }
             else if (msg.type === 'audio' && active && !failed && msg.pcm) {
                 const buf = new m.AudioBuffer();
@@ -113,20 +133,18 @@ async function main() {
                     buf.push_back(pcm[i]);
                 recognizer.process(buf);
                 buf.delete();
+                decodedSamples += pcm.length;
             }
             else if (msg.type === 'end') {
                 let text = '';
-                if (active && !failed) {
+                if (active && !failed && !isCancelled(msg.utterance)) {
                     recognizer.stop();
                     text = recognizer.getHyp() ?? '';
                 }
-                active = false;
-                port.postMessage({ type: 'result', id: msg.id, text, error: failed });
-            }
-            else if (msg.type === 'abort') {
-                if (active)
+                else if (active)
                     recognizer.stop();
                 active = false;
+                port.postMessage({ type: 'result', id: msg.id, text, error: failed, ...counts() });
             }
         }
         catch (err) {
@@ -143,7 +161,7 @@ async function main() {
             catch { /* decode without priming */ }
             active = msg.type !== 'end' && active;
             if (msg.type === 'end')
-                port.postMessage({ type: 'result', id: msg.id, text: '', error: failed });
+                port.postMessage({ type: 'result', id: msg.id, text: '', error: failed, ...counts() });
         }
     });
 }

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../core/logger.js';
+import { LocalSession } from './session.js';
+import type { RecognitionStream, SpeechRecognizer } from './stt/recognizer.js';
+
+/** A recognizer whose utterances finish only when the test says so; records aborts. */
+class FakeRecognizer implements SpeechRecognizer {
+  readonly sampleRateHz = 16000;
+  readonly utterances: Array<{ aborted: boolean; finishing: boolean; samples: number; resolve?: (text: string) => void }> = [];
+  begin(): RecognitionStream {
+    const u: FakeRecognizer['utterances'][number] = { aborted: false, finishing: false, samples: 0 };
+    this.utterances.push(u);
+    return {
+      push: (pcm) => void (u.samples += pcm.length),
+      finish: () => new Promise<string>((resolve) => ((u.finishing = true), (u.resolve = resolve))),
+      abort: () => {
+        u.aborted = true;
+        u.resolve?.('');
+      },
+    };
+  }
+  async close(): Promise<void> {}
+}
+
+function session() {
+  let speaking = false;
+  const stt = new FakeRecognizer();
+  const vad = { windowSamples: 512, sampleRateHz: 16000, probability: () => (speaking ? 0.9 : 0.05), reset() {}, close() {} };
+  const s = new LocalSession({
+    init: { callId: 'c', systemPrompt: '', history: [], logger: silentLogger },
+    vad,
+    stt,
+    tts: { sampleRateHz: 16000, synthesize: async () => new Int16Array(160), close: async () => {} },
+    responder: { name: 'fake', respond: async () => 'ok' },
+    endpointSilenceMs: 300,
+  });
+  s.setHandler(() => {});
+  const talk = async (ms: number, voiced: boolean) => {
+    speaking = voiced;
+    for (let t = 0; t < ms; t += 20) s.sendAudio(new Int16Array(320));
+    await new Promise((r) => setTimeout(r, 0));
+  };
+  return { s, stt, talk };
+}
+
+describe('LocalSession and the shared recognizers', () => {
+  it('keeps one utterance being recognized at a time: a newer one supersedes the oldest', async () => {
+    const { s, stt, talk } = session();
+    for (let k = 0; k < 10; k++) {
+      await talk(500, true);
+      await talk(500, false);
+    }
+    expect(stt.utterances).toHaveLength(10);
+    const pending = stt.utterances.filter((u) => u.finishing && !u.aborted);
+    expect(pending).toHaveLength(1);
+    expect(s.supersededUtterances).toBe(9);
+    await s.close();
+  });
+
+  it('cancels the utterance being heard and the one being recognized when it closes', async () => {
+    const { s, stt, talk } = session();
+    await talk(500, true);
+    await talk(500, false); // first utterance ended: being recognized
+    await talk(500, true); // second: being heard
+    expect(stt.utterances.map((u) => [u.finishing, u.aborted])).toEqual([[true, false], [false, false]]);
+    await s.close();
+    expect(stt.utterances.every((u) => u.aborted)).toBe(true);
+  });
+});
