@@ -1,10 +1,12 @@
 /**
- * The emulator's cheapest "model": energy-VAD endpointing, and each utterance answered by playing
- * it back (up to `maxReplyMs`), with transcripts `utterance N` / `echo N`. Typed text is answered
+ * The emulator's cheapest "model": energy-VAD endpointing (the turn ends after `endpointSilenceMs`
+ * of silence), and each utterance answered by playing it back without that trailing pause (up to
+ * `maxReplyMs`), with transcripts `utterance N` / `echo N`. Typed text is answered
  * with a 440 Hz tone as long as the text would take to say. Used for load benchmarks and long
  * renewal tests, where recognition quality does not matter and CPU does.
  */
 import { energyVadFactory } from '../../audio/vad/energy.js';
+import type { SegmenterEvent } from '../../audio/vad/segmenter.js';
 import { VadStream } from '../../audio/vad/vad.js';
 import { EventRelay } from '../../core/relay.js';
 import type { ModelEvent, ModelSession, SpeechModel } from '../../models/model.js';
@@ -23,7 +25,7 @@ class EchoSession implements ModelSession {
     this.vad = new VadStream(energyVadFactory().createStream(RATE_HZ), {
       minSpeechMs: 96,
       minSilenceMs: endpointSilenceMs,
-      onEvent: (e) => (e.type === 'start' ? this.onStart() : this.onEnd()),
+      onEvent: (e) => (e.type === 'start' ? this.onStart() : this.onEnd(e)),
       onError: () => {},
     });
   }
@@ -47,17 +49,20 @@ class EchoSession implements ModelSession {
     this.relay.emit({ type: 'speechStarted' });
   }
 
-  private onEnd(): void {
+  private onEnd(e: Extract<SegmenterEvent, { type: 'end' }>): void {
     const chunks = this.utterance ?? [];
     this.utterance = undefined;
     if (this.closed) return;
     const n = ++this.seq;
-    const pcm = new Int16Array(chunks.reduce((k, c) => k + c.length, 0));
+    const all = new Int16Array(chunks.reduce((k, c) => k + c.length, 0));
     let at = 0;
     for (const c of chunks) {
-      pcm.set(c, at);
+      all.set(c, at);
       at += c.length;
     }
+    // The utterance as spoken: without the pause that ended it (when it was collected that far).
+    const spokenSamples = Math.round((e.speechMs * RATE_HZ) / 1000);
+    const pcm = all.length > spokenSamples ? all.subarray(0, spokenSamples) : all;
     this.relay.emit({ type: 'speechStopped' });
     this.relay.emit({ type: 'transcript', role: 'user', text: `utterance ${n}`, final: true });
     this.reply(`echo-${n}`, `echo ${n}`, pcm);
