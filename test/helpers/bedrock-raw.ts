@@ -21,6 +21,24 @@ export interface RawRun {
   error: (Error & { $metadata?: { httpStatusCode?: number } }) | undefined;
 }
 
+/** More input for a running script, from the test (`feed.push(event, …)`). */
+export class InputFeed {
+  private sink: ((events: unknown[]) => void) | undefined;
+  private early: unknown[] = [];
+
+  /** Sends `events` after everything queued so far. */
+  push(...events: unknown[]): void {
+    if (this.sink) this.sink(events);
+    else this.early.push(...events);
+  }
+
+  /** Connects the feed to a running script. */
+  bind(sink: (events: unknown[]) => void): void {
+    this.sink = sink;
+    if (this.early.length) sink(this.early.splice(0));
+  }
+}
+
 /** Options of a scripted stream. */
 export interface RawOptions {
   modelId?: string;
@@ -33,6 +51,8 @@ export interface RawOptions {
   onEvent?(event: OutputEvent, all: readonly OutputEvent[]): unknown[] | undefined;
   /** End the input (the SDK's end frame) once this holds for the events so far. */
   endInputWhen?(events: readonly OutputEvent[]): boolean;
+  /** Input the test sends while the script runs. */
+  feed?: InputFeed;
 }
 
 /** Name of an output event (`completionStart`, …). */
@@ -58,6 +78,7 @@ export async function runScript(url: string, input: readonly unknown[], options:
     queue.push(...events);
     wake?.();
   };
+  options.feed?.bind(push);
   async function* body(): AsyncIterable<{ chunk: { bytes: Uint8Array } }> {
     for (;;) {
       while (queue.length) yield { chunk: { bytes: new TextEncoder().encode(JSON.stringify(queue.shift())) } };
