@@ -173,6 +173,26 @@ describe('the idle-input timeout of each model (fake clock)', () => {
     });
   }
 
+  it('ends the stream at the session limit (8 minutes) with ModelTimeoutException, logged', async () => {
+    const clock = new FakeClock();
+    const logger = new RecordingLogger();
+    emulator = await startEmulator({ clock, logger });
+    const feed = new InputFeed();
+    const input = [...head('HIGH'), ...frames(200, true)];
+    const pending = runScript(emulator.url, input, { feed });
+    const record = await eventually(() => (emulator!.streams.at(-1)?.eventsIn === input.length ? emulator!.streams.at(-1) : undefined), 'the stream to take its input');
+    clock.advance(250_000);
+    feed.push(...frames(200, true)); // speech keeps the idle timeout away
+    await eventually(() => record.eventsIn === input.length + 10, 'the emulator to take the speech');
+    clock.advance(229_999);
+    expect(record.endReason).toBeUndefined();
+    clock.advance(1);
+    const run = await pending;
+    expect(run.error?.name).toBe('ModelTimeoutException');
+    expect(record).toMatchObject({ endReason: 'session-limit', exception: { type: 'modelTimeoutException', message: 'Model has timed out in processing the request. Try your request again.' } });
+    expect(logger.lines.some((l) => l.level === 'warn' && l.fields.exception === 'modelTimeoutException' && l.fields.endReason === 'session-limit')).toBe(true);
+  });
+
   it('speech and typed text restart the gap', async () => {
     const { clock, record, send, pending } = await idleStream(NOVA2, 'HIGH');
     clock.advance(200_000);

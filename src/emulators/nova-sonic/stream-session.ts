@@ -113,7 +113,8 @@ export class StreamSession {
     this.conversation.keepAudio = options.keepAudio;
     record.conversation = this.conversation;
     stream.on('close', () => this.finish(record.endReason ?? 'client-abort'));
-    this.after(options.sessionLimitMs, () => this.finish('session-limit', { type: 'modelTimeoutException', message: 'Model has timed out in processing the request' }));
+    // Wording as Bedrock answers at the 8-minute limit (aws-samples/sample-sonic-cdk-agent#31).
+    this.after(options.sessionLimitMs, () => this.finish('session-limit', { type: 'modelTimeoutException', message: 'Model has timed out in processing the request. Try your request again.' }));
     this.touch();
     for (const fault of options.faults) this.after(fault.afterMs, () => this.inject(fault));
     const splitter = new FrameSplitter();
