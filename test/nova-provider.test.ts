@@ -32,7 +32,9 @@ describe('Nova Sonic provider against the emulator (real AWS SDK)', () => {
     const { model, destroy } = novaAgainst(emulator);
     const session = await model.open(init);
     const log = new EventLog(session);
-    await speakTones(session, 4.5, 800, 2000);
+    // Two 800 ms bursts 3.5 s apart: each turn ends after the 1.5 s pause (endpointing HIGH) and its
+    // echo is over before the next burst.
+    await speakTones(session, 7, 800, 3500);
     await until(() => log.of('responseDone').length >= 2, 3000, 'two responses');
     await session.close();
     destroy();
@@ -43,7 +45,7 @@ describe('Nova Sonic provider against the emulator (real AWS SDK)', () => {
     const stats = session.stats!();
     expect(stats.failures).toBe(0);
     // 60 ms chunks: about 17 audio events per second instead of 50.
-    expect(stats.audioEventsSent).toBeLessThan((4.5 * 1000) / 60 + 3);
+    expect(stats.audioEventsSent).toBeLessThan((7 * 1000) / 60 + 3);
     await until(() => emulator.openStreams() === 0, 3000, 'streams to close');
     expect(emulator.streams.at(-1)!.endReason).toBe('session-end');
     expect(emulator.streams.at(-1)!.validationErrors).toEqual([]);
@@ -62,7 +64,7 @@ describe('Nova Sonic provider against the emulator (real AWS SDK)', () => {
     destroy();
   });
 
-  it('rejects a wrong secret with 403 AccessDeniedException and opens nothing', async () => {
+  it('rejects a wrong secret with 403 InvalidSignatureException and opens nothing', async () => {
     const { model, destroy } = novaAgainst(emulator, {}, 'not-the-secret');
     const before = emulator.streams.length;
     await expect(model.open(init)).rejects.toMatchObject({ code: 'model_unavailable', message: expect.stringContaining('signature') });
@@ -86,7 +88,7 @@ describe('Nova Sonic provider against the emulator (real AWS SDK)', () => {
       const session = await model.open(init);
       const log = new EventLog(session);
       const faultAt = performance.now() + fault.afterMs;
-      await speakTones(session, 7, 600, 1500, () => log.responsesSince(faultAt + 500) >= 1);
+      await speakTones(session, 9, 600, 2800, () => log.responsesSince(faultAt + 500) >= 1);
       await until(() => log.responsesSince(faultAt + 500) >= 1, 4000, 'a response after the fault');
       const stats = session.stats!();
       await session.close();
@@ -155,14 +157,15 @@ describe('Nova Sonic provider against the emulator (real AWS SDK)', () => {
 
 describe('Nova Sonic limits enforced by the emulator', () => {
   it('reconnects after ModelTimeoutException when a stream reaches the session limit without renewal', async () => {
-    const emulator = await startEmulator({ sessionLimitMs: 1500 });
+    // Long enough for one turn per stream (a 500 ms burst, then the 1.5 s endpointing pause).
+    const emulator = await startEmulator({ sessionLimitMs: 2500 });
     // Renewal set beyond the limit: the stream hits the emulator's limit and must be recovered.
     const { model, destroy } = novaAgainst(emulator, { maxSessionMs: 60_000, renewAfterMs: 50_000 });
     const session = await model.open(init);
     const log = new EventLog(session);
     const t0 = performance.now();
-    await speakTones(session, 5, 500, 1200, () => log.responsesSince(t0 + 2000) >= 1);
-    await until(() => log.responsesSince(t0 + 2000) >= 1, 3000, 'a response after the limit');
+    await speakTones(session, 9, 500, 2600, () => log.responsesSince(t0 + 2700) >= 1);
+    await until(() => log.responsesSince(t0 + 2700) >= 1, 3000, 'a response after the limit');
     const stats = session.stats!();
     await session.close();
     destroy();
@@ -207,7 +210,7 @@ describe('the emulator over TLS', () => {
     });
     const session = await novaSonicModel(client, testNovaSettings(), systemClock).open(init);
     const log = new EventLog(session);
-    await speakTones(session, 1.6, 600, 2000, () => log.of('responseDone').length > 0);
+    await speakTones(session, 3, 600, 5000, () => log.of('responseDone').length > 0);
     await until(() => log.of('responseDone').length > 0, 3000, 'a response over TLS');
     await session.close();
     client.destroy();

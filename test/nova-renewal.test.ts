@@ -18,13 +18,20 @@ const LIMIT_MS = 3000;
 const CALL_S = 30;
 const FRAME = 320; // 20 ms at 16 kHz
 const MAGIC = 291; // small values keep tagged silence below the echo brain's VAD threshold
+/**
+ * The caller speaks BURST_MS in every PERIOD_MS (a period that drifts against the renewal
+ * cadence): the pause after each burst is longer than Nova's 1.5 s endpointing pause (HIGH), and
+ * the echo of each burst is over before the next one starts.
+ */
+const BURST_MS = 700;
+const PERIOD_MS = 3500;
 
 let emulator: NovaEmulator;
 let srv: ServerProcess;
 
 beforeAll(async () => {
   emulator = await startEmulator({ sessionLimitMs: LIMIT_MS, keepAudio: true });
-  srv = await startServerProcess(novaServerSettings(emulator.url, { NOVA_SESSION_LIMIT_MS: LIMIT_MS, NOVA_RENEW_AFTER_MS: 1500 }));
+  srv = await startServerProcess(novaServerSettings(emulator.url, { NOVA_SESSION_LIMIT_MS: LIMIT_MS, NOVA_RENEW_AFTER_MS: 1500, NOVA_ENDPOINTING: 'HIGH' }));
 }, 120_000);
 
 afterAll(async () => {
@@ -51,8 +58,7 @@ describe(`a ${CALL_S} s call with a ${LIMIT_MS / 1000} s model session limit`, (
     const streamsBefore = emulator.streams.length;
     for (let k = 0; k < frames; k++) {
       const frame = new Int16Array(FRAME);
-      // Speak 700 ms in every 2.3 s (a period that drifts against the renewal cadence).
-      if ((k * 20) % 2300 < 700) for (let i = 4; i < FRAME; i++) frame[i] = Math.round(7000 * Math.sin((2 * Math.PI * 330 * (k * FRAME + i)) / 16000));
+      if ((k * 20) % PERIOD_MS < BURST_MS) for (let i = 4; i < FRAME; i++) frame[i] = Math.round(7000 * Math.sin((2 * Math.PI * 330 * (k * FRAME + i)) / 16000));
       frame[0] = MAGIC;
       frame[1] = k & 0x3ff;
       frame[2] = k >> 10;
@@ -83,8 +89,8 @@ describe(`a ${CALL_S} s call with a ${LIMIT_MS / 1000} s model session limit`, (
     expect(stats.maxHistoryBytes).toBeLessThanOrEqual(40 * 1024);
     expect(summary.reason).not.toMatch(/model/);
 
-    // The assistant answered every utterance (13 bursts in 30 s).
-    const utterances = Math.ceil((CALL_S * 1000) / 2300);
+    // The assistant answered every utterance (9 bursts in 30 s).
+    const utterances = Math.ceil((CALL_S * 1000) / PERIOD_MS);
     expect(summary.turns.length).toBeGreaterThanOrEqual(utterances - 1);
 
     // Longest gap in the assistant's audio around a handover, as the caller heard it: for each

@@ -25,6 +25,7 @@ export interface EmulateFlags {
   fault?: string[];
   credentials?: string;
   'no-verify'?: boolean;
+  region?: string;
   'tls-key'?: string;
   'tls-cert'?: string;
 }
@@ -52,7 +53,9 @@ export async function runEmulate(target: string | undefined, flags: EmulateFlags
   let brain: BrainFactory;
   const triggers = (flags['tool-trigger'] ?? ['time|what day=get_current_time']).map(parseToolTrigger);
   if ((flags.brain ?? 'speech') === 'speech') {
-    const local = await loadLocalModel({ sttPoolSize: 2, ttsVoice: 'slt', endpointSilenceMs: 600 }, log);
+    // Each stream ends the caller's turn after its own endpointing pause (1.5 / 1.75 / 2 s); this
+    // default is not used by the emulator's streams.
+    const local = await loadLocalModel({ sttPoolSize: 2, ttsVoice: 'slt', endpointSilenceMs: 1750 }, log);
     closeBrain = () => local.close();
     // Listen only once every recognizer is primed: a cold recognizer makes the first caller's
     // words come back late or empty, which a client would take for the service's fault.
@@ -77,6 +80,7 @@ export async function runEmulate(target: string | undefined, flags: EmulateFlags
     port: Number(flags.port ?? 8443),
     credentials,
     verifySignatures: !flags['no-verify'],
+    region: flags.region,
     sessionLimitMs: flags['session-limit-ms'] ? Number(flags['session-limit-ms']) : undefined,
     idleTimeoutMs: flags['idle-timeout-ms'] ? Number(flags['idle-timeout-ms']) : undefined,
     faults: (flags.fault ?? []).map(parseFault),

@@ -62,8 +62,10 @@ options:
                                  timed: 2 s of speech every 6 s in 100 ms chunks (load benchmarks)
   --reply-pace realtime|burst    timed brain: stream each reply at real-time pace, or all at once
   --session-limit-ms MS          stream limit (default 480000, Bedrock's 8 minutes)
-  --idle-timeout-ms MS           end a stream after this long without input
+  --idle-timeout-ms MS           end a stream after this long without speech or typed text
+                                 (default as Bedrock: 295000 on Nova 2, 175000 on Nova Sonic v1)
   --credentials ID:SECRET[,…]    accepted access keys (default test:test)
+  --region NAME                  region served; credentials scoped to another are refused (default us-east-1)
   --no-verify                    skip SigV4 checks
   --tool-trigger 'REGEX=tool[:{"json":"args"}]'   call a tool when the caller's words match (repeatable)
   --fault KIND[:AFTER_MS][@STREAM]                inject a fault (repeatable); kinds: exception, reset,

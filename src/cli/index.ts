@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
         port: { type: 'string' }, host: { type: 'string' }, brain: { type: 'string' }, 'reply-pace': { type: 'string' },
         'session-limit-ms': { type: 'string' }, 'idle-timeout-ms': { type: 'string' },
         'tool-trigger': { type: 'string', multiple: true }, fault: { type: 'string', multiple: true },
-        credentials: { type: 'string' }, 'no-verify': { type: 'boolean' }, 'tls-key': { type: 'string' }, 'tls-cert': { type: 'string' },
+        credentials: { type: 'string' }, 'no-verify': { type: 'boolean' }, region: { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-cert': { type: 'string' },
       },
     });
     return runEmulate(positionals[0], values);

@@ -20,13 +20,16 @@ export async function startEmulator(options: Partial<NovaEmulatorOptions> & { br
   return startNovaSonicEmulator({ brain: echoBrainFactory(1500), resamplers: await loadResamplerFactory(), ...options });
 }
 
-/** Provider settings for tests (short timeouts). */
+/**
+ * Provider settings for tests (short timeouts). Endpointing HIGH: the emulator, as Nova 2, ends the
+ * caller's turn after a 1.5 s pause (MEDIUM 1.75 s, LOW 2 s), so tone bursts leave gaps over 1.5 s.
+ */
 export function testNovaSettings(overrides: Partial<NovaSettings> = {}): NovaSettings {
   return {
     modelId: 'amazon.nova-2-sonic-v1:0',
     voiceId: 'tiffany',
     inference: { maxTokens: 1024, topP: 0.9, temperature: 0.7 },
-    endpointing: 'MEDIUM',
+    endpointing: 'HIGH',
     inputRateHz: 16000,
     outputRateHz: 24000,
     audioChunkMs: 60,

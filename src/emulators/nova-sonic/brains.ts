@@ -70,17 +70,20 @@ class TriggerResponder implements Responder {
   }
 }
 
-/** The offline speech pipeline as the emulator's brain. */
+/** The offline speech pipeline as the emulator's brain; it ends turns after the stream's endpointing pause. */
 export function speechBrain(parts: LocalModelParts, triggers: readonly ToolTrigger[]): BrainFactory {
   return {
     name: 'speech',
-    create: (tools): SpeechModel => localModel({ ...parts, responder: new TriggerResponder(parts.responder, triggers, tools) }),
+    create: (tools, _outputRateHz, turn): SpeechModel => localModel({ ...parts, endpointSilenceMs: turn.endpointSilenceMs, responder: new TriggerResponder(parts.responder, triggers, tools) }),
   };
 }
 
-/** The echo brain (no recognition; tool triggers do not apply). */
+/**
+ * The echo brain (no recognition; tool triggers do not apply); it ends turns after the stream's
+ * endpointing pause. `maxReplyMs` caps each echo.
+ */
 export function echoBrainFactory(maxReplyMs?: number): BrainFactory {
-  return { name: 'echo', create: () => echoBrain(maxReplyMs) };
+  return { name: 'echo', create: (_tools, _outputRateHz, turn) => echoBrain(maxReplyMs, turn.endpointSilenceMs) };
 }
 
 /**

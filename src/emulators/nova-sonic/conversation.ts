@@ -1,15 +1,20 @@
 /**
  * The emulated Nova Sonic model behind one stream. A "brain" (any 16 kHz voicebridge
  * `SpeechModel`: the offline speech pipeline, or the echo brain) does the listening and talking;
- * this class turns its events into Nova output events in Nova's order (protocols.md §1.5):
- * USER FINAL text, optional TOOL block, ASSISTANT SPECULATIVE text, AUDIO, ASSISTANT FINAL text,
- * usage events. It keeps the assistant's speaking timeline (audio is generated faster than real
- * time) and, when the user speaks over it, sends all three barge-in signals (§1.6).
+ * this class turns its events into Nova output events in Nova's order (protocols.md §1.5; AWS
+ * "Handling output events"): USER FINAL text, optional TOOL block, then per sentence an ASSISTANT
+ * SPECULATIVE text, its AUDIO block and its ASSISTANT FINAL text (the "sentence-level transcription
+ * of what was actually spoken"; `PARTIAL_TURN`, the last one `END_TURN`), and usage events with
+ * `delta` and `total`. The brain ends the user's turn after the pause of the session's endpointing
+ * sensitivity (`models.ts`). It keeps the assistant's speaking timeline (audio is generated faster
+ * than real time) and, when the user speaks over it, sends all three barge-in signals (§1.6).
  */
 import { randomUUID } from 'node:crypto';
 import type { Resampler, ResamplerFactory } from '../../audio/resample.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { HistoryMessage, ModelEvent, ModelSession, SpeechModel } from '../../models/model.js';
+import { DEFAULT_ENDPOINTING, ENDPOINTING_PAUSE_MS } from './models.js';
 import type { InputAction } from './protocol.js';
 
 /** Lets a brain's responder call a tool the client declared. */
@@ -20,14 +25,21 @@ export interface ToolCaller {
   call(name: string, args: unknown, signal: AbortSignal): Promise<string>;
 }
 
+/** How the emulated model takes turns on one stream. */
+export interface TurnTaking {
+  /** Silence after the user's speech that ends their turn, ms (the endpointing pause). */
+  endpointSilenceMs: number;
+}
+
 /** Builds the brain for one stream. */
 export interface BrainFactory {
   readonly name: string;
   /**
    * A brain for one stream whose output is `outputRateHz`; a brain may speak at that rate itself
-   * (no resampling, exact chunk durations) or at any other (the conversation resamples).
+   * (no resampling, exact chunk durations) or at any other (the conversation resamples). A brain
+   * that listens ends the user's turn after `turn.endpointSilenceMs` of silence.
    */
-  create(tools: ToolCaller, outputRateHz: number): SpeechModel;
+  create(tools: ToolCaller, outputRateHz: number, turn: TurnTaking): SpeechModel;
 }
 
 /** Settings of a conversation. */
@@ -41,7 +53,14 @@ export interface ConversationOptions {
   onToolUse(toolUseId: string): void;
   /** How long a tool result may take, ms. */
   toolTimeoutMs: number;
-  nowMs(): number;
+  /** Time and timers (the speaking timeline, tool timeouts). */
+  clock: Clock;
+}
+
+/** Token counts of a `usageEvent` (`details.delta` / `details.total`). */
+interface TokenCounts {
+  input: { speechTokens: number; textTokens: number };
+  output: { speechTokens: number; textTokens: number };
 }
 
 const BRAIN_RATE_HZ = 16000;
@@ -63,10 +82,13 @@ export class EmulatedConversation {
   private inResampler: Resampler | null = null;
   private outResampler: Resampler | null = null;
   private completionId: string | undefined;
-  private response: { id: string; audioContentId: string | undefined; text: string; pending: Int16Array[]; interrupted: boolean } | undefined;
+  private endpointSilenceMs = ENDPOINTING_PAUSE_MS[DEFAULT_ENDPOINTING];
+  /** The response being generated; `audio` is the open AUDIO block of its current sentence. */
+  private response: { id: string; audio: { contentId: string; sentence: string } | undefined; text: string; spoken: string; pending: Int16Array[]; interrupted: boolean } | undefined;
   private speakingUntilMs = 0;
   private readonly toolWaiters = new Map<string, (content: string) => void>();
   private tokens = { inSpeech: 0, inText: 0, outSpeech: 0, outText: 0 };
+  private reported: TokenCounts = { input: { speechTokens: 0, textTokens: 0 }, output: { speechTokens: 0, textTokens: 0 } };
   private closed = false;
   /** Counters for tests and logs. */
   readonly stats = { audioInputEvents: 0, audioInputSamples: 0, audioOutputMs: 0, interruptions: 0, toolUses: 0, userTurns: 0, responses: 0 };
@@ -80,6 +102,9 @@ export class EmulatedConversation {
   handle(action: InputAction): void {
     if (this.closed) return;
     switch (action.kind) {
+      case 'sessionStart':
+        this.endpointSilenceMs = ENDPOINTING_PAUSE_MS[action.endpointing ?? DEFAULT_ENDPOINTING];
+        return;
       case 'promptStart':
         this.promptName = action.promptName;
         this.outputRateHz = action.outputRateHz;
@@ -121,7 +146,7 @@ export class EmulatedConversation {
   private async openBrain(): Promise<void> {
     if (this.brain || this.opening) return;
     this.opening = true;
-    const model = this.options.brain.create({ declared: () => this.tools, call: (n, a, s) => this.callTool(n, a, s) }, this.outputRateHz);
+    const model = this.options.brain.create({ declared: () => this.tools, call: (n, a, s) => this.callTool(n, a, s) }, this.outputRateHz, { endpointSilenceMs: this.endpointSilenceMs });
     this.brainOutputRateHz = model.outputRateHz;
     if (model.outputRateHz !== this.outputRateHz) this.outResampler = this.options.resamplers.create(model.outputRateHz, this.outputRateHz);
     const brain = await model.open({ callId: this.sessionId, systemPrompt: '', history: this.history, logger: this.options.logger, callerRateHz: this.inputRateHz });
@@ -163,30 +188,27 @@ export class EmulatedConversation {
     this.options.send({ event: { contentEnd: { ...ids, contentId, stopReason, type: 'TEXT' } } });
   }
 
+  /** A `usageEvent`: `details.delta` since the previous one, `details.total` and the session totals. */
   private usage(): void {
     const t = this.tokens;
-    const input = Math.round(t.inSpeech + t.inText);
-    const output = Math.round(t.outSpeech + t.outText);
-    const ids = this.ids();
-    this.options.send({
-      event: {
-        usageEvent: {
-          ...ids,
-          details: { total: { input: { speechTokens: Math.round(t.inSpeech), textTokens: t.inText }, output: { speechTokens: Math.round(t.outSpeech), textTokens: t.outText } } },
-          totalInputTokens: input,
-          totalOutputTokens: output,
-          totalTokens: input + output,
-        },
-      },
-    });
+    const total: TokenCounts = { input: { speechTokens: Math.round(t.inSpeech), textTokens: t.inText }, output: { speechTokens: Math.round(t.outSpeech), textTokens: t.outText } };
+    const was = this.reported;
+    const delta: TokenCounts = {
+      input: { speechTokens: total.input.speechTokens - was.input.speechTokens, textTokens: total.input.textTokens - was.input.textTokens },
+      output: { speechTokens: total.output.speechTokens - was.output.speechTokens, textTokens: total.output.textTokens - was.output.textTokens },
+    };
+    this.reported = total;
+    const input = total.input.speechTokens + total.input.textTokens;
+    const output = total.output.speechTokens + total.output.textTokens;
+    this.options.send({ event: { usageEvent: { ...this.ids(), details: { delta, total }, totalInputTokens: input, totalOutputTokens: output, totalTokens: input + output } } });
   }
 
   private onBrainEvent(e: ModelEvent): void {
     if (this.closed) return;
-    const now = this.options.nowMs();
+    const now = this.options.clock.nowMs();
     switch (e.type) {
       case 'speechStarted':
-        if (this.response && !this.response.interrupted && (now < this.speakingUntilMs || this.response.pending.length || !this.response.audioContentId)) this.interrupt();
+        if (this.response && !this.response.interrupted && (now < this.speakingUntilMs || this.response.pending.length || !this.response.audio)) this.interrupt();
         else if (now < this.speakingUntilMs && this.response === undefined) this.interruptTail();
         return;
       case 'transcript':
@@ -200,7 +222,7 @@ export class EmulatedConversation {
         }
         return;
       case 'responseStarted':
-        this.response = { id: e.responseId, audioContentId: undefined, text: '', pending: [], interrupted: false };
+        this.response = { id: e.responseId, audio: undefined, text: '', spoken: '', pending: [], interrupted: false };
         this.stats.responses++;
         return;
       case 'audio':
@@ -214,41 +236,73 @@ export class EmulatedConversation {
     }
   }
 
-  /** A sentence is ready: SPECULATIVE text, then its audio (in the response's one AUDIO block). */
+  /**
+   * A sentence is ready (`cumulativeText` is the response so far): the previous sentence's AUDIO
+   * block and FINAL text close with `PARTIAL_TURN`, then this one's SPECULATIVE text and AUDIO
+   * block open, and its audio follows.
+   */
   private speak(cumulativeText: string): void {
     const r = this.response!;
-    const sentence = cumulativeText.slice(r.text.length).trim();
+    const sentence = cumulativeText.slice(r.spoken.length).trim();
+    r.spoken = cumulativeText;
     r.text = cumulativeText;
-    const ids = this.ids();
+    if (r.audio) this.closeSentence('PARTIAL_TURN');
     if (sentence) this.textBlock('ASSISTANT', 'SPECULATIVE', sentence, 'PARTIAL_TURN');
-    if (!r.audioContentId) {
-      r.audioContentId = randomUUID();
-      this.options.send({ event: { contentStart: { audioOutputConfiguration: { channelCount: 1, encoding: 'base64', mediaType: 'audio/lpcm', sampleRateHertz: this.outputRateHz, sampleSizeBits: 16 }, ...ids, contentId: r.audioContentId, role: 'ASSISTANT', type: 'AUDIO' } } });
-    }
+    this.openAudio(sentence);
+    this.flushAudio();
+    this.tokens.outText += sentence ? sentence.split(/\s+/).length : 0;
+  }
+
+  private openAudio(sentence: string): void {
+    const r = this.response!;
+    r.audio = { contentId: randomUUID(), sentence };
+    this.options.send({ event: { contentStart: { audioOutputConfiguration: { channelCount: 1, encoding: 'base64', mediaType: 'audio/lpcm', sampleRateHertz: this.outputRateHz, sampleSizeBits: 16 }, ...this.ids(), contentId: r.audio.contentId, role: 'ASSISTANT', type: 'AUDIO' } } });
+  }
+
+  /** Sends the brain's pending audio in the open AUDIO block (opening one if none is). */
+  private flushAudio(): void {
+    const r = this.response!;
+    if (!r.pending.length) return;
+    if (!r.audio) this.openAudio('');
+    const ids = this.ids();
     const chunkSamples = (OUTPUT_CHUNK_MS * this.outputRateHz) / 1000;
     for (const brainPcm of r.pending) {
       const pcm = this.outResampler ? this.outResampler.process(brainPcm) : brainPcm;
       for (let at = 0; at < pcm.length; at += chunkSamples) {
         const part = pcm.subarray(at, Math.min(pcm.length, at + chunkSamples));
-        this.options.send({ event: { audioOutput: { ...ids, content: Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('base64'), contentId: r.audioContentId, role: 'ASSISTANT' } } });
+        this.options.send({ event: { audioOutput: { ...ids, content: Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('base64'), contentId: r.audio!.contentId, role: 'ASSISTANT' } } });
         this.stats.audioOutputMs += (part.length * 1000) / this.outputRateHz;
       }
       const ms = (brainPcm.length * 1000) / this.brainOutputRateHz;
-      this.speakingUntilMs = Math.max(this.speakingUntilMs, this.options.nowMs()) + ms;
+      this.speakingUntilMs = Math.max(this.speakingUntilMs, this.options.clock.nowMs()) + ms;
       this.tokens.outSpeech += ms / 40;
     }
     r.pending = [];
-    this.tokens.outText += sentence.split(/\s+/).length;
+  }
+
+  /** Closes the current sentence: its AUDIO block, then its FINAL text, with `stopReason`. */
+  private closeSentence(stopReason: 'PARTIAL_TURN' | 'END_TURN'): void {
+    const r = this.response!;
+    const audio = r.audio!;
+    r.audio = undefined;
+    this.options.send({ event: { contentEnd: { ...this.ids(), contentId: audio.contentId, stopReason, type: 'AUDIO' } } });
+    if (audio.sentence) this.textBlock('ASSISTANT', 'FINAL', audio.sentence, stopReason);
   }
 
   private finishResponse(): void {
     const r = this.response!;
+    if (r.interrupted) {
+      this.response = undefined;
+      return;
+    }
+    this.flushAudio();
+    // Text the brain never announced sentence by sentence belongs to the last sentence.
+    const rest = !r.spoken ? r.text.trim() : r.text.startsWith(r.spoken) ? r.text.slice(r.spoken.length).trim() : '';
+    if (r.audio) {
+      if (rest) r.audio.sentence = `${r.audio.sentence} ${rest}`.trim();
+      this.closeSentence('END_TURN');
+    } else if (r.text) this.textBlock('ASSISTANT', 'FINAL', r.text, 'END_TURN');
     this.response = undefined;
-    if (r.interrupted) return;
-    if (r.pending.length) this.speak(r.text || '');
-    const ids = this.ids();
-    if (r.audioContentId) this.options.send({ event: { contentEnd: { ...ids, contentId: r.audioContentId, stopReason: 'END_TURN', type: 'AUDIO' } } });
-    if (r.text) this.textBlock('ASSISTANT', 'FINAL', r.text, 'END_TURN');
     this.usage();
   }
 
@@ -259,7 +313,8 @@ export class EmulatedConversation {
     r.pending = [];
     this.stats.interruptions++;
     this.textBlock('ASSISTANT', 'FINAL', INTERRUPTED, 'INTERRUPTED');
-    if (r.audioContentId) this.options.send({ event: { contentEnd: { ...this.ids(), contentId: r.audioContentId, stopReason: 'INTERRUPTED', type: 'AUDIO' } } });
+    if (r.audio) this.options.send({ event: { contentEnd: { ...this.ids(), contentId: r.audio.contentId, stopReason: 'INTERRUPTED', type: 'AUDIO' } } });
+    r.audio = undefined;
     this.speakingUntilMs = 0;
     this.brain?.cancelResponse();
   }
@@ -280,18 +335,19 @@ export class EmulatedConversation {
     this.options.send({ event: { contentStart: { ...ids, contentId, role: 'TOOL', toolUseOutputConfiguration: { mediaType: 'application/json' }, type: 'TOOL' } } });
     this.options.send({ event: { toolUse: { ...ids, content: JSON.stringify(args ?? {}), contentId, role: 'TOOL', toolName: name, toolUseId } } });
     this.options.send({ event: { contentEnd: { ...ids, contentId, stopReason: 'TOOL_USE', type: 'TOOL' } } });
+    const clock = this.options.clock;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer: TimerHandle = clock.setTimeout(() => {
         this.toolWaiters.delete(toolUseId);
         reject(new Error(`tool ${name} did not answer within ${this.options.toolTimeoutMs} ms`));
       }, this.options.toolTimeoutMs);
       signal.addEventListener('abort', () => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         this.toolWaiters.delete(toolUseId);
         reject(new Error('aborted'));
       });
       this.toolWaiters.set(toolUseId, (content) => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve(content);
       });
     });
