@@ -3,27 +3,18 @@
  * on `/client`: a few are ignored (one warn line), `MAX_BAD_MESSAGES` close the socket with 1008.
  * Transports over a real WebSocket pair on 127.0.0.1.
  */
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { PcmTransport } from '../src/callers/pcm/transport.js';
 import { TwilioTransport } from '../src/callers/twilio/transport.js';
 import { VonageTransport } from '../src/callers/vonage/transport.js';
-const MAX_BAD_MESSAGES = 20;
 import { systemClock } from '../src/core/clock.js';
 import type { Logger } from '../src/core/logger.js';
+import { useSocketPairs } from './helpers/socket-pairs.js';
 
-let wss: WebSocketServer;
-let url = '';
-const accepted: Array<(ws: WebSocket) => void> = [];
+const MAX_BAD_MESSAGES = 20;
 
-beforeAll(async () => {
-  wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  wss.on('connection', (ws) => accepted.shift()?.(ws));
-  await new Promise<void>((r) => wss.once('listening', () => r()));
-  url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((r) => wss.close(() => r())));
+const sockets = useSocketPairs();
 
 /** A logger that keeps warn/error lines. */
 function recorder(): { logger: Logger; warnings: string[] } {
@@ -34,12 +25,10 @@ function recorder(): { logger: Logger; warnings: string[] } {
 
 /** A client socket and the transport `wrap` makes of its server side; `closed` gives the close code and reason. */
 async function pair(wrap: (ws: WebSocket, logger: Logger) => unknown) {
-  const serverSide = new Promise<WebSocket>((r) => accepted.push(r));
-  const client = new WebSocket(url);
-  const closed = new Promise<{ code: number; reason: string }>((r) => client.once('close', (code, reason) => r({ code, reason: reason.toString() })));
-  await new Promise((r) => client.once('open', r));
+  let closed!: Promise<{ code: number; reason: string }>;
+  const { client, server } = await sockets.open((c) => (closed = new Promise((r) => c.once('close', (code, reason) => r({ code, reason: reason.toString() })))));
   const { logger, warnings } = recorder();
-  wrap(await serverSide, logger);
+  wrap(server, logger);
   return { client, closed, warnings };
 }
 

@@ -50,6 +50,11 @@ function wavFile(name: string, pcm: Int16Array): string {
   return file;
 }
 
+/** One second of a 440 Hz tone at 16 kHz, written as `name`; returns its path. */
+function toneWav(name: string): string {
+  return wavFile(name, new Int16Array(16000).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000))));
+}
+
 describe('voicebridge call', () => {
   it('refuses an --out it cannot write before calling anyone', async () => {
     const c = capture(false);
@@ -63,8 +68,7 @@ describe('voicebridge call', () => {
     const nova = await startServerProcess({ VOICEBRIDGE_MODEL: 'nova-sonic', NOVA_ENDPOINT: 'http://127.0.0.1:1', NOVA_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', NOVA_MAX_RETRIES: 0 });
     try {
       const c = capture(false);
-      const tone = new Int16Array(16000).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000)));
-      const code = await runCall({ url: nova.url, via: 'twilio', in: wavFile('tone.wav', tone), out: path.join(dir, 'err.wav') }, c.io);
+      const code = await runCall({ url: nova.url, via: 'twilio', in: toneWav('tone.wav'), out: path.join(dir, 'err.wav') }, c.io);
       expect(code).toBe(1);
       expect(c.err()).toMatch(/call failed: the call ended in an error: model-open-failed/);
     } finally {
@@ -83,7 +87,7 @@ describe('voicebridge call', () => {
   it('goes through the answer webhook, signed with the server\'s TWILIO_AUTH_TOKEN, and says so when the server refuses', async () => {
     const signed = await startServerProcess({ VOICEBRIDGE_MODEL: 'loopback', TWILIO_AUTH_TOKEN: 'the-account-auth-token', BARGE_IN_VAD: false });
     try {
-      const tone = wavFile('echo-tone.wav', new Int16Array(16000).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000))));
+      const tone = toneWav('echo-tone.wav');
       const ok = capture(false);
       expect(await runCall({ url: signed.url, via: 'twilio', in: tone, out: path.join(dir, 'echo.wav'), 'reply-timeout': '5' }, ok.io, { TWILIO_AUTH_TOKEN: 'the-account-auth-token' }), ok.err()).toBe(0);
       const refused = capture(false);
@@ -97,7 +101,7 @@ describe('voicebridge call', () => {
   it('reads the call record with the server\'s ADMIN_TOKEN when it has one, and names the end reason', async () => {
     const guarded = await startServerProcess({ VOICEBRIDGE_MODEL: 'loopback', ADMIN_TOKEN: 'the-admin-token-0123456789', BARGE_IN_VAD: false });
     try {
-      const tone = wavFile('admin-tone.wav', new Int16Array(16000).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000))));
+      const tone = toneWav('admin-tone.wav');
       const run = capture(false);
       expect(await runCall({ url: guarded.url, via: 'twilio', in: tone, out: path.join(dir, 'admin.wav'), 'reply-timeout': '5' }, run.io, { ADMIN_TOKEN: 'the-admin-token-0123456789' }), run.err()).toBe(0);
       // The summary (and so its end reason) comes from GET /calls, which needs the admin token here.

@@ -1,36 +1,23 @@
 /**
  * Caller transports over a real WebSocket pair on 127.0.0.1: what each carrier's messages turn into.
  */
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import { describe, expect, it } from 'vitest';
+import type WebSocket from 'ws';
 import { mulawEncode } from '../src/audio/g711.js';
 import type { CallerEvent } from '../src/callers/transport.js';
 import { TwilioTransport, type TwilioAdmission } from '../src/callers/twilio/transport.js';
 import { VonageTransport } from '../src/callers/vonage/transport.js';
 import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
+import { useSocketPairs } from './helpers/socket-pairs.js';
 import { eventually } from './helpers/wait.js';
 
-let wss: WebSocketServer;
-let url = '';
-const accepted: Array<(ws: WebSocket) => void> = [];
-
-beforeAll(async () => {
-  wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  wss.on('connection', (ws) => accepted.shift()?.(ws));
-  await new Promise<void>((r) => wss.once('listening', () => r()));
-  url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((r) => wss.close(() => r())));
+const sockets = useSocketPairs();
 
 async function pair<T>(wrap: (ws: WebSocket) => T): Promise<{ client: WebSocket; transport: T; events: CallerEvent[]; sent: string[] }> {
-  const serverSide = new Promise<WebSocket>((r) => accepted.push(r));
-  const client = new WebSocket(url);
   const sent: string[] = [];
-  client.on('message', (d, isBinary) => sent.push(isBinary ? `binary:${(d as Buffer).length}` : d.toString()));
-  await new Promise((r) => client.once('open', r));
-  const transport = wrap(await serverSide);
+  const { client, server } = await sockets.open((c) => c.on('message', (d, isBinary) => sent.push(isBinary ? `binary:${(d as Buffer).length}` : d.toString())));
+  const transport = wrap(server);
   const events: CallerEvent[] = [];
   (transport as unknown as { setHandler(h: (e: CallerEvent) => void): void }).setHandler((e) => events.push(e));
   return { client, transport, events, sent };

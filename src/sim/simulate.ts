@@ -261,8 +261,7 @@ export function isCallOf(caller: Pick<SimulatedCaller, 'simId' | 'callId' | 'car
  * else as a client on the same machine. Rejects on network errors; a refusal comes back as its HTTP status.
  */
 export function fetchCalls(url: string, adminToken?: string): Promise<Response> {
-  const token = adminToken;
-  return fetch(`${url.replace(/\/$/, '')}/calls`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  return fetch(`${url.replace(/\/$/, '')}/calls`, adminToken ? { headers: { authorization: `Bearer ${adminToken}` } } : {});
 }
 
 /** `caller`'s call among the server's live calls (`GET /calls`); undefined when it is not live, or on errors. */
