@@ -32,3 +32,27 @@ export function watchPeakRss(pid: number, intervalMs = 25): { stop(): number } {
     },
   };
 }
+
+/**
+ * WebAssembly memories mapped by process `pid` (default: this one), MB each. V8 on 64-bit Linux
+ * maps a wasm memory as a read-write region followed directly by its guard reservation (several
+ * GB, no access), which is how they are told apart from other anonymous mappings in /proc/PID/maps.
+ * Worker threads' memories count too: they share the process's address space.
+ */
+export function wasmMemoriesMb(pid: number | 'self' = 'self'): number[] {
+  const maps = fs
+    .readFileSync(`/proc/${pid}/maps`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [range, perm] = line.split(' ');
+      const [start, end] = range.split('-').map((x) => parseInt(x, 16));
+      return { start, end, perm };
+    });
+  const out: number[] = [];
+  for (let i = 0; i + 1 < maps.length; i++) {
+    const [m, guard] = [maps[i], maps[i + 1]];
+    if (m.perm === 'rw-p' && guard.perm === '---p' && guard.start === m.end && guard.end - guard.start >= 4 * 2 ** 30) out.push((m.end - m.start) / 2 ** 20);
+  }
+  return out;
+}

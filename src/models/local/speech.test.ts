@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { PocketsphinxPool } from './stt/recognizer.js';
 import { FlitePool } from './tts/synthesizer.js';
+import { wasmMemoriesMb } from '../../../test/helpers/proc.js';
+import { eventually } from '../../../test/helpers/wait.js';
 import { wordErrorRate } from '../../../test/helpers/wer.js';
 
 describe('offline speech engines (worker threads)', () => {
@@ -31,5 +33,20 @@ describe('offline speech engines (worker threads)', () => {
     const [a, , c] = await Promise.all([streams[0].finish(), Promise.resolve(''), streams[2].finish()]);
     expect(a).toBe('good morning');
     expect(c).toBe('good morning');
+  });
+});
+
+describe('flite worker memory', () => {
+  it('gives back the wasm memory of each synthesis once the worker is idle', async () => {
+    // Each synthesis instantiates flite afresh (≈18–20 MB of wasm memory). Before the idle-time
+    // collection in the worker, one or two dead instances stayed resident for good: after a burst
+    // of replies the process stayed ≈40 MB larger (the flood test's memory check caught it).
+    const tts = new FlitePool(1, 'rms');
+    await tts.warmUp();
+    const big = () => wasmMemoriesMb().filter((mb) => mb >= 8).length;
+    const before = big();
+    for (let i = 0; i < 4; i++) await tts.synthesize('Seven plus five is twelve. Is there anything else I can help you with today?');
+    await eventually(() => big() <= before, `the dead flite instances' memory to be freed (${big()} large wasm memories, ${before} before)`, 5000, 50);
+    await tts.close();
   });
 });
