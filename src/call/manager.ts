@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { CallerStartInfo, CallerTransport, InboundAudioLimiter } from '../callers/transport.js';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, VoiceBridgeError } from '../core/errors.js';
 import { rateLimitedLogger } from '../core/log-limit.js';
 import type { SpeechModel } from '../models/model.js';
 import { Call, MAX_CALL_LENGTH_REASON, type CallDeps, type CallSummary } from './call.js';
@@ -28,9 +28,9 @@ export interface CallManagerDeps extends Pick<CallDeps, 'model' | 'resamplers' |
 }
 
 /** Thrown by `accept` while draining. */
-export class DrainingError extends Error {
+export class DrainingError extends VoiceBridgeError {
   constructor() {
-    super('server is draining: no new calls');
+    super('draining', 'server is draining: no new calls', true);
   }
 }
 

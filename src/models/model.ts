@@ -4,6 +4,7 @@
  * Model code never imports caller transports.
  */
 import type { Logger } from '../core/logger.js';
+import type { ErrorCode } from '../core/errors.js';
 
 /** What a provider can do; the call adapts barge-in and renewal to these. */
 export interface ModelCapabilities {
@@ -96,7 +97,7 @@ export type ModelEvent =
   /** Token usage. */
   | { type: 'usage'; inputTokens: number; outputTokens: number }
   /** An error; `retryable` errors may be recovered by a new session. */
-  | { type: 'error'; code: string; message: string; retryable: boolean }
+  | { type: 'error'; code: ErrorCode; message: string; retryable: boolean }
   /** The session is over. */
   | { type: 'closed'; reason: string };
 

@@ -13,7 +13,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { Decoder, Encoder } from '@evan/opus';
 import nodeDataChannel from 'node-datachannel';
 import type { Clock, TimerHandle } from '../../core/clock.js';
-import { errorMessage } from '../../core/errors.js';
+import { errorMessage, VoiceBridgeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { EventRelay } from '../../core/relay.js';
 import { parseBrowserMessage, sessionControl, type BrowserServerMessage } from '../browser/protocol.js';
@@ -74,8 +74,13 @@ export function shutdownWebRtc(): void {
   for (const t of [...live]) t.destroy();
 }
 
-/** A rejected offer (HTTP 400). */
-export class BadOfferError extends Error {}
+/** A rejected offer (HTTP 400), code `bad_offer`. */
+export class BadOfferError extends VoiceBridgeError {
+  /** @param message why the offer cannot be answered. */
+  constructor(message: string) {
+    super('bad_offer', message);
+  }
+}
 
 /** One WebRTC caller. */
 export class WebRtcTransport implements CallerTransport {

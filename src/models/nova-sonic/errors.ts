@@ -4,10 +4,12 @@
  * LiveKit treats as recoverable) and bedrock-wire.md §6 (how resets and aborts surface).
  */
 
+import { VoiceBridgeError, type ErrorCode } from '../../core/errors.js';
+
 /** A failure of one Nova stream. */
 export interface NovaFailure {
   /** Exception name (`ThrottlingException`, …) or our own code (`stream_ended`, `start_timeout`). */
-  code: string;
+  code: ErrorCode;
   message: string;
   /** A new session (with history) may succeed. */
   retryable: boolean;
@@ -35,11 +37,18 @@ const RETRYABLE_MESSAGES = [
   'socket hang up',
 ];
 
+/** The failure as a thrown `VoiceBridgeError` (same code, message and `retryable`). */
+export function novaFailureError(failure: NovaFailure): VoiceBridgeError {
+  return new VoiceBridgeError(failure.code, failure.message, failure.retryable);
+}
+
 /** Maps a thrown value to a `NovaFailure`. */
 export function classifyNovaError(err: unknown): NovaFailure {
+  if (err instanceof VoiceBridgeError) return { code: err.code, message: err.message, retryable: err.retryable };
   const name = err instanceof Error ? err.name : 'Error';
   const message = err instanceof Error ? err.message : String(err);
-  if (RETRYABLE_NAMES.has(name)) return { code: name, message, retryable: true };
-  if (RETRYABLE_MESSAGES.some((m) => message.includes(m))) return { code: name === 'Error' ? 'stream_reset' : name, message, retryable: true };
-  return { code: name === 'Error' ? 'nova_error' : name, message, retryable: false };
+  const code: ErrorCode | undefined = name.endsWith('Exception') ? (name as `${string}Exception`) : undefined;
+  if (code && RETRYABLE_NAMES.has(name)) return { code, message, retryable: true };
+  if (RETRYABLE_MESSAGES.some((m) => message.includes(m))) return { code: code ?? 'stream_reset', message, retryable: true };
+  return { code: code ?? 'nova_error', message, retryable: false };
 }

@@ -84,7 +84,7 @@ export class Generation {
 
   /**
    * Opens the stream with the session set-up.
-   * @throws Error with `code` and `retryable` when the service refuses or does not answer.
+   * @throws VoiceBridgeError (`code`, `retryable`) when the service refuses or does not answer.
    */
   async open(systemPrompt: string, voice: string | undefined, tools: readonly ToolSpec[]): Promise<void> {
     const { settings } = this.deps;

@@ -8,7 +8,7 @@
  */
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { EventRelay } from '../../core/relay.js';
-import { errorMessage, VoiceBridgeError } from '../../core/errors.js';
+import { errorMessage, isRetryable, VoiceBridgeError } from '../../core/errors.js';
 import { rms } from '../../audio/level.js';
 import type { ModelEvent, ModelSession, ModelSessionStats, SessionInit } from '../model.js';
 import type { NovaFailure } from './errors.js';
@@ -109,7 +109,7 @@ export class NovaSonicSession implements ModelSession {
         return session;
       } catch (err) {
         lastError = err;
-        const retryable = (err as Partial<NovaFailure>).retryable === true;
+        const retryable = isRetryable(err);
         deps.init.logger.warn({ err: errorMessage(err), attempt, retryable }, 'Nova Sonic stream failed to open');
         if (!retryable) break;
         await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS[Math.min(attempt + 1, RETRY_BACKOFF_MS.length - 1)]));
@@ -339,7 +339,7 @@ export class NovaSonicSession implements ModelSession {
         init.logger.info({ stream: gen.n, attempt }, 'Nova Sonic reconnected');
         return;
       } catch (err) {
-        const retryable = (err as Partial<NovaFailure>).retryable === true;
+        const retryable = isRetryable(err);
         init.logger.warn({ err: errorMessage(err), attempt }, 'Nova Sonic reconnect failed');
         if (!retryable || this.consecutiveFailures >= this.deps.settings.maxRetries) {
           this.recovering = false;

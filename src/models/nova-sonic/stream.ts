@@ -9,7 +9,7 @@
  */
 import { InvokeModelWithBidirectionalStreamCommand, type InvokeModelWithBidirectionalStreamCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import type { Logger } from '../../core/logger.js';
-import { classifyNovaError, type NovaFailure } from './errors.js';
+import { classifyNovaError, novaFailureError, type NovaFailure } from './errors.js';
 import type { NovaInputEvent } from './events.js';
 import { InputQueue } from './input-queue.js';
 import { NovaOutputParser, type NovaSignal } from './output.js';
@@ -71,7 +71,7 @@ export class NovaStream {
 
   /**
    * Queues `initial` events and opens the stream; resolves once the service accepted it (HTTP 200).
-   * @throws NovaFailure-shaped Error (`code`, `retryable`) when the service refuses or the start-up times out.
+   * @throws VoiceBridgeError (the failure's `code` and `retryable`) when the service refuses or the start-up times out.
    */
   async start(initial: readonly NovaInputEvent[]): Promise<void> {
     for (const e of initial) this.send(e);
@@ -97,7 +97,7 @@ export class NovaStream {
       const failure: NovaFailure = { code: 'start_timeout', message: `Nova Sonic did not accept the stream within ${this.options.startTimeoutMs} ms`, retryable: true };
       this.finish(failure);
       this.terminate();
-      throw Object.assign(new Error(failure.message), failure);
+      throw novaFailureError(failure);
     }
     if (typeof outcome === 'number' && outcome !== 200) {
       // An HTTP error (403, 400, …): send() rejects with the typed error once the body is read.
@@ -105,7 +105,7 @@ export class NovaStream {
     }
     if (outcome === 'ended' || this.ended) {
       const failure = this.failure ?? { code: 'stream_ended', message: 'stream ended during start-up', retryable: true };
-      throw Object.assign(new Error(failure.message), failure);
+      throw novaFailureError(failure);
     }
   }
 
