@@ -57,11 +57,6 @@ export function isRetryable(err: unknown): boolean {
   return err instanceof VoiceBridgeError && err.retryable;
 }
 
-/** Whether `err` is a `VoiceBridgeError` with `code`. */
-export function hasErrorCode(err: unknown, code: ErrorCode): err is VoiceBridgeError {
-  return err instanceof VoiceBridgeError && err.code === code;
-}
-
 /** Returns a message for any thrown value. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
