@@ -1,7 +1,10 @@
 /**
- * Pure pieces of a Nova session's recovery: the retry backoff schedule, the stall watchdog and the
- * session counters. No I/O and no timers: the session feeds them times from its injected clock.
+ * A Nova session's recovery pieces: the retry backoff schedule and loop (waiting on the injected
+ * clock), the stall watchdog and the session counters. The watchdog is pure: the session feeds it
+ * times from its clock.
  */
+import { sleep, type Clock } from '../../core/clock.js';
+import { isRetryable } from '../../core/errors.js';
 import type { ModelSessionStats } from '../model.js';
 
 /** Period of the session's housekeeping tick (stall and renewal checks), ms. */
@@ -22,6 +25,29 @@ export const SPEECH_RMS = 1000;
 /** Wait before retry `attempt` (0-based; past the table the last value repeats), ms. */
 export function retryDelayMs(attempt: number): number {
   return RETRY_BACKOFF_MS[Math.max(0, Math.min(attempt, RETRY_BACKOFF_MS.length - 1))];
+}
+
+/**
+ * Runs `attempt` until it resolves, up to `maxRetries` retries of failures that `isRetryable`
+ * accepts, waiting `retryDelayMs(n)` on `clock` before retry n. `onFailure` sees every failure.
+ * @throws the last failure (not retryable, or retries used up), or Error when `signal` aborted
+ *   before any attempt failed.
+ */
+export async function withRetries<T>(clock: Clock, maxRetries: number, attempt: () => Promise<T>, onFailure: (err: unknown, attempt: number, retryable: boolean) => void, signal?: AbortSignal): Promise<T> {
+  let lastError: unknown = new Error('opening was aborted');
+  for (let n = 0; n <= maxRetries && !signal?.aborted; n++) {
+    if (n > 0) await sleep(clock, retryDelayMs(n), signal);
+    if (signal?.aborted) break;
+    try {
+      return await attempt();
+    } catch (err) {
+      lastError = err;
+      const retryable = isRetryable(err);
+      onFailure(err, n, retryable);
+      if (!retryable) break;
+    }
+  }
+  throw lastError;
 }
 
 /**

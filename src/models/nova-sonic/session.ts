@@ -16,7 +16,7 @@ import type { NovaFailure } from './errors.js';
 import { historyBytes, shapeHistory } from './history.js';
 import type { NovaSignal } from './output.js';
 import { FINAL_TEXT_WAIT_MS, HEALTHY_STREAM_MS, newSessionCounters, OUTAGE_BUFFER_MS, RESPONSE_WAIT_MS } from './recovery.js';
-import { retryDelayMs, sessionStats, SPEECH_RMS, StallWatch, TICK_MS } from './recovery.js';
+import { retryDelayMs, sessionStats, SPEECH_RMS, StallWatch, TICK_MS, withRetries } from './recovery.js';
 import { planRenewal, renewalTimingFor, RollingAudioBuffer, type RenewalTiming } from './renewal.js';
 import { ResponseTracker } from './responses.js';
 import { Generation, isNova2, type NovaSettings } from './generation.js';
@@ -47,6 +47,7 @@ export class NovaSonicSession implements ModelSession {
   private readonly draining = new Set<Generation>();
   private genSeq = 0;
   private closed = false;
+  private closedSent = false;
   /** Aborted on close: cuts a retry backoff short. */
   private readonly closeSignal = new AbortController();
   private recovering = false;
@@ -75,36 +76,35 @@ export class NovaSonicSession implements ModelSession {
    */
   static async open(deps: NovaSessionDeps, signal?: AbortSignal): Promise<NovaSonicSession> {
     const session = new NovaSonicSession(deps);
-    let lastError: unknown;
-    for (let attempt = 0; attempt <= deps.settings.maxRetries; attempt++) {
-      if (signal?.aborted) break;
-      try {
-        const gen = await session.prepare();
-        session.goLive(gen, false);
-        if (deps.init.greeting) session.sendGreeting(deps.init.greeting);
-        session.schedule();
-        return session;
-      } catch (err) {
-        lastError = err;
-        const retryable = isRetryable(err);
-        deps.init.logger.warn({ err: errorMessage(err), attempt, retryable }, 'Nova Sonic stream failed to open');
-        if (!retryable) break;
-        await sleep(deps.clock, retryDelayMs(attempt + 1), signal);
-      }
+    const opened = async (): Promise<NovaSonicSession> => {
+      session.goLive(await session.prepare(), false);
+      if (deps.init.greeting) session.sendGreeting(deps.init.greeting);
+      session.schedule();
+      return session;
+    };
+    try {
+      return await withRetries(deps.clock, deps.settings.maxRetries, opened, (err, attempt, retryable) => deps.init.logger.warn({ err: errorMessage(err), attempt, retryable }, 'Nova Sonic stream failed to open'), signal);
+    } catch (err) {
+      await session.close();
+      throw new VoiceBridgeError('model_unavailable', `Nova Sonic: ${errorMessage(err)}`, false);
     }
-    await session.close();
-    throw new VoiceBridgeError('model_unavailable', `Nova Sonic: ${errorMessage(lastError)}`, false);
   }
 
   setHandler(handler: (event: ModelEvent) => void): void {
     this.relay.setHandler(handler);
   }
 
+  /** Relays events; after close only `closed`, and that once (a failure's own `closed` wins over close's). */
   private emit(events: readonly ModelEvent[]): void {
-    for (const e of events) if (!this.closed || e.type === 'closed') this.relay.emit(e);
+    for (const e of events) {
+      if (e.type === 'closed') {
+        if (this.closedSent) continue;
+        this.closedSent = true;
+      } else if (this.closed) continue;
+      this.relay.emit(e);
+    }
   }
 
-  // ---- streams ------------------------------------------------------------------------------------
 
   /** Opens a stream and sends the session set-up (sessionStart, promptStart, system prompt). */
   private async prepare(gen: Generation = this.createGeneration()): Promise<Generation> {
@@ -164,7 +164,6 @@ export class NovaSonicSession implements ModelSession {
     this.counters.audioEventsSent++;
   }
 
-  // ---- caller → Nova --------------------------------------------------------------------------------
 
   sendAudio(pcm: Int16Array): void {
     if (this.closed) return;
@@ -222,7 +221,6 @@ export class NovaSonicSession implements ModelSession {
     this.emit(this.tracker.truncate(responseId, heardMs));
   }
 
-  // ---- Nova → caller --------------------------------------------------------------------------------
 
   private onSignal(gen: Generation, s: NovaSignal): void {
     if (this.closed || gen !== this.active) return;
@@ -322,7 +320,6 @@ export class NovaSonicSession implements ModelSession {
     }
   }
 
-  // ---- renewal ----------------------------------------------------------------------------------------
 
   private schedule(): void {
     if (this.closed) return;
@@ -398,6 +395,6 @@ export class NovaSonicSession implements ModelSession {
     this.active = undefined;
     this.next = undefined;
     await Promise.all(gens.map((g) => g.close()));
-    this.relay.emit({ type: 'closed', reason: 'closed by call' });
+    this.emit([{ type: 'closed', reason: 'closed by call' }]);
   }
 }
