@@ -11,6 +11,7 @@ import { novaSonicModel } from '../../src/models/nova-sonic/model.js';
 import { energyVadFactory } from '../../src/audio/vad/energy.js';
 import { assistantReply, FakeBedrockClient, userTurn } from '../fakes/bedrock.js';
 import { advanceAsync, FakeClock } from '../fakes/clock.js';
+import { fakeModel, FakeModelSession } from '../fakes/model-session.js';
 import { testNovaSettings } from '../helpers/nova.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -73,6 +74,25 @@ export const PROVIDERS: ProviderEntry[] = [
         textReached: async () => {
           throw new Error('loopback declares no text input');
         },
+        teardown: async () => {},
+      };
+    },
+  },
+  {
+    // The shared fake must keep the contract it stands in for.
+    name: 'fake model session (test/fakes)',
+    responses: true,
+    async setup() {
+      const model = fakeModel(undefined, { textInput: true });
+      return {
+        model,
+        async speak(session) {
+          feed(session, tone(16000, 400), 16000);
+          const fake = session as FakeModelSession;
+          if (fake.audioIn.length > 0) fake.reply('Hello there.', tone(16000, 200));
+        },
+        until: realUntil,
+        textReached: (_events, text) => realUntil(() => model.sessions.at(-1)?.textIn.includes(text) === true, 'the typed text in the fake'),
         teardown: async () => {},
       };
     },
