@@ -71,3 +71,38 @@ export class FakeClock implements Clock {
     this.now = target;
   }
 }
+
+/**
+ * Resolves after `delayMs` on `clock` (a `FakeClock` resolves it from `advance()`). An abort of
+ * `signal` resolves it at once and cancels the timer, so an abandoned sleep leaves no timer behind.
+ * Never rejects.
+ */
+export function sleep(clock: Clock, delayMs: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = (): void => {
+      clock.clearTimeout(handle);
+      resolve();
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, delayMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Races `promise` against `delayMs` on `clock`: resolves to the promise's value, or to `onTimeout`
+ * when the time runs out first. The timer is always cleared, so nothing is left pending.
+ * Rejects only when `promise` rejects first.
+ */
+export async function withTimeout<T, U>(clock: Clock, promise: Promise<T>, delayMs: number, onTimeout: U): Promise<T | U> {
+  let handle: TimerHandle | undefined;
+  const timeout = new Promise<U>((resolve) => (handle = clock.setTimeout(() => resolve(onTimeout), delayMs)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clock.clearTimeout(handle);
+  }
+}

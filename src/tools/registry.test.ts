@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
 import { builtinTools, currentTimeTool } from './builtin.js';
 import { ToolRegistry, type Tool } from './registry.js';
@@ -21,6 +22,19 @@ describe('ToolRegistry', () => {
     const slow = await r.run('slow', {}, ctx, 50);
     expect(slow).toMatchObject({ ok: false, error: 'tool slow timed out after 50 ms' });
     expect(slow.durationMs).toBeGreaterThanOrEqual(45);
+  });
+
+  it('times a tool out on the injected clock, measuring duration on it and clearing the timer', async () => {
+    const clock = new FakeClock();
+    const r = new ToolRegistry([tool('slow', (_a, c) => new Promise((resolve) => c.signal.addEventListener('abort', () => resolve('late'))))], clock);
+    const running = r.run('slow', {}, ctx, 30_000);
+    await Promise.resolve();
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(30_000);
+    expect(await running).toEqual({ ok: false, error: 'tool slow timed out after 30000 ms', durationMs: 30_000 });
+    const quick = new ToolRegistry([tool('one', async () => 1)], clock);
+    expect(await quick.run('one', {}, ctx, 30_000)).toEqual({ ok: true, result: 1, durationMs: 0 });
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('refuses duplicate names; builtinTools validates the list', () => {

@@ -3,6 +3,7 @@
  * runner that never throws. A tool that fails, times out or does not exist yields an error result
  * for the model, so a bad tool can never break the model stream.
  */
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { ToolSpec } from '../models/model.js';
@@ -28,8 +29,11 @@ export type ToolOutcome = { ok: true; result: unknown; durationMs: number } | { 
 export class ToolRegistry {
   private readonly tools = new Map<string, Tool>();
 
-  /** @throws Error when two tools share a name. */
-  constructor(tools: readonly Tool[] = []) {
+  /**
+   * @param clock times tool runs and their timeouts (default: the system clock).
+   * @throws Error when two tools share a name.
+   */
+  constructor(tools: readonly Tool[] = [], private readonly clock: Clock = systemClock) {
     for (const t of tools) {
       if (this.tools.has(t.name)) throw new Error(`duplicate tool name ${t.name}`);
       this.tools.set(t.name, t);
@@ -51,19 +55,19 @@ export class ToolRegistry {
    * not an object, thrown errors and timeouts all give `ok: false` with a message.
    */
   async run(name: string, args: unknown, ctx: Omit<ToolContext, 'signal'> & { signal?: AbortSignal }, timeoutMs: number): Promise<ToolOutcome> {
-    const started = performance.now();
-    const ms = (): number => Math.round(performance.now() - started);
+    const started = this.clock.nowMs();
+    const ms = (): number => Math.round(this.clock.nowMs() - started);
     const tool = this.tools.get(name);
     if (!tool) return { ok: false, error: `no tool named ${name}`, durationMs: ms() };
     if (typeof args !== 'object' || args === null || Array.isArray(args)) return { ok: false, error: 'arguments must be a JSON object', durationMs: ms() };
     const timeout = new AbortController();
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout.signal]) : timeout.signal;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     try {
       const result = await Promise.race([
         tool.run(args as Record<string, unknown>, { ...ctx, signal }),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
+          timer = this.clock.setTimeout(() => {
             // Reject first: a tool that settles when aborted must not win the race.
             reject(new Error(`tool ${name} timed out after ${timeoutMs} ms`));
             timeout.abort();
@@ -75,7 +79,7 @@ export class ToolRegistry {
       ctx.logger.warn({ tool: name, err: errorMessage(err) }, 'tool failed');
       return { ok: false, error: errorMessage(err), durationMs: ms() };
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) this.clock.clearTimeout(timer);
     }
   }
 }

@@ -5,6 +5,7 @@
  * tool results, and finally closed with the closing sequence.
  */
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { ToolSpec } from '../model.js';
 import type { NovaFailure } from './errors.js';
@@ -51,7 +52,8 @@ export interface GenerationDeps {
   client: BedrockStreamClient;
   settings: NovaSettings;
   logger: Logger;
-  nowMs(): number;
+  /** Time and timers of the conversation. */
+  clock: Clock;
   onSignal(gen: Generation, signal: NovaSignal): void;
   onEnd(gen: Generation, failure: NovaFailure | undefined): void;
 }
@@ -70,13 +72,14 @@ export class Generation {
 
   /** @param n ordinal within the conversation (for logs). */
   constructor(readonly n: number, private readonly deps: GenerationDeps) {
-    this.openedAtMs = deps.nowMs();
+    this.openedAtMs = deps.clock.nowMs();
     this.stream = new NovaStream({
       client: deps.client,
       modelId: deps.settings.modelId,
       startTimeoutMs: deps.settings.startTimeoutMs,
       closeTimeoutMs: 2000,
       logger: deps.logger,
+      clock: deps.clock,
       onSignal: (s) => deps.onSignal(this, s),
       onEnd: (f) => deps.onEnd(this, f),
     });

@@ -6,14 +6,17 @@
  * boundary it receives the shaped history, the audio container and the replayed caller audio
  * (protocols.md §1.13). Recoverable failures reconnect the same way, with bounded retries.
  */
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import { sleep, type Clock, type TimerHandle } from '../../core/clock.js';
 import { EventRelay } from '../../core/relay.js';
 import { errorMessage, isRetryable, VoiceBridgeError } from '../../core/errors.js';
 import { rms } from '../../audio/level.js';
+import { concatPcm16 } from '../../audio/pcm.js';
 import type { ModelEvent, ModelSession, ModelSessionStats, SessionInit } from '../model.js';
 import type { NovaFailure } from './errors.js';
 import { historyBytes, shapeHistory } from './history.js';
 import type { NovaSignal } from './output.js';
+import { FINAL_TEXT_WAIT_MS, HEALTHY_STREAM_MS, newSessionCounters, OUTAGE_BUFFER_MS, RESPONSE_WAIT_MS } from './recovery.js';
+import { retryDelayMs, sessionStats, SPEECH_RMS, StallWatch, TICK_MS, withRetries } from './recovery.js';
 import { planRenewal, renewalTimingFor, RollingAudioBuffer, type RenewalTiming } from './renewal.js';
 import { ResponseTracker } from './responses.js';
 import { Generation, isNova2, type NovaSettings } from './generation.js';
@@ -29,18 +32,6 @@ export interface NovaSessionDeps {
   clock: Clock;
 }
 
-const TICK_MS = 200;
-/** Caller audio kept while no stream is live (reconnecting), ms. */
-const OUTAGE_BUFFER_MS = 30_000;
-/** Wait for the assistant's FINAL text after its audio ended before handing over anyway, ms. */
-const FINAL_TEXT_WAIT_MS = 2000;
-/** Wait for a response after the user's recognized turn before handing over anyway, ms. */
-const RESPONSE_WAIT_MS = 4000;
-const RETRY_BACKOFF_MS = [0, 250, 1000, 2000];
-/** A stream live this long before failing resets the retry budget, ms. */
-const HEALTHY_STREAM_MS = 10_000;
-/** Caller audio above this RMS counts as speech for the stall watchdog (≈ −30 dBFS). */
-const SPEECH_RMS = 1000;
 
 /** One Nova Sonic conversation. */
 export class NovaSonicSession implements ModelSession {
@@ -56,6 +47,9 @@ export class NovaSonicSession implements ModelSession {
   private readonly draining = new Set<Generation>();
   private genSeq = 0;
   private closed = false;
+  private closedSent = false;
+  /** Aborted on close: cuts a retry backoff short. */
+  private readonly closeSignal = new AbortController();
   private recovering = false;
   private consecutiveFailures = 0;
   private liveSinceMs = 0;
@@ -63,32 +57,16 @@ export class NovaSonicSession implements ModelSession {
   private lastUserTurnMs = 0;
   private nextPrepareAfterMs = 0;
   private tick: TimerHandle | undefined;
-  private readonly counters = {
-    streams: 0,
-    renewals: 0,
-    forcedRenewals: 0,
-    retries: 0,
-    failures: 0,
-    prepareFailures: 0,
-    audioEventsSent: 0,
-    inputMs: 0,
-    deliveredMs: 0,
-    replayedMs: 0,
-    droppedInputMs: 0,
-    maxPrepareMs: 0,
-    maxHistoryBytes: 0,
-    maxOutageMs: 0,
-    stalls: 0,
-  };
+  private readonly counters = newSessionCounters();
   private outageStartedMs: number | undefined;
-  private lastLoudInputMs = 0;
-  private lastOutputMs = 0;
+  private readonly stall: StallWatch;
 
   private constructor(private readonly deps: NovaSessionDeps) {
     const { settings, init } = deps;
     this.tracker = new ResponseTracker(settings.outputRateHz, init.history);
     this.buffer = new RollingAudioBuffer(settings.inputRateHz, settings.replayMs);
     this.timing = renewalTimingFor(settings.maxSessionMs, settings.renewAfterMs);
+    this.stall = new StallWatch(settings.stallTimeoutMs);
     this.chunkSamples = Math.max(1, Math.round((settings.audioChunkMs * settings.inputRateHz) / 1000));
   }
 
@@ -98,36 +76,35 @@ export class NovaSonicSession implements ModelSession {
    */
   static async open(deps: NovaSessionDeps, signal?: AbortSignal): Promise<NovaSonicSession> {
     const session = new NovaSonicSession(deps);
-    let lastError: unknown;
-    for (let attempt = 0; attempt <= deps.settings.maxRetries; attempt++) {
-      if (signal?.aborted) break;
-      try {
-        const gen = await session.prepare();
-        session.goLive(gen, false);
-        if (deps.init.greeting) session.sendGreeting(deps.init.greeting);
-        session.schedule();
-        return session;
-      } catch (err) {
-        lastError = err;
-        const retryable = isRetryable(err);
-        deps.init.logger.warn({ err: errorMessage(err), attempt, retryable }, 'Nova Sonic stream failed to open');
-        if (!retryable) break;
-        await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS[Math.min(attempt + 1, RETRY_BACKOFF_MS.length - 1)]));
-      }
+    const opened = async (): Promise<NovaSonicSession> => {
+      session.goLive(await session.prepare(), false);
+      if (deps.init.greeting) session.sendGreeting(deps.init.greeting);
+      session.schedule();
+      return session;
+    };
+    try {
+      return await withRetries(deps.clock, deps.settings.maxRetries, opened, (err, attempt, retryable) => deps.init.logger.warn({ err: errorMessage(err), attempt, retryable }, 'Nova Sonic stream failed to open'), signal);
+    } catch (err) {
+      await session.close();
+      throw new VoiceBridgeError('model_unavailable', `Nova Sonic: ${errorMessage(err)}`, false);
     }
-    await session.close();
-    throw new VoiceBridgeError('model_unavailable', `Nova Sonic: ${errorMessage(lastError)}`, false);
   }
 
   setHandler(handler: (event: ModelEvent) => void): void {
     this.relay.setHandler(handler);
   }
 
+  /** Relays events; after close only `closed`, and that once (a failure's own `closed` wins over close's). */
   private emit(events: readonly ModelEvent[]): void {
-    for (const e of events) if (!this.closed || e.type === 'closed') this.relay.emit(e);
+    for (const e of events) {
+      if (e.type === 'closed') {
+        if (this.closedSent) continue;
+        this.closedSent = true;
+      } else if (this.closed) continue;
+      this.relay.emit(e);
+    }
   }
 
-  // ---- streams ------------------------------------------------------------------------------------
 
   /** Opens a stream and sends the session set-up (sessionStart, promptStart, system prompt). */
   private async prepare(gen: Generation = this.createGeneration()): Promise<Generation> {
@@ -146,7 +123,7 @@ export class NovaSonicSession implements ModelSession {
       client,
       settings,
       logger: init.logger,
-      nowMs: () => clock.nowMs(),
+      clock,
       onSignal: (gen, s) => this.onSignal(gen, s),
       onEnd: (gen, f) => this.onStreamEnd(gen, f),
     });
@@ -187,7 +164,6 @@ export class NovaSonicSession implements ModelSession {
     this.counters.audioEventsSent++;
   }
 
-  // ---- caller → Nova --------------------------------------------------------------------------------
 
   sendAudio(pcm: Int16Array): void {
     if (this.closed) return;
@@ -198,16 +174,7 @@ export class NovaSonicSession implements ModelSession {
 
   private flushAudio(): void {
     if (this.pendingSamples === 0) return;
-    let chunk: Int16Array;
-    if (this.pending.length === 1) chunk = this.pending[0];
-    else {
-      chunk = new Int16Array(this.pendingSamples);
-      let at = 0;
-      for (const p of this.pending) {
-        chunk.set(p, at);
-        at += p.length;
-      }
-    }
+    const chunk = this.pending.length === 1 ? this.pending[0] : concatPcm16(this.pending);
     this.pending = [];
     this.pendingSamples = 0;
     const ms = (chunk.length * 1000) / this.deps.settings.inputRateHz;
@@ -219,7 +186,7 @@ export class NovaSonicSession implements ModelSession {
       this.counters.droppedInputMs += ((this.buffer.droppedSamples - droppedBefore) * 1000) / this.deps.settings.inputRateHz;
     }
     if (this.active && !this.recovering) {
-      if (rms(chunk) > SPEECH_RMS) this.lastLoudInputMs = this.deps.clock.nowMs();
+      if (rms(chunk) > SPEECH_RMS) this.stall.input(this.deps.clock.nowMs());
       this.sendAudioEvent(this.active, chunk);
       this.counters.deliveredMs += ms;
     }
@@ -254,12 +221,11 @@ export class NovaSonicSession implements ModelSession {
     this.emit(this.tracker.truncate(responseId, heardMs));
   }
 
-  // ---- Nova → caller --------------------------------------------------------------------------------
 
   private onSignal(gen: Generation, s: NovaSignal): void {
     if (this.closed || gen !== this.active) return;
     const now = this.deps.clock.nowMs();
-    this.lastOutputMs = now;
+    this.stall.output(now);
     if (s.kind === 'toolUse') {
       gen.pendingTools.add(s.toolUseId);
       if (s.argumentsError) {
@@ -323,7 +289,7 @@ export class NovaSonicSession implements ModelSession {
     while (!this.closed) {
       const attempt = ++this.consecutiveFailures;
       this.counters.retries++;
-      await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS[Math.min(attempt - 1, RETRY_BACKOFF_MS.length - 1)]));
+      await sleep(clock, retryDelayMs(attempt - 1), this.closeSignal.signal);
       if (this.closed) return;
       try {
         const ready = this.next?.ready ? this.next : undefined;
@@ -354,7 +320,6 @@ export class NovaSonicSession implements ModelSession {
     }
   }
 
-  // ---- renewal ----------------------------------------------------------------------------------------
 
   private schedule(): void {
     if (this.closed) return;
@@ -370,12 +335,10 @@ export class NovaSonicSession implements ModelSession {
   private checkStall(): void {
     const gen = this.active;
     if (!gen || this.recovering) return;
-    const now = this.deps.clock.nowMs();
-    const since = Math.max(this.lastLoudInputMs, this.liveSinceMs);
-    if (this.lastLoudInputMs > this.lastOutputMs && this.lastLoudInputMs > this.liveSinceMs && now - since > this.deps.settings.stallTimeoutMs) {
-      this.counters.stalls++;
-      gen.stream.fail({ code: 'stalled', message: `no output from Nova Sonic for ${Math.round(now - since)} ms after the caller spoke`, retryable: true });
-    }
+    const silentMs = this.stall.stalledForMs(this.deps.clock.nowMs(), this.liveSinceMs);
+    if (silentMs === undefined) return;
+    this.counters.stalls++;
+    gen.stream.fail({ code: 'stalled', message: `no output from Nova Sonic for ${Math.round(silentMs)} ms after the caller spoke`, retryable: true });
   }
 
   private checkRenewal(): void {
@@ -418,7 +381,7 @@ export class NovaSonicSession implements ModelSession {
   }
 
   stats(): ModelSessionStats {
-    return { ...this.counters, inputMs: Math.round(this.counters.inputMs), deliveredMs: Math.round(this.counters.deliveredMs), replayedMs: Math.round(this.counters.replayedMs), droppedInputMs: Math.round(this.counters.droppedInputMs) };
+    return sessionStats(this.counters);
   }
 
   async close(): Promise<void> {
@@ -426,11 +389,12 @@ export class NovaSonicSession implements ModelSession {
     // The caller's last few frames (a partial batch) still go to the model.
     this.flushAudio();
     this.closed = true;
+    this.closeSignal.abort();
     if (this.tick !== undefined) this.deps.clock.clearTimeout(this.tick);
     const gens = [this.active, this.next, ...this.draining].filter((g): g is Generation => g !== undefined);
     this.active = undefined;
     this.next = undefined;
     await Promise.all(gens.map((g) => g.close()));
-    this.relay.emit({ type: 'closed', reason: 'closed by call' });
+    this.emit([{ type: 'closed', reason: 'closed by call' }]);
   }
 }

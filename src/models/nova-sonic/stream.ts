@@ -8,6 +8,7 @@
  * - every stream is aborted when it is done, so no HTTP/2 session outlives it.
  */
 import { InvokeModelWithBidirectionalStreamCommand, type InvokeModelWithBidirectionalStreamCommandOutput } from '@aws-sdk/client-bedrock-runtime';
+import { systemClock, withTimeout, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { classifyNovaError, novaFailureError, type NovaFailure } from './errors.js';
 import type { NovaInputEvent } from './events.js';
@@ -28,6 +29,8 @@ export interface NovaStreamOptions {
   /** After our closing sequence, longest wait for the service to end the stream, ms. */
   closeTimeoutMs: number;
   logger: Logger;
+  /** Timers for the start-up and close waits (default: the system clock). */
+  clock?: Clock;
   /** Every parsed output signal, in order. */
   onSignal(signal: NovaSignal): void;
   /** Called once when the stream is over: `failure` undefined for a clean end. */
@@ -38,6 +41,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** Input events queued for a stream that is not reading before it counts as stalled (≈ 2 min of 60 ms audio; above a full 30 s outage replay plus history). */
 const MAX_INPUT_BACKLOG = 2000;
+/** After an abort, longest wait for the SDK to end the output loop, ms. */
+const ABORT_WAIT_MS = 1000;
 
 /** One bidirectional stream. */
 export class NovaStream {
@@ -57,7 +62,11 @@ export class NovaStream {
   /** The service's request id, once known. */
   requestId: string | undefined;
 
-  constructor(private readonly options: NovaStreamOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly options: NovaStreamOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   /** Whether the stream has ended (cleanly or not). */
   get isEnded(): boolean {
@@ -88,11 +97,8 @@ export class NovaStream {
     );
     const sent = this.options.client.send(command, { abortSignal: this.abort.signal });
     this.loopDone = this.consume(sent);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.options.startTimeoutMs)));
     const failed = this.loopDone.then(() => 'ended' as const);
-    const outcome = await Promise.race([accepted, timeout, failed]);
-    clearTimeout(timer);
+    const outcome = await withTimeout(this.clock, Promise.race([accepted, failed]), this.options.startTimeoutMs, 'timeout' as const);
     if (outcome === 'timeout') {
       const failure: NovaFailure = { code: 'start_timeout', message: `Nova Sonic did not accept the stream within ${this.options.startTimeoutMs} ms`, retryable: true };
       this.finish(failure);
@@ -179,17 +185,13 @@ export class NovaStream {
       if (!this.ended) {
         for (const e of closing) this.send(e);
         this.queue.close();
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([this.loopDone, new Promise((resolve) => (timer = setTimeout(resolve, this.options.closeTimeoutMs)))]);
-        clearTimeout(timer);
+        await withTimeout(this.clock, this.loopDone, this.options.closeTimeoutMs, undefined);
       }
       this.finish(undefined);
       this.terminate();
     }
     // After an abort the SDK ends the output loop promptly; never wait forever on it.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.loopDone, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
-    clearTimeout(timer);
+    await withTimeout(this.clock, this.loopDone, ABORT_WAIT_MS, undefined);
   }
 
   /** Declares the stream failed (e.g. it stalled) and aborts it; `onEnd` gets `failure`. */
