@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { loadResamplerFactory } from './audio/resample.js';
+import { loadVad } from './audio/vad/load.js';
 import type { VadModelFactory } from './audio/vad/types.js';
 import { CallManager } from './call/manager.js';
 import type { Config } from './config/config.js';
@@ -22,18 +23,13 @@ import { createBrowserAuth } from './http/auth.js';
 import { MemoryReplayStore } from './auth/replay-store.js';
 import { randomStreamSecret, StreamTokens } from './auth/stream-tokens.js';
 import { buildApp } from './http/app.js';
-import { loopbackModel } from './models/loopback/model.js';
-import { loadLocalModel, loadVad, missingLocalPackages, type LoadedLocalModel } from './models/local/model.js';
+import { composeModels } from './models/compose.js';
 import type { SpeechModel } from './models/model.js';
-import { checkCredentials, missingCredentialsWarning } from './models/nova-sonic/credentials.js';
-import { createBedrockClient, novaSettingsFromConfig, novaSonicModel } from './models/nova-sonic/model.js';
+import { providerRegistry, type ProviderRegistry } from './models/registry.js';
 import { InboundAudioGate } from './limits/inbound-audio.js';
 import { LimitStats } from './limits/stats.js';
 import { builtinTools } from './tools/builtin.js';
 import { ToolRegistry } from './tools/registry.js';
-
-/** Longest wait for the AWS credential chain at start-up before warning that it found none, ms. */
-const CREDENTIAL_CHECK_TIMEOUT_MS = 3000;
 
 /** A composed server. */
 export interface Server {
@@ -68,12 +64,14 @@ export interface ServerOverrides {
   webrtc?: WebRtcSupport;
   /** Stream tokens to use instead of the configured ones (tests: a fake wall clock). */
   streamTokens?: StreamTokens;
+  /** Providers to choose from instead of the built-in ones (`config` must be loaded for them). */
+  registry?: ProviderRegistry;
 }
 
 /**
- * Builds the server. Model selection: `local` requires its optional packages; `auto` picks local
- * when installed, else loopback; `loopback` always works.
- * @throws Error when `VOICEBRIDGE_MODEL=local` and the local model cannot start.
+ * Builds the server. Models come from the provider registry (`models/registry.ts`): the configured
+ * one must start; `auto` picks local when installed, else loopback (`models/compose.ts`).
+ * @throws Error when the configured provider (e.g. `VOICEBRIDGE_MODEL=local`) cannot start.
  */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<Server> {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, service: 'voicebridge' });
@@ -81,51 +79,14 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // pool) yield to the main thread that moves every call's audio. Worker pools started later (the
   // offline model's recognizers and synthesizer) keep their priority.
   deprioritizeHelperThreads(config.HELPER_THREAD_NICE);
-  const log = logger as unknown as Logger;
+  const log: Logger = logger;
   const clock = overrides.clock ?? systemClock;
   const resamplers = await loadResamplerFactory();
   const vad = await loadVad(log);
-
-  let local: LoadedLocalModel | undefined;
-  let model = overrides.model;
-  const missing = missingLocalPackages();
-  const available = ['loopback', 'nova-sonic', ...(missing.length ? [] : ['local'])];
+  const registry = overrides.registry ?? providerRegistry;
   const tools = new ToolRegistry(builtinTools(config.TOOLS));
-  let closeClient: (() => void) | undefined;
-  if (!model && config.VOICEBRIDGE_MODEL === 'nova-sonic') {
-    const client = createBedrockClient({ region: config.NOVA_REGION, endpoint: config.NOVA_ENDPOINT, logger: log });
-    closeClient = () => client.destroy();
-    model = novaSonicModel(client, novaSettingsFromConfig(config), clock);
-    log.info({ modelId: config.NOVA_MODEL_ID, region: config.NOVA_REGION ?? '(SDK default)', endpoint: config.NOVA_ENDPOINT ?? '(SDK default)' }, 'Nova Sonic provider configured');
-    // In the background: start-up does not wait for the credential chain (instance metadata lookups).
-    void checkCredentials(() => client.config.credentials(), CREDENTIAL_CHECK_TIMEOUT_MS, clock).then((check) => {
-      if (!check.ok) log.warn({ reason: check.reason }, missingCredentialsWarning(check.reason));
-    });
-  }
-  if (!model) {
-    const wanted = config.VOICEBRIDGE_MODEL === 'auto' ? (missing.length ? 'loopback' : 'local') : config.VOICEBRIDGE_MODEL;
-    if (wanted === 'local') {
-      try {
-        local = await loadLocalModel(
-          {
-            sttPoolSize: config.STT_POOL_SIZE,
-            ttsVoice: config.TTS_VOICE,
-            endpointSilenceMs: config.ENDPOINT_SILENCE_MS,
-            maxUtteranceMs: config.MAX_UTTERANCE_MS,
-            vad,
-            llm: config.LLM_BASE_URL ? { baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS } : undefined,
-          },
-          log,
-        );
-        model = local.model;
-      } catch (err) {
-        if (config.VOICEBRIDGE_MODEL === 'local') throw err;
-        log.warn({ err: errorMessage(err) }, 'local model unavailable; falling back to loopback');
-      }
-    }
-    model ??= loopbackModel();
-  }
-  if (missing.length) log.warn({ missing }, 'local model packages are not installed (lean install): only loopback is available offline');
+  const models = await composeModels(registry, config.VOICEBRIDGE_MODEL, config, { logger: log, clock, vad }, overrides.model);
+  const { model, availableModels: available } = models;
   log.debug({ model: model.id, availableModels: available, vad: vad.name }, `voicebridge model in use: ${model.id}`);
 
   const limitStats = new LimitStats();
@@ -146,7 +107,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     logger: log,
     vad: config.BARGE_IN_VAD ? vad : null,
     tools,
-    alternatives: [...(local ? [local.model] : []), loopbackModel()],
+    alternatives: models.alternatives,
     startTimeoutMs: config.START_TIMEOUT_MS,
     allowPromptOverride: config.ALLOW_PROMPT_OVERRIDE,
     options: {
@@ -180,12 +141,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const webrtc = overrides.webrtc ?? (await loadWebRtc());
   if (!webrtc.available) log.warn(webrtc.reason);
   let closed = false;
-  // Not ready until every recognizer of the local model is warm (the first caller must not wait).
-  const warmup = new Warmup(() => (local ? { recognizers: local.warmth() } : {}));
-  if (local) {
-    warmup.track('local model recognizers', local.warm);
+  // Not ready until every provider's background warm-up is done (the first caller must not wait).
+  const warmup = new Warmup(() => Object.assign({}, ...models.warmups.map((w) => w.detail())));
+  for (const w of models.warmups) {
+    warmup.track(w.name, w.ready);
     // Closing the server (e.g. it could not listen) stops the workers mid-warm-up: not a failure.
-    local.warm.catch((err) => closed || log.error({ err: errorMessage(err) }, 'local model warm-up failed: the server stays unready'));
+    w.ready.catch((err) => closed || log.error({ err: errorMessage(err) }, `${w.providerId} model warm-up failed: the server stays unready`));
   }
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
@@ -212,8 +173,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       if (forced) log.info({ forced }, 'hung up calls that outlived the drain timeout');
       await app.close();
       loopDelay.disable();
-      await local?.close();
-      closeClient?.();
+      await models.close();
       if (webrtc.available) webrtc.module.shutdownWebRtc();
     },
   };

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadResamplerFactory } from '../audio/resample.js';
-import { createLogger, type LogFormat } from '../core/log-output.js';
+import { loadLogSettings } from '../config/config.js';
+import { createLogger } from '../core/log-output.js';
 import type { Logger } from '../core/logger.js';
 import { echoBrainFactory, parseToolTrigger, speechBrain, timedBrainFactory } from '../emulators/nova-sonic/brains.js';
 import type { BrainFactory } from '../emulators/nova-sonic/conversation.js';
@@ -42,12 +43,15 @@ export function parseFault(spec: string): EmulatorFault {
   return { kind: m[1] as EmulatorFault['kind'], afterMs: Number(m[2] ?? 0), stream: m[3] ? Number(m[3]) : undefined };
 }
 
-/** Runs the emulator until a signal; returns the exit code. */
-export async function runEmulate(target: string | undefined, flags: EmulateFlags): Promise<number> {
+/**
+ * Runs the emulator until a signal; returns the exit code. `env` gives `LOG_LEVEL` / `LOG_FORMAT`.
+ * @throws ConfigError for an invalid `LOG_LEVEL` or `LOG_FORMAT`; Error for bad flags.
+ */
+export async function runEmulate(target: string | undefined, flags: EmulateFlags, env: Record<string, string | undefined>): Promise<number> {
   if (target !== 'nova-sonic') throw new Error(`unknown emulator "${target ?? ''}" (available: nova-sonic)`);
-  const format = (['auto', 'pretty', 'json'].includes(process.env.LOG_FORMAT ?? '') ? process.env.LOG_FORMAT : 'auto') as LogFormat;
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', format, service: 'nova-sonic-emulator' });
-  const log = logger as unknown as Logger;
+  const logSettings = loadLogSettings(env);
+  const logger = createLogger({ level: logSettings.LOG_LEVEL, format: logSettings.LOG_FORMAT, service: 'nova-sonic-emulator' });
+  const log: Logger = logger;
   const resamplers = await loadResamplerFactory();
   let closeBrain: (() => Promise<void>) | undefined;
   let brain: BrainFactory;

@@ -1,4 +1,5 @@
 /** Usage text of `voicebridge` and of each command (`voicebridge COMMAND --help`). */
+import { providerRegistry } from '../models/registry.js';
 
 /** Help of `voicebridge serve`. */
 export const SERVE_HELP = `usage: voicebridge [serve] [options]
@@ -8,7 +9,7 @@ Starts the voice-agent server.
 options:
   --port N          port to listen on (PORT, default 8080; 0 picks a free one)
   --host ADDR       address to bind (HOST, default 0.0.0.0: all interfaces)
-  --model NAME      auto | local | loopback | nova-sonic (VOICEBRIDGE_MODEL, default auto:
+  --model NAME      ${['auto', ...providerRegistry.ids.sort()].join(' | ')} (VOICEBRIDGE_MODEL, default auto:
                     local when its packages are installed, else loopback)
   -h, --help        this help
 

@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
         credentials: { type: 'string' }, 'no-verify': { type: 'boolean' }, region: { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-cert': { type: 'string' },
       },
     });
-    return runEmulate(positionals[0], values);
+    return runEmulate(positionals[0], values, process.env);
   }
   if (command === 'sign-url') {
     const { values } = parseArgs({ args: rest, options: { route: { type: 'string' }, ttl: { type: 'string' }, url: { type: 'string' } } });

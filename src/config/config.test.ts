@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadLogSettings } from './config.js';
+import { readConfigTable, replaceConfigTable, TABLE_END, TABLE_START } from './readme-table.js';
 
 describe('loadConfig', () => {
   it('applies defaults', () => {
@@ -19,5 +20,31 @@ describe('loadConfig', () => {
 
   it('lists every invalid setting', () => {
     expect(() => loadConfig({ PORT: 'abc', VOICEBRIDGE_MODEL: 'gpt', VONAGE_RATE_HZ: '44100' })).toThrow(/PORT[\s\S]*VOICEBRIDGE_MODEL[\s\S]*VONAGE_RATE_HZ/);
+  });
+
+  it('throws a ConfigError that lists the problems', () => {
+    expect(() => loadConfig({ PORT: '-1' })).toThrow(ConfigError);
+  });
+});
+
+describe('loadLogSettings (commands without a full configuration)', () => {
+  it('reads LOG_LEVEL and LOG_FORMAT with their defaults', () => {
+    expect(loadLogSettings({})).toEqual({ LOG_LEVEL: 'info', LOG_FORMAT: 'auto' });
+    expect(loadLogSettings({ LOG_LEVEL: 'debug', LOG_FORMAT: 'json', PORT: 'not checked here' })).toEqual({ LOG_LEVEL: 'debug', LOG_FORMAT: 'json' });
+  });
+
+  it('refuses invalid values with a ConfigError naming them', () => {
+    expect(() => loadLogSettings({ LOG_LEVEL: 'loud', LOG_FORMAT: 'xml' })).toThrow(/LOG_LEVEL="loud"[\s\S]*LOG_FORMAT="xml"/);
+  });
+});
+
+describe('the README configuration table markers', () => {
+  it('replaces only the text between the markers, and refuses a README without them', () => {
+    const readme = `before\n${TABLE_START}\nold\n${TABLE_END}\nafter`;
+    const updated = replaceConfigTable(readme, '| new |');
+    expect(updated).toBe(`before\n${TABLE_START}\n| new |\n${TABLE_END}\nafter`);
+    expect(readConfigTable(updated)).toBe('| new |');
+    expect(readConfigTable('no table')).toBeUndefined();
+    expect(() => replaceConfigTable('no table', 'x')).toThrow(/markers/);
   });
 });

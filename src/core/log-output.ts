@@ -30,7 +30,7 @@ export function isPrettyFormat(format: LogFormat, isTty: boolean): boolean {
 }
 
 /**
- * A pino logger per `options`. Pretty lines are formatted synchronously on the calling thread
+ * A pino logger per `options` (also a `Logger` of `logger.ts`, without a cast). Pretty lines are formatted synchronously on the calling thread
  * (log volume is a few lines per call), so nothing is lost when the process exits right after.
  */
 export function createLogger(options: LoggerOptions): PinoLogger {

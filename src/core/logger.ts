@@ -1,6 +1,7 @@
 /**
  * Logger contract (a subset of pino's API), so modules take a logger argument without importing
- * pino, and tests can pass `silentLogger`.
+ * pino, and tests can pass `silentLogger`. A pino logger (`createLogger` in `log-output.ts`) is one
+ * as it is: pass it where a `Logger` is wanted, no cast.
  */
 export interface Logger {
   debug(obj: object | string, msg?: string): void;

@@ -18,6 +18,8 @@ export interface ModelCapabilities {
   textInput: boolean;
   /** Times out when input audio stops, so silence must be sent while the caller is quiet. */
   needsContinuousAudio: boolean;
+  /** Can change its tools on a live session (absent: false; tools are fixed at `open`). */
+  midSessionTools?: boolean;
 }
 
 /** A chat message carried across sessions. */

@@ -5,11 +5,9 @@
  * dependencies; `loadLocalModel` reports why it is unavailable when they are missing.
  */
 import { createRequire } from 'node:module';
-import { energyVadFactory } from '../../audio/vad/energy.js';
-import { loadSileroVad } from '../../audio/vad/silero.js';
+import { loadVad } from '../../audio/vad/load.js';
 import type { VadModelFactory } from '../../audio/vad/types.js';
 import type { Logger } from '../../core/logger.js';
-import { errorMessage } from '../../core/errors.js';
 import type { ModelCapabilities, SpeechModel } from '../model.js';
 import { ChatCompletionsResponder, RuleResponder, type Responder } from './responder.js';
 import { LocalSession } from './session.js';
@@ -44,19 +42,21 @@ export interface LocalModelParts {
 /** flite voices the local model can speak with. */
 export const FLITE_VOICES: readonly string[] = ['slt', 'rms', 'awb', 'kal16', 'kal'];
 
-const CAPABILITIES: ModelCapabilities = {
+/** What the local model can do (no session limit). */
+export const LOCAL_CAPABILITIES: ModelCapabilities = {
   truncation: true,
   serverTurnDetection: true,
   userTranscripts: true,
   textInput: true,
   needsContinuousAudio: false,
+  midSessionTools: false,
 };
 
 /** Builds the provider from its parts (16 kHz in and out, no session limit). */
 export function localModel(parts: LocalModelParts): SpeechModel {
   return {
     id: 'local',
-    capabilities: CAPABILITIES,
+    capabilities: LOCAL_CAPABILITIES,
     inputRateHz: 16000,
     outputRateHz: 16000,
     maxSessionMs: Infinity,
@@ -114,18 +114,6 @@ export function missingLocalPackages(): string[] {
     }
   }
   return missing;
-}
-
-/** Loads the best available VAD: Silero v5 when onnxruntime-node is installed, else energy. */
-export async function loadVad(logger: Logger): Promise<VadModelFactory> {
-  try {
-    const silero = await loadSileroVad();
-    if (silero) return silero;
-    logger.warn('onnxruntime-node is not installed: using the energy VAD (fooled by music and DTMF)');
-  } catch (err) {
-    logger.warn({ err: errorMessage(err) }, 'Silero VAD failed to load: using the energy VAD');
-  }
-  return energyVadFactory();
 }
 
 /**

@@ -41,18 +41,21 @@ class LoopbackSession implements ModelSession {
   }
 }
 
+/** What the loopback model can do: echo audio, nothing else. */
+export const LOOPBACK_CAPABILITIES: ModelCapabilities = {
+  truncation: false,
+  serverTurnDetection: false,
+  userTranscripts: false,
+  textInput: false,
+  needsContinuousAudio: false,
+  midSessionTools: false,
+};
+
 /** The loopback provider, at `rateHz` both ways (default 16 kHz). */
 export function loopbackModel(rateHz = 16000): SpeechModel {
-  const capabilities: ModelCapabilities = {
-    truncation: false,
-    serverTurnDetection: false,
-    userTranscripts: false,
-    textInput: false,
-    needsContinuousAudio: false,
-  };
   return {
     id: 'loopback',
-    capabilities,
+    capabilities: LOOPBACK_CAPABILITIES,
     inputRateHz: rateHz,
     outputRateHz: rateHz,
     maxSessionMs: Infinity,

@@ -68,19 +68,24 @@ export function createBedrockClient(settings: BedrockClientSettings): BedrockRun
 /** Nova voice ids (protocols.md §1.10; Nova 2 adds tina, kiara, arjun, olivia, carolina, leo). */
 export const NOVA_VOICES: readonly string[] = ['tiffany', 'matthew', 'amy', 'olivia', 'kiara', 'arjun', 'ambre', 'florian', 'beatrice', 'lorenzo', 'tina', 'greta', 'lennart', 'lupe', 'carlos', 'carolina', 'leo'];
 
-/** The Nova Sonic provider. */
-export function novaSonicModel(client: BedrockStreamClient, settings: NovaSettings, clock: Clock): SpeechModel {
-  const capabilities: ModelCapabilities = {
+/** What Nova Sonic can do with these settings: text input needs Nova 2 Sonic; tools are fixed at `promptStart`. */
+export function novaCapabilities(settings: Pick<NovaSettings, 'modelId'>): ModelCapabilities {
+  return {
     // Truncation is ours: the history keeps the heard share of an interrupted reply.
     truncation: true,
     serverTurnDetection: true,
     userTranscripts: true,
     textInput: isNova2(settings.modelId),
     needsContinuousAudio: true,
+    midSessionTools: false,
   };
+}
+
+/** The Nova Sonic provider. */
+export function novaSonicModel(client: BedrockStreamClient, settings: NovaSettings, clock: Clock): SpeechModel {
   return {
     id: 'nova-sonic',
-    capabilities,
+    capabilities: novaCapabilities(settings),
     inputRateHz: settings.inputRateHz,
     outputRateHz: settings.outputRateHz,
     maxSessionMs: settings.maxSessionMs,

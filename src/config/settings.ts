@@ -1,0 +1,75 @@
+/**
+ * Building blocks of settings: the shape of one setting (schema, default, description), the
+ * schemas shared by the core settings and every provider's slice, and the one parser that turns
+ * environment strings into validated values. Only `config.ts` calls the parser with `process.env`.
+ */
+import { z } from 'zod';
+
+/** One setting: its zod schema, its default (undefined: unset) and its README description. */
+export type Setting = readonly [schema: z.ZodType, defaultValue: unknown, description: string];
+
+/** Settings by environment variable name. */
+export type SettingsSpec = Readonly<Record<string, Setting>>;
+
+/** The validated values of the settings `S`. */
+export type SettingValues<S extends SettingsSpec> = { -readonly [K in keyof S]: z.output<S[K][0]> };
+
+/** A boolean from `1/true/yes/on` or `0/false/no/off/` (any case). */
+export const bool = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'boolean') return v;
+  const s = v.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
+  ctx.addIssue({ code: 'custom', message: `expected a boolean, got "${v}"` });
+  return z.NEVER;
+});
+
+/** An integer in [min, max], from a number or a numeric string. */
+export const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** A string trimmed, or undefined when empty or blank. */
+export const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() ? v.trim() : undefined));
+
+/** Invalid settings: `problems` names each one (`KEY="value": why`). */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates every setting of `spec` from `env` plus `overrides` (which win); an empty or absent
+ * value takes the default.
+ * @throws ConfigError listing every invalid setting.
+ */
+export function parseSettings<S extends SettingsSpec>(spec: S, env: Readonly<Record<string, string | undefined>>, overrides: Readonly<Record<string, unknown>> = {}): SettingValues<S> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, [schema, def]] of Object.entries(spec)) {
+    const raw = overrides[key] ?? env[key];
+    const value = raw === undefined || raw === '' ? def : raw;
+    if (value === undefined) {
+      out[key] = undefined;
+      continue;
+    }
+    const r = schema.safeParse(value);
+    if (r.success) out[key] = r.data;
+    else problems.push(`${key}=${JSON.stringify(raw)}: ${r.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out as SettingValues<S>;
+}
+
+/**
+ * The README's configuration table (Markdown) of `spec`, in its order: variable, default
+ * (`(unset)` when none) and description.
+ */
+export function settingsTable(spec: SettingsSpec): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const rows = Object.entries(spec).map(([key, [, def, description]]) => `| \`${key}\` | ${def === undefined ? '(unset)' : `\`${String(def)}\``} | ${cell(description)} |`);
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
