@@ -54,7 +54,7 @@ export interface IncomingCall {
  * else logged and 1011). Never rejects.
  * @returns the call, or null when its stream never started or it was refused.
  */
-export async function acceptCall(deps: { manager: CallManager; log: Logger }, incoming: IncomingCall): Promise<Call | null> {
+export async function acceptCall(deps: { manager: Pick<CallManager, 'accept'>; log: Logger }, incoming: IncomingCall): Promise<Call | null> {
   const { transport } = incoming;
   try {
     return await deps.manager.accept(transport, (call) => transport.announce?.(call.id, call.modelId));
