@@ -18,6 +18,8 @@ import { deprioritizeHelperThreads } from './core/thread-priority.js';
 import { existsSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadWebRtc, type WebRtcSupport } from './callers/webrtc/loader.js';
+import { webRtcNetwork } from './callers/webrtc/network.js';
+import { WebRtcPeers } from './callers/webrtc/peers.js';
 import { fileURLToPath } from 'node:url';
 import { createBrowserAuth } from './http/auth.js';
 import { MemoryReplayStore } from './auth/replay-store.js';
@@ -152,7 +154,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   loopDelay.enable();
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   const eventLoopDelay = () => ({ p50Ms: ms(loopDelay.percentile(50)), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max) });
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, eventLoopDelay, limitStats });
+  // The server's WebRTC peer connections: closed at shutdown below.
+  const webrtcPeers = new WebRtcPeers();
+  const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats });
   return {
     app,
     manager,
@@ -174,7 +179,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await app.close();
       loopDelay.disable();
       await models.close();
-      if (webrtc.available) webrtc.module.shutdownWebRtc();
+      webrtcPeers.shutdown();
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { wsSocket } from '../src/callers/core/ws-socket.js';
 import { PcmTransport } from '../src/callers/pcm/transport.js';
 import { TwilioTransport } from '../src/callers/twilio/transport.js';
 import { VonageTransport } from '../src/callers/vonage/transport.js';
@@ -35,10 +36,10 @@ async function pair(wrap: (ws: WebSocket, logger: Logger) => unknown) {
 const twilioStart = JSON.stringify({ event: 'start', streamSid: 'MZ1', start: { callSid: 'CA1', customParameters: {}, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } });
 
 describe.each([
-  ['Twilio, before start', (ws: WebSocket, logger: Logger) => new TwilioTransport(ws, { clock: systemClock, logger }), [] as string[], (i: number) => JSON.stringify({ event: `made-up-${i}` })],
-  ['Twilio, mid-call', (ws: WebSocket, logger: Logger) => new TwilioTransport(ws, { clock: systemClock, logger }), [twilioStart], (i: number) => JSON.stringify({ event: `made-up-${i}` })],
-  ['Vonage', (ws: WebSocket, logger: Logger) => new VonageTransport(ws, systemClock, logger), [JSON.stringify({ event: 'websocket:connected', 'content-type': 'audio/l16;rate=16000' })], (i: number) => JSON.stringify({ event: `websocket:made-up-${i}` })],
-  ['raw PCM (/ws)', (ws: WebSocket, logger: Logger) => new PcmTransport(ws, systemClock, logger), [] as string[], (i: number) => `text frame ${i}`],
+  ['Twilio, before start', (ws: WebSocket, logger: Logger) => new TwilioTransport(wsSocket(ws), { clock: systemClock, logger }), [] as string[], (i: number) => JSON.stringify({ event: `made-up-${i}` })],
+  ['Twilio, mid-call', (ws: WebSocket, logger: Logger) => new TwilioTransport(wsSocket(ws), { clock: systemClock, logger }), [twilioStart], (i: number) => JSON.stringify({ event: `made-up-${i}` })],
+  ['Vonage', (ws: WebSocket, logger: Logger) => new VonageTransport(wsSocket(ws), { clock: systemClock, logger }), [JSON.stringify({ event: 'websocket:connected', 'content-type': 'audio/l16;rate=16000' })], (i: number) => JSON.stringify({ event: `websocket:made-up-${i}` })],
+  ['raw PCM (/ws)', (ws: WebSocket, logger: Logger) => new PcmTransport(wsSocket(ws), { clock: systemClock, logger }), [] as string[], (i: number) => `text frame ${i}`],
 ])('%s', (_name, wrap, opening, unknown) => {
   it('closes the socket with 1008 after MAX_BAD_MESSAGES unknown messages, with one warn line', async () => {
     const { client, closed, warnings } = await pair(wrap);

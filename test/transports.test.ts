@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { mulawEncode } from '../src/audio/g711.js';
+import { wsSocket } from '../src/callers/core/ws-socket.js';
 import type { CallerEvent } from '../src/callers/transport.js';
 import { TwilioTransport, type TwilioAdmission } from '../src/callers/twilio/transport.js';
 import { VonageTransport } from '../src/callers/vonage/transport.js';
@@ -25,7 +26,7 @@ async function pair<T>(wrap: (ws: WebSocket) => T): Promise<{ client: WebSocket;
 
 describe('TwilioTransport', () => {
   it('decodes media, fills timestamp gaps with silence, reports marks, DTMF and stop', async () => {
-    const { client, transport, events, sent } = await pair((ws) => new TwilioTransport(ws, { clock: systemClock, logger: silentLogger }));
+    const { client, transport, events, sent } = await pair((ws) => new TwilioTransport(wsSocket(ws), { clock: systemClock, logger: silentLogger }));
     const media = (ts: number) => JSON.stringify({ event: 'media', media: { track: 'inbound', timestamp: String(ts), payload: Buffer.from(mulawEncode(new Int16Array(160).fill(1000))).toString('base64') } });
     client.send(JSON.stringify({ event: 'connected' }));
     client.send(JSON.stringify({ event: 'start', streamSid: 'MZ1', start: { callSid: 'CA1', customParameters: { tenant: 't-1' }, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } }));
@@ -68,7 +69,7 @@ describe('TwilioTransport admission of start', () => {
       asked.push(s);
       return new Promise<TwilioAdmission>((r) => (decide = r));
     };
-    const { client, transport, events } = await pair((ws) => new TwilioTransport(ws, { clock: systemClock, logger: silentLogger, admit }));
+    const { client, transport, events } = await pair((ws) => new TwilioTransport(wsSocket(ws), { clock: systemClock, logger: silentLogger, admit }));
     client.send(start({ token: 't', From: '+1555' }));
     client.send(media(0));
     client.send(media(20));
@@ -83,7 +84,7 @@ describe('TwilioTransport admission of start', () => {
   });
 
   it('a refused start closes the stream with 1008 and the reason, and nothing it sent reaches the call', async () => {
-    const { client, transport, events } = await pair((ws) => new TwilioTransport(ws, { clock: systemClock, logger: silentLogger, admit: async () => ({ ok: false, reason: 'refused: stream token expired' }) }));
+    const { client, transport, events } = await pair((ws) => new TwilioTransport(wsSocket(ws), { clock: systemClock, logger: silentLogger, admit: async () => ({ ok: false, reason: 'refused: stream token expired' }) }));
     const closed = new Promise<[number, string]>((r) => client.once('close', (code, reason) => r([code, reason.toString()])));
     client.send(start({ token: 'old' }));
     client.send(media(0));
@@ -95,7 +96,7 @@ describe('TwilioTransport admission of start', () => {
 
 describe('VonageTransport', () => {
   it('takes the rate from websocket:connected, reports DTMF and notify marks, sends clear', async () => {
-    const { client, transport, events, sent } = await pair((ws) => new VonageTransport(ws, systemClock, silentLogger));
+    const { client, transport, events, sent } = await pair((ws) => new VonageTransport(wsSocket(ws), { clock: systemClock, logger: silentLogger }));
     client.send(JSON.stringify({ event: 'websocket:connected', 'content-type': 'audio/l16;rate=8000', uuid: 'u-9', tenantId: 't' }));
     expect(await transport.started).toMatchObject({ carrierCallId: 'u-9', parameters: { tenantId: 't' } });
     expect(transport.inputRateHz).toBe(8000);

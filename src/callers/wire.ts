@@ -28,3 +28,8 @@ export function parseEventEnvelope(text: string): ParseResult<Record<string, unk
   if (!isObject(m) || typeof m.event !== 'string') return { ok: false, error: 'message has no "event" string' };
   return { ok: true, message: m as Record<string, unknown> & { event: string } };
 }
+
+/** True when `text` is canonical padded base64 (what carriers send; RFC 4648 §4). */
+export function isBase64(text: string): boolean {
+  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+}

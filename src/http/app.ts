@@ -1,108 +1,31 @@
 /**
  * `buildApp(deps)`: the Fastify application (never listens; `main.ts` does). Routes:
- * health/readiness, Twilio (`POST /twilio/voice`, WS `/twilio/media`), Vonage (`/vonage/answer`,
- * `/vonage/event`, WS `/vonage/media`), browser WS `/client`, raw PCM WS `/ws`, `POST /streams`
+ * health/readiness, the carrier webhooks (`POST /twilio/voice`, `/vonage/answer`,
+ * `/vonage/event`), the carriers' media routes (`src/callers/registry.ts`: WS `/twilio/media`,
+ * `/vonage/media`, `/client`, `/ws`, and WebRTC's `POST /webrtc/offer`), `POST /streams`
  * (presigned caller URLs) and the admin routes `GET /calls` and `GET /stats` (admin-access.ts).
  */
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger as PinoLogger } from 'pino';
-import type { WebSocket } from 'ws';
-import { DrainingError, type CallManager } from '../call/manager.js';
-import type { CallerTransport } from '../callers/transport.js';
-import { CloseCode } from '../callers/ws-base.js';
-import type { Config } from '../config/config.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
-import { errorMessage } from '../core/errors.js';
-import { redactingSerializers } from '../core/redact.js';
-import type { Warmup } from '../core/warmup.js';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { CloseCode } from '../callers/core/socket.js';
 import type { WebRtcSupport } from '../callers/webrtc/loader.js';
-import type { Admission } from '../limits/admission.js';
+import { CARRIERS, webSocketCarriers } from '../callers/registry.js';
+import { webRtcCarrier } from '../callers/webrtc/carrier.js';
+import { redactingSerializers } from '../core/redact.js';
 import { MemoryConcurrencyCounter, MemoryWindowCounter } from '../limits/counters.js';
 import { LimitStats } from '../limits/stats.js';
-import { admissionFromConfig, serverOptions, webSocketLimits } from './limits.js';
-import type { StreamTokens } from '../auth/stream-tokens.js';
 import { createAdminAccess, isAdminRoute, requireAdmin } from './admin-access.js';
-import type { BrowserAuth } from './auth.js';
-import { registerCallerRoutes } from './caller-routes.js';
+import { registerCarrierRoutes } from './carrier-routes.js';
+import type { AppDeps } from './deps.js';
+import { admissionFromConfig, serverOptions, webSocketLimits } from './limits.js';
+import type { RawBodyRequest } from './request-helpers.js';
 import { QuietRoutesLogController } from './request-log.js';
-import { registerWebRtcRoutes } from './webrtc-routes.js';
-import { registerTelephonyRoutes } from './telephony-routes.js';
 import { registerStreamRoutes } from './stream-routes.js';
+import { registerTelephonyRoutes } from './telephony-routes.js';
+import { registerWebRtcRoutes } from './webrtc-routes.js';
 
-/** Dependencies of the HTTP app. */
-export interface AppDeps {
-  config: Config;
-  manager: CallManager;
-  clock: Clock;
-  /** pino logger (Fastify's request logs and the calls' logs). */
-  logger: PinoLogger;
-  /** Names of models this server can run, for `/health`. */
-  availableModels: string[];
-  /** Bearer-JWT check for browser callers and the call list (allows all when not configured). */
-  auth: BrowserAuth;
-  /** Issues and admits the one-time stream tokens every media stream (and presigned URL) presents. */
-  streamTokens: StreamTokens;
-  /** Folder of the built web client served at `/` (absent: no web client). */
-  webRoot?: string;
-  /** The main thread's event-loop delay so far (p50/p99/max, ms), for `/stats`: a stalled loop delays every call's audio. */
-  eventLoopDelay?: () => { p50Ms: number; p99Ms: number; maxMs: number };
-  /** Start-up warm-up: `/ready` answers 503 until it is warm (absent: nothing to warm). */
-  warmup?: Warmup;
-  /** The WebRTC caller, or why it is unavailable (absent: unavailable, not loaded). */
-  webrtc?: WebRtcSupport;
-  /** Counters of refusals and cuts by the limits, shown in `/stats` (`limits`); a fresh set when absent. */
-  limitStats?: LimitStats;
-  /** Admission checks (calls at once, per address, per minute); built from the configuration with in-memory counters when absent. */
-  admission?: Admission;
-}
-
-/**
- * A `preValidation` hook that answers 401 (before any WebSocket upgrade or body handling) when
- * the request lacks a valid bearer token.
- */
-export function requireAuth(auth: BrowserAuth) {
-  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!auth.required) return;
-    const result = await auth.check(req.headers.authorization, req.url);
-    if (!result.ok) {
-      reply.header('www-authenticate', 'Bearer');
-      await reply.code(401).send({ error: 'unauthorized', message: result.message });
-    }
-  };
-}
-
-/** A request whose raw body text was kept by our content-type parsers. */
-export type RawBodyRequest = FastifyRequest & { rawBody?: string };
-
-/** Public base URL (`https://host`) for links we hand to carriers. */
-export function publicBaseUrl(config: Config, req: FastifyRequest): string {
-  if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/$/, '');
-  const proto = String(req.headers['x-forwarded-proto'] ?? req.protocol).split(',')[0].trim();
-  const host = String(req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost').split(',')[0].trim();
-  return `${proto}://${host}`;
-}
-
-/** `https://` → `wss://`, `http://` → `ws://`. */
-export function toWebSocketUrl(httpUrl: string): string {
-  return httpUrl.replace(/^http/, 'ws');
-}
-
-/**
- * Hands a connected transport to the call manager; rejects with close 1013 while draining.
- * Never throws.
- */
-export function acceptCall(deps: AppDeps, socket: WebSocket, transport: CallerTransport, onCreated?: Parameters<CallManager['accept']>[1]): void {
-  deps.manager.accept(transport, onCreated).catch((err) => {
-    if (err instanceof DrainingError) socket.close(1013, 'server is draining, try again later');
-    else {
-      (deps.logger as unknown as Logger).error({ err: errorMessage(err) }, 'call failed to start');
-      socket.close(CloseCode.internalError, 'internal error');
-    }
-  });
-}
+export type { AppDeps } from './deps.js';
 
 /** Builds the app. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -185,9 +108,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }));
 
   registerTelephonyRoutes(app, deps, limitStats);
-  registerCallerRoutes(app, deps, webSocketLimits(admission));
+  registerCarrierRoutes(app, deps, webSocketCarriers(CARRIERS), webSocketLimits(admission));
   registerStreamRoutes(app, deps);
-  registerWebRtcRoutes(app, deps, webrtc, { admission, stats: limitStats });
+  registerWebRtcRoutes(app, deps, { carrier: webRtcCarrier, webrtc, network: deps.webrtcNetwork, peers: deps.webrtcPeers, admission, stats: limitStats });
   if (deps.webRoot) {
     const webRoot = deps.webRoot;
     // Static files of the web client: their request logs are at debug too.

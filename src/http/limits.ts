@@ -7,12 +7,13 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import { CloseCode } from '../callers/core/socket.js';
 import type { Config } from '../config/config.js';
 import { Admission, clientAddressKey, isRefusal, type Refusal } from '../limits/admission.js';
 import type { LimitStats } from '../limits/stats.js';
 
 /** WebSocket close code "try again later" (RFC 6455 §7.4.1, IANA registry). */
-export const TRY_AGAIN_LATER = 1013;
+export const TRY_AGAIN_LATER = CloseCode.tryAgainLater;
 
 /** Retry-After suggested when calls are full, s. */
 const CALLS_FULL_RETRY_AFTER_S = 5;

@@ -8,14 +8,16 @@
  *   one-time token comes later, in `start`, and is checked by the transport's admission).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { PresignableRoute } from '../auth/presign.js';
+import { isPresignableRoute, type PresignableRoute } from '../auth/presign.js';
 import { isStreamToken, type StreamTokenClaims } from '../auth/stream-token.js';
-import type { Logger } from '../core/logger.js';
+import type { StreamRoute } from '../auth/stream-token.js';
+import type { Carrier } from '../callers/core/carrier.js';
 import { validTwilioStreamSignature } from '../telephony/signatures.js';
 import { bearerToken } from './auth.js';
-import { publicBaseUrl, requireAuth, toWebSocketUrl, type AppDeps } from './app.js';
+import { appLogger, type AppDeps } from './deps.js';
+import { publicBaseUrl, requireAuth, toWebSocketUrl } from './request-helpers.js';
 
-const log = (deps: AppDeps) => (deps.logger as unknown as Logger).child({ kind: 'stream-auth' });
+const log = (deps: AppDeps) => appLogger(deps).child({ kind: 'stream-auth' });
 
 /**
  * A `preValidation` hook for a caller route: a stream token (`?token=` or `Authorization: Bearer`)
@@ -34,19 +36,22 @@ export function requireCaller(deps: AppDeps, route: PresignableRoute) {
   };
 }
 
-/** The claims of the stream token each admitted Vonage upgrade presented (its call is checked at `websocket:connected`). */
-export const vonageClaims = new WeakMap<FastifyRequest, StreamTokenClaims>();
+/** The claims of the stream token each admitted `stream-token` upgrade presented (its call is checked once the carrier names it). */
+export const upgradeClaims = new WeakMap<FastifyRequest, StreamTokenClaims>();
 
-/** `preValidation` of `/vonage/media`: 401 without a stream token, 403 with a refused one. */
-export function requireVonageStreamToken(deps: AppDeps) {
+/**
+ * `preValidation` of a `stream-token` carrier route (`/vonage/media`): 401 without a stream token
+ * in `?token=`, 403 with a refused one; the admitted token's claims are kept in `upgradeClaims`.
+ */
+export function requireStreamToken(deps: AppDeps, route: StreamRoute, name: string) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const token = new URL(req.url, 'http://localhost').searchParams.get('token') ?? undefined;
-    const check = await deps.streamTokens.admit(token, 'vonage');
+    const check = await deps.streamTokens.admit(token, route);
     if (check.ok) {
-      vonageClaims.set(req, check.claims);
+      upgradeClaims.set(req, check.claims);
       return;
     }
-    log(deps).warn({ route: 'vonage', problem: check.problem }, `refused Vonage media stream: ${check.message}`);
+    log(deps).warn({ route, problem: check.problem }, `refused ${name} media stream: ${check.message}`);
     await reply.code(check.problem === 'missing' ? 401 : 403).send({ error: check.problem === 'missing' ? 'unauthorized' : 'forbidden', message: check.message });
   };
 }
@@ -65,4 +70,28 @@ export function requireTwilioSignature(deps: AppDeps) {
     log(deps).warn({ route: 'twilio', streamUrl, signed: typeof signature === 'string' }, 'refused Twilio media stream: bad X-Twilio-Signature on the upgrade');
     await reply.code(403).send({ error: 'forbidden', message: 'invalid X-Twilio-Signature' });
   };
+}
+
+/** Signature checks of `carrier-signature` carriers, by carrier kind. */
+const SIGNATURE_CHECKS: Partial<Record<Carrier['kind'], (deps: AppDeps) => (req: FastifyRequest, reply: FastifyReply) => Promise<void>>> = {
+  twilio: requireTwilioSignature,
+};
+
+/**
+ * The `preValidation` hook that checks who may open a stream on `carrier`'s route (its `auth`).
+ * @throws Error at registration when a `carrier-signature` carrier has no signature check here.
+ */
+export function carrierAuthHook(deps: AppDeps, carrier: Carrier): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  switch (carrier.auth) {
+    case 'caller':
+      if (!isPresignableRoute(carrier.tokenRoute)) throw new Error(`${carrier.name}: caller routes take presigned tokens, but "${carrier.tokenRoute}" cannot be presigned`);
+      return requireCaller(deps, carrier.tokenRoute);
+    case 'stream-token':
+      return requireStreamToken(deps, carrier.tokenRoute, carrier.name);
+    case 'carrier-signature': {
+      const check = SIGNATURE_CHECKS[carrier.kind];
+      if (!check) throw new Error(`${carrier.name}: no signature check for carrier kind "${carrier.kind}" (add one to SIGNATURE_CHECKS)`);
+      return check(deps);
+    }
+  }
 }

@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { isPresignableRoute, MAX_PRESIGNED_TTL_S, PRESIGNABLE_ROUTES, presignedUrl } from '../auth/presign.js';
-import { publicBaseUrl, requireAuth, type AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
+import { publicBaseUrl, requireAuth } from './request-helpers.js';
 
 /** Registers `POST /streams`. */
 export function registerStreamRoutes(app: FastifyInstance, deps: AppDeps): void {

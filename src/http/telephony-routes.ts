@@ -12,7 +12,8 @@ import type { LimitStats } from '../limits/stats.js';
 import { connectWebsocketNcco } from '../telephony/ncco.js';
 import { checkVonagePayloadHash, validTwilioSignature, verifyVonageToken } from '../telephony/signatures.js';
 import { connectStreamTwiml } from '../telephony/twiml.js';
-import { publicBaseUrl, toWebSocketUrl, type AppDeps, type RawBodyRequest } from './app.js';
+import type { AppDeps } from './deps.js';
+import { publicBaseUrl, toWebSocketUrl, type RawBodyRequest } from './request-helpers.js';
 
 /** Largest webhook body accepted, bytes (Twilio's and Vonage's are a few kB). */
 export const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;

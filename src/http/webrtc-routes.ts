@@ -5,31 +5,36 @@
  * a presigned URL's one-time token (`?token=`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DrainingError } from '../call/manager.js';
 import { isVoiceId } from '../callers/browser/protocol.js';
+import type { SignalledCarrier } from '../callers/core/carrier.js';
 import type { WebRtcSupport } from '../callers/webrtc/loader.js';
-import type { WebRtcNetwork, WebRtcTransport } from '../callers/webrtc/transport.js';
-import { errorMessage } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
+import { portCount, type WebRtcNetwork } from '../callers/webrtc/network.js';
+import type { WebRtcPeers } from '../callers/webrtc/peers.js';
+import type { WebRtcTransport } from '../callers/webrtc/transport.js';
+import { errorMessage, VoiceBridgeError } from '../core/errors.js';
 import { isRefusal, type Admission } from '../limits/admission.js';
 import type { LimitStats } from '../limits/stats.js';
-import { requireAuth, type AppDeps } from './app.js';
+import { acceptCall, replyWithError } from './accept-call.js';
+import { appLogger, type AppDeps } from './deps.js';
 import { clientKey, refuseHttp } from './limits.js';
-import { requireCaller } from './stream-auth.js';
+import { requireAuth } from './request-helpers.js';
+import { carrierAuthHook } from './stream-auth.js';
 
 /** Largest SDP offer accepted, bytes. */
 const MAX_OFFER_BYTES = 64 * 1024;
 
-/** WebRTC network settings from the configuration. */
-export function webRtcNetwork(config: AppDeps['config']): WebRtcNetwork {
-  const range = config.WEBRTC_PORT_RANGE ? (config.WEBRTC_PORT_RANGE.split('-').map(Number) as [number, number]) : undefined;
-  return {
-    bindAddress: config.WEBRTC_BIND_ADDRESS,
-    iceServers: config.WEBRTC_ICE_SERVERS.split(',').map((s) => s.trim()).filter(Boolean),
-    portRange: range,
-    gatherTimeoutMs: 2000,
-    connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS,
-  };
+/** What the WebRTC routes are built with besides the app's dependencies. */
+export interface WebRtcRouteDeps {
+  /** The WebRTC carrier's registry entry (path, auth). */
+  carrier: SignalledCarrier;
+  /** The loaded WebRTC module, or why it is unavailable. */
+  webrtc: WebRtcSupport;
+  /** ICE and timeout settings, typed. */
+  network: WebRtcNetwork;
+  /** The server's open peer connections (owned by the composition root). */
+  peers: WebRtcPeers;
+  admission: Admission;
+  stats: LimitStats;
 }
 
 /**
@@ -40,32 +45,31 @@ export function webRtcNetwork(config: AppDeps['config']): WebRtcNetwork {
  * refused the same way. A peer that does not connect within `WEBRTC_CONNECT_TIMEOUT_MS` is released
  * at once (the transport's deadline).
  */
-export function registerWebRtcRoutes(app: FastifyInstance, deps: AppDeps, webrtc: WebRtcSupport, limits: { admission: Admission; stats: LimitStats }): void {
-  const log = (deps.logger as unknown as Logger).child({ kind: 'webrtc' });
-  const network = webRtcNetwork(deps.config);
+export function registerWebRtcRoutes(app: FastifyInstance, deps: AppDeps, route: WebRtcRouteDeps): void {
+  const { webrtc, network, peers, admission, stats } = route;
+  const log = appLogger(deps).child({ kind: route.carrier.kind });
   const sessions = new Map<string, WebRtcTransport>();
   app.addContentTypeParser('application/sdp', { parseAs: 'string', bodyLimit: MAX_OFFER_BYTES }, (_req, body, done) => done(null, body));
 
   const offerRate = async (req: FastifyRequest, reply: FastifyReply) => {
-    const refusal = await limits.admission.offer(clientKey(req));
+    const refusal = await admission.offer(clientKey(req));
     if (refusal) await refuseHttp(reply, refusal);
   };
-  const portCount = network.portRange ? network.portRange[1] - network.portRange[0] + 1 : Infinity;
+  const ports = portCount(network);
 
-  app.post('/webrtc/offer', { preValidation: [offerRate, requireCaller(deps, 'webrtc')] }, async (req, reply) => {
+  app.post(route.carrier.path, { preValidation: [offerRate, carrierAuthHook(deps, route.carrier)] }, async (req, reply) => {
     if (!webrtc.available) return reply.code(503).send({ error: 'webrtc_unavailable', message: webrtc.reason });
-    if (deps.manager.isDraining) return reply.code(503).send({ error: 'draining', message: 'server is draining, try again later' });
-    const { BadOfferError, WebRtcTransport, openPeerConnections } = webrtc.module;
+    if (deps.manager.isDraining) return replyWithError(reply, new VoiceBridgeError('draining', 'server is draining, try again later', true));
     const offer = typeof req.body === 'string' ? req.body : '';
     if (!req.headers['content-type']?.startsWith('application/sdp') || !offer.startsWith('v=0')) {
-      return reply.code(400).send({ error: 'bad_offer', message: 'POST an SDP offer with Content-Type: application/sdp' });
+      return replyWithError(reply, new VoiceBridgeError('bad_offer', 'POST an SDP offer with Content-Type: application/sdp'));
     }
-    if (openPeerConnections() >= portCount) {
-      limits.stats.refuse('webrtcPorts');
+    if (peers.size >= ports) {
+      stats.refuse('webrtcPorts');
       const retryAfterS = Math.ceil(network.connectTimeoutMs / 1000);
       return refuseHttp(reply, { reason: 'webrtcPorts', retryAfterS, message: `every WebRTC port is in use: try again in ${retryAfterS} s` });
     }
-    const lease = await limits.admission.call(clientKey(req));
+    const lease = await admission.call(clientKey(req));
     if (isRefusal(lease)) return refuseHttp(reply, lease);
     let answered: Awaited<ReturnType<typeof WebRtcTransport.answer>>;
     try {
@@ -74,25 +78,24 @@ export function registerWebRtcRoutes(app: FastifyInstance, deps: AppDeps, webrtc
         const v = query.get(name);
         return v && isVoiceId(v) ? v : undefined;
       };
-      answered = await WebRtcTransport.answer(offer, network, deps.clock, log, { voice: pick('voice'), model: pick('model') }, {
-        onReleased: () => lease.release(),
-        onConnectTimeout: () => limits.stats.offersExpired++,
+      answered = await webrtc.module.WebRtcTransport.answer(offer, {
+        clock: deps.clock,
+        logger: log,
+        network,
+        peers,
+        requested: { voice: pick('voice'), model: pick('model') },
+        hooks: { onReleased: () => lease.release(), onConnectTimeout: () => stats.offersExpired++ },
       });
     } catch (err) {
       lease.release();
-      if (err instanceof BadOfferError) return reply.code(400).send({ error: 'bad_offer', message: err.message });
-      log.error({ err: errorMessage(err) }, 'WebRTC answer failed');
-      return reply.code(500).send({ error: 'internal', message: 'could not answer the offer' });
+      if (!(err instanceof VoiceBridgeError)) log.error({ err: errorMessage(err) }, 'WebRTC answer failed');
+      return replyWithError(reply, err, 'could not answer the offer');
     }
     const { transport, answerSdp } = answered;
     sessions.set(transport.id, transport);
-    deps.manager
-      .accept(transport, (call) => transport.announce(call.id, call.modelId))
+    void acceptCall({ manager: deps.manager, log }, { transport, refuse: () => transport.hangup('server error') })
       .then((call) => call?.ended)
-      .catch((err) => {
-        if (!(err instanceof DrainingError)) log.error({ err: errorMessage(err) }, 'WebRTC call failed to start');
-        transport.hangup('server error');
-      })
+      .catch(() => {})
       .finally(() => sessions.delete(transport.id));
     return reply.code(201).header('content-type', 'application/sdp').header('location', `/webrtc/sessions/${transport.id}`).send(answerSdp);
   });

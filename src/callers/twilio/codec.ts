@@ -4,8 +4,7 @@
  * shared/reference/protocols.md part 3.2–3.3 (Twilio "Media Streams – WebSocket Messages").
  * Numeric fields arrive as strings and are parsed defensively.
  */
-import { isBase64 } from '../ws-base.js';
-import { isObject as obj, parseEventEnvelope, type ParseResult } from '../wire.js';
+import { isBase64, isObject as obj, parseEventEnvelope, type ParseResult } from '../wire.js';
 
 /** A validated inbound Twilio message. */
 export type TwilioInbound =

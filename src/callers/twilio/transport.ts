@@ -3,12 +3,11 @@
  * marks for playback tracking, `clear` for barge-in, silence filled into gaps in the inbound
  * timestamps (bounded: `gap-filler.ts`). Message order: `connected`, `start`, then media/mark/dtmf, then `stop`.
  */
-import type { WebSocket } from 'ws';
 import { mulawDecode, mulawEncode } from '../../audio/g711.js';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/logger.js';
-import type { CallerNotice, CallerTransport, HangupOptions } from '../transport.js';
-import { CloseCode, WsTransportBase } from '../ws-base.js';
+import { corkedOn, socketTransportCore } from '../core/socket-transport.js';
+import { CloseCode, type CallerSocket } from '../core/socket.js';
+import { hangupCloseCode, type TransportCore, type TransportDeps } from '../core/transport-core.js';
+import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport, HangupOptions, InboundAudioLimiter } from '../transport.js';
 import { encodeTwilioClear, encodeTwilioMark, encodeTwilioMedia, parseTwilioMessage } from './codec.js';
 import { GapFiller } from './gap-filler.js';
 
@@ -23,9 +22,7 @@ export type TwilioAdmission =
   | { ok: false; reason: string };
 
 /** Options for the Twilio transport. */
-export interface TwilioTransportOptions {
-  clock: Clock;
-  logger: Logger;
+export interface TwilioTransportDeps extends TransportDeps {
   /**
    * Checks a stream's `start` (its CallSid and custom parameters, e.g. a one-time admit token)
    * before the stream counts as started; messages that arrive meanwhile are held, then handled in
@@ -35,7 +32,7 @@ export interface TwilioTransportOptions {
 }
 
 /** One Twilio media stream. */
-export class TwilioTransport extends WsTransportBase implements CallerTransport {
+export class TwilioTransport implements CallerTransport {
   readonly kind = 'twilio' as const;
   readonly inputRateHz = 8000;
   readonly outputRateHz = 8000;
@@ -45,32 +42,59 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
   private readonly muBuf = new Uint8Array(160);
   /** Messages that arrived while `start` was being admitted; null when not admitting. */
   private held: Array<[Buffer, boolean, number]> | null = null;
+  private readonly core: TransportCore;
 
-  constructor(ws: WebSocket, private readonly opts: TwilioTransportOptions) {
-    super(ws, opts.clock, opts.logger);
+  /**
+   * @param socket the accepted socket.
+   * @param opts clock, logger and the optional `start` admission.
+   */
+  constructor(private readonly socket: CallerSocket, private readonly opts: TwilioTransportDeps) {
+    this.core = socketTransportCore(socket, opts, (data, isBinary, at) => this.onMessage(data, isBinary, at));
   }
 
-  protected onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void {
+  get started(): Promise<CallerStartInfo> {
+    return this.core.started;
+  }
+
+  /** Inbound messages rejected as invalid. */
+  get badMessages(): number {
+    return this.core.badMessages;
+  }
+
+  setHandler(handler: (event: CallerEvent) => void): void {
+    this.core.setHandler(handler);
+  }
+
+  limitInboundAudio(limiter: InboundAudioLimiter): void {
+    this.core.limitInboundAudio(limiter);
+  }
+
+  corked(send: () => void): void {
+    corkedOn(this.socket, send);
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void {
+    const core = this.core;
     if (this.held) {
-      if (this.held.length >= MAX_HELD_MESSAGES) return this.protocolError(CloseCode.policyViolation, 'too many messages before the stream was admitted');
+      if (this.held.length >= MAX_HELD_MESSAGES) return core.protocolError(CloseCode.policyViolation, 'too many messages before the stream was admitted');
       this.held.push([data, isBinary, receivedAtMs]);
       return;
     }
-    if (isBinary) return this.protocolError(CloseCode.unsupportedData, 'binary frames are not part of the Twilio protocol');
+    if (isBinary) return core.protocolError(CloseCode.unsupportedData, 'binary frames are not part of the Twilio protocol');
     const parsed = parseTwilioMessage(data.toString('utf8'));
-    if (!parsed.ok) return this.protocolError(CloseCode.invalidPayload, parsed.error);
+    if (!parsed.ok) return core.protocolError(CloseCode.invalidPayload, parsed.error);
     const m = parsed.message;
     switch (m.event) {
       case 'connected':
         return;
       case 'start': {
-        if (this.isStarted) return this.protocolError(CloseCode.policyViolation, 'duplicate start');
+        if (core.isStarted) return core.protocolError(CloseCode.policyViolation, 'duplicate start');
         if (m.encoding !== 'audio/x-mulaw' || m.sampleRateHz !== 8000 || m.channels !== 1) {
-          return this.protocolError(CloseCode.policyViolation, `unsupported media format ${m.encoding}/${m.sampleRateHz}/${m.channels}`);
+          return core.protocolError(CloseCode.policyViolation, `unsupported media format ${m.encoding}/${m.sampleRateHz}/${m.channels}`);
         }
         const begin = (parameters: Record<string, string>) => {
           this.streamSid = m.streamSid;
-          this.resolveStarted({ carrierCallId: m.callSid, streamId: m.streamSid, parameters });
+          this.core.start({ carrierCallId: m.callSid, streamId: m.streamSid, parameters });
         };
         if (!this.opts.admit) return begin(m.customParameters);
         this.held = [];
@@ -81,29 +105,29 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
         return;
       }
       case 'media': {
-        if (!this.isStarted) return this.protocolError(CloseCode.policyViolation, 'media before start');
+        if (!core.isStarted) return core.protocolError(CloseCode.policyViolation, 'media before start');
         if (m.track !== 'inbound' && m.track !== 'inbound_track') return;
         const mu = Buffer.from(m.payload, 'base64');
-        if (mu.length === 0 || mu.length > 8000) return this.protocolError(CloseCode.invalidPayload, `media payload of ${mu.length} bytes`);
+        if (mu.length === 0 || mu.length > 8000) return core.protocolError(CloseCode.invalidPayload, `media payload of ${mu.length} bytes`);
         const chunkMs = mu.length / 8;
         const fillMs = this.gaps.onMedia(m.timestampMs, chunkMs, receivedAtMs);
-        if (fillMs > 0 && this.admitAudio(fillMs, receivedAtMs)) this.relay.emit({ type: 'audio', pcm: new Int16Array(fillMs * 8), receivedAtMs });
-        if (this.endedReported || !this.admitAudio(chunkMs, receivedAtMs)) return;
-        this.relay.emit({ type: 'audio', pcm: mulawDecode(mu), receivedAtMs });
+        if (fillMs > 0 && core.admitAudio(fillMs, receivedAtMs)) core.emit({ type: 'audio', pcm: new Int16Array(fillMs * 8), receivedAtMs });
+        if (core.hasEnded || !core.admitAudio(chunkMs, receivedAtMs)) return;
+        core.emit({ type: 'audio', pcm: mulawDecode(mu), receivedAtMs });
         return;
       }
       case 'mark':
-        this.relay.emit({ type: 'played', markId: m.name });
+        core.emit({ type: 'played', markId: m.name });
         return;
       case 'dtmf':
-        this.relay.emit({ type: 'dtmf', digit: m.digit });
+        core.emit({ type: 'dtmf', digit: m.digit });
         return;
       case 'stop':
-        this.reportEnded('stop');
-        this.close(CloseCode.normal, 'stream stopped');
+        core.reportEnded('stop');
+        this.socket.close(CloseCode.normal, 'stream stopped');
         return;
       case 'unknown':
-        this.badMessage({ event: m.name }, 'ignoring unknown Twilio event');
+        core.badMessage({ event: m.name }, 'ignoring unknown Twilio event');
         return;
     }
   }
@@ -115,32 +139,33 @@ export class TwilioTransport extends WsTransportBase implements CallerTransport 
 
   /** Ends an admission: starts the stream and handles the held messages, or refuses it. */
   private admitted(admission: TwilioAdmission, begin: (parameters: Record<string, string>) => void): void {
+    const core = this.core;
     const held = this.held ?? [];
     this.held = null;
-    if (this.endedReported) return;
-    if (!admission.ok) return this.protocolError(CloseCode.policyViolation, admission.reason);
+    if (core.hasEnded) return;
+    if (!admission.ok) return core.protocolError(CloseCode.policyViolation, admission.reason);
     begin(admission.parameters);
-    for (const [data, isBinary, receivedAtMs] of held) if (!this.endedReported) this.onMessage(data, isBinary, receivedAtMs);
+    for (const [data, isBinary, receivedAtMs] of held) if (!core.hasEnded) this.onMessage(data, isBinary, receivedAtMs);
   }
 
   sendAudio(frame: Int16Array): void {
     if (!this.streamSid) return;
     const mu = frame.length === 160 ? mulawEncode(frame, this.muBuf) : mulawEncode(frame);
-    this.sendRaw(encodeTwilioMedia(this.streamSid, Buffer.from(mu.buffer, mu.byteOffset, mu.length).toString('base64')));
+    this.socket.sendText(encodeTwilioMedia(this.streamSid, Buffer.from(mu.buffer, mu.byteOffset, mu.length).toString('base64')));
   }
 
   mark(markId: string): void {
-    if (this.streamSid) this.sendRaw(encodeTwilioMark(this.streamSid, markId));
+    if (this.streamSid) this.socket.sendText(encodeTwilioMark(this.streamSid, markId));
   }
 
   clearPlayback(): void {
-    if (this.streamSid) this.sendRaw(encodeTwilioClear(this.streamSid));
+    if (this.streamSid) this.socket.sendText(encodeTwilioClear(this.streamSid));
   }
 
   notify(_notice: CallerNotice): void {}
 
   /** Closing the socket makes Twilio continue with the TwiML after `</Connect>` (or hang up). */
   hangup(reason: string, options?: HangupOptions): void {
-    this.close(this.hangupCode(options), reason);
+    this.socket.close(hangupCloseCode(options), reason);
   }
 }

@@ -2,87 +2,127 @@
  * Vonage Voice WebSocket transport: L16 PCM at 8/16/24 kHz both ways in exact 20 ms binary
  * messages, `clear` on barge-in, `notify` as playback marks, DTMF events.
  */
-import type { WebSocket } from 'ws';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/logger.js';
-import type { CallerNotice, CallerTransport, HangupOptions } from '../transport.js';
-import { CloseCode, NegotiatedRateTransport } from '../ws-base.js';
+import { bytesOfPcm16, corkedOn, pcm16FromBytes, socketTransportCore } from '../core/socket-transport.js';
+import { CloseCode, type CallerSocket } from '../core/socket.js';
+import { hangupCloseCode, type TransportCore, type TransportDeps } from '../core/transport-core.js';
+import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport, HangupOptions, InboundAudioLimiter } from '../transport.js';
 import { encodeVonageNotify, parseVonageMessage, VONAGE_CLEAR } from './codec.js';
 
 /** Largest inbound binary message accepted: 10 frames (200 ms) at 24 kHz. */
 const MAX_BINARY_BYTES = 9600;
 
+/** Options of the Vonage transport. */
+export interface VonageTransportDeps extends TransportDeps {
+  /**
+   * Checks the stream's call (`websocket:connected`'s `uuid` and headers) before it counts as
+   * started, e.g. against the call the stream URL was issued for; returns the reason to refuse it
+   * (closed with 1008), or null to admit it. Absent: every call is admitted.
+   */
+  admit?: (call: { uuid?: string; headers: Record<string, string> }) => string | null;
+}
+
 /** One Vonage WebSocket leg. */
-export class VonageTransport extends NegotiatedRateTransport implements CallerTransport {
+export class VonageTransport implements CallerTransport {
   readonly kind = 'vonage' as const;
   readonly supportsMarks = true;
+  /** The rate `websocket:connected` chose, Hz (16 kHz until then); the same both ways. */
+  private rateHz = 16000;
+  private readonly core: TransportCore;
 
   /**
-   * @param admit checks the stream's call (`websocket:connected`'s `uuid` and headers) before it
-   *   counts as started, e.g. against the call the stream URL was issued for; returns the reason
-   *   to refuse it (closed with 1008), or null to admit it. Absent: every call is admitted.
+   * @param socket the accepted socket.
+   * @param deps clock, logger and the optional call admission.
    */
-  constructor(ws: WebSocket, clock: Clock, logger: Logger, private readonly admit?: (call: { uuid?: string; headers: Record<string, string> }) => string | null) {
-    super(ws, clock, logger);
+  constructor(private readonly socket: CallerSocket, private readonly deps: VonageTransportDeps) {
+    this.core = socketTransportCore(socket, deps, (data, isBinary, at) => this.onMessage(data, isBinary, at));
   }
 
-  protected onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void {
+  get inputRateHz(): number {
+    return this.rateHz;
+  }
+
+  get outputRateHz(): number {
+    return this.rateHz;
+  }
+
+  get started(): Promise<CallerStartInfo> {
+    return this.core.started;
+  }
+
+  /** Inbound messages rejected as invalid. */
+  get badMessages(): number {
+    return this.core.badMessages;
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean, receivedAtMs: number): void {
+    const core = this.core;
     if (isBinary) {
-      if (!this.isStarted) return this.protocolError(CloseCode.policyViolation, 'audio before websocket:connected');
+      if (!core.isStarted) return core.protocolError(CloseCode.policyViolation, 'audio before websocket:connected');
       const frameBytes = this.rateHz / 25; // 20 ms of PCM16
       if (data.length === 0 || data.length % 2 !== 0 || data.length > MAX_BINARY_BYTES) {
-        return this.protocolError(CloseCode.invalidPayload, `bad audio frame of ${data.length} bytes (expected ${frameBytes})`);
+        return core.protocolError(CloseCode.invalidPayload, `bad audio frame of ${data.length} bytes (expected ${frameBytes})`);
       }
-      if (data.length !== frameBytes) this.log.debug({ bytes: data.length, frameBytes }, 'audio frame is not 20 ms');
-      if (!this.admitAudio((data.length / 2 / this.rateHz) * 1000, receivedAtMs)) return;
-      const pcm = new Int16Array(data.length / 2);
-      Buffer.from(pcm.buffer).set(data);
-      this.relay.emit({ type: 'audio', pcm, receivedAtMs });
+      if (data.length !== frameBytes) this.deps.logger.debug({ bytes: data.length, frameBytes }, 'audio frame is not 20 ms');
+      if (!core.admitAudio((data.length / 2 / this.rateHz) * 1000, receivedAtMs)) return;
+      core.emit({ type: 'audio', pcm: pcm16FromBytes(data), receivedAtMs });
       return;
     }
     const parsed = parseVonageMessage(data.toString('utf8'));
-    if (!parsed.ok) return this.protocolError(CloseCode.invalidPayload, parsed.error);
+    if (!parsed.ok) return core.protocolError(CloseCode.invalidPayload, parsed.error);
     const m = parsed.message;
-    if (m.event !== 'connected' && !this.isStarted) return this.protocolError(CloseCode.policyViolation, `${m.event} before websocket:connected`);
+    if (m.event !== 'connected' && !core.isStarted) return core.protocolError(CloseCode.policyViolation, `${m.event} before websocket:connected`);
     switch (m.event) {
-      case 'connected':
-        if (this.isStarted) return this.protocolError(CloseCode.policyViolation, 'duplicate websocket:connected');
+      case 'connected': {
+        if (core.isStarted) return core.protocolError(CloseCode.policyViolation, 'duplicate websocket:connected');
         const uuid = m.headers.uuid ?? m.headers.call_uuid;
-        const refused = this.admit?.({ uuid, headers: m.headers }) ?? null;
-        if (refused) return this.protocolError(CloseCode.policyViolation, refused);
+        const refused = this.deps.admit?.({ uuid, headers: m.headers }) ?? null;
+        if (refused) return core.protocolError(CloseCode.policyViolation, refused);
         this.rateHz = m.sampleRateHz;
-        this.resolveStarted({ carrierCallId: uuid, parameters: m.headers });
+        core.start({ carrierCallId: uuid, parameters: m.headers });
         return;
+      }
       case 'dtmf':
-        this.relay.emit({ type: 'dtmf', digit: m.digit, durationMs: m.durationMs });
+        core.emit({ type: 'dtmf', digit: m.digit, durationMs: m.durationMs });
         return;
       case 'notify':
-        if (typeof m.payload.markId === 'string') this.relay.emit({ type: 'played', markId: m.payload.markId });
+        if (typeof m.payload.markId === 'string') core.emit({ type: 'played', markId: m.payload.markId });
         return;
       case 'cleared':
         return;
       case 'unknown':
-        this.badMessage({ event: m.name }, 'ignoring unknown Vonage event');
+        core.badMessage({ event: m.name }, 'ignoring unknown Vonage event');
         return;
     }
   }
 
+  setHandler(handler: (event: CallerEvent) => void): void {
+    this.core.setHandler(handler);
+  }
+
+  limitInboundAudio(limiter: InboundAudioLimiter): void {
+    this.core.limitInboundAudio(limiter);
+  }
+
+  corked(send: () => void): void {
+    corkedOn(this.socket, send);
+  }
+
   sendAudio(frame: Int16Array): void {
-    this.sendRaw(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
+    this.socket.sendBinary(bytesOfPcm16(frame));
   }
 
   mark(markId: string): void {
-    this.sendRaw(encodeVonageNotify(markId));
+    this.socket.sendText(encodeVonageNotify(markId));
   }
 
   clearPlayback(): void {
-    this.sendRaw(VONAGE_CLEAR);
+    this.socket.sendText(VONAGE_CLEAR);
   }
 
   notify(_notice: CallerNotice): void {}
 
   /** Closing the socket ends the WebSocket leg (Vonage then reports `disconnected`). */
   hangup(reason: string, options?: HangupOptions): void {
-    this.close(this.hangupCode(options), reason);
+    this.socket.close(hangupCloseCode(options), reason);
   }
 }

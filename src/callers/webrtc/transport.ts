@@ -12,14 +12,19 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Decoder, Encoder } from '@evan/opus';
 import nodeDataChannel from 'node-datachannel';
-import type { Clock, TimerHandle } from '../../core/clock.js';
-import { errorMessage, VoiceBridgeError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import { EventRelay } from '../../core/relay.js';
-import { parseBrowserMessage, sessionControl, type BrowserServerMessage } from '../browser/protocol.js';
+import type { TimerHandle } from '../../core/clock.js';
+import { errorMessage } from '../../core/errors.js';
+import { BrowserControl } from '../browser/control.js';
+import type { BrowserServerMessage } from '../browser/protocol.js';
+import { pcm16FromBytes } from '../core/socket-transport.js';
+import { TransportCore, type TransportDeps } from '../core/transport-core.js';
 import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport, InboundAudioLimiter } from '../transport.js';
 import { INBOUND_TIMEOUT_MS, InboundWatchdog } from './inbound-watchdog.js';
+import { BadOfferError, type WebRtcLifecycleHooks, type WebRtcNetwork } from './network.js';
+import type { WebRtcPeers } from './peers.js';
 import { buildRtp, offerAudio, parseRtp } from './rtp.js';
+
+export { BadOfferError, type WebRtcLifecycleHooks, type WebRtcNetwork } from './network.js';
 
 const { Audio, PeerConnection, RtcpReceivingSession } = nodeDataChannel;
 type PeerConnection = InstanceType<typeof PeerConnection>;
@@ -31,55 +36,19 @@ export const WEBRTC_RATE_HZ = 48000;
 const FRAME_SAMPLES = 960;
 /** Notices held until the data channel opens. */
 const MAX_PENDING_NOTICES = 100;
+/** How long the data channel gets to deliver the last message after the call ended, ms. */
+const RELEASE_DELAY_MS = 200;
 
-/** Network settings for peer connections. */
-export interface WebRtcNetwork {
-  /** Local address ICE binds to (e.g. 127.0.0.1 in tests); all interfaces when absent. */
-  bindAddress?: string;
-  /** STUN/TURN server URLs, e.g. `stun:stun.example.org:3478`. */
-  iceServers: string[];
-  /** UDP port range for ICE, inclusive. */
-  portRange?: [number, number];
-  /** Longest wait for ICE gathering before answering with what was gathered, ms. */
-  gatherTimeoutMs: number;
-  /**
-   * A peer that has not connected this long after its offer was answered is released at once
-   * (connection closed, UDP port returned), ms.
-   */
-  connectTimeoutMs: number;
-}
-
-/** Notifications about one peer's lifetime (e.g. to return its call slot). */
-export interface WebRtcLifecycleHooks {
-  /** The peer connection was closed and its ports released (called once). */
-  onReleased?(): void;
-  /** The peer did not connect within `connectTimeoutMs`. */
-  onConnectTimeout?(): void;
-}
-
-const live = new Set<WebRtcTransport>();
-
-/** Peer connections open now (each holds a UDP port until it is released). */
-export function openPeerConnections(): number {
-  return live.size;
-}
-
-/**
- * Closes every WebRTC peer connection still open (server shutdown). An open connection keeps the
- * process alive; once all are closed it exits by itself. `nodeDataChannel.cleanup()` is not
- * called: it deadlocks while a connection is open and crashed the process (SIGSEGV) at exit after
- * browser sessions in our end-to-end test.
- */
-export function shutdownWebRtc(): void {
-  for (const t of [...live]) t.destroy();
-}
-
-/** A rejected offer (HTTP 400), code `bad_offer`. */
-export class BadOfferError extends VoiceBridgeError {
-  /** @param message why the offer cannot be answered. */
-  constructor(message: string) {
-    super('bad_offer', message);
-  }
+/** What a WebRTC transport is built with (the shared `TransportDeps` plus its peer's settings). */
+export interface WebRtcTransportDeps extends TransportDeps {
+  /** ICE and timeout settings. */
+  network: WebRtcNetwork;
+  /** The server's open peer connections; this one is in it until released. */
+  peers: WebRtcPeers;
+  /** Voice and model the caller asked for (`?voice=`, `?model=`). */
+  requested?: { voice?: string; model?: string };
+  /** Lifetime notifications (call slot, counters). */
+  hooks?: WebRtcLifecycleHooks;
 }
 
 /** One WebRTC caller. */
@@ -89,12 +58,9 @@ export class WebRtcTransport implements CallerTransport {
   readonly outputRateHz = WEBRTC_RATE_HZ;
   readonly supportsMarks = false;
   readonly id = randomUUID();
-  readonly started: Promise<CallerStartInfo>;
-  private resolveStarted!: (info: CallerStartInfo) => void;
-  private rejectStarted!: (err: Error) => void;
   private connectDeadline: TimerHandle | undefined;
-  private hooks: WebRtcLifecycleHooks = {};
-  private readonly relay = new EventRelay<CallerEvent>();
+  private readonly core: TransportCore;
+  private readonly control: BrowserControl;
   private readonly pc: PeerConnection;
   private readonly track: Track;
   private dc: DataChannel | undefined;
@@ -106,29 +72,31 @@ export class WebRtcTransport implements CallerTransport {
   private seq = randomInt(0, 0xffff);
   private timestamp = randomInt(0, 0x7fffffff);
   private markerNext = true;
-  private startedFlag = false;
-  private ended = false;
-  private paused = false;
   private released = false;
   private readonly watchdog: InboundWatchdog;
-  private inboundLimiter: InboundAudioLimiter | undefined;
   /** Caller packets decoded, packets that failed to decode, frames sent, frames dropped (buffer full). */
   readonly counters = { packetsIn: 0, decodeErrors: 0, framesOut: 0, framesDropped: 0, sendErrors: 0 };
 
-  private constructor(offerSdp: string, network: WebRtcNetwork, private readonly clock: Clock, private readonly log: Logger, private readonly requested: { voice?: string; model?: string }) {
+  private constructor(offerSdp: string, private readonly deps: WebRtcTransportDeps) {
     const audio = offerAudio(offerSdp);
     if (!audio) throw new BadOfferError('the offer has no audio section with Opus');
+    const { clock, logger: log, network } = deps;
     this.payloadType = audio.opusPayloadType;
-    this.started = new Promise((resolve, reject) => {
-      this.resolveStarted = resolve;
-      this.rejectStarted = reject;
+    // An audio flood is hung up like any hang-up: the browser is told why on the data channel.
+    this.core = new TransportCore(deps, (_code, _reason, endedReason) => this.send({ type: 'session.ended', reason: endedReason }), () => {
+      this.watchdog.stop();
+      // The peer is gone or leaving: release the connection whoever ended the call.
+      clock.setTimeout(() => this.close(), RELEASE_DELAY_MS);
     });
-    this.started.catch(() => {});
+    this.control = new BrowserControl(
+      (m) => this.send(m),
+      (code, message) => this.send({ type: 'error', code, message }),
+    );
     this.watchdog = new InboundWatchdog(clock, INBOUND_TIMEOUT_MS, (silentMs) => {
-      this.log.info({ silentMs: Math.round(silentMs) }, 'no audio from the browser: ending the call');
+      log.info({ silentMs: Math.round(silentMs) }, 'no audio from the browser: ending the call');
       this.hangup('rtp-timeout');
     });
-    live.add(this);
+    deps.peers.add(this);
     this.pc = new PeerConnection(this.id, {
       iceServers: network.iceServers,
       ...(network.bindAddress ? { bindAddress: network.bindAddress } : {}),
@@ -147,23 +115,26 @@ export class WebRtcTransport implements CallerTransport {
 
   /**
    * Answers `offerSdp`: resolves with the transport and the answer SDP once ICE gathering is
-   * complete (or `gatherTimeoutMs` passed).
+   * complete (or `network.gatherTimeoutMs` passed).
    * @throws BadOfferError when the offer has no Opus audio or libdatachannel rejects it.
    */
-  static async answer(offerSdp: string, network: WebRtcNetwork, clock: Clock, logger: Logger, requested: { voice?: string; model?: string } = {}, hooks: WebRtcLifecycleHooks = {}): Promise<{ transport: WebRtcTransport; answerSdp: string }> {
-    const t = new WebRtcTransport(offerSdp, network, clock, logger, requested);
-    t.hooks = hooks;
+  static async answer(offerSdp: string, deps: WebRtcTransportDeps): Promise<{ transport: WebRtcTransport; answerSdp: string }> {
+    const { clock, network } = deps;
+    const t = new WebRtcTransport(offerSdp, deps);
+    let gatherTimer: TimerHandle | undefined;
     const gathered = new Promise<void>((resolve) => {
       t.pc.onGatheringStateChange((s) => s === 'complete' && resolve());
-      setTimeout(resolve, network.gatherTimeoutMs);
+      gatherTimer = clock.setTimeout(resolve, network.gatherTimeoutMs);
     });
     try {
       t.pc.setRemoteDescription(offerSdp, 'offer');
     } catch (err) {
+      clock.clearTimeout(gatherTimer);
       t.close();
       throw new BadOfferError(`offer rejected: ${errorMessage(err)}`);
     }
     if (t.pc.gatheringState() !== 'complete') await gathered;
+    clock.clearTimeout(gatherTimer);
     const answer = t.pc.localDescription();
     if (!answer) {
       t.close();
@@ -173,26 +144,29 @@ export class WebRtcTransport implements CallerTransport {
     return { transport: t, answerSdp: answer.sdp };
   }
 
+  get started(): Promise<CallerStartInfo> {
+    return this.core.started;
+  }
+
   /** The peer never connected: release it now, not after a grace period. */
   private onConnectTimeout(timeoutMs: number): void {
     this.connectDeadline = undefined;
-    if (this.startedFlag || this.released) return;
-    this.log.info({ connectTimeoutMs: timeoutMs }, 'WebRTC peer did not connect in time: releasing it');
-    this.hooks.onConnectTimeout?.();
-    this.rejectStarted(new Error(`the peer did not connect within ${timeoutMs} ms`));
-    this.reportEnded('connect-timeout');
+    if (this.core.isStarted || this.released) return;
+    this.deps.logger.info({ connectTimeoutMs: timeoutMs }, 'WebRTC peer did not connect in time: releasing it');
+    this.deps.hooks?.onConnectTimeout?.();
+    this.core.fail(new Error(`the peer did not connect within ${timeoutMs} ms`));
+    this.core.reportEnded('connect-timeout');
     this.close();
   }
 
   private onState(state: string): void {
-    this.log.debug({ state }, 'peer connection state');
-    if (state === 'connected' && !this.startedFlag) {
-      this.startedFlag = true;
-      if (this.connectDeadline !== undefined) this.clock.clearTimeout(this.connectDeadline);
+    this.deps.logger.debug({ state }, 'peer connection state');
+    if (state === 'connected' && !this.core.isStarted) {
+      if (this.connectDeadline !== undefined) this.deps.clock.clearTimeout(this.connectDeadline);
       this.connectDeadline = undefined;
       this.watchdog.start();
-      this.resolveStarted({ parameters: { transport: 'webrtc' }, voice: this.requested.voice, model: this.requested.model });
-    } else if (state === 'failed' || state === 'closed' || state === 'disconnected') this.reportEnded(`peer-${state}`);
+      this.core.start({ parameters: { transport: 'webrtc' }, voice: this.deps.requested?.voice, model: this.deps.requested?.model });
+    } else if (state === 'failed' || state === 'closed' || state === 'disconnected') this.core.reportEnded(`peer-${state}`);
   }
 
   /**
@@ -205,7 +179,7 @@ export class WebRtcTransport implements CallerTransport {
       try {
         fn(...args);
       } catch (err) {
-        this.log.warn({ err: errorMessage(err), callback: what }, 'WebRTC callback failed');
+        this.deps.logger.warn({ err: errorMessage(err), callback: what }, 'WebRTC callback failed');
       }
     };
   }
@@ -218,25 +192,19 @@ export class WebRtcTransport implements CallerTransport {
     this.dc = dc;
     dc.onOpen(this.guard('data channel open', () => this.flushNotices()));
     dc.onMessage(this.guard('data channel message', (msg: string | Buffer | ArrayBuffer) => this.onControl(typeof msg === 'string' ? msg : Buffer.from(msg as ArrayBuffer).toString('utf8'))));
-    dc.onClosed(this.guard('data channel closed', () => this.reportEnded('datachannel-closed')));
+    dc.onClosed(this.guard('data channel closed', () => this.core.reportEnded('datachannel-closed')));
     if (dc.isOpen()) this.flushNotices();
   }
 
   private onControl(text: string): void {
-    const parsed = parseBrowserMessage(text);
-    if (!parsed.ok) return this.send({ type: 'error', code: parsed.code, message: parsed.error });
-    const m = parsed.message;
-    const control = sessionControl(m, this.paused);
-    if (control) {
-      this.paused = control.paused;
-      return this.send(control.reply);
-    }
+    const m = this.control.read(text);
+    if (!m) return;
     switch (m.type) {
       case 'text':
-        this.relay.emit({ type: 'text', text: m.text });
+        this.core.emit({ type: 'text', text: m.text });
         return;
       case 'session.end':
-        this.reportEnded('caller-ended');
+        this.core.reportEnded('caller-ended');
         this.hangup('caller-ended');
         return;
       case 'session.start':
@@ -249,11 +217,11 @@ export class WebRtcTransport implements CallerTransport {
   }
 
   private onPacket(buf: Buffer): void {
-    if (this.ended) return;
+    if (this.core.hasEnded) return;
     const rtp = parseRtp(buf);
     if (!rtp || rtp.payloadType !== this.payloadType) return;
     this.counters.packetsIn++;
-    const receivedAtMs = this.clock.nowMs();
+    const receivedAtMs = this.deps.clock.nowMs();
     this.watchdog.packet(receivedAtMs);
     let bytes: Uint8Array;
     try {
@@ -262,20 +230,13 @@ export class WebRtcTransport implements CallerTransport {
       this.counters.decodeErrors++;
       return;
     }
-    const pcm = new Int16Array(bytes.length >> 1);
-    const verdict = this.inboundLimiter?.admit((pcm.length * 1000) / WEBRTC_RATE_HZ, receivedAtMs) ?? 'admit';
-    if (verdict === 'close') {
-      this.log.warn('caller sends audio far faster than real time: hanging up');
-      return this.hangup('audio-flood');
-    }
-    if (verdict === 'drop') return;
-    new Uint8Array(pcm.buffer).set(bytes.subarray(0, pcm.length * 2));
-    if (!this.paused) this.relay.emit({ type: 'audio', pcm, receivedAtMs });
+    if (!this.core.admitAudio(((bytes.length >> 1) * 1000) / WEBRTC_RATE_HZ, receivedAtMs)) return;
+    if (!this.control.paused) this.core.emit({ type: 'audio', pcm: pcm16FromBytes(bytes), receivedAtMs });
   }
 
   /** Puts `limiter` in front of inbound audio (see `CallerTransport.limitInboundAudio`). */
   limitInboundAudio(limiter: InboundAudioLimiter): void {
-    this.inboundLimiter = limiter;
+    this.core.limitInboundAudio(limiter);
   }
 
   private send(message: BrowserServerMessage): void {
@@ -285,21 +246,12 @@ export class WebRtcTransport implements CallerTransport {
       else if (this.pendingNotices.length < MAX_PENDING_NOTICES && !this.released) this.pendingNotices.push(text);
     } catch (err) {
       // The channel closed between the check and the send: the caller is gone.
-      this.log.debug({ err: errorMessage(err) }, 'data channel send failed');
+      this.deps.logger.debug({ err: errorMessage(err) }, 'data channel send failed');
     }
   }
 
-  private reportEnded(reason: string): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.watchdog.stop();
-    this.relay.emit({ type: 'ended', reason });
-    // The peer is gone or leaving: release the connection whoever ended the call.
-    setTimeout(() => this.close(), 200).unref();
-  }
-
   setHandler(handler: (event: CallerEvent) => void): void {
-    this.relay.setHandler(handler);
+    this.core.setHandler(handler);
   }
 
   /** Sends one 20 ms frame (960 samples at 48 kHz) as one Opus RTP packet. */
@@ -307,12 +259,12 @@ export class WebRtcTransport implements CallerTransport {
     try {
       this.sendFrame(frame);
     } catch (err) {
-      if (this.counters.sendErrors++ === 0) this.log.warn({ err: errorMessage(err) }, 'sending a frame failed');
+      if (this.counters.sendErrors++ === 0) this.deps.logger.warn({ err: errorMessage(err) }, 'sending a frame failed');
     }
   }
 
   private sendFrame(frame: Int16Array): void {
-    if (this.ended) return;
+    if (this.core.hasEnded) return;
     if (!this.track.isOpen()) {
       this.counters.framesDropped++;
       return;
@@ -348,29 +300,29 @@ export class WebRtcTransport implements CallerTransport {
   hangup(reason: string): void {
     this.send({ type: 'session.ended', reason });
     // reportEnded gives the data channel a moment to deliver the last message, then releases the peer.
-    this.reportEnded(reason);
+    this.core.reportEnded(reason);
   }
 
   /** Releases the peer connection at once (server shutdown). */
   destroy(): void {
-    this.reportEnded('server-shutdown');
+    this.core.reportEnded('server-shutdown');
     this.close();
   }
 
   private close(): void {
     if (this.released) return;
     this.released = true;
-    live.delete(this);
-    if (this.connectDeadline !== undefined) this.clock.clearTimeout(this.connectDeadline);
+    this.deps.peers.delete(this);
+    if (this.connectDeadline !== undefined) this.deps.clock.clearTimeout(this.connectDeadline);
     this.connectDeadline = undefined;
-    this.log.info({ ...this.counters }, 'WebRTC session closed');
+    this.deps.logger.info({ ...this.counters }, 'WebRTC session closed');
     try {
       this.dc?.close();
       this.track.close();
       this.pc.close();
     } catch (err) {
-      this.log.debug({ err: errorMessage(err) }, 'closing the peer connection');
+      this.deps.logger.debug({ err: errorMessage(err) }, 'closing the peer connection');
     }
-    this.hooks.onReleased?.();
+    this.deps.hooks?.onReleased?.();
   }
 }

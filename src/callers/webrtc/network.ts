@@ -1,0 +1,61 @@
+/**
+ * What the WebRTC caller is configured with, and how it fails, without loading its native parts
+ * (node-datachannel): the composition root and the routes import this module statically.
+ */
+import { VoiceBridgeError } from '../../core/errors.js';
+
+/** Longest wait for ICE gathering before answering with what was gathered, ms (non-trickle answers). */
+export const ICE_GATHER_TIMEOUT_MS = 2000;
+
+/** Network settings for peer connections. */
+export interface WebRtcNetwork {
+  /** Local address ICE binds to (e.g. 127.0.0.1 in tests); all interfaces when absent. */
+  bindAddress?: string;
+  /** STUN/TURN server URLs, e.g. `stun:stun.example.org:3478`. */
+  iceServers: string[];
+  /** UDP port range for ICE, inclusive. */
+  portRange?: [number, number];
+  /** Longest wait for ICE gathering before answering with what was gathered, ms. */
+  gatherTimeoutMs: number;
+  /**
+   * A peer that has not connected this long after its offer was answered is released at once
+   * (connection closed, UDP port returned), ms.
+   */
+  connectTimeoutMs: number;
+}
+
+/**
+ * The network settings from the configuration's WebRTC settings (`WEBRTC_ICE_SERVERS`: comma-
+ * separated URLs; `WEBRTC_PORT_RANGE`: `FIRST-LAST` or empty, already checked by the config schema).
+ */
+export function webRtcNetwork(settings: { bindAddress?: string; iceServers: string; portRange: string; connectTimeoutMs: number }): WebRtcNetwork {
+  const range = settings.portRange ? (settings.portRange.split('-').map(Number) as [number, number]) : undefined;
+  return {
+    bindAddress: settings.bindAddress,
+    iceServers: settings.iceServers.split(',').map((s) => s.trim()).filter(Boolean),
+    portRange: range,
+    gatherTimeoutMs: ICE_GATHER_TIMEOUT_MS,
+    connectTimeoutMs: settings.connectTimeoutMs,
+  };
+}
+
+/** UDP ports `network` may use (Infinity without a range): one per open peer connection. */
+export function portCount(network: WebRtcNetwork): number {
+  return network.portRange ? network.portRange[1] - network.portRange[0] + 1 : Infinity;
+}
+
+/** Notifications about one peer's lifetime (e.g. to return its call slot). */
+export interface WebRtcLifecycleHooks {
+  /** The peer connection was closed and its ports released (called once). */
+  onReleased?(): void;
+  /** The peer did not connect within `connectTimeoutMs`. */
+  onConnectTimeout?(): void;
+}
+
+/** A rejected offer (HTTP 400), code `bad_offer`. */
+export class BadOfferError extends VoiceBridgeError {
+  /** @param message why the offer cannot be answered. */
+  constructor(message: string) {
+    super('bad_offer', message);
+  }
+}

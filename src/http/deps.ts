@@ -1,0 +1,54 @@
+/**
+ * What the HTTP app is built with (`AppDeps`), in its own module so that routes and helpers import
+ * it without importing `app.ts` (which imports them).
+ */
+import type { Logger as PinoLogger } from 'pino';
+import type { StreamTokens } from '../auth/stream-tokens.js';
+import type { CallManager } from '../call/manager.js';
+import type { WebRtcSupport } from '../callers/webrtc/loader.js';
+import type { WebRtcNetwork } from '../callers/webrtc/network.js';
+import type { WebRtcPeers } from '../callers/webrtc/peers.js';
+import type { Config } from '../config/config.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Warmup } from '../core/warmup.js';
+import type { Admission } from '../limits/admission.js';
+import type { LimitStats } from '../limits/stats.js';
+import type { BrowserAuth } from './auth.js';
+
+/** Dependencies of the HTTP app. */
+export interface AppDeps {
+  config: Config;
+  manager: CallManager;
+  clock: Clock;
+  /** pino logger (Fastify's request logs and the calls' logs). */
+  logger: PinoLogger;
+  /** Names of models this server can run, for `/health`. */
+  availableModels: string[];
+  /** Bearer-JWT check for browser callers and the call list (allows all when not configured). */
+  auth: BrowserAuth;
+  /** Issues and admits the one-time stream tokens every media stream (and presigned URL) presents. */
+  streamTokens: StreamTokens;
+  /** Folder of the built web client served at `/` (absent: no web client). */
+  webRoot?: string;
+  /** The main thread's event-loop delay so far (p50/p99/max, ms), for `/stats`: a stalled loop delays every call's audio. */
+  eventLoopDelay?: () => { p50Ms: number; p99Ms: number; maxMs: number };
+  /** Start-up warm-up: `/ready` answers 503 until it is warm (absent: nothing to warm). */
+  warmup?: Warmup;
+  /** The WebRTC caller, or why it is unavailable (absent: unavailable, not loaded). */
+  webrtc?: WebRtcSupport;
+  /** Counters of refusals and cuts by the limits, shown in `/stats` (`limits`); a fresh set when absent. */
+  limitStats?: LimitStats;
+  /** Admission checks (calls at once, per address, per minute); built from the configuration with in-memory counters when absent. */
+  admission?: Admission;
+  /** The open WebRTC peer connections, owned by the composition root (which closes them at shutdown). */
+  webrtcPeers: WebRtcPeers;
+  /** WebRTC network settings, typed (the composition root builds them from the configuration). */
+  webrtcNetwork: WebRtcNetwork;
+}
+
+
+/** The app's pino logger seen through our `Logger` interface (pino's methods are a superset). */
+export function appLogger(deps: Pick<AppDeps, 'logger'>): Logger {
+  return deps.logger as unknown as Logger;
+}
