@@ -9,6 +9,7 @@ import { createServer } from '../server.js';
 import { startupLines, webPageUrl } from './banner.js';
 import { describeListenError } from './listen-error.js';
 import { packageVersion } from './version.js';
+import { systemClock } from '../core/clock.js';
 
 /** How long closing may take after the drain timeout before the process exits anyway, ms. */
 const FORCE_EXIT_AFTER_DRAIN_MS = 10_000;
@@ -69,11 +70,11 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     process.on('SIGINT', onSignal);
   });
   // Last resort if closing hangs (a stuck worker): say so, then exit.
-  const forceExit = setTimeout(() => {
+  const forceExit = systemClock.setTimeout(() => {
     server.logger.error({ afterMs: config.DRAIN_TIMEOUT_MS + FORCE_EXIT_AFTER_DRAIN_MS }, 'shutdown did not finish: exiting now');
     process.exit(1);
   }, config.DRAIN_TIMEOUT_MS + FORCE_EXIT_AFTER_DRAIN_MS);
-  forceExit.unref();
+  (forceExit as NodeJS.Timeout).unref(); // a pending last-resort exit must not keep the process alive
   await server.close();
   server.logger.info('stopped');
   return 0;

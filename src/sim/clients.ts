@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { mulawDecode, mulawEncode } from '../audio/g711.js';
 import { SimulatedPlayout } from './playout.js';
 import { answerTwilioCall, answerVonageCall } from './webhooks.js';
+import { systemClock, type TimerHandle } from '../core/clock.js';
 
 /** Which protocol to speak. */
 export type Via = 'twilio' | 'vonage' | 'ws' | 'pcm';
@@ -122,11 +123,11 @@ export async function connectCaller(options: ConnectOptions): Promise<SimulatedC
   });
   const playout = new SimulatedPlayout(rate);
   const events: SimEvent[] = [];
-  const pendingMarks: Array<{ name: string; timer: NodeJS.Timeout }> = [];
+  const pendingMarks: Array<{ name: string; timer: TimerHandle }> = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     socket.once('close', (code, reason) => {
       events.push({ atMs: now(), type: 'close', detail: { code, reason: reason.toString() } });
-      for (const m of pendingMarks) clearTimeout(m.timer);
+      for (const m of pendingMarks) systemClock.clearTimeout(m.timer);
       resolve({ code, reason: reason.toString() });
     }),
   );
@@ -134,12 +135,12 @@ export async function connectCaller(options: ConnectOptions): Promise<SimulatedC
     if (socket.readyState === WebSocket.OPEN) socket.send(data);
   };
   const echoMarkWhenPlayed = (name: string, echo: () => void) => {
-    const entry = { name, timer: setTimeout(() => { pendingMarks.splice(pendingMarks.indexOf(entry), 1); echo(); }, Math.max(0, playout.endMs - now())) };
+    const entry = { name, timer: systemClock.setTimeout(() => { pendingMarks.splice(pendingMarks.indexOf(entry), 1); echo(); }, Math.max(0, playout.endMs - now())) };
     pendingMarks.push(entry);
   };
   const flushMarksOnClear = (echo: (name: string) => void) => {
     for (const m of pendingMarks.splice(0)) {
-      clearTimeout(m.timer);
+      systemClock.clearTimeout(m.timer);
       echo(m.name);
     }
   };
@@ -240,9 +241,9 @@ export async function connectCaller(options: ConnectOptions): Promise<SimulatedC
       if (via === 'twilio') send(JSON.stringify({ event: 'stop', sequenceNumber: String(++seq), streamSid, stop: { accountSid: 'ACsim', callSid } }));
       else if (via === 'ws') send(JSON.stringify({ type: 'session.end' }));
       if (via !== 'twilio' && via !== 'ws') socket.close(1000, 'caller hung up');
-      const timer = setTimeout(() => socket.terminate(), 2000);
+      const timer = systemClock.setTimeout(() => socket.terminate(), 2000);
       await closed;
-      clearTimeout(timer);
+      systemClock.clearTimeout(timer);
     },
   };
 }

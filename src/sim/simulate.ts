@@ -8,6 +8,7 @@ import type { ResamplerFactory } from '../audio/resample.js';
 import { dbfs } from '../audio/level.js';
 import type { CallSummary } from '../call/call.js';
 import { connectCaller, type SimEvent, type SimulatedCaller, type Via } from './clients.js';
+import { sleep, systemClock } from '../core/clock.js';
 
 /** Options for `simulateCall`. */
 export interface SimulationOptions {
@@ -161,7 +162,7 @@ export async function simulateCall(o: SimulationOptions): Promise<SimulationResu
       const replyHeard = lastHeardEnd > 0 && elapsed - lastHeardEnd > quietMs;
       if (inputDone && replyHeard && serverQuietFor !== lastHeardEnd && !checking && now - lastCheckAt > 200) checkServer(lastHeardEnd);
       if ((inputDone && replyHeard && serverQuietFor === lastHeardEnd) || elapsed > maxEndMs || caller.socket.readyState > 1) return resolve();
-      setTimeout(tick, Math.max(0, start + frame * FRAME_MS - performance.now()));
+      systemClock.setTimeout(tick, Math.max(0, start + frame * FRAME_MS - performance.now()));
     };
     tick();
   });
@@ -290,7 +291,7 @@ export async function fetchSummary(url: string, match: (c: CallSummary) => boole
     } catch {
       // server busy or restarting: retry
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(systemClock, 100);
   }
   return undefined;
 }
