@@ -34,7 +34,7 @@ afterEach(() => {
 });
 
 describe('WebRTC transport timers on the injected clock', () => {
-  const network = { ...webRtcNetwork({ bindAddress: '127.0.0.1', iceServers: '', portRange: '', connectTimeoutMs: 5000 }) };
+  const network = { ...webRtcNetwork({ bindAddress: '127.0.0.1', iceServers: [], portRange: undefined, connectTimeoutMs: 5000 }) };
 
   it('releases a peer that never connects when the clock reaches the connect deadline', async () => {
     const clock = new FakeClock();

@@ -48,3 +48,20 @@ describe('the README configuration table markers', () => {
     expect(() => replaceConfigTable('no table', 'x')).toThrow(/markers/);
   });
 });
+
+describe('settings parsed once, by the loader', () => {
+  it('gives routes typed WebRTC and proxy settings, and refuses bad ones with the variable named', () => {
+    const c = loadConfig({ WEBRTC_ICE_SERVERS: 'stun:a.example:3478, turn:b.example ,', WEBRTC_PORT_RANGE: '10000-10999', TRUST_PROXY: '2' });
+    expect(c.WEBRTC_ICE_SERVERS).toEqual(['stun:a.example:3478', 'turn:b.example']);
+    expect(c.WEBRTC_PORT_RANGE).toEqual([10000, 10999]);
+    expect(c.TRUST_PROXY).toEqual({ hops: 2 });
+    expect(loadConfig({}).WEBRTC_PORT_RANGE).toBeUndefined();
+    expect(loadConfig({}).WEBRTC_ICE_SERVERS).toEqual([]);
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.1' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '192.168.1.1']);
+    expect(() => loadConfig({ WEBRTC_PORT_RANGE: '2000-1000' })).toThrow(/WEBRTC_PORT_RANGE="2000-1000": expected 1 ≤ FIRST ≤ LAST ≤ 65535/);
+    expect(() => loadConfig({ WEBRTC_PORT_RANGE: '10000' })).toThrow(/WEBRTC_PORT_RANGE/);
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+  });
+});

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { providerRegistry, type BuiltinProviderSettings, type ProviderRegistry } from '../models/registry.js';
-import { bool, int, optionalString, parseSettings, settingsTable, type SettingsSpec, type SettingValues } from './settings.js';
+import { bool, commaList, int, optionalString, parseSettings, portRange, trustProxy, settingsTable, type SettingsSpec, type SettingValues } from './settings.js';
 
 export { ConfigError } from './settings.js';
 
@@ -46,8 +46,8 @@ export const CORE_SETTINGS = {
   STREAM_TOKEN_SECRET: [optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'), undefined, 'Key (≥ 16 characters) that signs the one-time stream URLs the answer webhooks, `POST /streams` and `voicebridge sign-url` hand out. Unset: a random key per process (start-up warns): fine for one instance, but set the same value on every instance behind one address, and for `voicebridge sign-url`.'],
   STREAM_TOKEN_TTL_MS: [int(1000, 600_000), 30_000, 'How long a stream URL from an answer webhook stays valid to connect, ms (each URL opens one stream, once).'],
   WEBRTC_BIND_ADDRESS: [optionalString, undefined, 'Local address WebRTC (ICE) binds to; unset: all interfaces.'],
-  WEBRTC_ICE_SERVERS: [z.string(), '', 'Comma-separated STUN/TURN URLs for WebRTC (e.g. `stun:stun.l.google.com:19302`); empty: host candidates only.'],
-  WEBRTC_PORT_RANGE: [z.string().regex(/^(\d+-\d+)?$/), '', 'UDP port range for WebRTC, `FIRST-LAST` (e.g. `10000-10999`); empty: any port.'],
+  WEBRTC_ICE_SERVERS: [commaList, '', 'Comma-separated STUN/TURN URLs for WebRTC (e.g. `stun:stun.l.google.com:19302`); empty: host candidates only.'],
+  WEBRTC_PORT_RANGE: [portRange, '', 'UDP port range for WebRTC, `FIRST-LAST` (e.g. `10000-10999`); empty: any port.'],
   MAX_MESSAGE_BYTES: [int(1024, 16 * 1024 * 1024), 131_072, 'Largest WebSocket message accepted; larger ones close the socket with 1009.'],
   MAX_CALLS: [int(1, 100_000), 200, 'Calls live at once (counting caller sockets and WebRTC offers that have not started yet); more are refused: WebSocket close 1013, or 503 with `Retry-After` for WebRTC offers.'],
   MAX_CALLS_PER_ADDRESS: [int(1, 100_000), 50, 'Calls live at once from one client address (IPv6: one /64), refused like `MAX_CALLS`. A carrier\'s media streams arrive from a few of its addresses: keep this above your busiest carrier\'s concurrent calls. Behind a proxy, set `TRUST_PROXY`.'],
@@ -59,7 +59,7 @@ export const CORE_SETTINGS = {
   INBOUND_AUDIO_CLOSE_FACTOR: [z.coerce.number().min(1.5).max(100), 3, 'A caller who keeps sending audio faster than this many times real time (beyond 10 s of slack) is closed with 1008.'],
   REQUEST_TIMEOUT_MS: [int(1000, 600_000), 10_000, 'A request\'s headers and body must have arrived within this long (WebSocket upgrades: their headers); otherwise 408 and the connection is closed.'],
   HEADERS_TIMEOUT_MS: [int(1000, 600_000), 5000, 'A request\'s headers must have arrived within this long (at most `REQUEST_TIMEOUT_MS`).'],
-  TRUST_PROXY: [z.string().regex(/^(|true|false|\d+|[0-9a-fA-F.:/,\s]+)$/), '', 'Client addresses for the per-address limits come from `X-Forwarded-For` set by these proxies: `true` (any), a hop count, or comma-separated addresses/CIDRs; empty: the socket\'s address.'],
+  TRUST_PROXY: [trustProxy, '', 'Client addresses for the per-address limits come from `X-Forwarded-For` set by these proxies: `true` (any), a hop count, or comma-separated addresses/CIDRs; empty: the socket\'s address.'],
 } as const;
 
 /**

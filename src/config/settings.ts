@@ -33,6 +33,41 @@ export const optionalString = z
   .optional()
   .transform((v) => (v && v.trim() ? v.trim() : undefined));
 
+/** A comma-separated list, trimmed, empty items dropped (`'a, b,'` → `['a', 'b']`). */
+export const commaList = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** An inclusive UDP/TCP port range `FIRST-LAST` (1–65535, FIRST ≤ LAST), or undefined when empty. */
+export const portRange = z
+  .string()
+  .regex(/^\s*(\d+-\d+)?\s*$/, 'expected FIRST-LAST, e.g. 10000-10999')
+  .transform((v, ctx): [number, number] | undefined => {
+    if (!v.trim()) return undefined;
+    const [first, last] = v.trim().split('-').map(Number) as [number, number];
+    if (first < 1 || last > 65_535 || first > last) {
+      ctx.addIssue({ code: 'custom', message: `expected 1 ≤ FIRST ≤ LAST ≤ 65535, got ${first}-${last}` });
+      return z.NEVER;
+    }
+    return [first, last];
+  });
+
+/**
+ * Which proxies' `X-Forwarded-For` to believe: none (`false`), any (`true`), the nearest `hops`
+ * proxies, or these addresses/CIDRs.
+ */
+export type TrustProxySetting = boolean | { hops: number } | string[];
+
+/** `TRUST_PROXY`: empty or `false` → false, `true`, a hop count, or comma-separated addresses/CIDRs. */
+export const trustProxy = z
+  .string()
+  .regex(/^(|true|false|\d+|[0-9a-fA-F.:/,\s]+)$/, 'expected true, false, a hop count or comma-separated addresses/CIDRs')
+  .transform((value): TrustProxySetting => {
+    const v = value.trim();
+    if (!v || v === 'false') return false;
+    if (v === 'true') return true;
+    if (/^\d+$/.test(v)) return { hops: Number(v) };
+    return v.split(',').map((s) => s.trim()).filter(Boolean);
+  });
+
 /** Invalid settings: `problems` names each one (`KEY="value": why`). */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {

@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../callers/core/socket.js';
 import type { Config } from '../config/config.js';
+import type { TrustProxySetting } from '../config/settings.js';
 import { Admission, clientAddressKey, isRefusal, type Refusal } from '../limits/admission.js';
 import type { LimitStats } from '../limits/stats.js';
 
@@ -37,16 +38,11 @@ export function serverOptions(config: Config): { requestTimeout: number; http: {
 /** Fastify's `trustProxy`: all, addresses/CIDRs, or a test of (address, hop index). */
 export type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean);
 
-/** `TRUST_PROXY` as Fastify's `trustProxy` (absent when empty or `false`; a hop count trusts that many hops). */
-export function trustProxyOption(value: string): { trustProxy?: TrustProxy } {
-  const v = value.trim();
-  if (!v || v === 'false') return {};
-  if (v === 'true') return { trustProxy: true };
-  if (/^\d+$/.test(v)) {
-    const hops = Number(v);
-    return { trustProxy: (_address, hop) => hop < hops };
-  }
-  return { trustProxy: v.split(',').map((s) => s.trim()).filter(Boolean) };
+/** The configured `TRUST_PROXY` as Fastify's `trustProxy` (absent when false; `{ hops }` trusts that many hops). */
+export function trustProxyOption(setting: TrustProxySetting): { trustProxy?: TrustProxy } {
+  if (setting === false) return {};
+  if (setting === true || Array.isArray(setting)) return { trustProxy: setting };
+  return { trustProxy: (_address, hop) => hop < setting.hops };
 }
 
 /** The admission checks built from the configuration. */

@@ -25,15 +25,14 @@ export interface WebRtcNetwork {
 }
 
 /**
- * The network settings from the configuration's WebRTC settings (`WEBRTC_ICE_SERVERS`: comma-
- * separated URLs; `WEBRTC_PORT_RANGE`: `FIRST-LAST` or empty, already checked by the config schema).
+ * The network settings from the configuration's WebRTC settings (`WEBRTC_ICE_SERVERS` and
+ * `WEBRTC_PORT_RANGE`, already parsed and checked by the config loader), with the gather timeout.
  */
-export function webRtcNetwork(settings: { bindAddress?: string; iceServers: string; portRange: string; connectTimeoutMs: number }): WebRtcNetwork {
-  const range = settings.portRange ? (settings.portRange.split('-').map(Number) as [number, number]) : undefined;
+export function webRtcNetwork(settings: { bindAddress?: string; iceServers: readonly string[]; portRange: readonly [number, number] | undefined; connectTimeoutMs: number }): WebRtcNetwork {
   return {
     bindAddress: settings.bindAddress,
-    iceServers: settings.iceServers.split(',').map((s) => s.trim()).filter(Boolean),
-    portRange: range,
+    iceServers: [...settings.iceServers],
+    portRange: settings.portRange ? [settings.portRange[0], settings.portRange[1]] : undefined,
     gatherTimeoutMs: ICE_GATHER_TIMEOUT_MS,
     connectTimeoutMs: settings.connectTimeoutMs,
   };
