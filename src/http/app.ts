@@ -31,8 +31,8 @@ export type { AppDeps } from './deps.js';
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const webrtc: WebRtcSupport = deps.webrtc ?? { available: false, reason: 'WebRTC is not enabled on this server' };
   // Request logs show URLs with credentials (`?token=`, signatures) redacted, whatever logger was given.
-  const requestLogger = deps.logger.child({}, { serializers: redactingSerializers });
-  const app = Fastify({ loggerInstance: requestLogger as FastifyBaseLogger, bodyLimit: 1_048_576, logController: new QuietRoutesLogController(), ...serverOptions(deps.config) }) as unknown as FastifyInstance;
+  const requestLogger: FastifyBaseLogger = deps.logger.child({}, { serializers: redactingSerializers });
+  const app = Fastify({ loggerInstance: requestLogger, bodyLimit: 1_048_576, logController: new QuietRoutesLogController(), ...serverOptions(deps.config) });
   const limitStats = deps.limitStats ?? new LimitStats();
   const admission = deps.admission ?? admissionFromConfig(deps.config, { windows: new MemoryWindowCounter(deps.clock), calls: new MemoryConcurrencyCounter() }, limitStats);
   // Requests cut by the header/body timeouts (Fastify answers them 408), and bodies over a limit.

@@ -50,5 +50,5 @@ export interface AppDeps {
 
 /** The app's pino logger seen through our `Logger` interface (pino's methods are a superset). */
 export function appLogger(deps: Pick<AppDeps, 'logger'>): Logger {
-  return deps.logger as unknown as Logger;
+  return deps.logger;
 }
