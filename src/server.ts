@@ -17,6 +17,7 @@ import { Warmup } from './core/warmup.js';
 import { deprioritizeHelperThreads } from './core/thread-priority.js';
 import { existsSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Carrier } from './callers/core/carrier.js';
 import { loadWebRtc, type WebRtcSupport } from './callers/webrtc/loader.js';
 import { webRtcNetwork } from './callers/webrtc/network.js';
 import { WebRtcPeers } from './callers/webrtc/peers.js';
@@ -68,6 +69,8 @@ export interface ServerOverrides {
   streamTokens?: StreamTokens;
   /** Providers to choose from instead of the built-in ones (`config` must be loaded for them). */
   registry?: ProviderRegistry;
+  /** Caller protocols to serve instead of the built-in ones (`CARRIERS` in `src/callers/registry.ts`). */
+  carriers?: readonly Carrier[];
 }
 
 /**
@@ -157,7 +160,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // The server's WebRTC peer connections: closed at shutdown below.
   const webrtcPeers = new WebRtcPeers();
   const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats });
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers });
   return {
     app,
     manager,

@@ -4,8 +4,12 @@
  * `src/call/` joins the two.
  */
 
-/** Carrier kinds. */
-export type CallerKind = 'twilio' | 'vonage' | 'browser' | 'pcm' | 'webrtc';
+/**
+ * A carrier's id, as its entry in `src/callers/registry.ts` declares it (`twilio`, `vonage`,
+ * `browser`, `pcm`, `webrtc`, …); it labels calls in logs, records and metrics. Open, so that a new
+ * carrier is one folder plus one registry entry.
+ */
+export type CallerKind = string;
 
 /** What a transport learned when its stream started. */
 export interface CallerStartInfo {

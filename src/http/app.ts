@@ -108,7 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }));
 
   registerTelephonyRoutes(app, deps, limitStats);
-  registerCarrierRoutes(app, deps, webSocketCarriers(CARRIERS), webSocketLimits(admission));
+  registerCarrierRoutes(app, deps, webSocketCarriers(deps.carriers ?? CARRIERS), webSocketLimits(admission));
   registerStreamRoutes(app, deps);
   registerWebRtcRoutes(app, deps, { carrier: webRtcCarrier, webrtc, network: deps.webrtcNetwork, peers: deps.webrtcPeers, admission, stats: limitStats });
   if (deps.webRoot) {

@@ -5,6 +5,7 @@
 import type { Logger as PinoLogger } from 'pino';
 import type { StreamTokens } from '../auth/stream-tokens.js';
 import type { CallManager } from '../call/manager.js';
+import type { Carrier } from '../callers/core/carrier.js';
 import type { WebRtcSupport } from '../callers/webrtc/loader.js';
 import type { WebRtcNetwork } from '../callers/webrtc/network.js';
 import type { WebRtcPeers } from '../callers/webrtc/peers.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   webrtcPeers: WebRtcPeers;
   /** WebRTC network settings, typed (the composition root builds them from the configuration). */
   webrtcNetwork: WebRtcNetwork;
+  /** Caller protocols to serve instead of the built-in ones (`CARRIERS` in `src/callers/registry.ts`). */
+  carriers?: readonly Carrier[];
 }
 
 
