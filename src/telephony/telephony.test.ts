@@ -4,7 +4,7 @@ import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import { connectWebsocketNcco } from './ncco.js';
 import { validTwilioSignature, verifyVonageSignature } from './signatures.js';
-import { connectStreamTwiml } from './twiml.js';
+import { connectStreamTwiml, dialTwiml, hangupTwiml, whisperTwiml } from './twiml.js';
 
 describe('TwiML', () => {
   it('builds <Connect><Stream> with escaped parameters', () => {
@@ -12,6 +12,19 @@ describe('TwiML', () => {
     expect(xml).toContain('<Connect>');
     expect(xml).toContain('<Stream url="wss://h.test/twilio/media">');
     expect(xml).toContain('<Parameter name="note" value="a&amp;b&quot;&lt;c&gt;"/>');
+  });
+
+  it('asks Twilio for the next step when the stream ends (<Connect action>)', () => {
+    expect(connectStreamTwiml({ streamUrl: 'wss://h.test/twilio/media', actionUrl: 'https://h.test/twilio/after-stream?a=1&b=2' })).toContain('<Connect action="https://h.test/twilio/after-stream?a=1&amp;b=2" method="POST">');
+  });
+
+  it('dials a number or a SIP URI with a whisper, says a summary, hangs up', () => {
+    expect(dialTwiml({ target: { kind: 'phone', number: '+15551234567' }, whisperUrl: 'https://h.test/w?c=CA1&x' })).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number url="https://h.test/w?c=CA1&amp;x" method="POST">+15551234567</Number></Dial></Response>',
+    );
+    expect(dialTwiml({ target: { kind: 'sip', uri: 'sip:a@pbx.test' }, callerId: '+15550000000' })).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial callerId="+15550000000"><Sip>sip:a@pbx.test</Sip></Dial></Response>');
+    expect(whisperTwiml('Reason: <billing> & more')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Reason: &lt;billing&gt; &amp; more</Say></Response>');
+    expect(hangupTwiml()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
   });
 });
 
