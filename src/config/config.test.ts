@@ -65,3 +65,17 @@ describe('settings parsed once, by the loader', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
   });
 });
+
+describe('hand-off settings', () => {
+  it('parse the target and phrases, and refuse a webhook without a signing key', () => {
+    const c = loadConfig({ TRANSFER_TO: '+1 (555) 123-4567', TRANSFER_PHRASES: 'speak to a person, human agent' });
+    expect(c.TRANSFER_TO).toEqual({ kind: 'phone', number: '+15551234567' });
+    expect(c.TRANSFER_PHRASES).toEqual(['speak to a person', 'human agent']);
+    expect(loadConfig({ TRANSFER_TO: 'sip:desk@pbx.example.com' }).TRANSFER_TO).toEqual({ kind: 'sip', uri: 'sip:desk@pbx.example.com' });
+    expect(loadConfig({}).TRANSFER_TO).toBeUndefined();
+    expect(() => loadConfig({ TRANSFER_TO: '555-1234' })).toThrow(/TRANSFER_TO="555-1234": .*E\.164/);
+    expect(() => loadConfig({ TRANSFER_WEBHOOK_URL: 'ftp://x' })).toThrow(/TRANSFER_WEBHOOK_URL/);
+    expect(() => loadConfig({ TRANSFER_WEBHOOK_URL: 'https://crm.example.com/handoff' })).toThrow(/TRANSFER_WEBHOOK_SECRET: required/);
+    expect(loadConfig({ TRANSFER_WEBHOOK_URL: 'https://crm.example.com/handoff', TRANSFER_WEBHOOK_SECRET: 'a-long-enough-key' }).TRANSFER_WEBHOOK_URL).toBe('https://crm.example.com/handoff');
+  });
+});

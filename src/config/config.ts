@@ -6,9 +6,11 @@
  */
 import { z } from 'zod';
 import { providerRegistry, type BuiltinProviderSettings, type ProviderRegistry } from '../models/registry.js';
-import { bool, commaList, int, optionalString, parseSettings, portRange, trustProxy, settingsTable, type SettingsSpec, type SettingValues } from './settings.js';
+import { bool, commaList, int, optionalHttpUrl, optionalString, parseSettings, portRange, transferTarget, trustProxy, settingsTable, type SettingsSpec, type SettingValues } from './settings.js';
 
-export { ConfigError } from './settings.js';
+import { ConfigError } from './settings.js';
+
+export { ConfigError };
 
 /** Core settings (every provider's come from the registry): environment variable → [schema, default, description]. */
 export const CORE_SETTINGS = {
@@ -37,6 +39,10 @@ export const CORE_SETTINGS = {
   GREETING: [optionalString, undefined, 'Words the assistant opens each call with (speak first). The local model speaks them; Nova 2 Sonic is asked to say them through text input; Nova Sonic v1 cannot speak first.'],
   TOOLS: [z.string(), 'get_current_time', 'Built-in tools offered to the model, comma-separated (`get_current_time`; empty for none). The local model\'s built-in responder answers time and date questions through `get_current_time`.'],
   TOOL_TIMEOUT_MS: [int(100, 120_000), 8000, 'A tool that takes longer returns an error result to the model.'],
+  TRANSFER_TO: [transferTarget, undefined, 'Hand-off to a person: an E.164 number (`+15551234567`) or a `sip:` URI. When set, the model is offered a `transfer_to_human` tool, `TRANSFER_PHRASES` trigger it, and `POST /calls/:id/transfer` works without a `to`.'],
+  TRANSFER_PHRASES: [commaList, '', 'Caller phrases that hand the call to `TRANSFER_TO` for models without tools, comma-separated, case-insensitive (e.g. `speak to a person,human agent`); empty: none.'],
+  TRANSFER_WEBHOOK_URL: [optionalHttpUrl, undefined, 'Each hand-off record (reason, transcript, summary, carrier ids) is POSTed here as JSON, signed: `X-VoiceBridge-Signature: sha256=HMAC(TRANSFER_WEBHOOK_SECRET, X-VoiceBridge-Timestamp + "." + body)`.'],
+  TRANSFER_WEBHOOK_SECRET: [optionalString, undefined, 'Key of the hand-off webhook\'s signature (at least 16 characters; required with `TRANSFER_WEBHOOK_URL`).'],
   AUTH_JWT_SECRET: [optionalString, undefined, 'When set, browser callers (`/client`, `/ws`, `/webrtc/offer`) need a bearer JWT signed with this HS256 secret (development), with `exp`; the admin routes need one with `AUTH_ADMIN_SCOPE`. Token in `Authorization: Bearer …` or `?token=`.'],
   AUTH_JWKS_URL: [optionalString, undefined, 'When set, browser callers need a bearer JWT verified against this JWKS URL (e.g. a Cognito user pool\'s `…/.well-known/jwks.json`).'],
   AUTH_ISSUER: [optionalString, undefined, 'Required `iss` of browser JWTs (e.g. the Cognito user pool URL).'],
@@ -87,7 +93,19 @@ export type Config = SettingValues<typeof SETTINGS>;
  * @throws ConfigError listing every invalid setting (an unknown `VOICEBRIDGE_MODEL` names the known ones).
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Record<keyof Config, unknown>> = {}, registry: ProviderRegistry = providerRegistry): Config {
-  return parseSettings(registry === providerRegistry ? SETTINGS : settingsFor(registry), env, overrides) as Config;
+  const config = parseSettings(registry === providerRegistry ? SETTINGS : settingsFor(registry), env, overrides) as Config;
+  const problems = crossSettingProblems(config);
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+/** Problems between settings that are each valid alone. */
+function crossSettingProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.TRANSFER_WEBHOOK_URL && (config.TRANSFER_WEBHOOK_SECRET ?? '').length < 16) {
+    problems.push('TRANSFER_WEBHOOK_SECRET: required (at least 16 characters) when TRANSFER_WEBHOOK_URL is set, to sign the hand-off records');
+  }
+  return problems;
 }
 
 /** Log settings of a command that has no full configuration (`voicebridge emulate`). */

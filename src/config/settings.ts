@@ -4,6 +4,7 @@
  * environment strings into validated values. Only `config.ts` calls the parser with `process.env`.
  */
 import { z } from 'zod';
+import { parseTransferTarget, type TransferTarget } from '../handoff/target.js';
 
 /** One setting: its zod schema, its default (undefined: unset) and its README description. */
 export type Setting = readonly [schema: z.ZodType, defaultValue: unknown, description: string];
@@ -66,6 +67,34 @@ export const trustProxy = z
     if (v === 'true') return true;
     if (/^\d+$/.test(v)) return { hops: Number(v) };
     return v.split(',').map((s) => s.trim()).filter(Boolean);
+  });
+
+/** A transfer target (`TRANSFER_TO`): an E.164 number or a `sip:` URI, or undefined when empty. */
+export const transferTarget = z
+  .string()
+  .optional()
+  .transform((v, ctx): TransferTarget | undefined => {
+    if (!v || !v.trim()) return undefined;
+    const r = parseTransferTarget(v);
+    if (r.ok) return r.target;
+    ctx.addIssue({ code: 'custom', message: r.error });
+    return z.NEVER;
+  });
+
+/** An absolute `http:`/`https:` URL, or undefined when empty. */
+export const optionalHttpUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx): string | undefined => {
+    if (!v || !v.trim()) return undefined;
+    try {
+      const url = new URL(v.trim());
+      if (url.protocol === 'http:' || url.protocol === 'https:') return url.toString();
+    } catch {
+      /* reported below */
+    }
+    ctx.addIssue({ code: 'custom', message: `expected an http(s) URL, got "${v}"` });
+    return z.NEVER;
   });
 
 /** Invalid settings: `problems` names each one (`KEY="value": why`). */
