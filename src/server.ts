@@ -18,6 +18,7 @@ import { deprioritizeHelperThreads } from './core/thread-priority.js';
 import { existsSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Carrier } from './callers/core/carrier.js';
+import { TransferDesk } from './handoff/desk.js';
 import { loadWebRtc, type WebRtcSupport } from './callers/webrtc/loader.js';
 import { webRtcNetwork } from './callers/webrtc/network.js';
 import { WebRtcPeers } from './callers/webrtc/peers.js';
@@ -38,6 +39,8 @@ import { ToolRegistry } from './tools/registry.js';
 export interface Server {
   app: FastifyInstance;
   manager: CallManager;
+  /** Transfers waiting for the carrier (hand-off to a person). */
+  transfers: TransferDesk;
   model: SpeechModel;
   vad: VadModelFactory;
   logger: PinoLogger;
@@ -160,10 +163,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // The server's WebRTC peer connections: closed at shutdown below.
   const webrtcPeers = new WebRtcPeers();
   const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers });
+  const transfers = new TransferDesk(clock);
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers });
   return {
     app,
     manager,
+    transfers,
     model,
     vad,
     logger,
@@ -183,6 +188,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       loopDelay.disable();
       await models.close();
       webrtcPeers.shutdown();
+      transfers.clear();
     },
   };
 }

@@ -88,6 +88,33 @@ describe('Twilio answer webhook', () => {
     expect(missing.statusCode).toBe(403);
   });
 
+  it("answers Twilio's request after the stream: <Dial> with a whisper for a pending transfer, <Hangup/> otherwise; signed like the answer", async () => {
+    const s = await make({ PUBLIC_URL: 'https://voice.example.com', TWILIO_AUTH_TOKEN: 'tok' });
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    const signed = (url: string, params: Record<string, string>) => ({ ...headers, 'x-twilio-signature': twilio.getExpectedTwilioSignature('tok', `https://voice.example.com${url}`, params) });
+    const post = (url: string, params: Record<string, string>, h: Record<string, string> = signed(url, params)) => s.app.inject({ method: 'POST', url, payload: new URLSearchParams(params).toString(), headers: h });
+
+    const answer = await post('/twilio/voice', form);
+    expect(answer.body).toContain('<Connect action="https://voice.example.com/twilio/after-stream" method="POST">');
+
+    const after = { CallSid: 'CA1', CallStatus: 'in-progress' };
+    expect((await post('/twilio/after-stream', after)).body).toContain('<Response><Hangup/></Response>');
+    s.transfers.put('CA1', {
+      callId: 'c1', carrier: 'twilio', carrierIds: { CallSid: 'CA1' }, target: { kind: 'phone', number: '+15557654321' }, reason: 'asked for a person',
+      source: 'operator', requestedAt: new Date(0).toISOString(), transcript: [], summary: 'Transferred call. Reason: asked for a person.',
+    });
+    const dial = await post('/twilio/after-stream', after);
+    expect(dial.headers['content-type']).toMatch(/xml/);
+    expect(dial.body).toContain('<Dial><Number url="https://voice.example.com/twilio/whisper?CallSid=CA1" method="POST">+15557654321</Number></Dial>');
+    expect((await post('/twilio/after-stream', after, { ...headers, 'x-twilio-signature': 'AAAA' })).statusCode).toBe(403);
+    expect((await post('/twilio/after-stream', after, headers)).statusCode).toBe(403);
+
+    const child = { CallSid: 'CA2', ParentCallSid: 'CA1' };
+    expect((await post('/twilio/whisper?CallSid=CA1', child, headers)).statusCode).toBe(403);
+    expect((await post('/twilio/whisper?CallSid=CA1', child)).body).toContain('<Say>Transferred call. Reason: asked for a person.</Say>');
+    expect(s.transfers.size).toBe(0);
+  });
+
   it('derives the public URL from forwarded headers when PUBLIC_URL is unset', async () => {
     const s = await make();
     const res = await s.app.inject({ method: 'POST', url: '/twilio/voice', payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'abc.ngrok.app', 'x-forwarded-proto': 'https' } });

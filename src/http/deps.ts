@@ -12,6 +12,7 @@ import type { WebRtcPeers } from '../callers/webrtc/peers.js';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { TransferDesk } from '../handoff/desk.js';
 import type { Warmup } from '../core/warmup.js';
 import type { Admission } from '../limits/admission.js';
 import type { LimitStats } from '../limits/stats.js';
@@ -46,6 +47,8 @@ export interface AppDeps {
   webrtcPeers: WebRtcPeers;
   /** WebRTC network settings, typed (the composition root builds them from the configuration). */
   webrtcNetwork: WebRtcNetwork;
+  /** Transfers waiting for the carrier's next request (Twilio's `<Connect action>`), by carrier call id. */
+  transfers: TransferDesk;
   /** Caller protocols to serve instead of the built-in ones (`CARRIERS` in `src/callers/registry.ts`). */
   carriers?: readonly Carrier[];
 }

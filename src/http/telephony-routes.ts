@@ -11,7 +11,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LimitStats } from '../limits/stats.js';
 import { connectWebsocketNcco } from '../telephony/ncco.js';
 import { checkVonagePayloadHash, validTwilioSignature, verifyVonageToken } from '../telephony/signatures.js';
-import { connectStreamTwiml } from '../telephony/twiml.js';
+import { connectStreamTwiml, dialTwiml, hangupTwiml, whisperTwiml } from '../telephony/twiml.js';
+import { targetText } from '../handoff/target.js';
 import type { AppDeps } from './deps.js';
 import { publicBaseUrl, toWebSocketUrl, type RawBodyRequest } from './request-helpers.js';
 
@@ -25,7 +26,11 @@ const TWILIO_SIGNATURE = /^[A-Za-z0-9+/]{27,88}={0,2}$/;
 const VONAGE_CLAIMS = Symbol('vonage claims');
 type VonageRequest = RawBodyRequest & { [VONAGE_CLAIMS]?: Record<string, unknown> };
 
-/** Registers `/twilio/voice`, `/vonage/answer` and `/vonage/event`. */
+/**
+ * Registers `/twilio/voice`, `/twilio/after-stream` (`<Connect action>`: `<Dial>` to a pending
+ * transfer's target, else `<Hangup/>`), `/twilio/whisper` (the summary said to whoever answers),
+ * `/vonage/answer` and `/vonage/event`.
+ */
 export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps, stats: LimitStats): void {
   const { config } = deps;
 
@@ -57,21 +62,47 @@ export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps, sta
   const twilioWebhook = { onRequest: twilioSignaturePresent, bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
   const vonageWebhook = { onRequest: vonageTokenValid, bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
 
+  /** The body's half of the Twilio check: the HMAC over URL and form parameters. False: refused (403 sent). */
+  const checkTwilio = async (req: FastifyRequest, reply: FastifyReply, params: Record<string, string>): Promise<boolean> => {
+    if (!config.TWILIO_AUTH_TOKEN) return true;
+    const base = publicBaseUrl(config, req);
+    const signature = req.headers['x-twilio-signature'];
+    if (validTwilioSignature(config.TWILIO_AUTH_TOKEN, typeof signature === 'string' ? signature : undefined, `${base}${req.url}`, params)) return true;
+    req.log.warn({ url: `${base}${req.url}` }, 'rejected Twilio webhook: bad X-Twilio-Signature');
+    await reply.code(403).type('text/plain').send('invalid X-Twilio-Signature');
+    return false;
+  };
+
   app.post('/twilio/voice', twilioWebhook, async (req, reply) => {
     const params = (req.body ?? {}) as Record<string, string>;
+    if (!(await checkTwilio(req, reply, params))) return reply;
     const base = publicBaseUrl(config, req);
-    if (config.TWILIO_AUTH_TOKEN) {
-      const signature = req.headers['x-twilio-signature'];
-      if (!validTwilioSignature(config.TWILIO_AUTH_TOKEN, typeof signature === 'string' ? signature : undefined, `${base}${req.url}`, params)) {
-        req.log.warn({ url: `${base}${req.url}` }, 'rejected Twilio webhook: bad X-Twilio-Signature');
-        return reply.code(403).type('text/plain').send('invalid X-Twilio-Signature');
-      }
-    }
     const parameters: Record<string, string> = {};
     for (const key of ['CallSid', 'From', 'To']) if (typeof params[key] === 'string') parameters[key] = params[key];
     // The one-time token for this call's stream (Twilio allows no query string in <Stream url>).
     parameters.token = deps.streamTokens.issue('twilio', { carrierCallId: parameters.CallSid }).token;
-    return reply.type('text/xml').send(connectStreamTwiml({ streamUrl: `${toWebSocketUrl(base)}/twilio/media`, parameters }));
+    // When the stream ends Twilio asks `/twilio/after-stream` what next: a <Dial> after a transfer, else <Hangup/>.
+    return reply.type('text/xml').send(connectStreamTwiml({ streamUrl: `${toWebSocketUrl(base)}/twilio/media`, parameters, actionUrl: `${base}/twilio/after-stream` }));
+  });
+
+  app.post('/twilio/after-stream', twilioWebhook, async (req, reply) => {
+    const params = (req.body ?? {}) as Record<string, string>;
+    if (!(await checkTwilio(req, reply, params))) return reply;
+    const callSid = typeof params.CallSid === 'string' ? params.CallSid : '';
+    const handoff = callSid ? deps.transfers.peek(callSid) : undefined;
+    if (!handoff) return reply.type('text/xml').send(hangupTwiml());
+    req.log.info({ callId: handoff.callId, CallSid: callSid, to: targetText(handoff.target) }, 'dialling the transfer target');
+    const whisperUrl = `${publicBaseUrl(config, req)}/twilio/whisper?CallSid=${encodeURIComponent(callSid)}`;
+    return reply.type('text/xml').send(dialTwiml({ target: handoff.target, whisperUrl }));
+  });
+
+  // Twilio fetches this for the person who answers the <Dial> (<Number url>), before connecting the caller.
+  app.post('/twilio/whisper', twilioWebhook, async (req, reply) => {
+    const params = (req.body ?? {}) as Record<string, string>;
+    if (!(await checkTwilio(req, reply, params))) return reply;
+    const callSid = (req.query as Record<string, unknown>).CallSid;
+    const handoff = typeof callSid === 'string' ? deps.transfers.take(callSid) : undefined;
+    return reply.type('text/xml').send(whisperTwiml(handoff?.summary ?? 'Transferred call.'));
   });
 
   /** The body's half of the Vonage check (the token was verified in `onRequest`). */
