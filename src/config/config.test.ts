@@ -79,3 +79,11 @@ describe('hand-off settings', () => {
     expect(loadConfig({ TRANSFER_WEBHOOK_URL: 'https://crm.example.com/handoff', TRANSFER_WEBHOOK_SECRET: 'a-long-enough-key' }).TRANSFER_WEBHOOK_URL).toBe('https://crm.example.com/handoff');
   });
 });
+
+describe('Vonage Voice API settings', () => {
+  it('need the application id and key together', () => {
+    expect(loadConfig({}).VONAGE_API_URL).toBe('https://api.nexmo.com/');
+    expect(() => loadConfig({ VONAGE_APPLICATION_ID: 'app' })).toThrow(/VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY: set both/);
+    expect(loadConfig({ VONAGE_APPLICATION_ID: 'app', VONAGE_PRIVATE_KEY: 'keys/private.key' }).VONAGE_PRIVATE_KEY).toBe('keys/private.key');
+  });
+});

@@ -22,6 +22,9 @@ export const CORE_SETTINGS = {
   TWILIO_AUTH_TOKEN: [optionalString, undefined, 'Twilio auth token; when set, `X-Twilio-Signature` is required on `/twilio/voice` and on the `/twilio/media` WebSocket upgrade.'],
   VONAGE_SIGNATURE_SECRET: [optionalString, undefined, 'Vonage signature secret; when set, signed-webhook JWTs are required on `/vonage/answer` and `/vonage/event`.'],
   VONAGE_RATE_HZ: [z.coerce.number().pipe(z.union([z.literal(8000), z.literal(16000), z.literal(24000)])), 16000, 'L16 rate requested in the Vonage NCCO.'],
+  VONAGE_APPLICATION_ID: [optionalString, undefined, 'Vonage application id, with `VONAGE_PRIVATE_KEY`: lets the server transfer Vonage calls through the Voice API (hand-off to `TRANSFER_TO`).'],
+  VONAGE_PRIVATE_KEY: [optionalString, undefined, 'The Vonage application\'s private key: PEM text (newlines may be written `\\n`) or the path of a PEM file.'],
+  VONAGE_API_URL: [optionalHttpUrl, 'https://api.nexmo.com', 'Base URL of the Vonage Voice API (a regional host, or a local stand-in in tests).'],
   SYSTEM_PROMPT: [z.string(), 'You are a friendly, concise voice assistant. Keep answers short.', 'System prompt for the model.'],
   ALLOW_PROMPT_OVERRIDE: [bool, false, 'Let browser callers replace the system prompt in `session.start`.'],
   LOG_LEVEL: [z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info', 'pino log level.'],
@@ -104,6 +107,9 @@ function crossSettingProblems(config: Config): string[] {
   const problems: string[] = [];
   if (config.TRANSFER_WEBHOOK_URL && (config.TRANSFER_WEBHOOK_SECRET ?? '').length < 16) {
     problems.push('TRANSFER_WEBHOOK_SECRET: required (at least 16 characters) when TRANSFER_WEBHOOK_URL is set, to sign the hand-off records');
+  }
+  if (Boolean(config.VONAGE_APPLICATION_ID) !== Boolean(config.VONAGE_PRIVATE_KEY)) {
+    problems.push('VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY: set both (the Voice API needs the application id and its private key) or neither');
   }
   return problems;
 }

@@ -39,6 +39,7 @@ function service(over: Partial<TransfersDeps> = {}) {
     phrases: ['Speak to a person', 'human agent'],
     webhook: { url: 'https://crm.test/h', secret: 'k'.repeat(16), nowMs: () => 0, fetch, clock, timeoutMs: 1000 },
     deliver,
+    carrierTransfers: {},
     findCall: (id) => (id === call.id ? call : undefined),
     nowMs: () => Date.UTC(2026, 11, 1),
     logger: silentLogger,
@@ -48,9 +49,9 @@ function service(over: Partial<TransfersDeps> = {}) {
 }
 
 describe('transfers', () => {
-  it('builds the record, leaves it for the carrier by call id, hands the call off and posts the record', () => {
+  it('builds the record, leaves it for the carrier by call id, hands the call off and posts the record', async () => {
     const { transfers, desk, delivered, call } = service();
-    const outcome = transfers.transfer(call, { source: 'operator', reason: 'billing' });
+    const outcome = await transfers.transfer(call, { source: 'operator', reason: 'billing' });
     expect(outcome.ok).toBe(true);
     const handoff = outcome.ok ? outcome.handoff : undefined;
     expect(handoff).toEqual({
@@ -69,33 +70,51 @@ describe('transfers', () => {
     expect(delivered).toEqual([handoff]);
   });
 
-  it('takes a target per request, and refuses a bad one (400), none at all (409) or an ended call (409)', () => {
+  it('takes a target per request, and refuses a bad one (400), none at all (409) or an ended call (409)', async () => {
     const { transfers, call } = service();
-    const sip = transfers.transfer(call, { source: 'operator', to: 'sip:desk@pbx.test' });
+    const sip = await transfers.transfer(call, { source: 'operator', to: 'sip:desk@pbx.test' });
     expect(sip.ok && sip.handoff.target).toEqual({ kind: 'sip', uri: 'sip:desk@pbx.test' });
-    expect(transfers.transfer(fakeCall(), { source: 'operator', to: '12' })).toMatchObject({ ok: false, status: 400, error: expect.stringMatching(/E\.164/) });
+    expect(await transfers.transfer(fakeCall(), { source: 'operator', to: '12' })).toMatchObject({ ok: false, status: 400, error: expect.stringMatching(/E\.164/) });
     const bare = service({ defaultTarget: undefined });
-    expect(bare.transfers.transfer(fakeCall(), { source: 'operator' })).toMatchObject({ ok: false, status: 409, error: expect.stringMatching(/TRANSFER_TO/) });
-    expect(transfers.transfer(fakeCall({ isOver: true }), { source: 'operator' })).toMatchObject({ ok: false, status: 409 });
+    expect(await bare.transfers.transfer(fakeCall(), { source: 'operator' })).toMatchObject({ ok: false, status: 409, error: expect.stringMatching(/TRANSFER_TO/) });
+    expect(await transfers.transfer(fakeCall({ isOver: true }), { source: 'operator' })).toMatchObject({ ok: false, status: 409 });
   });
 
-  it('names carrier ids per carrier and keeps a browser call off the desk (no carrier call id)', () => {
+  it('names carrier ids per carrier and keeps a browser call off the desk (no carrier call id)', async () => {
     const { transfers, desk } = service();
-    const vonage = transfers.transfer(fakeCall({ kind: 'vonage', carrierCallId: 'uuid-1', streamId: undefined }), { source: 'operator' });
+    const vonage = await transfers.transfer(fakeCall({ kind: 'vonage', carrierCallId: 'uuid-1', streamId: undefined }), { source: 'operator' });
     expect(vonage.ok && vonage.handoff.carrierIds).toEqual({ uuid: 'uuid-1' });
     const browser = fakeCall({ kind: 'browser', carrierCallId: undefined, streamId: undefined });
-    expect(transfers.transfer(browser, { source: 'operator' }).ok).toBe(true);
+    expect((await transfers.transfer(browser, { source: 'operator' })).ok).toBe(true);
     expect(browser.handedOff).toHaveLength(1);
     expect(desk.size).toBe(1);
   });
 
-  it('transfers on a configured caller phrase, as whole words, case and punctuation aside', () => {
+  it('moves the call at a carrier that needs it before handing off, and keeps the call when the carrier refuses (502)', async () => {
+    const moved: string[] = [];
+    const { transfers, desk } = service({
+      carrierTransfers: {
+        vonage: async (h, uuid) => {
+          if (uuid === 'refused') throw new Error('Vonage answered 404');
+          moved.push(`${uuid}→${h.target.kind}`);
+        },
+      },
+    });
+    const call = fakeCall({ kind: 'vonage', carrierCallId: 'uuid-1', streamId: undefined });
+    expect((await transfers.transfer(call, { source: 'operator' })).ok).toBe(true);
+    expect([moved, call.handedOff.length, desk.size]).toEqual([['uuid-1→phone'], 1, 0]);
+    const refused = fakeCall({ kind: 'vonage', carrierCallId: 'refused' });
+    expect(await transfers.transfer(refused, { source: 'operator' })).toEqual({ ok: false, status: 502, error: 'the carrier refused the transfer: Vonage answered 404' });
+    expect(refused.handedOff).toEqual([]);
+  });
+
+  it('transfers on a configured caller phrase, as whole words, case and punctuation aside', async () => {
     const { transfers, call } = service();
-    expect(transfers.onCallerText('call-1', 'Can I speak to a personnel manager')).toBe(false);
-    expect(transfers.onCallerText('call-2', 'I want a human agent')).toBe(false); // no such call
-    expect(transfers.onCallerText('call-1', 'Please, let me SPEAK to a person!')).toBe(true);
+    expect(await transfers.onCallerText('call-1', 'Can I speak to a personnel manager')).toBe(false);
+    expect(await transfers.onCallerText('call-2', 'I want a human agent')).toBe(false); // no such call
+    expect(await transfers.onCallerText('call-1', 'Please, let me SPEAK to a person!')).toBe(true);
     expect(call.handedOff[0]).toMatchObject({ source: 'phrase', reason: 'the caller said "speak to a person"' });
-    expect(service({ defaultTarget: undefined }).transfers.onCallerText('call-1', 'human agent')).toBe(false);
+    expect(await service({ defaultTarget: undefined }).transfers.onCallerText('call-1', 'human agent')).toBe(false);
   });
 
   it('offers the model a transfer_to_human tool that hands off the calling call', async () => {

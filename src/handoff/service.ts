@@ -3,7 +3,8 @@
  * `POST /calls/:id/transfer`, the model's `transfer_to_human` tool, a caller phrase from
  * `TRANSFER_PHRASES`). It builds the hand-off record, leaves it where the carrier will ask for it
  * (Twilio: the `TransferDesk`, read by the `<Connect action>` request after the stream ends), tells
- * a browser caller, POSTs the signed record to `TRANSFER_WEBHOOK_URL`, and ends the media stream.
+ * a browser caller, moves the call at carriers that need it (Vonage's Voice API) before the
+ * stream ends, POSTs the signed record to `TRANSFER_WEBHOOK_URL`, and ends the media stream.
  */
 import type { Logger } from '../core/logger.js';
 import type { Tool } from '../tools/registry.js';
@@ -28,6 +29,12 @@ export interface TransferableCall {
   handOff(handoff: Handoff): void;
 }
 
+/**
+ * Moves a call at its carrier before the media stream ends (Vonage: the Voice API's transfer);
+ * rejects when the carrier refused. Carriers without one (Twilio: `<Connect action>`; browsers) have none.
+ */
+export type CarrierTransfer = (handoff: Handoff, carrierCallId: string) => Promise<void>;
+
 /** What a transfer request asks for. */
 export interface TransferRequest {
   /** Target text (E.164 or `sip:`); default `TRANSFER_TO`. */
@@ -36,8 +43,11 @@ export interface TransferRequest {
   source: HandoffSource;
 }
 
-/** The outcome: the record, or why not with an HTTP status (400 bad target, 409 nothing to do). */
-export type TransferOutcome = { ok: true; handoff: Handoff } | { ok: false; status: 400 | 409; error: string };
+/**
+ * The outcome: the record, or why not with an HTTP status (400 bad target, 409 nothing to do,
+ * 502 the carrier refused the transfer; the call then goes on).
+ */
+export type TransferOutcome = { ok: true; handoff: Handoff } | { ok: false; status: 400 | 409 | 502; error: string };
 
 /** Dependencies of `Transfers`. */
 export interface TransfersDeps {
@@ -49,6 +59,8 @@ export interface TransfersDeps {
   /** Where records are POSTed (`TRANSFER_WEBHOOK_URL`), when configured. */
   webhook: HandoffWebhook | undefined;
   deliver: typeof deliverHandoff;
+  /** Carrier-side transfers by carrier kind (e.g. `vonage`). */
+  carrierTransfers: Readonly<Record<string, CarrierTransfer>>;
   /** The live call with this id. */
   findCall(callId: string): TransferableCall | undefined;
   /** Wall clock for `requestedAt`, ms since the epoch. */
@@ -72,8 +84,8 @@ export class Transfers {
     return this.deps.defaultTarget !== undefined;
   }
 
-  /** Transfers `call`; never throws. */
-  transfer(call: TransferableCall, request: TransferRequest): TransferOutcome {
+  /** Transfers `call`; never rejects. */
+  async transfer(call: TransferableCall, request: TransferRequest): Promise<TransferOutcome> {
     if (call.isOver) return { ok: false, status: 409, error: 'the call has ended' };
     let target = this.deps.defaultTarget;
     if (request.to !== undefined) {
@@ -98,8 +110,19 @@ export class Transfers {
       transcript,
       summary: handoffSummary(reason, transcript),
     };
-    if (call.carrierCallId) this.deps.desk.put(call.carrierCallId, handoff);
-    this.deps.logger.info({ callId: call.id, to: targetText(target), source: request.source, ...carrierIds }, 'handing the call to a person');
+    const log = { callId: call.id, to: targetText(target), source: request.source, ...carrierIds };
+    const atCarrier = this.deps.carrierTransfers[call.kind];
+    if (atCarrier && call.carrierCallId) {
+      try {
+        await atCarrier(handoff, call.carrierCallId);
+      } catch (err) {
+        const error = `the carrier refused the transfer: ${err instanceof Error ? err.message : String(err)}`;
+        this.deps.logger.warn({ ...log, err: error }, 'transfer failed; the call goes on');
+        return { ok: false, status: 502, error };
+      }
+    } else if (call.carrierCallId) this.deps.desk.put(call.carrierCallId, handoff);
+    if (call.isOver) return { ok: false, status: 409, error: 'the call has ended' };
+    this.deps.logger.info(log, 'handing the call to a person');
     call.handOff(handoff);
     const webhook = this.deps.webhook;
     if (webhook) {
@@ -111,13 +134,13 @@ export class Transfers {
   }
 
   /** Transfers the call with id `callId` when `text` (a final caller line) contains a `TRANSFER_PHRASES` phrase. */
-  onCallerText(callId: string, text: string): boolean {
-    if (!this.phrases.length || !this.hasDefaultTarget) return false;
+  onCallerText(callId: string, text: string): Promise<boolean> {
+    if (!this.phrases.length || !this.hasDefaultTarget) return Promise.resolve(false);
     const said = normalize(text);
     const phrase = this.phrases.find((p) => ` ${said} `.includes(` ${p} `));
     const call = phrase ? this.deps.findCall(callId) : undefined;
-    if (!phrase || !call) return false;
-    return this.transfer(call, { source: 'phrase', reason: `the caller said "${phrase}"` }).ok;
+    if (!phrase || !call) return Promise.resolve(false);
+    return this.transfer(call, { source: 'phrase', reason: `the caller said "${phrase}"` }).then((o) => o.ok);
   }
 
   /** The `transfer_to_human` tool (offered when `TRANSFER_TO` is set). */
@@ -129,7 +152,7 @@ export class Transfers {
       run: async (args, ctx) => {
         const call = this.deps.findCall(ctx.callId);
         if (!call) throw new Error('the call is no longer live');
-        const outcome = this.transfer(call, { source: 'model', reason: typeof args.reason === 'string' ? args.reason : undefined });
+        const outcome = await this.transfer(call, { source: 'model', reason: typeof args.reason === 'string' ? args.reason : undefined });
         if (!outcome.ok) throw new Error(outcome.error);
         return { transferred: true, to: outcome.handoff.target.kind === 'phone' ? 'a phone line' : 'a SIP line' };
       },
