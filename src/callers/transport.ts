@@ -47,7 +47,9 @@ export type CallerNotice =
   | { type: 'turn'; turn: number; replyLatencyMs: number | null; interrupted: boolean }
   | { type: 'error'; code: string; message: string }
   /** A tool call the model made, once it has run. */
-  | { type: 'tool'; name: string; ok: boolean; durationMs: number };
+  | { type: 'tool'; name: string; ok: boolean; durationMs: number }
+  /** The call is being handed to a person at `to` (E.164 number or SIP URI); the stream ends next. */
+  | { type: 'transfer'; to: string; reason: string };
 
 /**
  * Judges each chunk of inbound caller audio (`src/limits/inbound-audio.ts` implements it): `admit`

@@ -32,6 +32,8 @@ interface TestHooks {
   clears: number[];
   errors: string[];
   ended: string | null;
+  /** The hand-off the server announced, if any. */
+  transfer: { to: string; reason: string } | null;
 }
 
 declare global {
@@ -73,12 +75,13 @@ export function Talk({ info, token }: { info: ServerInfo | null; token: string }
   const [tools, setTools] = useState<ToolLine[]>([]);
   const [latencyMs, setLatencyMs] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [transfer, setTransfer] = useState<{ to: string; reason: string } | null>(null);
   const [levels, setLevels] = useState({ inDb: -100, outDb: -100 });
   const [paused, setPaused] = useState(false);
   const [text, setText] = useState('');
   const [interrupted, setInterrupted] = useState<Set<number>>(new Set());
   const session = useRef<VoiceSession | null>(null);
-  const hooks = useRef<TestHooks>({ state: 'idle', callId: null, transcript: [], turns: [], levels: [], clears: [], errors: [], ended: null });
+  const hooks = useRef<TestHooks>({ state: 'idle', callId: null, transcript: [], turns: [], levels: [], clears: [], errors: [], ended: null, transfer: null });
   const transcriptEnd = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -138,6 +141,10 @@ export function Talk({ info, token }: { info: ServerInfo | null; token: string }
         h.errors.push(`${m.code}: ${m.message}`);
         setError(m.message);
         return;
+      case 'transfer':
+        h.transfer = { to: m.to, reason: m.reason };
+        setTransfer({ to: m.to, reason: m.reason });
+        return;
       case 'session.ended':
         h.ended = m.reason;
         return;
@@ -148,6 +155,7 @@ export function Talk({ info, token }: { info: ServerInfo | null; token: string }
 
   const connect = async () => {
     setError(null);
+    setTransfer(null);
     setLines([]);
     setInterrupted(new Set());
     setTools([]);
@@ -262,6 +270,11 @@ export function Talk({ info, token }: { info: ServerInfo | null; token: string }
         </div>
         <Meter label="mic" db={levels.inDb} />
         <Meter label="reply" db={levels.outDb} />
+        {transfer && (
+          <div className="banner transfer" role="status" data-testid="transfer">
+            Handing you to a person at {transfer.to} ({transfer.reason}). This page's call ends here; the person will reach you on that line.
+          </div>
+        )}
         {error && (
           <div className="banner error" role="alert">
             {error}

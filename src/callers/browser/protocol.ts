@@ -48,6 +48,7 @@ export type BrowserServerMessage =
   | { type: 'turn'; turn: number; replyLatencyMs: number | null; interrupted: boolean }
   | { type: 'error'; code: string; message: string }
   | { type: 'tool'; name: string; ok: boolean; durationMs: number }
+  | { type: 'transfer'; to: string; reason: string }
   | { type: 'pong' }
   | { type: 'session.ended'; reason: string };
 
