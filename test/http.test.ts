@@ -115,6 +115,15 @@ describe('Twilio answer webhook', () => {
     expect(s.transfers.size).toBe(0);
   });
 
+  it('passes the number\'s model choice (?model=) to the stream as a parameter; ignores a malformed one', async () => {
+    const s = await make({ PUBLIC_URL: 'https://voice.example.com' });
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect((await s.app.inject({ method: 'POST', url: '/twilio/voice?model=nova-sonic', payload: body, headers })).body).toContain('<Parameter name="model" value="nova-sonic"/>');
+    expect((await s.app.inject({ method: 'POST', url: '/twilio/voice?model=%3Cx%3E', payload: body, headers })).body).not.toContain('name="model"');
+    const [connect] = (await s.app.inject({ method: 'GET', url: '/vonage/answer?uuid=u-1&model=openai' })).json();
+    expect(connect.endpoint[0].headers).toMatchObject({ uuid: 'u-1', model: 'openai' });
+  });
+
   it('derives the public URL from forwarded headers when PUBLIC_URL is unset', async () => {
     const s = await make();
     const res = await s.app.inject({ method: 'POST', url: '/twilio/voice', payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'abc.ngrok.app', 'x-forwarded-proto': 'https' } });

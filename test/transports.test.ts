@@ -58,6 +58,22 @@ describe('TwilioTransport', () => {
   });
 });
 
+describe('the model a carrier call asks for (provider switch per number)', () => {
+  it('Twilio: the start\'s `model` custom parameter', async () => {
+    const { client, transport } = await pair((ws) => new TwilioTransport(wsSocket(ws), { clock: systemClock, logger: silentLogger }));
+    client.send(JSON.stringify({ event: 'start', streamSid: 'MZ9', start: { callSid: 'CA9', customParameters: { model: 'nova-sonic' }, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } }));
+    expect(await transport.started).toMatchObject({ carrierCallId: 'CA9', model: 'nova-sonic' });
+    client.close();
+  });
+
+  it('Vonage: the `model` header of websocket:connected', async () => {
+    const { client, transport } = await pair((ws) => new VonageTransport(wsSocket(ws), { clock: systemClock, logger: silentLogger }));
+    client.send(JSON.stringify({ event: 'websocket:connected', 'content-type': 'audio/l16;rate=16000', uuid: 'u9', model: 'openai' }));
+    expect(await transport.started).toMatchObject({ carrierCallId: 'u9', model: 'openai' });
+    client.close();
+  });
+});
+
 describe('TwilioTransport admission of start', () => {
   const start = (customParameters: Record<string, string>) => JSON.stringify({ event: 'start', streamSid: 'MZ2', start: { callSid: 'CA2', customParameters, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } });
   const media = (ts: number) => JSON.stringify({ event: 'media', media: { track: 'inbound', timestamp: String(ts), payload: Buffer.alloc(160, 0xff).toString('base64') } });

@@ -59,6 +59,16 @@ export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps, sta
     await refuseUnsigned(reply, 401, { error: 'invalid signature', reason: check.reason });
   };
 
+  /**
+   * `?model=` on the answer webhook's URL: which model answers calls to this number (the provider
+   * switch). Part of the signed URL, so only whoever configures the number chooses; an id the server
+   * does not offer falls back to the default model.
+   */
+  const modelChoice = (req: FastifyRequest): string | undefined => {
+    const model = (req.query as Record<string, unknown>).model;
+    return typeof model === 'string' && /^[\w-]{1,64}$/.test(model) ? model : undefined;
+  };
+
   const twilioWebhook = { onRequest: twilioSignaturePresent, bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
   const vonageWebhook = { onRequest: vonageTokenValid, bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
 
@@ -79,6 +89,8 @@ export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps, sta
     const base = publicBaseUrl(config, req);
     const parameters: Record<string, string> = {};
     for (const key of ['CallSid', 'From', 'To']) if (typeof params[key] === 'string') parameters[key] = params[key];
+    const model = modelChoice(req);
+    if (model) parameters.model = model;
     // The one-time token for this call's stream (Twilio allows no query string in <Stream url>).
     parameters.token = deps.streamTokens.issue('twilio', { carrierCallId: parameters.CallSid }).token;
     // When the stream ends Twilio asks `/twilio/after-stream` what next: a <Dial> after a transfer, else <Hangup/>.
@@ -121,6 +133,8 @@ export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps, sta
     const q = { ...(req.query as Record<string, unknown>), ...((req.body as Record<string, unknown>) ?? {}) };
     const headers: Record<string, string> = {};
     for (const key of ['uuid', 'conversation_uuid', 'from', 'to']) if (typeof q[key] === 'string') headers[key] = q[key] as string;
+    const model = modelChoice(req);
+    if (model) headers.model = model;
     const base = publicBaseUrl(config, req);
     // The one-time token for this call's stream, checked at the upgrade.
     const { token } = deps.streamTokens.issue('vonage', { carrierCallId: headers.uuid });

@@ -94,7 +94,8 @@ export class TwilioTransport implements CallerTransport {
         }
         const begin = (parameters: Record<string, string>) => {
           this.streamSid = m.streamSid;
-          this.core.start({ carrierCallId: m.callSid, streamId: m.streamSid, parameters });
+          // `model`: the answer webhook's `?model=` or a TwiML `<Parameter name="model">`, the operator's choice for this number.
+          this.core.start({ carrierCallId: m.callSid, streamId: m.streamSid, parameters, model: parameters.model });
         };
         if (!this.opts.admit) return begin(m.customParameters);
         this.held = [];

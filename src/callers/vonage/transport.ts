@@ -78,7 +78,8 @@ export class VonageTransport implements CallerTransport {
         const refused = this.deps.admit?.({ uuid, headers: m.headers }) ?? null;
         if (refused) return core.protocolError(CloseCode.policyViolation, refused);
         this.rateHz = m.sampleRateHz;
-        core.start({ carrierCallId: uuid, parameters: m.headers });
+        // `model`: the answer webhook's `?model=` (our NCCO header), the operator's choice of model for this number.
+        core.start({ carrierCallId: uuid, parameters: m.headers, model: m.headers.model });
         return;
       }
       case 'dtmf':
