@@ -20,9 +20,9 @@ import { endReasonLabel } from './end-reason.js';
 import { PlaybackLedger } from './ledger.js';
 import { ReplyLatencyMeter } from './reply-latency.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
-import type { BargeInEvent, CallDeps, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
+import type { BargeInEvent, CallDeps, CallEvents, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
-export type { BargeInEvent, CallDeps, CallOptions, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
+export type { BargeInEvent, CallDeps, CallEvents, CallOptions, CallTranscriptEvent, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
 const ACTIVITY_RMS = 300; // ≈ −40 dBFS: caller audio above this counts as activity
 const HOUSEKEEPING_MS = 100;
@@ -32,8 +32,8 @@ const MAX_PLAYOUT_QUEUE_MS = 120_000;
 /** End reason of a call hung up at `maxCallMs`. */
 export const MAX_CALL_LENGTH_REASON = 'max-call-length';
 
-/** A live call. Events: `state` (phase), `bargeIn` (BargeInEvent), `turn` (TurnRecord), `ended` (CallSummary). */
-export class Call extends EventEmitter {
+/** A live call. Events are typed by `CallEvents`: `state`, `bargeIn`, `turn`, `dtmf`, `transcript`, `ended`. */
+export class Call extends EventEmitter<CallEvents> {
   readonly id: string;
   readonly startedAtMs: number;
   /** When the call started, ISO 8601 (UTC). */
@@ -54,6 +54,9 @@ export class Call extends EventEmitter {
   private housekeeping: TimerHandle | undefined;
   private preOpenBuffer: Int16Array[] = [];
   private preOpenMs = 0;
+  /** True while barge-in runs; model events arriving then are deferred to `deferredModelEvents`. */
+  private bargeInRunning = false;
+  private deferredModelEvents: ModelEvent[] = [];
   private activeResponseId: string | undefined;
   private readonly cancelled = new Set<string>();
   private lastActivityAtMs: number;
@@ -280,6 +283,11 @@ export class Call extends EventEmitter {
   // ---- model → caller -------------------------------------------------------------------------
 
   private onModelEvent(e: ModelEvent): void {
+    if (this.bargeInRunning) {
+      // Events the session emits synchronously from cancelResponse/truncate wait until barge-in is done.
+      this.deferredModelEvents.push(e);
+      return;
+    }
     if (this.isOver() && e.type !== 'closed') return;
     const now = this.deps.clock.nowMs();
     switch (e.type) {
@@ -436,6 +444,18 @@ export class Call extends EventEmitter {
   // ---- barge-in ---------------------------------------------------------------------------------
 
   private bargeIn(source: 'model' | 'vad'): void {
+    this.bargeInRunning = true;
+    try {
+      this.runBargeIn(source);
+    } finally {
+      this.bargeInRunning = false;
+    }
+    const deferred = this.deferredModelEvents;
+    this.deferredModelEvents = [];
+    for (const e of deferred) this.onModelEvent(e);
+  }
+
+  private runBargeIn(source: 'model' | 'vad'): void {
     const { transport, clock, model } = this.deps;
     const signalAt = clock.nowMs();
     const responseId = this.activeResponseId ?? this.ledger.currentResponseId;
