@@ -1,12 +1,12 @@
 /**
  * `Call`: joins one caller transport to one model session. Audio flows caller → resample → model
- * and model → resample → 20 ms framer → playout pacer → caller, with a playback ledger that learns
- * what the caller heard. Control events go through the pure state machine in `state.ts`; this class
- * runs the commands it returns (barge-in, end of call).
+ * here, and model → caller through `Playout` (resampler, 20 ms framer, pacer, playback ledger,
+ * marks). What was said is kept by the pure `Conversation` record. Control events go through the
+ * pure state machine in `state.ts`; this class runs the commands it returns (barge-in, end of call),
+ * dispatches model events, keeps the housekeeping timer and builds the summary.
  */
 import { EventEmitter } from 'node:events';
-import { Framer } from '../audio/framer.js';
-import { PlayoutPacer } from '../audio/pacer.js';
+import type { PlayoutPacer } from '../audio/pacer.js';
 import type { Resampler } from '../audio/resample.js';
 import { rms } from '../audio/level.js';
 import { VadStream } from '../audio/vad/vad.js';
@@ -16,9 +16,9 @@ import { Histogram } from '../core/histogram.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../models/model.js';
+import { Conversation } from './conversation.js';
 import { endReasonLabel } from './end-reason.js';
-import { PlaybackLedger } from './ledger.js';
-import { ReplyLatencyMeter } from './reply-latency.js';
+import { Playout, type PlayoutFrame } from './playout.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
 import type { BargeInEvent, CallDeps, CallEvents, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
@@ -27,8 +27,6 @@ export type { BargeInEvent, CallDeps, CallEvents, CallOptions, CallTranscriptEve
 const ACTIVITY_RMS = 300; // ≈ −40 dBFS: caller audio above this counts as activity
 const HOUSEKEEPING_MS = 100;
 const MAX_PREOPEN_BUFFER_MS = 3000;
-/** Most assistant audio queued for playout per call, ms (a model that sends more is cut short there). */
-const MAX_PLAYOUT_QUEUE_MS = 120_000;
 /** End reason of a call hung up at `maxCallMs`. */
 export const MAX_CALL_LENGTH_REASON = 'max-call-length';
 
@@ -44,39 +42,24 @@ export class Call extends EventEmitter<CallEvents> {
   /** Rates the model session uses for this caller. */
   private readonly rates: SessionRates;
   private readonly inResampler: Resampler | null;
-  private readonly outResampler: Resampler | null;
   private vadResampler: Resampler | null = null;
-  private readonly framer: Framer;
-  private readonly pacer: PlayoutPacer<{ pcm: Int16Array; responseId: string }>;
-  private readonly ledger: PlaybackLedger;
-  private readonly latency: ReplyLatencyMeter;
   private vad: VadStream | null = null;
+  private readonly out: Playout;
+  private readonly conversation: Conversation;
   private housekeeping: TimerHandle | undefined;
   private preOpenBuffer: Int16Array[] = [];
   private preOpenMs = 0;
   /** True while barge-in runs; model events arriving then are deferred to `deferredModelEvents`. */
   private bargeInRunning = false;
   private deferredModelEvents: ModelEvent[] = [];
-  private activeResponseId: string | undefined;
-  private readonly cancelled = new Set<string>();
   private lastActivityAtMs: number;
   private lastInboundAtMs: number;
-  private lastFrameSentAtMs = 0;
-  private framesSinceMark = 0;
-  private markSeq = 0;
-  private pendingUserText: string[] = [];
-  private readonly assistantEntries = new Map<string, { entry: TranscriptEntry; message: HistoryMessage }>();
-  private currentTurn: TurnRecord | undefined;
+  /** How the caller is hung up when the call ends from our side (`hangup`). */
+  private hangupOptions: HangupOptions | undefined;
   private endedPromise: Promise<CallSummary>;
   private resolveEnded!: (s: CallSummary) => void;
   private readonly log: Logger;
 
-  /** Completed and current turns. */
-  readonly turns: TurnRecord[] = [];
-  /** Final transcript lines. */
-  readonly transcript: TranscriptEntry[] = [];
-  /** Conversation history (for models and renewals). */
-  readonly history: HistoryMessage[] = [];
   /** Caller frame received → handed to the model, ms. */
   readonly inboundLatency = new Histogram(200);
   /** Caller audio events received. */
@@ -85,8 +68,6 @@ export class Call extends EventEmitter<CallEvents> {
   bargeIns = 0;
   /** Barge-in details, oldest first. */
   readonly bargeInEvents: BargeInEvent[] = [];
-  /** Tool calls, oldest first. */
-  readonly toolCalls: ToolCallRecord[] = [];
 
   constructor(private readonly deps: CallDeps) {
     super();
@@ -100,19 +81,21 @@ export class Call extends EventEmitter<CallEvents> {
     this.rates = model.ratesFor?.(transport.inputRateHz, transport.outputRateHz) ?? { inputRateHz: model.inputRateHz, outputRateHz: model.outputRateHz };
     const { inputRateHz, outputRateHz } = this.rates;
     this.inResampler = transport.inputRateHz === inputRateHz ? null : resamplers.create(transport.inputRateHz, inputRateHz, options.resampleQuality);
-    this.outResampler = outputRateHz === transport.outputRateHz ? null : resamplers.create(outputRateHz, transport.outputRateHz, options.resampleQuality);
-    this.framer = new Framer(transport.outputRateHz, 20);
-    this.ledger = new PlaybackLedger(transport.supportsMarks);
-    this.latency = new ReplyLatencyMeter(this.ledger);
-    this.pacer = new PlayoutPacer({
-      frameMs: 20,
-      leadMs: options.playoutLeadMs,
-      sendAheadMs: Math.max(0, (options.playoutBatchMs ?? 20) - 20),
+    this.out = new Playout({
       clock,
-      onFrame: (f) => this.sendFrame(f),
-      batch: transport.corked ? (sendAll) => transport.corked!(sendAll) : undefined,
-      maxQueuedFrames: MAX_PLAYOUT_QUEUE_MS / 20,
+      sink: transport,
+      outputRateHz: transport.outputRateHz,
+      resampler: outputRateHz === transport.outputRateHz ? null : resamplers.create(outputRateHz, transport.outputRateHz, options.resampleQuality),
+      supportsMarks: transport.supportsMarks,
+      leadMs: options.playoutLeadMs,
+      batchMs: options.playoutBatchMs,
+      markIntervalMs: options.markIntervalMs,
+      onFrameSent: (responseId, positionMs, sentAtMs) => {
+        this.lastActivityAtMs = sentAtMs;
+        if (positionMs === 20) this.conversation.replyStarted(responseId);
+      },
     });
+    this.conversation = new Conversation(this.startedAtMs, this.out);
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
     if (options.bargeInVad && deps.vad) {
       const rate = deps.vad.supportedRatesHz.includes(transport.inputRateHz) ? transport.inputRateHz : 16000;
@@ -147,14 +130,34 @@ export class Call extends EventEmitter<CallEvents> {
     return this.endedPromise;
   }
 
+  /** Completed and current turns. */
+  get turns(): TurnRecord[] {
+    return this.conversation.turns;
+  }
+
+  /** Final transcript lines. */
+  get transcript(): TranscriptEntry[] {
+    return this.conversation.transcript;
+  }
+
+  /** Conversation history (for models and renewals). */
+  get history(): HistoryMessage[] {
+    return this.conversation.history;
+  }
+
+  /** Tool calls, oldest first. */
+  get toolCalls(): ToolCallRecord[] {
+    return this.conversation.toolCalls;
+  }
+
   /** The model session's own counters so far (empty before it opens or when it keeps none). */
   modelStats(): Record<string, number> {
     return this.session?.stats?.() ?? {};
   }
 
   /** The playout pacer (for metrics: jitter, added latency, underruns). */
-  get playout(): PlayoutPacer<{ pcm: Int16Array; responseId: string }> {
-    return this.pacer;
+  get playout(): PlayoutPacer<PlayoutFrame> {
+    return this.out.pacerStats;
   }
 
   /** Opens the model session and starts moving audio. Never throws: failures end the call. */
@@ -196,9 +199,6 @@ export class Call extends EventEmitter<CallEvents> {
     }
   }
 
-  /** How the caller is hung up when the call ends from our side (`hangup`). */
-  private hangupOptions: HangupOptions | undefined;
-
   /** Ends the call from our side (`options.serverShutdown`: WebSocket callers get close 1001). */
   hangup(reason: string, options?: HangupOptions): void {
     if (!this.isOver()) this.hangupOptions = options;
@@ -235,10 +235,10 @@ export class Call extends EventEmitter<CallEvents> {
         this.onCallerAudio(e.pcm, e.receivedAtMs);
         return;
       case 'played': {
-        this.ledger.markPlayed(e.markId, this.deps.clock.nowMs());
-        const t = this.latency.update();
+        this.out.markPlayed(e.markId, this.deps.clock.nowMs());
         // Known only now (marks): announce it again if the turn was already announced.
-        if (t && this.activeResponseId !== t.responseId) this.announceTurn(t);
+        const t = this.conversation.playbackConfirmed();
+        if (t) this.announceTurn(t);
         return;
       }
       case 'dtmf':
@@ -249,7 +249,7 @@ export class Call extends EventEmitter<CallEvents> {
       case 'text':
         this.lastActivityAtMs = this.deps.clock.nowMs();
         if (!this.session || !this.deps.model.capabilities.textInput) return;
-        this.latency.userTurnEnded(this.lastActivityAtMs);
+        this.conversation.userTurnEnded(this.lastActivityAtMs);
         this.session.sendText(e.text);
         return;
       case 'ended':
@@ -295,7 +295,7 @@ export class Call extends EventEmitter<CallEvents> {
         this.onModelAudio(e.pcm, e.responseId);
         return;
       case 'responseStarted':
-        if (!this.cancelled.has(e.responseId) && this.currentTurn?.responseId !== e.responseId) this.beginTurn(e.responseId);
+        if (!this.out.isCancelled(e.responseId)) this.conversation.responseStarted(e.responseId);
         return;
       case 'responseDone':
         this.onResponseDone(e.responseId);
@@ -305,7 +305,7 @@ export class Call extends EventEmitter<CallEvents> {
         this.dispatch({ type: 'userSpeechStarted', source: 'model' });
         return;
       case 'speechStopped':
-        this.latency.userTurnEnded(now - (e.speechEndedAgoMs ?? 0));
+        this.conversation.userTurnEnded(now - (e.speechEndedAgoMs ?? 0));
         return;
       case 'transcript':
         this.onTranscript(e.role, e.text, e.final, e.responseId);
@@ -326,99 +326,31 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   private onModelAudio(pcm: Int16Array, responseId: string): void {
-    if (this.cancelled.has(responseId)) return;
+    if (this.out.isCancelled(responseId)) return;
     if (this.state.phase === 'connecting') return;
-    if (this.currentTurn?.responseId !== responseId) this.beginTurn(responseId);
-    this.activeResponseId = responseId;
+    this.conversation.assistantAudio(responseId);
     if (this.state.phase !== 'responding') this.dispatch({ type: 'assistantAudio' });
-    const out = this.outResampler ? this.outResampler.process(pcm) : pcm;
-    for (const frame of this.framer.push(out)) this.pacer.enqueue({ pcm: frame, responseId });
-    // Active only after the first frames are queued: the start of a reply is not an underrun.
-    this.pacer.setStreamActive(true);
-  }
-
-  private beginTurn(responseId: string): void {
-    this.activeResponseId = responseId;
-    this.currentTurn = {
-      turn: this.turns.length + 1,
-      responseId,
-      userText: this.pendingUserText.join(' '),
-      assistantText: '',
-      replyLatencyMs: null,
-      interrupted: false,
-    };
-    this.pendingUserText = [];
-    this.turns.push(this.currentTurn);
+    this.out.push(pcm, responseId);
   }
 
   private onResponseDone(responseId: string): void {
-    if (this.cancelled.has(responseId)) return;
-    const tail = this.framer.flush();
-    if (tail) this.pacer.enqueue({ pcm: tail, responseId });
-    this.pacer.setStreamActive(false);
-    if (this.activeResponseId === responseId) {
-      this.activeResponseId = undefined;
-      if (this.currentTurn) this.announceTurn(this.currentTurn);
-    }
+    if (this.out.isCancelled(responseId)) return;
+    this.out.responseDone(responseId);
+    const t = this.conversation.responseDone(responseId);
+    if (t) this.announceTurn(t);
     this.dispatch({ type: 'responseDone' });
   }
 
   private onTranscript(role: 'user' | 'assistant', text: string, final: boolean, responseId?: string): void {
     // A cancelled response's partials are dropped; its final (the heard part, after truncation) is kept.
-    if (responseId && this.cancelled.has(responseId) && role === 'assistant' && !final) return;
-    const turn = role === 'user' ? this.turns.length + 1 : (this.turnOf(responseId)?.turn ?? this.turns.length);
+    if (responseId && this.out.isCancelled(responseId) && role === 'assistant' && !final) return;
+    const turn = this.conversation.turnNumberFor(role, responseId);
     this.deps.transport.notify({ type: 'transcript', role, text, final, turn });
     if (!final) return;
     const now = this.deps.clock.nowMs();
     this.lastActivityAtMs = now;
-    const previous = role === 'assistant' && responseId ? this.assistantEntries.get(responseId) : undefined;
-    if (previous) {
-      // A second final for the same response replaces the first (truncation to what was heard).
-      previous.entry.text = text;
-      previous.message.text = text;
-      const t = this.turnOf(responseId);
-      if (t) t.assistantText = text;
-      this.emit('transcript', { role, text });
-      return;
-    }
-    if (!text.trim()) return;
-    const entry: TranscriptEntry = { role, text, atMs: Math.round(now - this.startedAtMs) };
-    const message: HistoryMessage = { role, text };
-    this.transcript.push(entry);
-    this.history.push(message);
-    if (role === 'user') this.pendingUserText.push(text);
-    else {
-      if (responseId) {
-        this.assistantEntries.set(responseId, { entry, message });
-        if (this.assistantEntries.size > 16) this.assistantEntries.delete(this.assistantEntries.keys().next().value!);
-      }
-      const t = this.turnOf(responseId) ?? this.currentTurn;
-      if (t) t.assistantText = [t.assistantText, text].filter(Boolean).join(' ');
-    }
-    this.emit('transcript', { role, text });
-  }
-
-  private turnOf(responseId: string | undefined): TurnRecord | undefined {
-    if (!responseId) return this.currentTurn;
-    for (let i = this.turns.length - 1; i >= 0; i--) if (this.turns[i].responseId === responseId) return this.turns[i];
-    return undefined;
-  }
-
-  private sendFrame(f: { pcm: Int16Array; responseId: string }): void {
-    const { transport, clock, options } = this.deps;
-    if (this.cancelled.has(f.responseId)) return;
-    const now = clock.nowMs();
-    transport.sendAudio(f.pcm);
-    this.lastFrameSentAtMs = now;
-    this.lastActivityAtMs = now;
-    const position = this.ledger.frameSent(f.responseId, 20, now);
-    if (position === 20 && this.currentTurn?.responseId === f.responseId) this.latency.replyStarted(this.currentTurn);
-    if (transport.supportsMarks && ++this.framesSinceMark * 20 >= options.markIntervalMs) {
-      this.framesSinceMark = 0;
-      const markId = `${f.responseId}:${++this.markSeq}`;
-      this.ledger.markSent(markId, f.responseId, position);
-      transport.mark(markId);
-    }
+    const line = this.conversation.addFinal(role, text, now, responseId);
+    if (line) this.emit('transcript', line);
   }
 
   /** Emits `turn` and tells the caller (reply latency: `reply-latency.ts`). */
@@ -433,7 +365,7 @@ export class Call extends EventEmitter<CallEvents> {
     const outcome = registry
       ? await registry.run(name, args, { callId: this.id, logger: this.log, signal: this.abort.signal }, this.deps.options.toolTimeoutMs ?? 8000)
       : { ok: false as const, error: `no tool named ${name}`, durationMs: 0 };
-    this.toolCalls.push({ name, ok: outcome.ok, durationMs: outcome.durationMs, ...(outcome.ok ? {} : { error: outcome.error }) });
+    this.conversation.addToolCall({ name, ok: outcome.ok, durationMs: outcome.durationMs, ...(outcome.ok ? {} : { error: outcome.error }) });
     this.log.info({ tool: name, ok: outcome.ok, durationMs: outcome.durationMs }, 'tool call');
     if (this.isOver()) return;
     this.deps.transport.notify({ type: 'tool', name, ok: outcome.ok, durationMs: outcome.durationMs });
@@ -456,35 +388,16 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   private runBargeIn(source: 'model' | 'vad'): void {
-    const { transport, clock, model } = this.deps;
-    const signalAt = clock.nowMs();
-    const responseId = this.activeResponseId ?? this.ledger.currentResponseId;
-    const dropped = this.pacer.clear();
-    this.framer.reset();
-    this.outResampler?.reset();
-    transport.clearPlayback();
-    const clearedAt = clock.nowMs();
-    this.pacer.setStreamActive(false);
-    const heardMs = responseId ? Math.round(this.ledger.heardMs(responseId, clearedAt)) : 0;
-    const sentMs = responseId ? this.ledger.sentMs(responseId) : 0;
-    this.ledger.clearMarks();
-    this.framesSinceMark = 0;
+    const cut = this.out.interrupt(this.conversation.activeResponseId);
+    const { responseId, heardMs } = cut;
     if (responseId) {
-      this.cancelled.add(responseId);
-      if (this.cancelled.size > 64) this.cancelled.delete(this.cancelled.values().next().value!);
       this.session?.cancelResponse();
-      if (model.capabilities.truncation) this.session?.truncate(responseId, heardMs);
+      if (this.deps.model.capabilities.truncation) this.session?.truncate(responseId, heardMs);
     }
-    this.activeResponseId = undefined;
     this.bargeIns++;
-    if (this.currentTurn && this.currentTurn.responseId === responseId) {
-      this.currentTurn.interrupted = true;
-      this.currentTurn.heardMs = heardMs;
-      this.announceTurn(this.currentTurn);
-    }
-    const message = responseId ? this.assistantEntries.get(responseId)?.message : undefined;
-    if (message) message.truncatedAtMs = heardMs;
-    const event: BargeInEvent = { source, responseId, heardMs, sentMs, droppedMs: dropped.droppedMs, reactionMs: clearedAt - signalAt };
+    const turn = this.conversation.interrupted(responseId, heardMs);
+    if (turn) this.announceTurn(turn);
+    const event: BargeInEvent = { source, ...cut };
     this.bargeInEvents.push(event);
     this.log.info(event, 'barge-in');
     this.emit('bargeIn', event);
@@ -497,10 +410,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.isOver()) return;
     const { clock, options, model } = this.deps;
     const now = clock.nowMs();
-    if (this.state.playing && this.pacer.queuedFrames === 0) {
-      const unplayed = this.ledger.unplayedMs(now);
-      if (unplayed <= 0 || now - this.lastFrameSentAtMs > options.playoutLeadMs + 1000) this.dispatch({ type: 'playoutDrained' });
-    }
+    if (this.state.playing && this.out.isDrained(now)) this.dispatch({ type: 'playoutDrained' });
     if (options.maxCallMs !== undefined && now - this.startedAtMs >= options.maxCallMs) {
       this.log.info({ maxCallMs: options.maxCallMs }, 'call reached its longest length: hanging up');
       this.dispatch({ type: 'hangup', reason: MAX_CALL_LENGTH_REASON });
@@ -522,7 +432,7 @@ export class Call extends EventEmitter<CallEvents> {
   private async finish(reason: string, error: boolean, hangupCaller: boolean): Promise<void> {
     const { transport, clock, model } = this.deps;
     if (this.housekeeping !== undefined) clock.clearTimeout(this.housekeeping);
-    this.pacer.stop();
+    this.out.stop();
     this.vad?.close();
     this.abort.abort();
     if (hangupCaller) transport.hangup(reason, this.hangupOptions);
@@ -536,7 +446,7 @@ export class Call extends EventEmitter<CallEvents> {
       this.log.warn({ err: errorMessage(err) }, 'model session close failed');
     }
     this.inResampler?.destroy();
-    this.outResampler?.destroy();
+    this.out.destroy();
     this.vadResampler?.destroy();
     const summary: CallSummary = {
       id: this.id,
@@ -552,8 +462,8 @@ export class Call extends EventEmitter<CallEvents> {
       turns: this.turns,
       transcript: this.transcript,
       framesIn: this.framesIn,
-      framesOut: this.pacer.framesSent,
-      underruns: this.pacer.underruns,
+      framesOut: this.playout.framesSent,
+      underruns: this.playout.underruns,
       bargeIns: this.bargeIns,
       bargeInEvents: this.bargeInEvents,
       history: this.history,
