@@ -7,9 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { PlayoutPacer } from '../audio/pacer.js';
-import type { Resampler } from '../audio/resample.js';
 import { rms } from '../audio/level.js';
-import { VadStream } from '../audio/vad/vad.js';
 import type { CallerEvent, HangupOptions } from '../callers/transport.js';
 import type { TimerHandle } from '../core/clock.js';
 import { Histogram } from '../core/histogram.js';
@@ -17,8 +15,9 @@ import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../models/model.js';
 import { Conversation } from './conversation.js';
-import { endReasonLabel } from './end-reason.js';
+import { InboundAudio } from './inbound.js';
 import { Playout, type PlayoutFrame } from './playout.js';
+import { callSummary } from './summary.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
 import type { BargeInEvent, CallDeps, CallEvents, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
@@ -26,7 +25,6 @@ export type { BargeInEvent, CallDeps, CallEvents, CallOptions, CallTranscriptEve
 
 const ACTIVITY_RMS = 300; // ≈ −40 dBFS: caller audio above this counts as activity
 const HOUSEKEEPING_MS = 100;
-const MAX_PREOPEN_BUFFER_MS = 3000;
 /** End reason of a call hung up at `maxCallMs`. */
 export const MAX_CALL_LENGTH_REASON = 'max-call-length';
 
@@ -41,14 +39,10 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly abort = new AbortController();
   /** Rates the model session uses for this caller. */
   private readonly rates: SessionRates;
-  private readonly inResampler: Resampler | null;
-  private vadResampler: Resampler | null = null;
-  private vad: VadStream | null = null;
+  private readonly in: InboundAudio;
   private readonly out: Playout;
   private readonly conversation: Conversation;
   private housekeeping: TimerHandle | undefined;
-  private preOpenBuffer: Int16Array[] = [];
-  private preOpenMs = 0;
   /** True while barge-in runs; model events arriving then are deferred to `deferredModelEvents`. */
   private bargeInRunning = false;
   private deferredModelEvents: ModelEvent[] = [];
@@ -80,7 +74,17 @@ export class Call extends EventEmitter<CallEvents> {
     this.lastInboundAtMs = this.startedAtMs;
     this.rates = model.ratesFor?.(transport.inputRateHz, transport.outputRateHz) ?? { inputRateHz: model.inputRateHz, outputRateHz: model.outputRateHz };
     const { inputRateHz, outputRateHz } = this.rates;
-    this.inResampler = transport.inputRateHz === inputRateHz ? null : resamplers.create(transport.inputRateHz, inputRateHz, options.resampleQuality);
+    this.in = new InboundAudio({
+      callerRateHz: transport.inputRateHz,
+      modelRateHz: inputRateHz,
+      resamplers,
+      resampleQuality: options.resampleQuality,
+      vad: options.bargeInVad ? deps.vad : null,
+      onSpeechStarted: () => {
+        if (this.state.phase === 'responding') this.dispatch({ type: 'userSpeechStarted', source: 'vad' });
+      },
+      onVadError: (err) => this.log.warn({ err: errorMessage(err) }, 'barge-in VAD failed on a window'),
+    });
     this.out = new Playout({
       clock,
       sink: transport,
@@ -97,17 +101,6 @@ export class Call extends EventEmitter<CallEvents> {
     });
     this.conversation = new Conversation(this.startedAtMs, this.out);
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
-    if (options.bargeInVad && deps.vad) {
-      const rate = deps.vad.supportedRatesHz.includes(transport.inputRateHz) ? transport.inputRateHz : 16000;
-      if (rate !== transport.inputRateHz) this.vadResampler = resamplers.create(transport.inputRateHz, rate, options.resampleQuality);
-      this.vad = new VadStream(deps.vad.createStream(rate), {
-        minSpeechMs: 64,
-        onEvent: (e) => {
-          if (e.type === 'start' && this.state.phase === 'responding') this.dispatch({ type: 'userSpeechStarted', source: 'vad' });
-        },
-        onError: (err) => this.log.warn({ err: errorMessage(err) }, 'barge-in VAD failed on a window'),
-      });
-    }
   }
 
   /** Id of the model this call talks to. */
@@ -190,8 +183,7 @@ export class Call extends EventEmitter<CallEvents> {
       this.session = session;
       this.dispatch({ type: 'sessionOpened' });
       session.setHandler((e) => this.onModelEvent(e));
-      for (const chunk of this.preOpenBuffer) session.sendAudio(chunk);
-      this.preOpenBuffer = [];
+      for (const chunk of this.in.takeHeld()) session.sendAudio(chunk);
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, 'model session failed to open');
       transport.notify({ type: 'error', code: 'model_unavailable', message: errorMessage(err) });
@@ -214,7 +206,7 @@ export class Call extends EventEmitter<CallEvents> {
     const { state, commands } = transition(this.state, input);
     this.state = state;
     if (state.phase !== before) {
-      if (state.phase === 'responding') this.vad?.reset();
+      if (state.phase === 'responding') this.in.resetVad();
       this.emit('state', state.phase);
       this.deps.transport.notify({ type: 'state', state: state.phase });
     }
@@ -232,8 +224,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.isOver()) return;
     switch (e.type) {
       case 'audio':
-        this.onCallerAudio(e.pcm, e.receivedAtMs);
-        return;
+        return this.onCallerAudio(e.pcm, e.receivedAtMs);
       case 'played': {
         this.out.markPlayed(e.markId, this.deps.clock.nowMs());
         // Known only now (marks): announce it again if the turn was already announced.
@@ -253,8 +244,7 @@ export class Call extends EventEmitter<CallEvents> {
         this.session.sendText(e.text);
         return;
       case 'ended':
-        this.dispatch({ type: 'callerEnded', reason: e.reason });
-        return;
+        return this.dispatch({ type: 'callerEnded', reason: e.reason });
     }
   }
 
@@ -263,21 +253,11 @@ export class Call extends EventEmitter<CallEvents> {
     this.framesIn++;
     this.lastInboundAtMs = now;
     if (rms(pcm) > ACTIVITY_RMS) this.lastActivityAtMs = now;
-    if (this.vad && this.state.phase === 'responding') {
-      this.vad.push(this.vadResampler ? this.vadResampler.process(pcm) : pcm);
-    }
-    const modelPcm = this.inResampler ? this.inResampler.process(pcm) : pcm;
+    const modelPcm = this.in.toModel(pcm, this.state.phase === 'responding');
     if (this.session) {
       this.session.sendAudio(modelPcm);
       this.inboundLatency.record(this.deps.clock.nowMs() - receivedAtMs);
-    } else {
-      this.preOpenBuffer.push(modelPcm);
-      this.preOpenMs += (modelPcm.length * 1000) / this.rates.inputRateHz;
-      while (this.preOpenMs > MAX_PREOPEN_BUFFER_MS) {
-        const dropped = this.preOpenBuffer.shift()!;
-        this.preOpenMs -= (dropped.length * 1000) / this.rates.inputRateHz;
-      }
-    }
+    } else this.in.hold(modelPcm);
   }
 
   // ---- model → caller -------------------------------------------------------------------------
@@ -292,24 +272,20 @@ export class Call extends EventEmitter<CallEvents> {
     const now = this.deps.clock.nowMs();
     switch (e.type) {
       case 'audio':
-        this.onModelAudio(e.pcm, e.responseId);
-        return;
+        return this.onModelAudio(e.pcm, e.responseId);
       case 'responseStarted':
         if (!this.out.isCancelled(e.responseId)) this.conversation.responseStarted(e.responseId);
         return;
       case 'responseDone':
-        this.onResponseDone(e.responseId);
-        return;
+        return this.onResponseDone(e.responseId);
       case 'speechStarted':
         this.lastActivityAtMs = now;
         this.dispatch({ type: 'userSpeechStarted', source: 'model' });
         return;
       case 'speechStopped':
-        this.conversation.userTurnEnded(now - (e.speechEndedAgoMs ?? 0));
-        return;
+        return this.conversation.userTurnEnded(now - (e.speechEndedAgoMs ?? 0));
       case 'transcript':
-        this.onTranscript(e.role, e.text, e.final, e.responseId);
-        return;
+        return this.onTranscript(e.role, e.text, e.final, e.responseId);
       case 'toolCall':
         void this.runTool(e.toolCallId, e.name, e.arguments);
         return;
@@ -433,7 +409,7 @@ export class Call extends EventEmitter<CallEvents> {
     const { transport, clock, model } = this.deps;
     if (this.housekeeping !== undefined) clock.clearTimeout(this.housekeeping);
     this.out.stop();
-    this.vad?.close();
+    this.in.closeVad();
     this.abort.abort();
     if (hangupCaller) transport.hangup(reason, this.hangupOptions);
     this.emit('state', this.state.phase);
@@ -445,31 +421,14 @@ export class Call extends EventEmitter<CallEvents> {
     } catch (err) {
       this.log.warn({ err: errorMessage(err) }, 'model session close failed');
     }
-    this.inResampler?.destroy();
+    this.in.destroy();
     this.out.destroy();
-    this.vadResampler?.destroy();
-    const summary: CallSummary = {
-      id: this.id,
-      kind: transport.kind,
-      model: model.id,
-      carrierCallId: this.deps.startInfo.carrierCallId,
-      parameters: this.deps.startInfo.parameters,
-      reason,
-      reasonLabel: endReasonLabel(reason, error),
-      error,
-      startedAt: this.startedAt,
-      durationMs: Math.round(clock.nowMs() - this.startedAtMs),
-      turns: this.turns,
-      transcript: this.transcript,
-      framesIn: this.framesIn,
-      framesOut: this.playout.framesSent,
-      underruns: this.playout.underruns,
-      bargeIns: this.bargeIns,
-      bargeInEvents: this.bargeInEvents,
-      history: this.history,
-      toolCalls: this.toolCalls,
+    const summary = callSummary({
+      id: this.id, kind: transport.kind, modelId: model.id, startInfo: this.deps.startInfo,
+      startedAt: this.startedAt, startedAtMs: this.startedAtMs, endedAtMs: clock.nowMs(), reason, error,
+      conversation: this.conversation, framesIn: this.framesIn, playout: this.playout, bargeIns: this.bargeIns, bargeInEvents: this.bargeInEvents,
       modelStats: { ...modelStats, ...(session?.stats?.() ?? {}) },
-    };
+    });
     this.log.info({ reason, durationMs: summary.durationMs, turns: summary.turns.length, error }, 'call ended');
     this.emit('ended', summary);
     this.resolveEnded(summary);
