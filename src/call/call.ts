@@ -7,7 +7,6 @@
  */
 import { EventEmitter } from 'node:events';
 import type { PlayoutPacer } from '../audio/pacer.js';
-import { rms } from '../audio/level.js';
 import type { CallerEvent, HangupOptions } from '../callers/transport.js';
 import type { TimerHandle } from '../core/clock.js';
 import { Histogram } from '../core/histogram.js';
@@ -16,14 +15,15 @@ import { errorMessage } from '../core/errors.js';
 import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../models/model.js';
 import { Conversation } from './conversation.js';
 import { InboundAudio } from './inbound.js';
+import { ReentryGuard } from './reentry.js';
 import { Playout, type PlayoutFrame } from './playout.js';
 import { callSummary } from './summary.js';
+import { CallWatchdog } from './watchdog.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
 import type { BargeInEvent, CallDeps, CallEvents, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
 export type { BargeInEvent, CallDeps, CallEvents, CallOptions, CallTranscriptEvent, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
-const ACTIVITY_RMS = 300; // ≈ −40 dBFS: caller audio above this counts as activity
 const HOUSEKEEPING_MS = 100;
 /** End reason of a call hung up at `maxCallMs`. */
 export const MAX_CALL_LENGTH_REASON = 'max-call-length';
@@ -43,11 +43,9 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly out: Playout;
   private readonly conversation: Conversation;
   private housekeeping: TimerHandle | undefined;
-  /** True while barge-in runs; model events arriving then are deferred to `deferredModelEvents`. */
-  private bargeInRunning = false;
-  private deferredModelEvents: ModelEvent[] = [];
-  private lastActivityAtMs: number;
-  private lastInboundAtMs: number;
+  /** Model events arriving while barge-in runs wait until it is over. */
+  private readonly bargeInGuard = new ReentryGuard<ModelEvent>((e) => this.onModelEvent(e));
+  private readonly watchdog: CallWatchdog;
   /** How the caller is hung up when the call ends from our side (`hangup`). */
   private hangupOptions: HangupOptions | undefined;
   private endedPromise: Promise<CallSummary>;
@@ -70,8 +68,7 @@ export class Call extends EventEmitter<CallEvents> {
     const { transport, model, resamplers, options, clock } = deps;
     this.startedAtMs = clock.nowMs();
     this.startedAt = new Date((deps.wallClockMs ?? Date.now)()).toISOString();
-    this.lastActivityAtMs = this.startedAtMs;
-    this.lastInboundAtMs = this.startedAtMs;
+    this.watchdog = new CallWatchdog(this.startedAtMs, options);
     this.rates = model.ratesFor?.(transport.inputRateHz, transport.outputRateHz) ?? { inputRateHz: model.inputRateHz, outputRateHz: model.outputRateHz };
     const { inputRateHz, outputRateHz } = this.rates;
     this.in = new InboundAudio({
@@ -95,7 +92,7 @@ export class Call extends EventEmitter<CallEvents> {
       batchMs: options.playoutBatchMs,
       markIntervalMs: options.markIntervalMs,
       onFrameSent: (responseId, positionMs, sentAtMs) => {
-        this.lastActivityAtMs = sentAtMs;
+        this.watchdog.activity(sentAtMs);
         if (positionMs === 20) this.conversation.replyStarted(responseId);
       },
     });
@@ -214,7 +211,7 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   private run(command: CallCommand): void {
-    if (command.type === 'bargeIn') this.bargeIn(command.source);
+    if (command.type === 'bargeIn') this.bargeInGuard.run(() => this.bargeIn(command.source));
     else void this.finish(command.reason, command.error, command.hangupCaller);
   }
 
@@ -234,15 +231,17 @@ export class Call extends EventEmitter<CallEvents> {
       }
       case 'dtmf':
         this.log.info({ digit: e.digit }, 'dtmf');
-        this.lastActivityAtMs = this.deps.clock.nowMs();
+        this.watchdog.activity(this.deps.clock.nowMs());
         this.emit('dtmf', e.digit);
         return;
-      case 'text':
-        this.lastActivityAtMs = this.deps.clock.nowMs();
+      case 'text': {
+        const now = this.deps.clock.nowMs();
+        this.watchdog.activity(now);
         if (!this.session || !this.deps.model.capabilities.textInput) return;
-        this.conversation.userTurnEnded(this.lastActivityAtMs);
+        this.conversation.userTurnEnded(now);
         this.session.sendText(e.text);
         return;
+      }
       case 'ended':
         return this.dispatch({ type: 'callerEnded', reason: e.reason });
     }
@@ -251,8 +250,7 @@ export class Call extends EventEmitter<CallEvents> {
   private onCallerAudio(pcm: Int16Array, receivedAtMs: number): void {
     const now = this.deps.clock.nowMs();
     this.framesIn++;
-    this.lastInboundAtMs = now;
-    if (rms(pcm) > ACTIVITY_RMS) this.lastActivityAtMs = now;
+    this.watchdog.callerAudio(pcm, now);
     const modelPcm = this.in.toModel(pcm, this.state.phase === 'responding');
     if (this.session) {
       this.session.sendAudio(modelPcm);
@@ -263,11 +261,8 @@ export class Call extends EventEmitter<CallEvents> {
   // ---- model → caller -------------------------------------------------------------------------
 
   private onModelEvent(e: ModelEvent): void {
-    if (this.bargeInRunning) {
-      // Events the session emits synchronously from cancelResponse/truncate wait until barge-in is done.
-      this.deferredModelEvents.push(e);
-      return;
-    }
+    // Events the session emits synchronously from cancelResponse/truncate wait until barge-in is done.
+    if (this.bargeInGuard.defer(e)) return;
     if (this.isOver() && e.type !== 'closed') return;
     const now = this.deps.clock.nowMs();
     switch (e.type) {
@@ -279,7 +274,7 @@ export class Call extends EventEmitter<CallEvents> {
       case 'responseDone':
         return this.onResponseDone(e.responseId);
       case 'speechStarted':
-        this.lastActivityAtMs = now;
+        this.watchdog.activity(now);
         this.dispatch({ type: 'userSpeechStarted', source: 'model' });
         return;
       case 'speechStopped':
@@ -324,7 +319,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.deps.transport.notify({ type: 'transcript', role, text, final, turn });
     if (!final) return;
     const now = this.deps.clock.nowMs();
-    this.lastActivityAtMs = now;
+    this.watchdog.activity(now);
     const line = this.conversation.addFinal(role, text, now, responseId);
     if (line) this.emit('transcript', line);
   }
@@ -345,25 +340,14 @@ export class Call extends EventEmitter<CallEvents> {
     this.log.info({ tool: name, ok: outcome.ok, durationMs: outcome.durationMs }, 'tool call');
     if (this.isOver()) return;
     this.deps.transport.notify({ type: 'tool', name, ok: outcome.ok, durationMs: outcome.durationMs });
-    this.lastActivityAtMs = this.deps.clock.nowMs();
+    this.watchdog.activity(this.deps.clock.nowMs());
     this.session?.sendToolResult(toolCallId, outcome.ok ? outcome.result : { error: outcome.error });
   }
 
   // ---- barge-in ---------------------------------------------------------------------------------
 
+  /** The audio side via `Playout`, then the model (cancel, truncate to what was heard) and the record. */
   private bargeIn(source: 'model' | 'vad'): void {
-    this.bargeInRunning = true;
-    try {
-      this.runBargeIn(source);
-    } finally {
-      this.bargeInRunning = false;
-    }
-    const deferred = this.deferredModelEvents;
-    this.deferredModelEvents = [];
-    for (const e of deferred) this.onModelEvent(e);
-  }
-
-  private runBargeIn(source: 'model' | 'vad'): void {
     const cut = this.out.interrupt(this.conversation.activeResponseId);
     const { responseId, heardMs } = cut;
     if (responseId) {
@@ -387,17 +371,16 @@ export class Call extends EventEmitter<CallEvents> {
     const { clock, options, model } = this.deps;
     const now = clock.nowMs();
     if (this.state.playing && this.out.isDrained(now)) this.dispatch({ type: 'playoutDrained' });
-    if (options.maxCallMs !== undefined && now - this.startedAtMs >= options.maxCallMs) {
+    const verdict = this.watchdog.check(now);
+    if (verdict === 'maxLength') {
       this.log.info({ maxCallMs: options.maxCallMs }, 'call reached its longest length: hanging up');
-      this.dispatch({ type: 'hangup', reason: MAX_CALL_LENGTH_REASON });
-      return;
+      return this.dispatch({ type: 'hangup', reason: MAX_CALL_LENGTH_REASON });
     }
-    if (now - this.lastActivityAtMs > options.inactivityTimeoutMs) {
-      this.log.info({ idleMs: Math.round(now - this.lastActivityAtMs) }, 'inactivity timeout');
-      this.dispatch({ type: 'inactivity' });
-      return;
+    if (verdict === 'inactive') {
+      this.log.info({ idleMs: Math.round(this.watchdog.idleMs(now)) }, 'inactivity timeout');
+      return this.dispatch({ type: 'inactivity' });
     }
-    if (this.session && model.capabilities.needsContinuousAudio && now - this.lastInboundAtMs > options.keepAliveAfterMs) {
+    if (verdict === 'keepAlive' && this.session && model.capabilities.needsContinuousAudio) {
       this.session.sendAudio(new Int16Array((this.rates.inputRateHz * HOUSEKEEPING_MS) / 1000));
     }
     this.housekeeping = clock.setTimeout(this.onHousekeeping, HOUSEKEEPING_MS);
