@@ -16,7 +16,7 @@ import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../
 import { Conversation } from './conversation.js';
 import { InboundAudio } from './inbound.js';
 import { ReentryGuard } from './reentry.js';
-import { Playout, type PlayoutFrame } from './playout.js';
+import { FRAME_MS, Playout, type PlayoutFrame } from './playout.js';
 import { callSummary } from './summary.js';
 import { CallWatchdog } from './watchdog.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
@@ -24,6 +24,7 @@ import type { BargeInEvent, CallDeps, CallEvents, CallSummary, ToolCallRecord, T
 
 export type { BargeInEvent, CallDeps, CallEvents, CallOptions, CallTranscriptEvent, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
+/** Housekeeping tick period (playout drained, longest length, inactivity, keep-alive), ms. */
 const HOUSEKEEPING_MS = 100;
 /** End reason of a call hung up at `maxCallMs`. */
 export const MAX_CALL_LENGTH_REASON = 'max-call-length';
@@ -72,10 +73,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.rates = model.ratesFor?.(transport.inputRateHz, transport.outputRateHz) ?? { inputRateHz: model.inputRateHz, outputRateHz: model.outputRateHz };
     const { inputRateHz, outputRateHz } = this.rates;
     this.in = new InboundAudio({
-      callerRateHz: transport.inputRateHz,
-      modelRateHz: inputRateHz,
-      resamplers,
-      resampleQuality: options.resampleQuality,
+      callerRateHz: transport.inputRateHz, modelRateHz: inputRateHz, resamplers, resampleQuality: options.resampleQuality,
       vad: options.bargeInVad ? deps.vad : null,
       onSpeechStarted: () => {
         if (this.state.phase === 'responding') this.dispatch({ type: 'userSpeechStarted', source: 'vad' });
@@ -83,17 +81,12 @@ export class Call extends EventEmitter<CallEvents> {
       onVadError: (err) => this.log.warn({ err: errorMessage(err) }, 'barge-in VAD failed on a window'),
     });
     this.out = new Playout({
-      clock,
-      sink: transport,
-      outputRateHz: transport.outputRateHz,
+      clock, sink: transport, outputRateHz: transport.outputRateHz, supportsMarks: transport.supportsMarks,
       resampler: outputRateHz === transport.outputRateHz ? null : resamplers.create(outputRateHz, transport.outputRateHz, options.resampleQuality),
-      supportsMarks: transport.supportsMarks,
-      leadMs: options.playoutLeadMs,
-      batchMs: options.playoutBatchMs,
-      markIntervalMs: options.markIntervalMs,
+      leadMs: options.playoutLeadMs, batchMs: options.playoutBatchMs, markIntervalMs: options.markIntervalMs,
       onFrameSent: (responseId, positionMs, sentAtMs) => {
         this.watchdog.activity(sentAtMs);
-        if (positionMs === 20) this.conversation.replyStarted(responseId);
+        if (positionMs === FRAME_MS) this.conversation.replyStarted(responseId); // a reply's first frame
       },
     });
     this.conversation = new Conversation(this.startedAtMs, this.out);
@@ -158,21 +151,11 @@ export class Call extends EventEmitter<CallEvents> {
     this.emit('state', this.state.phase);
     transport.notify({ type: 'state', state: this.state.phase });
     try {
-      const session = await model.open(
-        {
-          callId: this.id,
-          systemPrompt: options.systemPrompt,
-          voice: options.voice,
-          history: [],
-          logger: this.log,
-          callerRateHz: transport.inputRateHz,
-          tools: this.deps.tools?.specs() ?? [],
-          greeting: options.greeting,
-          inputRateHz: this.rates.inputRateHz,
-          outputRateHz: this.rates.outputRateHz,
-        },
-        this.abort.signal,
-      );
+      const { systemPrompt, voice, greeting } = options;
+      const { inputRateHz, outputRateHz } = this.rates;
+      const tools = this.deps.tools?.specs() ?? [];
+      const init = { callId: this.id, systemPrompt, voice, greeting, history: [], logger: this.log, callerRateHz: transport.inputRateHz, tools, inputRateHz, outputRateHz };
+      const session = await model.open(init, this.abort.signal);
       if (this.isOver()) {
         await session.close();
         return;
