@@ -40,6 +40,7 @@ export class InboundAudio {
   private held: Int16Array[] = [];
   private heldMs = 0;
 
+  /** @param deps rates, resampler factory, VAD (or null) and the callbacks for speech starts and VAD errors. */
   constructor(private readonly deps: InboundAudioDeps) {
     const { callerRateHz, modelRateHz, resamplers, resampleQuality } = deps;
     this.resampler = callerRateHz === modelRateHz ? null : resamplers.create(callerRateHz, modelRateHz, resampleQuality);

@@ -86,6 +86,7 @@ export class Playout implements PlaybackStartSource {
   private framesSinceMark = 0;
   private markSeq = 0;
 
+  /** @param deps clock, sink, rates and settings; `deps.resampler` becomes this playout's to destroy. */
   constructor(private readonly deps: PlayoutDeps) {
     const { sink, clock } = deps;
     this.framer = new Framer(deps.outputRateHz, FRAME_MS);
