@@ -87,6 +87,25 @@ describe('Call with a model that matches the caller rate', () => {
 const speech = (n: number) => Int16Array.from({ length: n }, (_, i) => Math.round(3000 * Math.sin(i / 2)));
 
 describe('Call', () => {
+  it('handles model events emitted synchronously during barge-in only after barge-in finishes (no re-entry)', async () => {
+    const { clock, transport, session, call } = await setup();
+    const order: string[] = [];
+    call.on('bargeIn', () => order.push('bargeIn'));
+    call.on('transcript', (t) => order.push(`transcript:${t.text}`));
+    session.truncate = (id: string, ms: number) => {
+      session.truncations.push([id, ms]);
+      session.relay.emit({ type: 'transcript', role: 'assistant', text: 'cut short', final: true, responseId: id });
+    };
+    session.relay.emit({ type: 'responseStarted', responseId: 'r1' });
+    session.relay.emit({ type: 'audio', pcm: speech(32000), responseId: 'r1' });
+    clock.advance(500);
+    for (const m of transport.marks.slice(0, 4)) transport.handler({ type: 'played', markId: m });
+    session.relay.emit({ type: 'speechStarted' });
+    expect(session.truncations).toEqual([['r1', 400]]);
+    expect(order[0]).toBe('bargeIn');
+    expect(order).toContain('transcript:cut short');
+  });
+
   it('resamples caller audio 8→16 kHz for the model and model audio 16→8 kHz into exact paced 20 ms frames with marks', async () => {
     const { clock, transport, session, call } = await setup();
     expect(call.phase).toBe('listening');

@@ -1,39 +1,36 @@
 /**
  * `Call`: joins one caller transport to one model session. Audio flows caller → resample → model
- * and model → resample → 20 ms framer → playout pacer → caller, with a playback ledger that learns
- * what the caller heard. Control events go through the pure state machine in `state.ts`; this class
- * runs the commands it returns (barge-in, end of call).
+ * here, and model → caller through `Playout` (resampler, 20 ms framer, pacer, playback ledger,
+ * marks). What was said is kept by the pure `Conversation` record. Control events go through the
+ * pure state machine in `state.ts`; this class runs the commands it returns (barge-in, end of call),
+ * dispatches model events, keeps the housekeeping timer and builds the summary.
  */
 import { EventEmitter } from 'node:events';
-import { Framer } from '../audio/framer.js';
-import { PlayoutPacer } from '../audio/pacer.js';
-import type { Resampler } from '../audio/resample.js';
-import { rms } from '../audio/level.js';
-import { VadStream } from '../audio/vad/vad.js';
+import type { PlayoutPacer } from '../audio/pacer.js';
 import type { CallerEvent, HangupOptions } from '../callers/transport.js';
 import type { TimerHandle } from '../core/clock.js';
 import { Histogram } from '../core/histogram.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../models/model.js';
-import { endReasonLabel } from './end-reason.js';
-import { PlaybackLedger } from './ledger.js';
-import { ReplyLatencyMeter } from './reply-latency.js';
+import { Conversation } from './conversation.js';
+import { InboundAudio } from './inbound.js';
+import { ReentryGuard } from './reentry.js';
+import { FRAME_MS, Playout, type PlayoutFrame } from './playout.js';
+import { callSummary } from './summary.js';
+import { CallWatchdog } from './watchdog.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
-import type { BargeInEvent, CallDeps, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
+import type { BargeInEvent, CallDeps, CallEvents, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
-export type { BargeInEvent, CallDeps, CallOptions, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
+export type { BargeInEvent, CallDeps, CallEvents, CallOptions, CallTranscriptEvent, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
-const ACTIVITY_RMS = 300; // ≈ −40 dBFS: caller audio above this counts as activity
+/** Housekeeping tick period (playout drained, longest length, inactivity, keep-alive), ms. */
 const HOUSEKEEPING_MS = 100;
-const MAX_PREOPEN_BUFFER_MS = 3000;
-/** Most assistant audio queued for playout per call, ms (a model that sends more is cut short there). */
-const MAX_PLAYOUT_QUEUE_MS = 120_000;
 /** End reason of a call hung up at `maxCallMs`. */
 export const MAX_CALL_LENGTH_REASON = 'max-call-length';
 
-/** A live call. Events: `state` (phase), `bargeIn` (BargeInEvent), `turn` (TurnRecord), `ended` (CallSummary). */
-export class Call extends EventEmitter {
+/** A live call. Events are typed by `CallEvents`: `state`, `bargeIn`, `turn`, `dtmf`, `transcript`, `ended`. */
+export class Call extends EventEmitter<CallEvents> {
   readonly id: string;
   readonly startedAtMs: number;
   /** When the call started, ISO 8601 (UTC). */
@@ -43,37 +40,19 @@ export class Call extends EventEmitter {
   private readonly abort = new AbortController();
   /** Rates the model session uses for this caller. */
   private readonly rates: SessionRates;
-  private readonly inResampler: Resampler | null;
-  private readonly outResampler: Resampler | null;
-  private vadResampler: Resampler | null = null;
-  private readonly framer: Framer;
-  private readonly pacer: PlayoutPacer<{ pcm: Int16Array; responseId: string }>;
-  private readonly ledger: PlaybackLedger;
-  private readonly latency: ReplyLatencyMeter;
-  private vad: VadStream | null = null;
+  private readonly in: InboundAudio;
+  private readonly out: Playout;
+  private readonly conversation: Conversation;
   private housekeeping: TimerHandle | undefined;
-  private preOpenBuffer: Int16Array[] = [];
-  private preOpenMs = 0;
-  private activeResponseId: string | undefined;
-  private readonly cancelled = new Set<string>();
-  private lastActivityAtMs: number;
-  private lastInboundAtMs: number;
-  private lastFrameSentAtMs = 0;
-  private framesSinceMark = 0;
-  private markSeq = 0;
-  private pendingUserText: string[] = [];
-  private readonly assistantEntries = new Map<string, { entry: TranscriptEntry; message: HistoryMessage }>();
-  private currentTurn: TurnRecord | undefined;
+  /** Model events arriving while barge-in runs wait until it is over. */
+  private readonly bargeInGuard = new ReentryGuard<ModelEvent>((e) => this.onModelEvent(e));
+  private readonly watchdog: CallWatchdog;
+  /** How the caller is hung up when the call ends from our side (`hangup`). */
+  private hangupOptions: HangupOptions | undefined;
   private endedPromise: Promise<CallSummary>;
   private resolveEnded!: (s: CallSummary) => void;
   private readonly log: Logger;
 
-  /** Completed and current turns. */
-  readonly turns: TurnRecord[] = [];
-  /** Final transcript lines. */
-  readonly transcript: TranscriptEntry[] = [];
-  /** Conversation history (for models and renewals). */
-  readonly history: HistoryMessage[] = [];
   /** Caller frame received → handed to the model, ms. */
   readonly inboundLatency = new Histogram(200);
   /** Caller audio events received. */
@@ -82,8 +61,6 @@ export class Call extends EventEmitter {
   bargeIns = 0;
   /** Barge-in details, oldest first. */
   readonly bargeInEvents: BargeInEvent[] = [];
-  /** Tool calls, oldest first. */
-  readonly toolCalls: ToolCallRecord[] = [];
 
   constructor(private readonly deps: CallDeps) {
     super();
@@ -92,36 +69,28 @@ export class Call extends EventEmitter {
     const { transport, model, resamplers, options, clock } = deps;
     this.startedAtMs = clock.nowMs();
     this.startedAt = new Date((deps.wallClockMs ?? Date.now)()).toISOString();
-    this.lastActivityAtMs = this.startedAtMs;
-    this.lastInboundAtMs = this.startedAtMs;
+    this.watchdog = new CallWatchdog(this.startedAtMs, options);
     this.rates = model.ratesFor?.(transport.inputRateHz, transport.outputRateHz) ?? { inputRateHz: model.inputRateHz, outputRateHz: model.outputRateHz };
     const { inputRateHz, outputRateHz } = this.rates;
-    this.inResampler = transport.inputRateHz === inputRateHz ? null : resamplers.create(transport.inputRateHz, inputRateHz, options.resampleQuality);
-    this.outResampler = outputRateHz === transport.outputRateHz ? null : resamplers.create(outputRateHz, transport.outputRateHz, options.resampleQuality);
-    this.framer = new Framer(transport.outputRateHz, 20);
-    this.ledger = new PlaybackLedger(transport.supportsMarks);
-    this.latency = new ReplyLatencyMeter(this.ledger);
-    this.pacer = new PlayoutPacer({
-      frameMs: 20,
-      leadMs: options.playoutLeadMs,
-      sendAheadMs: Math.max(0, (options.playoutBatchMs ?? 20) - 20),
-      clock,
-      onFrame: (f) => this.sendFrame(f),
-      batch: transport.corked ? (sendAll) => transport.corked!(sendAll) : undefined,
-      maxQueuedFrames: MAX_PLAYOUT_QUEUE_MS / 20,
+    this.in = new InboundAudio({
+      callerRateHz: transport.inputRateHz, modelRateHz: inputRateHz, resamplers, resampleQuality: options.resampleQuality,
+      vad: options.bargeInVad ? deps.vad : null,
+      onSpeechStarted: () => {
+        if (this.state.phase === 'responding') this.dispatch({ type: 'userSpeechStarted', source: 'vad' });
+      },
+      onVadError: (err) => this.log.warn({ err: errorMessage(err) }, 'barge-in VAD failed on a window'),
     });
+    this.out = new Playout({
+      clock, sink: transport, outputRateHz: transport.outputRateHz, supportsMarks: transport.supportsMarks,
+      resampler: outputRateHz === transport.outputRateHz ? null : resamplers.create(outputRateHz, transport.outputRateHz, options.resampleQuality),
+      leadMs: options.playoutLeadMs, batchMs: options.playoutBatchMs, markIntervalMs: options.markIntervalMs,
+      onFrameSent: (responseId, positionMs, sentAtMs) => {
+        this.watchdog.activity(sentAtMs);
+        if (positionMs === FRAME_MS) this.conversation.replyStarted(responseId); // a reply's first frame
+      },
+    });
+    this.conversation = new Conversation(this.startedAtMs, this.out);
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
-    if (options.bargeInVad && deps.vad) {
-      const rate = deps.vad.supportedRatesHz.includes(transport.inputRateHz) ? transport.inputRateHz : 16000;
-      if (rate !== transport.inputRateHz) this.vadResampler = resamplers.create(transport.inputRateHz, rate, options.resampleQuality);
-      this.vad = new VadStream(deps.vad.createStream(rate), {
-        minSpeechMs: 64,
-        onEvent: (e) => {
-          if (e.type === 'start' && this.state.phase === 'responding') this.dispatch({ type: 'userSpeechStarted', source: 'vad' });
-        },
-        onError: (err) => this.log.warn({ err: errorMessage(err) }, 'barge-in VAD failed on a window'),
-      });
-    }
   }
 
   /** Id of the model this call talks to. */
@@ -144,14 +113,34 @@ export class Call extends EventEmitter {
     return this.endedPromise;
   }
 
+  /** Completed and current turns. */
+  get turns(): TurnRecord[] {
+    return this.conversation.turns;
+  }
+
+  /** Final transcript lines. */
+  get transcript(): TranscriptEntry[] {
+    return this.conversation.transcript;
+  }
+
+  /** Conversation history (for models and renewals). */
+  get history(): HistoryMessage[] {
+    return this.conversation.history;
+  }
+
+  /** Tool calls, oldest first. */
+  get toolCalls(): ToolCallRecord[] {
+    return this.conversation.toolCalls;
+  }
+
   /** The model session's own counters so far (empty before it opens or when it keeps none). */
   modelStats(): Record<string, number> {
     return this.session?.stats?.() ?? {};
   }
 
   /** The playout pacer (for metrics: jitter, added latency, underruns). */
-  get playout(): PlayoutPacer<{ pcm: Int16Array; responseId: string }> {
-    return this.pacer;
+  get playout(): PlayoutPacer<PlayoutFrame> {
+    return this.out.pacerStats;
   }
 
   /** Opens the model session and starts moving audio. Never throws: failures end the call. */
@@ -162,21 +151,11 @@ export class Call extends EventEmitter {
     this.emit('state', this.state.phase);
     transport.notify({ type: 'state', state: this.state.phase });
     try {
-      const session = await model.open(
-        {
-          callId: this.id,
-          systemPrompt: options.systemPrompt,
-          voice: options.voice,
-          history: [],
-          logger: this.log,
-          callerRateHz: transport.inputRateHz,
-          tools: this.deps.tools?.specs() ?? [],
-          greeting: options.greeting,
-          inputRateHz: this.rates.inputRateHz,
-          outputRateHz: this.rates.outputRateHz,
-        },
-        this.abort.signal,
-      );
+      const { systemPrompt, voice, greeting } = options;
+      const { inputRateHz, outputRateHz } = this.rates;
+      const tools = this.deps.tools?.specs() ?? [];
+      const init = { callId: this.id, systemPrompt, voice, greeting, history: [], logger: this.log, callerRateHz: transport.inputRateHz, tools, inputRateHz, outputRateHz };
+      const session = await model.open(init, this.abort.signal);
       if (this.isOver()) {
         await session.close();
         return;
@@ -184,17 +163,13 @@ export class Call extends EventEmitter {
       this.session = session;
       this.dispatch({ type: 'sessionOpened' });
       session.setHandler((e) => this.onModelEvent(e));
-      for (const chunk of this.preOpenBuffer) session.sendAudio(chunk);
-      this.preOpenBuffer = [];
+      for (const chunk of this.in.takeHeld()) session.sendAudio(chunk);
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, 'model session failed to open');
       transport.notify({ type: 'error', code: 'model_unavailable', message: errorMessage(err) });
       this.dispatch({ type: 'modelFailed', reason: `model-open-failed: ${errorMessage(err)}` });
     }
   }
-
-  /** How the caller is hung up when the call ends from our side (`hangup`). */
-  private hangupOptions: HangupOptions | undefined;
 
   /** Ends the call from our side (`options.serverShutdown`: WebSocket callers get close 1001). */
   hangup(reason: string, options?: HangupOptions): void {
@@ -211,7 +186,7 @@ export class Call extends EventEmitter {
     const { state, commands } = transition(this.state, input);
     this.state = state;
     if (state.phase !== before) {
-      if (state.phase === 'responding') this.vad?.reset();
+      if (state.phase === 'responding') this.in.resetVad();
       this.emit('state', state.phase);
       this.deps.transport.notify({ type: 'state', state: state.phase });
     }
@@ -219,7 +194,7 @@ export class Call extends EventEmitter {
   }
 
   private run(command: CallCommand): void {
-    if (command.type === 'bargeIn') this.bargeIn(command.source);
+    if (command.type === 'bargeIn') this.bargeInGuard.run(() => this.bargeIn(command.source));
     else void this.finish(command.reason, command.error, command.hangupCaller);
   }
 
@@ -229,79 +204,66 @@ export class Call extends EventEmitter {
     if (this.isOver()) return;
     switch (e.type) {
       case 'audio':
-        this.onCallerAudio(e.pcm, e.receivedAtMs);
-        return;
+        return this.onCallerAudio(e.pcm, e.receivedAtMs);
       case 'played': {
-        this.ledger.markPlayed(e.markId, this.deps.clock.nowMs());
-        const t = this.latency.update();
+        this.out.markPlayed(e.markId, this.deps.clock.nowMs());
         // Known only now (marks): announce it again if the turn was already announced.
-        if (t && this.activeResponseId !== t.responseId) this.announceTurn(t);
+        const t = this.conversation.playbackConfirmed();
+        if (t) this.announceTurn(t);
         return;
       }
       case 'dtmf':
         this.log.info({ digit: e.digit }, 'dtmf');
-        this.lastActivityAtMs = this.deps.clock.nowMs();
+        this.watchdog.activity(this.deps.clock.nowMs());
         this.emit('dtmf', e.digit);
         return;
-      case 'text':
-        this.lastActivityAtMs = this.deps.clock.nowMs();
+      case 'text': {
+        const now = this.deps.clock.nowMs();
+        this.watchdog.activity(now);
         if (!this.session || !this.deps.model.capabilities.textInput) return;
-        this.latency.userTurnEnded(this.lastActivityAtMs);
+        this.conversation.userTurnEnded(now);
         this.session.sendText(e.text);
         return;
+      }
       case 'ended':
-        this.dispatch({ type: 'callerEnded', reason: e.reason });
-        return;
+        return this.dispatch({ type: 'callerEnded', reason: e.reason });
     }
   }
 
   private onCallerAudio(pcm: Int16Array, receivedAtMs: number): void {
     const now = this.deps.clock.nowMs();
     this.framesIn++;
-    this.lastInboundAtMs = now;
-    if (rms(pcm) > ACTIVITY_RMS) this.lastActivityAtMs = now;
-    if (this.vad && this.state.phase === 'responding') {
-      this.vad.push(this.vadResampler ? this.vadResampler.process(pcm) : pcm);
-    }
-    const modelPcm = this.inResampler ? this.inResampler.process(pcm) : pcm;
+    this.watchdog.callerAudio(pcm, now);
+    const modelPcm = this.in.toModel(pcm, this.state.phase === 'responding');
     if (this.session) {
       this.session.sendAudio(modelPcm);
       this.inboundLatency.record(this.deps.clock.nowMs() - receivedAtMs);
-    } else {
-      this.preOpenBuffer.push(modelPcm);
-      this.preOpenMs += (modelPcm.length * 1000) / this.rates.inputRateHz;
-      while (this.preOpenMs > MAX_PREOPEN_BUFFER_MS) {
-        const dropped = this.preOpenBuffer.shift()!;
-        this.preOpenMs -= (dropped.length * 1000) / this.rates.inputRateHz;
-      }
-    }
+    } else this.in.hold(modelPcm);
   }
 
   // ---- model → caller -------------------------------------------------------------------------
 
   private onModelEvent(e: ModelEvent): void {
+    // Events the session emits synchronously from cancelResponse/truncate wait until barge-in is done.
+    if (this.bargeInGuard.defer(e)) return;
     if (this.isOver() && e.type !== 'closed') return;
     const now = this.deps.clock.nowMs();
     switch (e.type) {
       case 'audio':
-        this.onModelAudio(e.pcm, e.responseId);
-        return;
+        return this.onModelAudio(e.pcm, e.responseId);
       case 'responseStarted':
-        if (!this.cancelled.has(e.responseId) && this.currentTurn?.responseId !== e.responseId) this.beginTurn(e.responseId);
+        if (!this.out.isCancelled(e.responseId)) this.conversation.responseStarted(e.responseId);
         return;
       case 'responseDone':
-        this.onResponseDone(e.responseId);
-        return;
+        return this.onResponseDone(e.responseId);
       case 'speechStarted':
-        this.lastActivityAtMs = now;
+        this.watchdog.activity(now);
         this.dispatch({ type: 'userSpeechStarted', source: 'model' });
         return;
       case 'speechStopped':
-        this.latency.userTurnEnded(now - (e.speechEndedAgoMs ?? 0));
-        return;
+        return this.conversation.userTurnEnded(now - (e.speechEndedAgoMs ?? 0));
       case 'transcript':
-        this.onTranscript(e.role, e.text, e.final, e.responseId);
-        return;
+        return this.onTranscript(e.role, e.text, e.final, e.responseId);
       case 'toolCall':
         void this.runTool(e.toolCallId, e.name, e.arguments);
         return;
@@ -318,99 +280,31 @@ export class Call extends EventEmitter {
   }
 
   private onModelAudio(pcm: Int16Array, responseId: string): void {
-    if (this.cancelled.has(responseId)) return;
+    if (this.out.isCancelled(responseId)) return;
     if (this.state.phase === 'connecting') return;
-    if (this.currentTurn?.responseId !== responseId) this.beginTurn(responseId);
-    this.activeResponseId = responseId;
+    this.conversation.assistantAudio(responseId);
     if (this.state.phase !== 'responding') this.dispatch({ type: 'assistantAudio' });
-    const out = this.outResampler ? this.outResampler.process(pcm) : pcm;
-    for (const frame of this.framer.push(out)) this.pacer.enqueue({ pcm: frame, responseId });
-    // Active only after the first frames are queued: the start of a reply is not an underrun.
-    this.pacer.setStreamActive(true);
-  }
-
-  private beginTurn(responseId: string): void {
-    this.activeResponseId = responseId;
-    this.currentTurn = {
-      turn: this.turns.length + 1,
-      responseId,
-      userText: this.pendingUserText.join(' '),
-      assistantText: '',
-      replyLatencyMs: null,
-      interrupted: false,
-    };
-    this.pendingUserText = [];
-    this.turns.push(this.currentTurn);
+    this.out.push(pcm, responseId);
   }
 
   private onResponseDone(responseId: string): void {
-    if (this.cancelled.has(responseId)) return;
-    const tail = this.framer.flush();
-    if (tail) this.pacer.enqueue({ pcm: tail, responseId });
-    this.pacer.setStreamActive(false);
-    if (this.activeResponseId === responseId) {
-      this.activeResponseId = undefined;
-      if (this.currentTurn) this.announceTurn(this.currentTurn);
-    }
+    if (this.out.isCancelled(responseId)) return;
+    this.out.responseDone(responseId);
+    const t = this.conversation.responseDone(responseId);
+    if (t) this.announceTurn(t);
     this.dispatch({ type: 'responseDone' });
   }
 
   private onTranscript(role: 'user' | 'assistant', text: string, final: boolean, responseId?: string): void {
     // A cancelled response's partials are dropped; its final (the heard part, after truncation) is kept.
-    if (responseId && this.cancelled.has(responseId) && role === 'assistant' && !final) return;
-    const turn = role === 'user' ? this.turns.length + 1 : (this.turnOf(responseId)?.turn ?? this.turns.length);
+    if (responseId && this.out.isCancelled(responseId) && role === 'assistant' && !final) return;
+    const turn = this.conversation.turnNumberFor(role, responseId);
     this.deps.transport.notify({ type: 'transcript', role, text, final, turn });
     if (!final) return;
     const now = this.deps.clock.nowMs();
-    this.lastActivityAtMs = now;
-    const previous = role === 'assistant' && responseId ? this.assistantEntries.get(responseId) : undefined;
-    if (previous) {
-      // A second final for the same response replaces the first (truncation to what was heard).
-      previous.entry.text = text;
-      previous.message.text = text;
-      const t = this.turnOf(responseId);
-      if (t) t.assistantText = text;
-      this.emit('transcript', { role, text });
-      return;
-    }
-    if (!text.trim()) return;
-    const entry: TranscriptEntry = { role, text, atMs: Math.round(now - this.startedAtMs) };
-    const message: HistoryMessage = { role, text };
-    this.transcript.push(entry);
-    this.history.push(message);
-    if (role === 'user') this.pendingUserText.push(text);
-    else {
-      if (responseId) {
-        this.assistantEntries.set(responseId, { entry, message });
-        if (this.assistantEntries.size > 16) this.assistantEntries.delete(this.assistantEntries.keys().next().value!);
-      }
-      const t = this.turnOf(responseId) ?? this.currentTurn;
-      if (t) t.assistantText = [t.assistantText, text].filter(Boolean).join(' ');
-    }
-    this.emit('transcript', { role, text });
-  }
-
-  private turnOf(responseId: string | undefined): TurnRecord | undefined {
-    if (!responseId) return this.currentTurn;
-    for (let i = this.turns.length - 1; i >= 0; i--) if (this.turns[i].responseId === responseId) return this.turns[i];
-    return undefined;
-  }
-
-  private sendFrame(f: { pcm: Int16Array; responseId: string }): void {
-    const { transport, clock, options } = this.deps;
-    if (this.cancelled.has(f.responseId)) return;
-    const now = clock.nowMs();
-    transport.sendAudio(f.pcm);
-    this.lastFrameSentAtMs = now;
-    this.lastActivityAtMs = now;
-    const position = this.ledger.frameSent(f.responseId, 20, now);
-    if (position === 20 && this.currentTurn?.responseId === f.responseId) this.latency.replyStarted(this.currentTurn);
-    if (transport.supportsMarks && ++this.framesSinceMark * 20 >= options.markIntervalMs) {
-      this.framesSinceMark = 0;
-      const markId = `${f.responseId}:${++this.markSeq}`;
-      this.ledger.markSent(markId, f.responseId, position);
-      transport.mark(markId);
-    }
+    this.watchdog.activity(now);
+    const line = this.conversation.addFinal(role, text, now, responseId);
+    if (line) this.emit('transcript', line);
   }
 
   /** Emits `turn` and tells the caller (reply latency: `reply-latency.ts`). */
@@ -425,46 +319,28 @@ export class Call extends EventEmitter {
     const outcome = registry
       ? await registry.run(name, args, { callId: this.id, logger: this.log, signal: this.abort.signal }, this.deps.options.toolTimeoutMs ?? 8000)
       : { ok: false as const, error: `no tool named ${name}`, durationMs: 0 };
-    this.toolCalls.push({ name, ok: outcome.ok, durationMs: outcome.durationMs, ...(outcome.ok ? {} : { error: outcome.error }) });
+    this.conversation.addToolCall({ name, ok: outcome.ok, durationMs: outcome.durationMs, ...(outcome.ok ? {} : { error: outcome.error }) });
     this.log.info({ tool: name, ok: outcome.ok, durationMs: outcome.durationMs }, 'tool call');
     if (this.isOver()) return;
     this.deps.transport.notify({ type: 'tool', name, ok: outcome.ok, durationMs: outcome.durationMs });
-    this.lastActivityAtMs = this.deps.clock.nowMs();
+    this.watchdog.activity(this.deps.clock.nowMs());
     this.session?.sendToolResult(toolCallId, outcome.ok ? outcome.result : { error: outcome.error });
   }
 
   // ---- barge-in ---------------------------------------------------------------------------------
 
+  /** The audio side via `Playout`, then the model (cancel, truncate to what was heard) and the record. */
   private bargeIn(source: 'model' | 'vad'): void {
-    const { transport, clock, model } = this.deps;
-    const signalAt = clock.nowMs();
-    const responseId = this.activeResponseId ?? this.ledger.currentResponseId;
-    const dropped = this.pacer.clear();
-    this.framer.reset();
-    this.outResampler?.reset();
-    transport.clearPlayback();
-    const clearedAt = clock.nowMs();
-    this.pacer.setStreamActive(false);
-    const heardMs = responseId ? Math.round(this.ledger.heardMs(responseId, clearedAt)) : 0;
-    const sentMs = responseId ? this.ledger.sentMs(responseId) : 0;
-    this.ledger.clearMarks();
-    this.framesSinceMark = 0;
+    const cut = this.out.interrupt(this.conversation.activeResponseId);
+    const { responseId, heardMs } = cut;
     if (responseId) {
-      this.cancelled.add(responseId);
-      if (this.cancelled.size > 64) this.cancelled.delete(this.cancelled.values().next().value!);
       this.session?.cancelResponse();
-      if (model.capabilities.truncation) this.session?.truncate(responseId, heardMs);
+      if (this.deps.model.capabilities.truncation) this.session?.truncate(responseId, heardMs);
     }
-    this.activeResponseId = undefined;
     this.bargeIns++;
-    if (this.currentTurn && this.currentTurn.responseId === responseId) {
-      this.currentTurn.interrupted = true;
-      this.currentTurn.heardMs = heardMs;
-      this.announceTurn(this.currentTurn);
-    }
-    const message = responseId ? this.assistantEntries.get(responseId)?.message : undefined;
-    if (message) message.truncatedAtMs = heardMs;
-    const event: BargeInEvent = { source, responseId, heardMs, sentMs, droppedMs: dropped.droppedMs, reactionMs: clearedAt - signalAt };
+    const turn = this.conversation.interrupted(responseId, heardMs);
+    if (turn) this.announceTurn(turn);
+    const event: BargeInEvent = { source, ...cut };
     this.bargeInEvents.push(event);
     this.log.info(event, 'barge-in');
     this.emit('bargeIn', event);
@@ -477,21 +353,17 @@ export class Call extends EventEmitter {
     if (this.isOver()) return;
     const { clock, options, model } = this.deps;
     const now = clock.nowMs();
-    if (this.state.playing && this.pacer.queuedFrames === 0) {
-      const unplayed = this.ledger.unplayedMs(now);
-      if (unplayed <= 0 || now - this.lastFrameSentAtMs > options.playoutLeadMs + 1000) this.dispatch({ type: 'playoutDrained' });
-    }
-    if (options.maxCallMs !== undefined && now - this.startedAtMs >= options.maxCallMs) {
+    if (this.state.playing && this.out.isDrained(now)) this.dispatch({ type: 'playoutDrained' });
+    const verdict = this.watchdog.check(now);
+    if (verdict === 'maxLength') {
       this.log.info({ maxCallMs: options.maxCallMs }, 'call reached its longest length: hanging up');
-      this.dispatch({ type: 'hangup', reason: MAX_CALL_LENGTH_REASON });
-      return;
+      return this.dispatch({ type: 'hangup', reason: MAX_CALL_LENGTH_REASON });
     }
-    if (now - this.lastActivityAtMs > options.inactivityTimeoutMs) {
-      this.log.info({ idleMs: Math.round(now - this.lastActivityAtMs) }, 'inactivity timeout');
-      this.dispatch({ type: 'inactivity' });
-      return;
+    if (verdict === 'inactive') {
+      this.log.info({ idleMs: Math.round(this.watchdog.idleMs(now)) }, 'inactivity timeout');
+      return this.dispatch({ type: 'inactivity' });
     }
-    if (this.session && model.capabilities.needsContinuousAudio && now - this.lastInboundAtMs > options.keepAliveAfterMs) {
+    if (verdict === 'keepAlive' && this.session && model.capabilities.needsContinuousAudio) {
       this.session.sendAudio(new Int16Array((this.rates.inputRateHz * HOUSEKEEPING_MS) / 1000));
     }
     this.housekeeping = clock.setTimeout(this.onHousekeeping, HOUSEKEEPING_MS);
@@ -502,8 +374,8 @@ export class Call extends EventEmitter {
   private async finish(reason: string, error: boolean, hangupCaller: boolean): Promise<void> {
     const { transport, clock, model } = this.deps;
     if (this.housekeeping !== undefined) clock.clearTimeout(this.housekeeping);
-    this.pacer.stop();
-    this.vad?.close();
+    this.out.stop();
+    this.in.closeVad();
     this.abort.abort();
     if (hangupCaller) transport.hangup(reason, this.hangupOptions);
     this.emit('state', this.state.phase);
@@ -515,31 +387,14 @@ export class Call extends EventEmitter {
     } catch (err) {
       this.log.warn({ err: errorMessage(err) }, 'model session close failed');
     }
-    this.inResampler?.destroy();
-    this.outResampler?.destroy();
-    this.vadResampler?.destroy();
-    const summary: CallSummary = {
-      id: this.id,
-      kind: transport.kind,
-      model: model.id,
-      carrierCallId: this.deps.startInfo.carrierCallId,
-      parameters: this.deps.startInfo.parameters,
-      reason,
-      reasonLabel: endReasonLabel(reason, error),
-      error,
-      startedAt: this.startedAt,
-      durationMs: Math.round(clock.nowMs() - this.startedAtMs),
-      turns: this.turns,
-      transcript: this.transcript,
-      framesIn: this.framesIn,
-      framesOut: this.pacer.framesSent,
-      underruns: this.pacer.underruns,
-      bargeIns: this.bargeIns,
-      bargeInEvents: this.bargeInEvents,
-      history: this.history,
-      toolCalls: this.toolCalls,
+    this.in.destroy();
+    this.out.destroy();
+    const summary = callSummary({
+      id: this.id, kind: transport.kind, modelId: model.id, startInfo: this.deps.startInfo,
+      startedAt: this.startedAt, startedAtMs: this.startedAtMs, endedAtMs: clock.nowMs(), reason, error,
+      conversation: this.conversation, framesIn: this.framesIn, playout: this.playout, bargeIns: this.bargeIns, bargeInEvents: this.bargeInEvents,
       modelStats: { ...modelStats, ...(session?.stats?.() ?? {}) },
-    };
+    });
     this.log.info({ reason, durationMs: summary.durationMs, turns: summary.turns.length, error }, 'call ended');
     this.emit('ended', summary);
     this.resolveEnded(summary);

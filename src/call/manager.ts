@@ -34,13 +34,18 @@ export class DrainingError extends VoiceBridgeError {
   }
 }
 
+/** Events of `CallManager.events`: `call`, each new call before it starts. */
+export interface CallManagerEvents {
+  call: [call: Call];
+}
+
 /** Tracks every live call in this process. */
 export class CallManager {
   private readonly live = new Map<string, Call>();
   private readonly recent: CallSummary[] = [];
   private draining = false;
   /** Emits `call` (Call) when a call is created, before it starts. */
-  readonly events = new EventEmitter();
+  readonly events = new EventEmitter<CallManagerEvents>();
 
   constructor(private readonly deps: CallManagerDeps) {}
 

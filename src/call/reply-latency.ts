@@ -6,16 +6,23 @@
  * `PlaybackLedger.playbackStartedAtMs`). Call records (`TurnRecord.replyLatencyMs`), the browser's
  * `turn` event, the web page and `voicebridge call` all show this figure. Pure: times are passed in.
  */
-import type { PlaybackLedger } from './ledger.js';
 import type { TurnRecord } from './types.js';
+
+/**
+ * Knows when the caller started hearing a response (`PlaybackLedger` and `Playout` implement it):
+ * `playbackStartedAtMs(responseId)` returns clock ms, or undefined while unknown.
+ */
+export interface PlaybackStartSource {
+  playbackStartedAtMs(responseId: string): number | undefined;
+}
 
 /** Measures each turn's reply latency for one call. */
 export class ReplyLatencyMeter {
   private userTurnEndAtMs: number | null = null;
   private waiting: { turn: TurnRecord; fromMs: number } | undefined;
 
-  /** @param ledger the call's playback ledger (knows when the caller started hearing a response). */
-  constructor(private readonly ledger: PlaybackLedger) {}
+  /** @param ledger the call's playback ledger or playout (knows when the caller started hearing a response). */
+  constructor(private readonly ledger: PlaybackStartSource) {}
 
   /** The caller's turn ended at `atMs` (clock ms): speech end as detected, or typed text arrival. */
   userTurnEnded(atMs: number): void {

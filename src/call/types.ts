@@ -9,6 +9,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { HistoryMessage, SpeechModel } from '../models/model.js';
 import type { ToolRegistry } from '../tools/registry.js';
+import type { CallPhase } from './state.js';
 
 /** Tunables for a call (see the configuration table in the README). */
 export interface CallOptions {
@@ -134,4 +135,28 @@ export interface ToolCallRecord {
   ok: boolean;
   durationMs: number;
   error?: string;
+}
+
+/** Payload of a `Call`'s `transcript` event: one final transcript line (or its replacement after truncation). */
+export interface CallTranscriptEvent {
+  role: 'user' | 'assistant';
+  text: string;
+}
+
+/**
+ * Typed event map of `Call` (for `call.on(name, listener)`):
+ * - `state`: the new phase;
+ * - `bargeIn`: a barge-in, after playout was cleared and the model told;
+ * - `turn`: a turn record, when a reply ends or is interrupted;
+ * - `dtmf`: one keypad digit from the caller (`0`–`9`, `*`, `#`, `A`–`D`);
+ * - `transcript`: a final transcript line;
+ * - `ended`: the call summary, once.
+ */
+export interface CallEvents {
+  state: [phase: CallPhase];
+  bargeIn: [event: BargeInEvent];
+  turn: [turn: TurnRecord];
+  dtmf: [digit: string];
+  transcript: [entry: CallTranscriptEvent];
+  ended: [summary: CallSummary];
 }

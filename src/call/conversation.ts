@@ -1,0 +1,166 @@
+/**
+ * The conversation record of one call: turns, transcript, history (for models and renewals),
+ * the caller's text waiting for the next turn, each response's assistant line, tool calls and
+ * reply latency. Pure: no I/O, no timers, no events. Times are passed in as clock ms; methods
+ * return what the caller of this record should announce (a turn, a transcript line).
+ */
+import type { HistoryMessage } from '../models/model.js';
+import { ReplyLatencyMeter, type PlaybackStartSource } from './reply-latency.js';
+import type { CallTranscriptEvent, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
+
+/** Assistant lines kept per response for replacement after truncation, count (oldest forgotten first). */
+const MAX_ASSISTANT_ENTRIES = 16;
+
+export type { PlaybackStartSource } from './reply-latency.js';
+
+/** Record of one call's conversation. */
+export class Conversation {
+  /** Completed and current turns, oldest first (each `turn` numbered from 1). */
+  readonly turns: TurnRecord[] = [];
+  /** Final transcript lines, oldest first. */
+  readonly transcript: TranscriptEntry[] = [];
+  /** Conversation history as the model was left with it (truncated assistant lines marked). */
+  readonly history: HistoryMessage[] = [];
+  /** Tool calls, oldest first. */
+  readonly toolCalls: ToolCallRecord[] = [];
+  private pendingUserText: string[] = [];
+  private readonly assistantEntries = new Map<string, { entry: TranscriptEntry; message: HistoryMessage }>();
+  private turn: TurnRecord | undefined;
+  private active: string | undefined;
+  private readonly latency: ReplyLatencyMeter;
+
+  /**
+   * @param startedAtMs when the call started (clock ms); transcript lines are timed from it.
+   * @param playback tells when the caller started hearing a response (for reply latency).
+   */
+  constructor(private readonly startedAtMs: number, playback: PlaybackStartSource) {
+    this.latency = new ReplyLatencyMeter(playback);
+  }
+
+  /** The latest turn, if any. */
+  get currentTurn(): TurnRecord | undefined {
+    return this.turn;
+  }
+
+  /** The response whose audio is streaming now (set by `assistantAudio`, cleared when it ends or is cut). */
+  get activeResponseId(): string | undefined {
+    return this.active;
+  }
+
+  /** The model announced response `responseId`: starts its turn unless it is the current one. */
+  responseStarted(responseId: string): void {
+    if (this.turn?.responseId !== responseId) this.beginTurn(responseId);
+  }
+
+  /** Audio of response `responseId` arrived: starts its turn if new and makes it the active response. */
+  assistantAudio(responseId: string): void {
+    if (this.turn?.responseId !== responseId) this.beginTurn(responseId);
+    this.active = responseId;
+  }
+
+  /**
+   * The model finished response `responseId`.
+   * @returns the turn to announce when that response was the active one, else undefined.
+   */
+  responseDone(responseId: string): TurnRecord | undefined {
+    if (this.active !== responseId) return undefined;
+    this.active = undefined;
+    return this.turn;
+  }
+
+  /** The caller's turn ended at `atMs` (clock ms): speech end as the server detected it, or typed text arrival. */
+  userTurnEnded(atMs: number): void {
+    this.latency.userTurnEnded(atMs);
+  }
+
+  /** The first frame of response `responseId` was sent: binds the caller's last turn end to its turn. */
+  replyStarted(responseId: string): void {
+    if (this.turn?.responseId === responseId) this.latency.replyStarted(this.turn);
+  }
+
+  /**
+   * A playback mark came back (the start of a reply may be known only now).
+   * @returns a turn whose reply latency was just set and that was already announced (its response is
+   * no longer active), to announce again; else undefined.
+   */
+  playbackConfirmed(): TurnRecord | undefined {
+    const t = this.latency.update();
+    return t && this.active !== t.responseId ? t : undefined;
+  }
+
+  /** Number of the turn a transcript line of `role` belongs to (a user line belongs to the next turn). */
+  turnNumberFor(role: 'user' | 'assistant', responseId?: string): number {
+    return role === 'user' ? this.turns.length + 1 : (this.turnOf(responseId)?.turn ?? this.turns.length);
+  }
+
+  /**
+   * Records a final transcript line at `nowMs` (clock ms). A second final for the same assistant
+   * response replaces the first (truncation to what was heard); an empty new line is not recorded.
+   * @returns the line to announce, or undefined when nothing was recorded.
+   */
+  addFinal(role: 'user' | 'assistant', text: string, nowMs: number, responseId?: string): CallTranscriptEvent | undefined {
+    const previous = role === 'assistant' && responseId ? this.assistantEntries.get(responseId) : undefined;
+    if (previous) {
+      previous.entry.text = text;
+      previous.message.text = text;
+      const t = this.turnOf(responseId);
+      if (t) t.assistantText = text;
+      return { role, text };
+    }
+    if (!text.trim()) return undefined;
+    const entry: TranscriptEntry = { role, text, atMs: Math.round(nowMs - this.startedAtMs) };
+    const message: HistoryMessage = { role, text };
+    this.transcript.push(entry);
+    this.history.push(message);
+    if (role === 'user') this.pendingUserText.push(text);
+    else {
+      if (responseId) {
+        this.assistantEntries.set(responseId, { entry, message });
+        if (this.assistantEntries.size > MAX_ASSISTANT_ENTRIES) this.assistantEntries.delete(this.assistantEntries.keys().next().value!);
+      }
+      const t = this.turnOf(responseId) ?? this.turn;
+      if (t) t.assistantText = [t.assistantText, text].filter(Boolean).join(' ');
+    }
+    return { role, text };
+  }
+
+  /**
+   * The caller barged in on response `responseId` after hearing `heardMs` of it: no response is
+   * active any more, its history line is marked truncated at `heardMs`.
+   * @returns its turn (now `interrupted`, with `heardMs`) to announce when it is the current turn.
+   */
+  interrupted(responseId: string | undefined, heardMs: number): TurnRecord | undefined {
+    this.active = undefined;
+    const message = responseId ? this.assistantEntries.get(responseId)?.message : undefined;
+    if (message) message.truncatedAtMs = heardMs;
+    if (!this.turn || this.turn.responseId !== responseId) return undefined;
+    this.turn.interrupted = true;
+    this.turn.heardMs = heardMs;
+    return this.turn;
+  }
+
+  /** Records one tool call. */
+  addToolCall(record: ToolCallRecord): void {
+    this.toolCalls.push(record);
+  }
+
+  private beginTurn(responseId: string): void {
+    this.active = responseId;
+    this.turn = {
+      turn: this.turns.length + 1,
+      responseId,
+      userText: this.pendingUserText.join(' '),
+      assistantText: '',
+      replyLatencyMs: null,
+      interrupted: false,
+    };
+    this.pendingUserText = [];
+    this.turns.push(this.turn);
+  }
+
+  private turnOf(responseId: string | undefined): TurnRecord | undefined {
+    if (!responseId) return this.turn;
+    for (let i = this.turns.length - 1; i >= 0; i--) if (this.turns[i].responseId === responseId) return this.turns[i];
+    return undefined;
+  }
+}

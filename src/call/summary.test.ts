@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { Conversation } from './conversation.js';
+import { callSummary } from './summary.js';
+
+describe('callSummary', () => {
+  it('maps what the call kept into its summary, with a plain-language reason and a whole-ms duration', () => {
+    const conversation = new Conversation(1000, { playbackStartedAtMs: () => undefined });
+    conversation.addFinal('user', 'hello', 1500);
+    conversation.responseStarted('r1');
+    conversation.addToolCall({ name: 'lookup', ok: true, durationMs: 3 });
+    const bargeInEvents = [{ source: 'model' as const, responseId: 'r1', heardMs: 400, sentMs: 600, droppedMs: 1000, reactionMs: 0 }];
+    const summary = callSummary({
+      id: 'c1', kind: 'twilio', modelId: 'fake', startInfo: { carrierCallId: 'CA1', parameters: { a: 'b' } },
+      startedAt: '2026-01-01T00:00:00.000Z', startedAtMs: 1000, endedAtMs: 62_000.6, reason: 'socket-closed', error: false,
+      conversation, framesIn: 50, playout: { framesSent: 40, underruns: 2 }, bargeIns: 1, bargeInEvents,
+      modelStats: { renewals: 1 },
+    });
+    expect(summary).toEqual({
+      id: 'c1', kind: 'twilio', model: 'fake', carrierCallId: 'CA1', parameters: { a: 'b' },
+      reason: 'socket-closed', reasonLabel: 'caller hung up', error: false,
+      startedAt: '2026-01-01T00:00:00.000Z', durationMs: 61_001,
+      turns: conversation.turns, transcript: conversation.transcript, framesIn: 50, framesOut: 40, underruns: 2,
+      bargeIns: 1, bargeInEvents, history: conversation.history, toolCalls: conversation.toolCalls, modelStats: { renewals: 1 },
+    });
+    expect(summary.turns[0].userText).toBe('hello');
+  });
+});
