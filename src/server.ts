@@ -18,6 +18,8 @@ import { deprioritizeHelperThreads } from './core/thread-priority.js';
 import { existsSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Carrier } from './callers/core/carrier.js';
+import { endCallTool, END_CALL_TOOL_NAME, transferableCall } from './call/call-tools.js';
+import { composeTransfers } from './handoff/compose.js';
 import { TransferDesk } from './handoff/desk.js';
 import { loadWebRtc, type WebRtcSupport } from './callers/webrtc/loader.js';
 import { webRtcNetwork } from './callers/webrtc/network.js';
@@ -92,7 +94,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const resamplers = await loadResamplerFactory();
   const vad = await loadVad(log);
   const registry = overrides.registry ?? providerRegistry;
-  const tools = new ToolRegistry(builtinTools(config.TOOLS));
+  // Tools and the hand-off find live calls through the manager, built below.
+  const liveCall = (id: string) => manager.calls().find((c) => c.id === id);
+  const transfers = new TransferDesk(clock);
+  const handoffs = composeTransfers(config, { desk: transfers, clock, logger: log, findCall: (id) => mapDefined(liveCall(id), transferableCall) });
+  const tools = new ToolRegistry([...builtinTools(config.TOOLS, { [END_CALL_TOOL_NAME]: () => endCallTool(liveCall) }), ...(handoffs.hasDefaultTarget ? [handoffs.tool()] : [])]);
   const models = await composeModels(registry, config.VOICEBRIDGE_MODEL, config, { logger: log, clock, vad }, overrides.model);
   const { model, availableModels: available } = models;
   log.debug({ model: model.id, availableModels: available, vad: vad.name }, `voicebridge model in use: ${model.id}`);
@@ -163,8 +169,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // The server's WebRTC peer connections: closed at shutdown below.
   const webrtcPeers = new WebRtcPeers();
   const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });
-  const transfers = new TransferDesk(clock);
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers });
+  // Caller phrases that ask for a person (TRANSFER_PHRASES).
+  manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: (id) => mapDefined(liveCall(id), transferableCall) } });
   return {
     app,
     manager,
@@ -191,4 +198,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       transfers.clear();
     },
   };
+}
+
+function mapDefined<T, U>(value: T | undefined, f: (v: T) => U): U | undefined {
+  return value === undefined ? undefined : f(value);
 }

@@ -30,12 +30,13 @@ class FakeTransport implements CallerTransport {
 class FakeSession implements ModelSession {
   relay = new EventRelay<ModelEvent>();
   audioIn: Int16Array[] = [];
+  textIn: string[] = [];
   cancels = 0;
   truncations: Array<[string, number]> = [];
   closed = false;
   setHandler(h: (e: ModelEvent) => void) { this.relay.setHandler(h); }
   sendAudio(p: Int16Array) { this.audioIn.push(p); }
-  sendText() {}
+  sendText(t: string) { this.textIn.push(t); }
   sendToolResult() {}
   cancelResponse() { this.cancels++; }
   truncate(id: string, ms: number) { this.truncations.push([id, ms]); }
@@ -181,6 +182,46 @@ describe('Call', () => {
     expect(transport.hungUp).toBe('max-call-length');
     expect(summary.durationMs).toBeGreaterThanOrEqual(3_600_000);
     expect(summary.durationMs).toBeLessThan(3_600_000 + 30_000);
+  });
+
+  it('passes keypad digits to the model as text when it takes text, not otherwise', async () => {
+    const { transport, session } = await setup();
+    transport.handler({ type: 'dtmf', digit: '3' });
+    expect(session.textIn).toEqual(['The caller pressed 3 on the keypad.']);
+    const audioOnly = await setup({ textInput: false });
+    audioOnly.transport.handler({ type: 'dtmf', digit: '3' });
+    expect(audioOnly.session.textIn).toEqual([]);
+  });
+
+  it('end_call: hangs up once the next reply has been played out, or after the grace period without one', async () => {
+    const { clock, transport, session, call } = await setup();
+    call.endAfterReply();
+    session.relay.emit({ type: 'responseStarted', responseId: 'r1' });
+    session.relay.emit({ type: 'audio', pcm: new Int16Array(16000).fill(1000), responseId: 'r1' }); // 1 s of goodbye
+    session.relay.emit({ type: 'responseDone', responseId: 'r1', cancelled: false });
+    clock.advance(1100);
+    expect(transport.sent.length).toBe(50); // all sent, but the carrier has not reported it played
+    expect(transport.hungUp).toBeUndefined();
+    for (const markId of transport.marks) transport.handler({ type: 'played', markId });
+    clock.advance(200);
+    expect(transport.hungUp).toBe('assistant-ended');
+    const silent = await setup();
+    silent.call.endAfterReply();
+    silent.clock.advance(9_900);
+    expect(silent.transport.hungUp).toBeUndefined();
+    silent.clock.advance(200);
+    expect(silent.transport.hungUp).toBe('assistant-ended');
+  });
+
+  it('hands off: tells the caller, ends the stream as transferred and keeps the record', async () => {
+    const { transport, call } = await setup();
+    const handoff = { callId: 'c1', carrier: 'fake', carrierIds: {}, target: { kind: 'sip' as const, uri: 'sip:a@b.test' }, reason: 'r', source: 'operator' as const, requestedAt: '', transcript: [], summary: 's' };
+    call.handOff(handoff);
+    expect(transport.notices).toContainEqual({ type: 'transfer', to: 'sip:a@b.test', reason: 'r' });
+    expect(transport.hungUp).toBe('transferred');
+    expect((await call.ended).handoff).toBe(handoff);
+    call.handOff(handoff); // an ended call ignores a second hand-off
+    expect(transport.notices.filter((n) => n.type === 'transfer')).toHaveLength(1);
   });
 
   it('ends politely when the model session closes unexpectedly', async () => {

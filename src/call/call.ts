@@ -12,6 +12,8 @@ import type { TimerHandle } from '../core/clock.js';
 import { Histogram } from '../core/histogram.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
+import type { Handoff } from '../handoff/record.js';
+import { targetText } from '../handoff/target.js';
 import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../models/model.js';
 import { Conversation } from './conversation.js';
 import { InboundAudio } from './inbound.js';
@@ -49,6 +51,7 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly watchdog: CallWatchdog;
   /** How the caller is hung up when the call ends from our side (`hangup`). */
   private hangupOptions: HangupOptions | undefined;
+  private handoff: Handoff | undefined;
   private endedPromise: Promise<CallSummary>;
   private resolveEnded!: (s: CallSummary) => void;
   private readonly log: Logger;
@@ -94,19 +97,18 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   /** Id of the model this call talks to. */
-  get modelId(): string {
-    return this.deps.model.id;
-  }
+  get modelId(): string { return this.deps.model.id; }
 
   /** What the caller's carrier said when the stream started: its call id and custom parameters. */
   get startInfo(): CallDeps['startInfo'] {
     return this.deps.startInfo;
   }
 
+  /** The carrier (`twilio`, `vonage`, `browser`, …). */
+  get kind(): string { return this.deps.transport.kind; }
+
   /** Current phase. */
-  get phase(): CallPhase {
-    return this.state.phase;
-  }
+  get phase(): CallPhase { return this.state.phase; }
 
   /** Resolves with the summary once the call has ended. */
   get ended(): Promise<CallSummary> {
@@ -114,24 +116,16 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   /** Completed and current turns. */
-  get turns(): TurnRecord[] {
-    return this.conversation.turns;
-  }
+  get turns(): TurnRecord[] { return this.conversation.turns; }
 
   /** Final transcript lines. */
-  get transcript(): TranscriptEntry[] {
-    return this.conversation.transcript;
-  }
+  get transcript(): TranscriptEntry[] { return this.conversation.transcript; }
 
   /** Conversation history (for models and renewals). */
-  get history(): HistoryMessage[] {
-    return this.conversation.history;
-  }
+  get history(): HistoryMessage[] { return this.conversation.history; }
 
   /** Tool calls, oldest first. */
-  get toolCalls(): ToolCallRecord[] {
-    return this.conversation.toolCalls;
-  }
+  get toolCalls(): ToolCallRecord[] { return this.conversation.toolCalls; }
 
   /** The model session's own counters so far (empty before it opens or when it keeps none). */
   modelStats(): Record<string, number> {
@@ -177,7 +171,21 @@ export class Call extends EventEmitter<CallEvents> {
     this.dispatch({ type: 'hangup', reason });
   }
 
-  private isOver(): boolean {
+  /** Hands the call to a person: keeps `handoff` for the record, tells the caller, ends the stream (`transferred`). */
+  handOff(handoff: Handoff): void {
+    if (this.isOver()) return;
+    this.handoff = handoff;
+    this.deps.transport.notify({ type: 'transfer', to: targetText(handoff.target), reason: handoff.reason });
+    this.hangup('transferred');
+  }
+
+  /** Ends the call once the model's next reply has been heard (the `end_call` tool), or after `END_CALL_GRACE_MS`. */
+  endAfterReply(): void {
+    this.watchdog.requestEnd(this.deps.clock.nowMs());
+  }
+
+  /** Whether the call has ended (or failed). */
+  isOver(): boolean {
     return this.state.phase === 'ended' || this.state.phase === 'error';
   }
 
@@ -216,18 +224,20 @@ export class Call extends EventEmitter<CallEvents> {
         this.log.info({ digit: e.digit }, 'dtmf');
         this.watchdog.activity(this.deps.clock.nowMs());
         this.emit('dtmf', e.digit);
-        return;
-      case 'text': {
-        const now = this.deps.clock.nowMs();
-        this.watchdog.activity(now);
-        if (!this.session || !this.deps.model.capabilities.textInput) return;
-        this.conversation.userTurnEnded(now);
-        this.session.sendText(e.text);
-        return;
-      }
+        return this.sendUserText(`The caller pressed ${e.digit} on the keypad.`);
+      case 'text':
+        this.watchdog.activity(this.deps.clock.nowMs());
+        return this.sendUserText(e.text);
       case 'ended':
         return this.dispatch({ type: 'callerEnded', reason: e.reason });
     }
+  }
+
+  /** Typed text or a keypad digit as the caller's turn, for models that take text. */
+  private sendUserText(text: string): void {
+    if (!this.session || !this.deps.model.capabilities.textInput) return;
+    this.conversation.userTurnEnded(this.deps.clock.nowMs());
+    this.session.sendText(text);
   }
 
   private onCallerAudio(pcm: Int16Array, receivedAtMs: number): void {
@@ -290,6 +300,7 @@ export class Call extends EventEmitter<CallEvents> {
   private onResponseDone(responseId: string): void {
     if (this.out.isCancelled(responseId)) return;
     this.out.responseDone(responseId);
+    this.watchdog.replyFinished(this.deps.clock.nowMs());
     const t = this.conversation.responseDone(responseId);
     if (t) this.announceTurn(t);
     this.dispatch({ type: 'responseDone' });
@@ -354,11 +365,12 @@ export class Call extends EventEmitter<CallEvents> {
     const { clock, options, model } = this.deps;
     const now = clock.nowMs();
     if (this.state.playing && this.out.isDrained(now)) this.dispatch({ type: 'playoutDrained' });
-    const verdict = this.watchdog.check(now);
+    const verdict = this.watchdog.check(now, !this.state.playing || this.out.isDrained(now));
     if (verdict === 'maxLength') {
       this.log.info({ maxCallMs: options.maxCallMs }, 'call reached its longest length: hanging up');
       return this.dispatch({ type: 'hangup', reason: MAX_CALL_LENGTH_REASON });
     }
+    if (verdict === 'endRequested') return this.dispatch({ type: 'hangup', reason: 'assistant-ended' });
     if (verdict === 'inactive') {
       this.log.info({ idleMs: Math.round(this.watchdog.idleMs(now)) }, 'inactivity timeout');
       return this.dispatch({ type: 'inactivity' });
@@ -393,7 +405,7 @@ export class Call extends EventEmitter<CallEvents> {
       id: this.id, kind: transport.kind, modelId: model.id, startInfo: this.deps.startInfo,
       startedAt: this.startedAt, startedAtMs: this.startedAtMs, endedAtMs: clock.nowMs(), reason, error,
       conversation: this.conversation, framesIn: this.framesIn, playout: this.playout, bargeIns: this.bargeIns, bargeInEvents: this.bargeInEvents,
-      modelStats: { ...modelStats, ...(session?.stats?.() ?? {}) },
+      modelStats: { ...modelStats, ...(session?.stats?.() ?? {}) }, handoff: this.handoff,
     });
     this.log.info({ reason, durationMs: summary.durationMs, turns: summary.turns.length, error }, 'call ended');
     this.emit('ended', summary);

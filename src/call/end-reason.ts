@@ -19,6 +19,8 @@ const LABELS: Record<string, string> = {
   'audio-flood': 'caller sent audio far faster than real time',
   'max-call-length': 'longest call length reached',
   inactivity: 'inactivity',
+  transferred: 'handed to a person',
+  'assistant-ended': 'assistant ended the call',
   'server shutting down': 'server shutting down',
   'server-shutdown': 'server shutting down',
   'server error': 'server error',

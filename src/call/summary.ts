@@ -2,6 +2,7 @@
  * Builds a call's summary (`CallSummary`) from what the call kept. Pure: times are passed in.
  */
 import type { CallerKind, CallerStartInfo } from '../callers/transport.js';
+import type { Handoff } from '../handoff/record.js';
 import type { Conversation } from './conversation.js';
 import { endReasonLabel } from './end-reason.js';
 import type { BargeInEvent, CallSummary } from './types.js';
@@ -29,6 +30,8 @@ export interface CallRecordParts {
   bargeInEvents: BargeInEvent[];
   /** The model session's counters (before and after it closed: later ones win). */
   modelStats: Record<string, number>;
+  /** The hand-off to a person, if the call was transferred. */
+  handoff?: Handoff;
 }
 
 /**
@@ -41,6 +44,7 @@ export function callSummary(p: CallRecordParts): CallSummary {
     kind: p.kind,
     model: p.modelId,
     carrierCallId: p.startInfo.carrierCallId,
+    ...(p.startInfo.streamId ? { streamId: p.startInfo.streamId } : {}),
     parameters: p.startInfo.parameters,
     reason: p.reason,
     reasonLabel: endReasonLabel(p.reason, p.error),
@@ -57,5 +61,6 @@ export function callSummary(p: CallRecordParts): CallSummary {
     history: p.conversation.history,
     toolCalls: p.conversation.toolCalls,
     modelStats: p.modelStats,
+    ...(p.handoff ? { handoff: p.handoff } : {}),
   };
 }

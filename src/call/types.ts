@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.js';
 import type { HistoryMessage, SpeechModel } from '../models/model.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { CallPhase } from './state.js';
+import type { Handoff } from '../handoff/record.js';
 
 /** Tunables for a call (see the configuration table in the README). */
 export interface CallOptions {
@@ -102,8 +103,9 @@ export interface CallSummary {
   id: string;
   kind: string;
   model: string;
-  /** Carrier's call id and custom parameters from the stream start. */
+  /** Carrier's call id (Twilio CallSid, Vonage uuid), stream id (Twilio StreamSid) and custom parameters from the stream start. */
   carrierCallId?: string;
+  streamId?: string;
   parameters: Record<string, string>;
   /** Why the call ended, as a code (`stop`, `inactivity`, `model-closed: …`). */
   reason: string;
@@ -127,6 +129,8 @@ export interface CallSummary {
   toolCalls: ToolCallRecord[];
   /** The model session's own counters (Nova Sonic: renewals, retries, replayed and dropped audio…). */
   modelStats: Record<string, number>;
+  /** The hand-off to a person, when the call was transferred. */
+  handoff?: Handoff;
 }
 
 /** One tool call. */

@@ -16,7 +16,13 @@ export const ACTIVITY_RMS = 300;
  * `inactivityTimeoutMs` without activity), `keepAlive` (the caller sent no audio for
  * `keepAliveAfterMs`: models that need continuous audio get silence), or `ok`.
  */
-export type WatchdogVerdict = 'maxLength' | 'inactive' | 'keepAlive' | 'ok';
+export type WatchdogVerdict = 'maxLength' | 'endRequested' | 'inactive' | 'keepAlive' | 'ok';
+
+/**
+ * After the model asked to end the call (`end_call`), longest wait for its goodbye to be said and
+ * heard before the call is hung up anyway, ms.
+ */
+export const END_CALL_GRACE_MS = 10_000;
 
 /** The limits a watchdog enforces (from `CallOptions`, all ms). */
 export type WatchdogLimits = Pick<CallOptions, 'maxCallMs' | 'inactivityTimeoutMs' | 'keepAliveAfterMs'>;
@@ -25,6 +31,8 @@ export type WatchdogLimits = Pick<CallOptions, 'maxCallMs' | 'inactivityTimeoutM
 export class CallWatchdog {
   private lastActivityAtMs: number;
   private lastInboundAtMs: number;
+  /** When the end of the call was asked for, and whether a reply finished since. */
+  private endRequest: { atMs: number; replyFinished: boolean } | undefined;
 
   /** @param startedAtMs when the call started (clock ms): it counts as activity and as inbound audio. */
   constructor(private readonly startedAtMs: number, private readonly limits: WatchdogLimits) {
@@ -43,15 +51,30 @@ export class CallWatchdog {
     if (rms(pcm) > ACTIVITY_RMS) this.lastActivityAtMs = atMs;
   }
 
+  /** The model asked at `atMs` to end the call once its goodbye has been heard (`end_call`). */
+  requestEnd(atMs: number): void {
+    this.endRequest ??= { atMs, replyFinished: false };
+  }
+
+  /** A reply finished at `atMs` (its audio may still be playing). */
+  replyFinished(atMs: number): void {
+    if (this.endRequest && atMs >= this.endRequest.atMs) this.endRequest.replyFinished = true;
+  }
+
   /** Time since the last activity at `nowMs`, ms. */
   idleMs(nowMs: number): number {
     return nowMs - this.lastActivityAtMs;
   }
 
-  /** The verdict at `nowMs`, most important first: `maxLength`, then `inactive`, then `keepAlive`. */
-  check(nowMs: number): WatchdogVerdict {
+  /**
+   * The verdict at `nowMs`, most important first: `maxLength`, `endRequested` (a reply finished
+   * after the request and `playoutDrained`, or `END_CALL_GRACE_MS` passed), `inactive`, `keepAlive`.
+   */
+  check(nowMs: number, playoutDrained = true): WatchdogVerdict {
     const { maxCallMs, inactivityTimeoutMs, keepAliveAfterMs } = this.limits;
     if (maxCallMs !== undefined && nowMs - this.startedAtMs >= maxCallMs) return 'maxLength';
+    const end = this.endRequest;
+    if (end && ((end.replyFinished && playoutDrained) || nowMs - end.atMs >= END_CALL_GRACE_MS)) return 'endRequested';
     if (nowMs - this.lastActivityAtMs > inactivityTimeoutMs) return 'inactive';
     if (nowMs - this.lastInboundAtMs > keepAliveAfterMs) return 'keepAlive';
     return 'ok';

@@ -23,6 +23,7 @@ import type { RawBodyRequest } from './request-helpers.js';
 import { QuietRoutesLogController } from './request-log.js';
 import { registerStreamRoutes } from './stream-routes.js';
 import { registerTelephonyRoutes } from './telephony-routes.js';
+import { registerTransferRoute } from './transfer-route.js';
 import { registerWebRtcRoutes } from './webrtc-routes.js';
 
 export type { AppDeps } from './deps.js';
@@ -108,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }));
 
   registerTelephonyRoutes(app, deps, limitStats);
+  registerTransferRoute(app, deps.handoffs);
   registerCarrierRoutes(app, deps, webSocketCarriers(deps.carriers ?? CARRIERS), webSocketLimits(admission));
   registerStreamRoutes(app, deps);
   registerWebRtcRoutes(app, deps, { carrier: webRtcCarrier, webrtc, network: deps.webrtcNetwork, peers: deps.webrtcPeers, admission, stats: limitStats });

@@ -13,6 +13,7 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { TransferDesk } from '../handoff/desk.js';
+import type { TransferRouteDeps } from './transfer-route.js';
 import type { Warmup } from '../core/warmup.js';
 import type { Admission } from '../limits/admission.js';
 import type { LimitStats } from '../limits/stats.js';
@@ -49,6 +50,8 @@ export interface AppDeps {
   webrtcNetwork: WebRtcNetwork;
   /** Transfers waiting for the carrier's next request (Twilio's `<Connect action>`), by carrier call id. */
   transfers: TransferDesk;
+  /** Hand-off of live calls to a person (`POST /calls/:id/transfer`). */
+  handoffs: TransferRouteDeps;
   /** Caller protocols to serve instead of the built-in ones (`CARRIERS` in `src/callers/registry.ts`). */
   carriers?: readonly Carrier[];
 }

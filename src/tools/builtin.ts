@@ -29,12 +29,14 @@ export const BUILTIN_TOOLS: Record<string, () => Tool> = {
 };
 
 /**
- * Tools for a comma-separated list of names.
+ * Tools for a comma-separated list of names, from the built-in ones plus `more` (tools the
+ * composition root builds with what they need, e.g. `end_call` with the live calls).
  * @throws Error naming unknown tools.
  */
-export function builtinTools(list: string): Tool[] {
+export function builtinTools(list: string, more: Record<string, () => Tool> = {}): Tool[] {
+  const known: Record<string, () => Tool> = { ...BUILTIN_TOOLS, ...more };
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !(n in BUILTIN_TOOLS));
-  if (unknown.length) throw new Error(`unknown tools in TOOLS: ${unknown.join(', ')} (known: ${Object.keys(BUILTIN_TOOLS).join(', ')})`);
-  return names.map((n) => BUILTIN_TOOLS[n]());
+  const unknown = names.filter((n) => !(n in known));
+  if (unknown.length) throw new Error(`unknown tools in TOOLS: ${unknown.join(', ')} (known: ${Object.keys(known).join(', ')})`);
+  return names.map((n) => known[n]());
 }
