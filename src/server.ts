@@ -99,7 +99,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const transfers = new TransferDesk(clock);
   const handoffs = composeTransfers(config, { desk: transfers, clock, logger: log, findCall: (id) => mapDefined(liveCall(id), transferableCall) });
   const tools = new ToolRegistry([...builtinTools(config.TOOLS, { [END_CALL_TOOL_NAME]: () => endCallTool(liveCall) }), ...(handoffs.hasDefaultTarget ? [handoffs.tool()] : [])]);
-  const models = await composeModels(registry, config.VOICEBRIDGE_MODEL, config, { logger: log, clock, vad }, overrides.model);
+  const models = await composeModels(registry, config.VOICEBRIDGE_MODEL, config, { logger: log, clock, vad }, overrides.model, config.OFFER_MODELS);
   const { model, availableModels: available } = models;
   log.debug({ model: model.id, availableModels: available, vad: vad.name }, `voicebridge model in use: ${model.id}`);
 

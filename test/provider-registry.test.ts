@@ -89,6 +89,21 @@ describe('a registry with one more provider', () => {
   });
 });
 
+describe('OFFER_MODELS', () => {
+  it('creates the offered providers beside the default so calls can pick them, and refuses unknown ids', async () => {
+    const { provider, counts } = fakeProvider();
+    const registry = new ProviderRegistry([provider, loopbackProvider]);
+    const config = loadConfig({ VOICEBRIDGE_MODEL: 'loopback', OFFER_MODELS: 'fake' }, {}, registry) as Record<string, unknown>;
+    expect(config.OFFER_MODELS).toEqual(['fake']);
+    const models = await composeModels(registry, 'loopback', config, deps(), undefined, ['fake']);
+    expect(models.alternatives.map((m) => m.id)).toEqual(['loopback', 'fake']);
+    expect(counts.created).toBe(1);
+    await models.close();
+    expect(counts.closed).toBe(1);
+    expect(() => loadConfig({ OFFER_MODELS: 'gpt' })).toThrow(/OFFER_MODELS: unknown model "gpt" \(one of nova-sonic, local, loopback\)/);
+  });
+});
+
 describe('VOICEBRIDGE_MODEL', () => {
   it('refuses an unknown model with a config error naming every known one', () => {
     let error: unknown;

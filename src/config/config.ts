@@ -18,6 +18,7 @@ export const CORE_SETTINGS = {
   HOST: [z.string(), '0.0.0.0', 'Address to bind.'],
   // `auto` or a registered provider id; values and description come from the registry.
   VOICEBRIDGE_MODEL: providerRegistry.modelSetting() as readonly [z.ZodType<string>, 'auto', string],
+  OFFER_MODELS: [commaList, '', 'More models this server runs beside `VOICEBRIDGE_MODEL`, comma-separated ids (e.g. `nova-sonic,openai`): a number picks one with `?model=ID` on its answer webhook URL, a browser with `session.start.model`; each must start.'],
   PUBLIC_URL: [optionalString, undefined, 'Public base URL (https://host) used in TwiML/NCCO and for Twilio signature checks; default: derived from the request (Host, X-Forwarded-Proto).'],
   TWILIO_AUTH_TOKEN: [optionalString, undefined, 'Twilio auth token; when set, `X-Twilio-Signature` is required on `/twilio/voice` and on the `/twilio/media` WebSocket upgrade.'],
   VONAGE_SIGNATURE_SECRET: [optionalString, undefined, 'Vonage signature secret; when set, signed-webhook JWTs are required on `/vonage/answer` and `/vonage/event`.'],
@@ -98,6 +99,8 @@ export type Config = SettingValues<typeof SETTINGS>;
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Record<keyof Config, unknown>> = {}, registry: ProviderRegistry = providerRegistry): Config {
   const config = parseSettings(registry === providerRegistry ? SETTINGS : settingsFor(registry), env, overrides) as Config;
   const problems = crossSettingProblems(config);
+  const unknown = config.OFFER_MODELS.filter((id) => !registry.get(id));
+  if (unknown.length) problems.push(`OFFER_MODELS: unknown model ${unknown.map((id) => `"${id}"`).join(', ')} (one of ${registry.ids.join(', ')})`);
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

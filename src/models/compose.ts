@@ -25,10 +25,11 @@ export interface ComposedModels {
  * Creates the models for `modelId` (`auto` or a registered id): an explicit provider must start;
  * `auto` tries its candidates in registry order, skipping those not installed and falling back to
  * the next when one fails (warned). With `override`, no provider is picked for new calls.
- * Providers `offeredAlongside` are created too, so callers may pick them per call.
- * @throws Error when the configured provider is unknown or cannot start.
+ * Providers `offeredAlongside` and those in `offered` (`OFFER_MODELS`) are created too, so calls
+ * may pick them (a number's `?model=`, a browser's `session.start.model`).
+ * @throws Error when the configured or an offered provider is unknown or cannot start.
  */
-export async function composeModels(registry: ProviderRegistry, modelId: string, config: Record<string, unknown>, deps: ProviderDeps, override?: SpeechModel): Promise<ComposedModels> {
+export async function composeModels(registry: ProviderRegistry, modelId: string, config: Record<string, unknown>, deps: ProviderDeps, override?: SpeechModel, offered: readonly string[] = []): Promise<ComposedModels> {
   const log = deps.logger;
   const created: { providerId: string; instance: ProviderInstance }[] = [];
   const create = async (id: string) => {
@@ -66,6 +67,9 @@ export async function composeModels(registry: ProviderRegistry, modelId: string,
     const alongside: SpeechModel[] = [];
     for (const provider of registry.providers) {
       if (provider.offeredAlongside && provider.id !== chosen.id) alongside.push((await create(provider.id)).model);
+    }
+    for (const id of offered) {
+      if (id !== chosen.id && !alongside.some((m) => m.id === id)) alongside.push((await create(id)).model);
     }
     return {
       model: chosen,
