@@ -55,6 +55,12 @@ describe('OpenAIResponseTracker', () => {
     expect(t.handle({ kind: 'responseDone', responseId: 'r1', status: 'cancelled' })).toEqual([]);
   });
 
+  it('speech stopped says how long ago the words ended when the endpointing silence is known', () => {
+    expect(new OpenAIResponseTracker(500).handle({ kind: 'speechStopped', itemId: 'u', audioEndMs: 2000 })).toEqual([{ type: 'speechStopped', speechEndedAgoMs: 500 }]);
+    expect(new OpenAIResponseTracker().handle({ kind: 'speechStopped', itemId: 'u', audioEndMs: 2000 })).toEqual([{ type: 'speechStopped' }]);
+    expect(new OpenAIResponseTracker().handle({ kind: 'speechStarted', itemId: 'u', audioStartMs: 10 })).toEqual([{ type: 'speechStarted' }]);
+  });
+
   it('reports usage as running totals of the session', () => {
     const t = new OpenAIResponseTracker();
     run(t, [{ kind: 'responseCreated', responseId: 'r1' }]);

@@ -42,6 +42,13 @@ export class OpenAIResponseTracker {
   private current: Response | undefined;
   private readonly usage = { inputTokens: 0, outputTokens: 0 };
 
+  /**
+   * @param endpointSilenceMs silence after which the server reports the end of speech (`server_vad`
+   *   `silence_duration_ms`: its `speech_stopped` comes that long after the words ended, SDK docs of
+   *   `InputAudioBufferSpeechStoppedEvent.audio_end_ms`); undefined when unknown (`semantic_vad`).
+   */
+  constructor(private readonly endpointSilenceMs?: number) {}
+
   /** The response in flight (created, not done), if any. */
   get openResponseId(): string | undefined {
     return this.current && !this.current.done ? this.current.id : undefined;
@@ -53,7 +60,7 @@ export class OpenAIResponseTracker {
       case 'speechStarted':
         return [{ type: 'speechStarted' }];
       case 'speechStopped':
-        return [{ type: 'speechStopped' }];
+        return [this.endpointSilenceMs === undefined ? { type: 'speechStopped' } : { type: 'speechStopped', speechEndedAgoMs: this.endpointSilenceMs }];
       case 'userTranscriptDelta': {
         const text = (this.userPartials.get(s.itemId) ?? '') + s.delta;
         this.userPartials.set(s.itemId, text);

@@ -132,6 +132,7 @@ describe('a conversation', () => {
     await eventually(() => of(events, 'usage').length, 'usage');
     const types = events.map((e) => e.type).filter((t, i, a) => t !== a[i - 1]);
     expect(types).toEqual(['speechStarted', 'speechStopped', 'transcript', 'responseStarted', 'audio', 'transcript', 'audio', 'transcript', 'audio', 'transcript', 'responseDone', 'usage']);
+    expect(of(events, 'speechStopped')).toEqual([{ type: 'speechStopped', speechEndedAgoMs: 500 }]); // server_vad's silence_duration_ms
     expect(of(events, 'transcript').filter((e) => e.role === 'user')).toEqual([
       { type: 'transcript', role: 'user', text: 'what tim', final: false },
       { type: 'transcript', role: 'user', text: 'what time is it', final: true },

@@ -64,13 +64,16 @@ function handshakeStatus(err: Error): number | undefined {
 /** One OpenAI Realtime session over one WebSocket. */
 export class OpenAIRealtimeSession implements ModelSession {
   private readonly relay = new EventRelay<ModelEvent>();
-  private readonly tracker = new OpenAIResponseTracker();
+  private readonly tracker: OpenAIResponseTracker;
   private readonly pendingTools = new Set<string>();
   private closing = false;
   private closedSent = false;
   private readonly counters = { audioEventsSent: 0, inputMs: 0, outputMs: 0, errors: 0, malformedEvents: 0 };
 
-  private constructor(private readonly deps: OpenAISessionDeps, private readonly socket: WebSocket) {}
+  private constructor(private readonly deps: OpenAISessionDeps, private readonly socket: WebSocket) {
+    const td = deps.settings.turnDetection;
+    this.tracker = new OpenAIResponseTracker(td.type === 'server_vad' ? td.silenceDurationMs : undefined);
+  }
 
   /**
    * Dials, configures the session and waits for `session.updated` (at most `startTimeoutMs`).
