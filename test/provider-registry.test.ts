@@ -200,6 +200,7 @@ describe('built-in descriptors', () => {
     expect(custom).toMatchObject({ url: 'ws://127.0.0.1:9000/v1/realtime?model=m', turnDetection: { type: 'semantic_vad', eagerness: 'high' }, transcriptionModel: undefined });
     expect(openaiSettingsFromConfig(loadConfig({ OPENAI_API_KEY: 'sk-x', OPENAI_REALTIME_MODEL: 'gpt-realtime-mini' })).url).toBe('wss://api.openai.com/v1/realtime?model=gpt-realtime-mini');
     expect(() => loadConfig({ OPENAI_REALTIME_URL: 'https://api.openai.com/v1/realtime' })).toThrow(/OPENAI_REALTIME_URL/);
+    expect(() => loadConfig({ OPENAI_REALTIME_URL: 'ws://[::1/v1/realtime' })).toThrow(/OPENAI_REALTIME_URL.*ws:\/\/ or wss:\/\//);
     expect(() => loadConfig({ OPENAI_TURN_DETECTION: 'vad' })).toThrow(/OPENAI_TURN_DETECTION/);
     expect(() => loadConfig({ OPENAI_VAD_THRESHOLD: '2' })).toThrow(/OPENAI_VAD_THRESHOLD/);
     await expect(composeModels(providerRegistry, 'openai', loadConfig({ VOICEBRIDGE_MODEL: 'openai' }), deps())).rejects.toThrow('VOICEBRIDGE_MODEL=openai needs OPENAI_API_KEY');

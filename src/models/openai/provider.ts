@@ -12,7 +12,7 @@ import { OPENAI_MAX_SESSION_MS, openaiCapabilities, openaiRealtimeModel, openaiS
 const webSocketUrl = optionalString.pipe(
   z
     .string()
-    .regex(/^wss?:\/\/[^\s/]+/, 'expected a ws:// or wss:// URL')
+    .refine((v) => URL.canParse(v) && ['ws:', 'wss:'].includes(new URL(v).protocol), 'expected a ws:// or wss:// URL')
     .optional(),
 );
 

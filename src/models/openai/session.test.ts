@@ -108,6 +108,14 @@ describe('opening', () => {
     await eventually(() => fake.last.closed, 'the socket to close');
   });
 
+  it('turns a URL the socket factory cannot dial into a clear, non-retryable error', async () => {
+    const err = await OpenAIRealtimeSession.open({ settings: settings({ url: 'ws://[::1/v1/realtime' }), init: init(), clock, connect: wsSocketFactory }).catch((e) => e);
+    expect(err).toBeInstanceOf(VoiceBridgeError);
+    expect(err).toMatchObject({ code: 'model_unavailable', retryable: false });
+    expect(err.message).toContain('cannot dial');
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('refuses rates other than 24 kHz PCM16', async () => {
     const model = openaiRealtimeModel(settings(), clock);
     await expect(model.open(init({ inputRateHz: 8000, outputRateHz: 8000 }))).rejects.toThrow(/24000 Hz only/);

@@ -79,12 +79,18 @@ export class OpenAIRealtimeSession implements ModelSession {
    * Dials, configures the session and waits for `session.updated` (at most `startTimeoutMs`).
    * @throws VoiceBridgeError `model_unavailable` when the handshake is refused (HTTP 401/403: not
    *   retryable; 429 and 5xx: retryable), the socket fails or closes, the API answers the
-   *   configuration with an `error` event, the start times out (retryable), or `signal` aborts.
+   *   configuration with an `error` event, the start times out (retryable), `signal` aborts, or
+   *   the factory cannot dial (a malformed URL; not retryable).
    */
   static async open(deps: OpenAISessionDeps, signal?: AbortSignal): Promise<OpenAIRealtimeSession> {
     const { settings, init, clock } = deps;
     if (signal?.aborted) throw new VoiceBridgeError('model_unavailable', 'OpenAI Realtime: aborted before opening', false);
-    const socket = deps.connect(settings.url, { Authorization: `Bearer ${settings.apiKey}` });
+    let socket: WebSocket;
+    try {
+      socket = deps.connect(settings.url, { Authorization: `Bearer ${settings.apiKey}` });
+    } catch (err) {
+      throw new VoiceBridgeError('model_unavailable', `OpenAI Realtime: cannot dial ${settings.url.replace(/\?.*$/, '')}: ${errorMessage(err)}`, false);
+    }
     const session = new OpenAIRealtimeSession(deps, socket);
     let timer: TimerHandle | undefined;
     let onAbort: (() => void) | undefined;
@@ -106,8 +112,7 @@ export class OpenAIRealtimeSession implements ModelSession {
             // Frames that arrived in the same chunk are handled (events buffer until a handler is set).
             session.onSignal = (next) => session.handle(next);
             resolve();
-          }
-          else if (s.kind === 'error' && !s.benign) fail(`session.update refused: ${s.message}${s.openai.param ? ` (${s.openai.param})` : ''}`, s.retryable);
+          } else if (s.kind === 'error' && !s.benign) fail(`session.update refused: ${s.message}${s.openai.param ? ` (${s.openai.param})` : ''}`, s.retryable);
         };
         socket.on('message', (data, isBinary) => session.onMessage(data, isBinary));
       });
