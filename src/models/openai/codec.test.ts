@@ -106,6 +106,21 @@ describe('server events', () => {
       { type: 'response.done', event_id: 'e', response: { id: 'resp_2', status: 'cancelled', status_details: { type: 'cancelled', reason: 'turn_detected' } } },
       { kind: 'responseDone', responseId: 'resp_2', status: 'cancelled', reason: 'turn_detected' },
     ],
+    [
+      'response done, failed (its error has a type and code, no message)',
+      { type: 'response.done', event_id: 'e', response: { id: 'resp_3', status: 'failed', status_details: { type: 'failed', error: { type: 'insufficient_quota', code: 'insufficient_quota' } } } },
+      {
+        kind: 'responseDone',
+        responseId: 'resp_3',
+        status: 'failed',
+        error: { kind: 'error', code: 'rate_limited', message: 'response failed (insufficient_quota, insufficient_quota)', retryable: false, fatal: false, benign: false, openai: { type: 'insufficient_quota', code: 'insufficient_quota' } },
+      },
+    ],
+    [
+      'response done, failed without details',
+      { type: 'response.done', event_id: 'e', response: { id: 'resp_4', status: 'failed' } },
+      { kind: 'responseDone', responseId: 'resp_4', status: 'failed', error: { kind: 'error', code: 'openai_error', message: 'response failed (no reason given)', retryable: false, fatal: false, benign: false, openai: { type: 'unknown_error' } } },
+    ],
     ['item truncated', { type: 'conversation.item.truncated', event_id: 'e', item_id: 'item_a', content_index: 0, audio_end_ms: 900 }, { kind: 'itemTruncated', itemId: 'item_a', audioEndMs: 900 }],
     ['an event we do not use', { type: 'rate_limits.updated', event_id: 'e', rate_limits: [] }, { kind: 'ignored', type: 'rate_limits.updated' }],
     ['a text frame', JSON.stringify({ type: 'response.created', response: { id: 'resp_9' } }), { kind: 'responseCreated', responseId: 'resp_9' }],

@@ -151,8 +151,11 @@ export type OpenAISignal =
   | { kind: 'transcriptDone'; responseId: string; itemId: string; transcript: string }
   /** `arguments` parsed from JSON; when it is not valid JSON, the raw string and `argumentsError`. */
   | { kind: 'functionCall'; responseId: string; itemId: string; callId: string; name: string; arguments: unknown; argumentsError?: string }
-  /** `status`: completed, cancelled, failed or incomplete; usage of this response when reported. */
-  | { kind: 'responseDone'; responseId: string; status: string; reason?: string; usage?: { inputTokens: number; outputTokens: number } }
+  /**
+   * `status`: completed, cancelled, failed or incomplete; usage of this response when reported;
+   * `error`: why a `failed` response failed (`status_details.error`, e.g. `insufficient_quota`).
+   */
+  | { kind: 'responseDone'; responseId: string; status: string; reason?: string; usage?: { inputTokens: number; outputTokens: number }; error?: OpenAIErrorSignal }
   | { kind: 'itemTruncated'; itemId: string; audioEndMs: number }
   | OpenAIErrorSignal
   | { kind: 'ignored'; type: string }
@@ -186,6 +189,7 @@ export function classifyOpenAIError(error: unknown): OpenAIErrorSignal {
   let code: ErrorCode;
   let retryable: boolean;
   if (fatal) [code, retryable] = ['session_expired', true];
+  else if (type.includes('insufficient_quota') || openaiCode?.includes('insufficient_quota')) [code, retryable] = ['rate_limited', false];
   else if (type.includes('rate_limit') || openaiCode?.includes('rate_limit')) [code, retryable] = ['rate_limited', true];
   else if (type === 'server_error') [code, retryable] = ['openai_error', true];
   else if (type === 'invalid_request_error') [code, retryable] = ['invalid_request', false];
@@ -211,12 +215,17 @@ function responseDone(e: Obj): OpenAISignal {
   const details = isObj(r.status_details) ? r.status_details : {};
   const usage = isObj(r.usage) ? r.usage : undefined;
   const reason = str(details.reason);
+  const status = str(r.status) ?? 'completed';
+  // `status_details.error` has a type and a code but no message (GA `RealtimeResponseStatus.Error`).
+  const failure = isObj(details.error) ? details.error : {};
+  const error = status === 'failed' ? classifyOpenAIError({ ...failure, message: `response failed (${[str(failure.type), str(failure.code)].filter(Boolean).join(', ') || 'no reason given'})` }) : undefined;
   return {
     kind: 'responseDone',
     responseId,
-    status: str(r.status) ?? 'completed',
+    status,
     ...(reason ? { reason } : {}),
     ...(usage ? { usage: { inputTokens: num(usage.input_tokens) ?? 0, outputTokens: num(usage.output_tokens) ?? 0 } } : {}),
+    ...(error ? { error } : {}),
   };
 }
 

@@ -255,6 +255,21 @@ describe('errors and endings', () => {
     await session.close();
   });
 
+  it('reports a failed response (e.g. out of quota) as an error, then its responseDone', async () => {
+    const { session, events, push } = await opened();
+    push([
+      { type: 'response.created', response: { id: 'resp_f', status: 'in_progress' } },
+      { type: 'response.done', response: { id: 'resp_f', status: 'failed', status_details: { type: 'failed', error: { type: 'insufficient_quota', code: 'insufficient_quota' } } } },
+    ]);
+    await eventually(() => of(events, 'responseDone').length, 'responseDone');
+    expect(events).toEqual([
+      { type: 'responseStarted', responseId: 'resp_f' },
+      { type: 'error', code: 'rate_limited', message: 'response failed (insufficient_quota, insufficient_quota)', retryable: false },
+      { type: 'responseDone', responseId: 'resp_f', cancelled: false },
+    ]);
+    await session.close();
+  });
+
   it('ends on session_expired: a retryable error, then closed once, and closes the socket', async () => {
     const { session, events, conn, push } = await opened();
     push([{ type: 'error', error: { type: 'invalid_request_error', code: 'session_expired', message: 'Your session hit the maximum duration of 60 minutes.' } }]);

@@ -204,6 +204,13 @@ export class OpenAIRealtimeSession implements ModelSession {
       case 'audioDelta':
         this.counters.outputMs += (s.pcm.length * 1000) / OPENAI_PCM_RATE_HZ;
         break;
+      case 'responseDone':
+        if (s.error) {
+          this.counters.errors++;
+          log.warn({ openai: s.error.openai, responseId: s.responseId }, `OpenAI Realtime: ${s.error.message}`);
+          this.emit([{ type: 'error', code: s.error.code, message: s.error.message, retryable: s.error.retryable }]);
+        }
+        break;
       default:
         break;
     }
