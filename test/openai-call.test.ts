@@ -76,6 +76,16 @@ describe('a call on OpenAI Realtime', () => {
     await call.ended;
   });
 
+  it('fills a carrier that went quiet with silence, so OpenAI can hear the end of the turn', async () => {
+    const { clock, call, conn } = await startCall();
+    await advanceAsync(clock, 1500, 100);
+    await eventually(() => conn.ofType('input_audio_buffer.append').length > 0, 'silence appended');
+    const appends = conn.ofType('input_audio_buffer.append');
+    expect(appends.every((e) => Buffer.from(e.audio, 'base64').every((b) => b === 0))).toBe(true);
+    call.hangup('test over');
+    await call.ended;
+  });
+
   it('sends typed text from the caller as an input_text item and asks for a reply', async () => {
     const { transport, call, conn } = await startCall();
     transport.handler({ type: 'text', text: 'what time is it' });

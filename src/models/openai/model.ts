@@ -25,8 +25,10 @@ export function defaultRealtimeUrl(model: string): string {
 
 /**
  * What OpenAI Realtime can do: cut a reply to what was heard (`conversation.item.truncate`), detect
- * turns itself, take typed text and change tools mid-session (`session.update`); it needs no
- * audio while the caller is silent. User transcripts need an input transcription model.
+ * turns itself, take typed text and change tools mid-session (`session.update`). Its turn detection
+ * ends a turn only on silence it receives (`silence_duration_ms`), so a carrier that goes quiet
+ * (sends no frames) must be filled with silence: continuous audio. User transcripts need an input
+ * transcription model.
  */
 export function openaiCapabilities(settings: Pick<OpenAISettings, 'transcriptionModel'>): ModelCapabilities {
   return {
@@ -34,7 +36,7 @@ export function openaiCapabilities(settings: Pick<OpenAISettings, 'transcription
     serverTurnDetection: true,
     userTranscripts: settings.transcriptionModel !== undefined,
     textInput: true,
-    needsContinuousAudio: false,
+    needsContinuousAudio: true,
     midSessionTools: true,
   };
 }
