@@ -17,6 +17,8 @@ import { loopbackProvider } from '../src/models/loopback/provider.js';
 import type { SpeechModel } from '../src/models/model.js';
 import { novaSonicModel, novaSettingsFromConfig } from '../src/models/nova-sonic/model.js';
 import { novaSonicProvider } from '../src/models/nova-sonic/provider.js';
+import { openaiRealtimeModel, openaiSettingsFromConfig } from '../src/models/openai/model.js';
+import { openaiProvider } from '../src/models/openai/provider.js';
 import type { BedrockStreamClient } from '../src/models/nova-sonic/stream.js';
 import { defineProvider, type ProviderDeps, type ProviderDescriptor } from '../src/models/provider.js';
 import { providerRegistry, ProviderRegistry } from '../src/models/registry.js';
@@ -100,7 +102,7 @@ describe('OFFER_MODELS', () => {
     expect(counts.created).toBe(1);
     await models.close();
     expect(counts.closed).toBe(1);
-    expect(() => loadConfig({ OFFER_MODELS: 'gpt' })).toThrow(/OFFER_MODELS: unknown model "gpt" \(one of nova-sonic, local, loopback\)/);
+    expect(() => loadConfig({ OFFER_MODELS: 'gpt' })).toThrow(/OFFER_MODELS: unknown model "gpt" \(one of nova-sonic, openai, local, loopback\)/);
   });
 });
 
@@ -113,13 +115,13 @@ describe('VOICEBRIDGE_MODEL', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems).toEqual(['VOICEBRIDGE_MODEL="gpt": unknown model "gpt" (one of auto, nova-sonic, local, loopback)']);
+    expect((error as ConfigError).problems).toEqual(['VOICEBRIDGE_MODEL="gpt": unknown model "gpt" (one of auto, nova-sonic, openai, local, loopback)']);
   });
 
   it('keeps its documented values and description, from the built-in registry', () => {
-    expect(providerRegistry.ids).toEqual(['nova-sonic', 'local', 'loopback']);
-    expect(providerRegistry.modelSetting()[2]).toBe('Model for new calls: `nova-sonic` (Amazon Nova Sonic on Bedrock), `local` (offline speech pipeline), `loopback` (echo), or `auto` (local when its packages are installed, else loopback).');
-    for (const id of ['auto', 'nova-sonic', 'local', 'loopback']) expect(loadConfig({ VOICEBRIDGE_MODEL: id }).VOICEBRIDGE_MODEL).toBe(id);
+    expect(providerRegistry.ids).toEqual(['nova-sonic', 'openai', 'local', 'loopback']);
+    expect(providerRegistry.modelSetting()[2]).toBe('Model for new calls: `nova-sonic` (Amazon Nova Sonic on Bedrock), `openai` (OpenAI Realtime), `local` (offline speech pipeline), `loopback` (echo), or `auto` (local when its packages are installed, else loopback).');
+    for (const id of ['auto', 'nova-sonic', 'openai', 'local', 'loopback']) expect(loadConfig({ VOICEBRIDGE_MODEL: id }).VOICEBRIDGE_MODEL).toBe(id);
   });
 });
 
@@ -188,6 +190,39 @@ describe('built-in descriptors', () => {
       expect(model.maxSessionMs).toBe(5000);
       expect(model.capabilities.textInput).toBe(modelId.includes('nova-2'));
     }
+    for (const transcription of ['gpt-4o-mini-transcribe', 'none']) {
+      const c = loadConfig({ OPENAI_API_KEY: 'sk-x', OPENAI_TRANSCRIPTION_MODEL: transcription });
+      const model = openaiRealtimeModel(openaiSettingsFromConfig(c), systemClock);
+      expect(openaiProvider.capabilities(c)).toEqual({ ...model.capabilities, maxSessionMs: model.maxSessionMs });
+      expect(model.maxSessionMs).toBe(3_600_000);
+      expect(model.capabilities.userTranscripts).toBe(transcription !== 'none');
+    }
+  });
+
+  it('openai: settings parse into session settings (URL, key, turn detection), and it refuses to start without a key', async () => {
+    const defaults = openaiSettingsFromConfig(loadConfig({ OPENAI_API_KEY: 'sk-x' }));
+    expect(defaults).toEqual({
+      url: 'wss://api.openai.com/v1/realtime?model=gpt-realtime',
+      apiKey: 'sk-x',
+      voice: 'marin',
+      turnDetection: { type: 'server_vad', threshold: 0.5, silenceDurationMs: 500, prefixPaddingMs: 300 },
+      transcriptionModel: 'gpt-4o-mini-transcribe',
+      startTimeoutMs: 10_000,
+    });
+    const custom = openaiSettingsFromConfig(
+      loadConfig({ OPENAI_API_KEY: 'sk-x', OPENAI_REALTIME_MODEL: 'gpt-realtime-mini', OPENAI_REALTIME_URL: 'ws://127.0.0.1:9000/v1/realtime?model=m', OPENAI_TURN_DETECTION: 'semantic_vad', OPENAI_VAD_EAGERNESS: 'high', OPENAI_TRANSCRIPTION_MODEL: 'none' }),
+    );
+    expect(custom).toMatchObject({ url: 'ws://127.0.0.1:9000/v1/realtime?model=m', turnDetection: { type: 'semantic_vad', eagerness: 'high' }, transcriptionModel: undefined });
+    expect(openaiSettingsFromConfig(loadConfig({ OPENAI_API_KEY: 'sk-x', OPENAI_REALTIME_MODEL: 'gpt-realtime-mini' })).url).toBe('wss://api.openai.com/v1/realtime?model=gpt-realtime-mini');
+    expect(() => loadConfig({ OPENAI_REALTIME_URL: 'https://api.openai.com/v1/realtime' })).toThrow(/OPENAI_REALTIME_URL/);
+    expect(() => loadConfig({ OPENAI_REALTIME_URL: 'ws://[::1/v1/realtime' })).toThrow(/OPENAI_REALTIME_URL.*ws:\/\/ or wss:\/\//);
+    expect(() => loadConfig({ OPENAI_TURN_DETECTION: 'vad' })).toThrow(/OPENAI_TURN_DETECTION/);
+    expect(() => loadConfig({ OPENAI_VAD_THRESHOLD: '2' })).toThrow(/OPENAI_VAD_THRESHOLD/);
+    await expect(composeModels(providerRegistry, 'openai', loadConfig({ VOICEBRIDGE_MODEL: 'openai' }), deps())).rejects.toThrow('VOICEBRIDGE_MODEL=openai needs OPENAI_API_KEY');
+    const models = await composeModels(providerRegistry, 'openai', loadConfig({ VOICEBRIDGE_MODEL: 'openai', OPENAI_API_KEY: 'sk-x' }), deps());
+    expect(models.model.id).toBe('openai');
+    expect(models.availableModels).toContain('openai');
+    await models.close();
   });
 });
 

@@ -36,6 +36,14 @@ export type ErrorCode =
   | 'nova_error'
   /** The offline model could not make a reply. */
   | 'local_response_failed'
+  /** The model's session reached the provider's maximum duration (OpenAI Realtime `session_expired`). */
+  | 'session_expired'
+  /** The provider refused for a rate or quota limit. */
+  | 'rate_limited'
+  /** The provider refused one of our requests as invalid (OpenAI `invalid_request_error`). */
+  | 'invalid_request'
+  /** Any other OpenAI Realtime error. */
+  | 'openai_error'
   /** An AWS exception name passed through as it is. */
   | `${string}Exception`;
 

@@ -9,13 +9,14 @@ import type { Setting, SettingsSpec } from '../config/settings.js';
 import { localProvider } from './local/provider.js';
 import { loopbackProvider } from './loopback/provider.js';
 import { novaSonicProvider } from './nova-sonic/provider.js';
+import { openaiProvider } from './openai/provider.js';
 import type { ProviderDescriptor } from './provider.js';
 
 /**
  * Built-in providers, in documentation order: `VOICEBRIDGE_MODEL`'s description, `availableModels`
  * and the configuration table list them in this order, and `auto` tries its candidates in it.
  */
-export const PROVIDERS = [novaSonicProvider, localProvider, loopbackProvider] as const;
+export const PROVIDERS = [novaSonicProvider, openaiProvider, localProvider, loopbackProvider] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 

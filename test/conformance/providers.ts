@@ -1,6 +1,6 @@
 /**
  * The providers the ModelSession conformance suite runs against, one entry each. Adding a provider
- * (OpenAI Realtime next) is one more entry: how to build its model, how to make it answer one
+ * is one more entry: how to build its model, how to make it answer one
  * caller turn, and how to see that typed text reached it.
  */
 import { silentLogger } from '../../src/core/logger.js';
@@ -8,10 +8,12 @@ import { loopbackModel } from '../../src/models/loopback/model.js';
 import { loadLocalModel, missingLocalPackages, type LoadedLocalModel } from '../../src/models/local/model.js';
 import type { ModelEvent, ModelSession, SpeechModel } from '../../src/models/model.js';
 import { novaSonicModel } from '../../src/models/nova-sonic/model.js';
+import { openaiRealtimeModel } from '../../src/models/openai/model.js';
 import { energyVadFactory } from '../../src/audio/vad/energy.js';
 import { assistantReply, FakeBedrockClient, userTurn } from '../fakes/bedrock.js';
 import { advanceAsync, FakeClock } from '../fakes/clock.js';
 import { fakeModel, FakeModelSession } from '../fakes/model-session.js';
+import { assistantReply as openaiReply, FakeOpenAIRealtimeServer, userTurn as openaiUserTurn } from '../fakes/openai-realtime.js';
 import { testNovaSettings } from '../helpers/nova.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -122,6 +124,30 @@ export const PROVIDERS: ProviderEntry[] = [
         until,
         textReached: (_events, text) => until(() => client.last.inputs.some((e) => e.event.textInput?.content === text), 'the text input on the stream'),
         teardown: async () => {},
+      };
+    },
+  },
+  {
+    name: 'openai (fake OpenAI Realtime server on a real socket, fake clock)',
+    responses: true,
+    async setup() {
+      const fake = await FakeOpenAIRealtimeServer.start({ apiKey: 'sk-conformance' });
+      // The clock is never advanced: nothing in a healthy session waits on a timer; it shows timers are released.
+      const clock = new FakeClock();
+      const model = openaiRealtimeModel({ url: fake.url(), apiKey: 'sk-conformance', voice: 'marin', turnDetection: { type: 'semantic_vad', eagerness: 'auto' }, transcriptionModel: 'gpt-4o-mini-transcribe', startTimeoutMs: 10_000 }, clock);
+      let turn = 0;
+      return {
+        model,
+        clock,
+        async speak(session) {
+          feed(session, tone(model.inputRateHz, 400), model.inputRateHz);
+          await realUntil(() => fake.last.ofType('input_audio_buffer.append').length > 0, 'the audio to reach the fake server');
+          const n = ++turn;
+          for (const e of [...openaiUserTurn(`item_u${n}`, 'hello'), ...openaiReply(`resp_${n}`, `item_a${n}`, 'Hello there, caller.', tone(model.outputRateHz, 200))]) fake.last.push(e);
+        },
+        until: realUntil,
+        textReached: (_events, text) => realUntil(() => fake.last.ofType('conversation.item.create').some((e) => e.item?.content?.[0]?.type === 'input_text' && e.item.content[0].text === text), 'the input_text item on the socket'),
+        teardown: () => fake.close(),
       };
     },
   },

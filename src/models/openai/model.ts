@@ -1,0 +1,94 @@
+/**
+ * The OpenAI Realtime provider (GA API over WebSocket): a `SpeechModel` whose sessions
+ * (`session.ts`) run on an injected socket factory (default: the `ws` client) and clock.
+ * PCM16 at 24 kHz both ways (the GA `audio/pcm` format's only rate; protocols.md §2.2).
+ */
+import type { Clock } from '../../core/clock.js';
+import type { ModelCapabilities, SpeechModel } from '../model.js';
+import { OPENAI_PCM_RATE_HZ, type OpenAITurnDetection } from './codec.js';
+import { OpenAIRealtimeSession, wsSocketFactory, type OpenAISettings, type RealtimeSocketFactory } from './session.js';
+
+/**
+ * Longest OpenAI Realtime session, ms: 60 minutes since GA ("Realtime sessions can now last up to
+ * 60 minutes, up from 30 minutes", OpenAI's developer notes on the Realtime API; the API then sends
+ * `error` `session_expired`; protocols.md §2.1).
+ */
+export const OPENAI_MAX_SESSION_MS = 60 * 60_000;
+
+/** GA voices (protocols.md §2.2; `marin` and `cedar` are OpenAI's recommended ones). */
+export const OPENAI_VOICES: readonly string[] = ['marin', 'cedar', 'alloy', 'ash', 'ballad', 'coral', 'echo', 'sage', 'shimmer', 'verse'];
+
+/** The default endpoint for `model` (protocols.md §2.1). */
+export function defaultRealtimeUrl(model: string): string {
+  return `wss://api.openai.com/v1/realtime?model=${encodeURIComponent(model)}`;
+}
+
+/**
+ * What OpenAI Realtime can do: cut a reply to what was heard (`conversation.item.truncate`), detect
+ * turns itself, take typed text and change tools mid-session (`session.update`). Its turn detection
+ * ends a turn only on silence it receives (`silence_duration_ms`), so a carrier that goes quiet
+ * (sends no frames) must be filled with silence: continuous audio. User transcripts need an input
+ * transcription model.
+ */
+export function openaiCapabilities(settings: Pick<OpenAISettings, 'transcriptionModel'>): ModelCapabilities {
+  return {
+    truncation: true,
+    serverTurnDetection: true,
+    userTranscripts: settings.transcriptionModel !== undefined,
+    textInput: true,
+    needsContinuousAudio: true,
+    midSessionTools: true,
+  };
+}
+
+/** The OpenAI Realtime model; `connect` opens its sockets (default: the `ws` client). */
+export function openaiRealtimeModel(settings: OpenAISettings, clock: Clock, connect: RealtimeSocketFactory = wsSocketFactory): SpeechModel {
+  return {
+    id: 'openai',
+    capabilities: openaiCapabilities(settings),
+    inputRateHz: OPENAI_PCM_RATE_HZ,
+    outputRateHz: OPENAI_PCM_RATE_HZ,
+    maxSessionMs: OPENAI_MAX_SESSION_MS,
+    voices: OPENAI_VOICES,
+    open: (init, signal) => {
+      const rates = [init.inputRateHz ?? OPENAI_PCM_RATE_HZ, init.outputRateHz ?? OPENAI_PCM_RATE_HZ];
+      if (rates.some((r) => r !== OPENAI_PCM_RATE_HZ)) return Promise.reject(new RangeError(`OpenAI Realtime streams PCM16 at ${OPENAI_PCM_RATE_HZ} Hz only, not ${rates[0]} Hz in / ${rates[1]} Hz out`));
+      return OpenAIRealtimeSession.open({ settings, init, clock, connect }, signal);
+    },
+  };
+}
+
+/** The OPENAI_* settings as the validated configuration has them. */
+export interface OpenAIConfig {
+  OPENAI_API_KEY: string | undefined;
+  OPENAI_REALTIME_MODEL: string;
+  OPENAI_VOICE: string;
+  OPENAI_REALTIME_URL: string | undefined;
+  OPENAI_TURN_DETECTION: 'server_vad' | 'semantic_vad';
+  OPENAI_VAD_THRESHOLD: number;
+  OPENAI_VAD_SILENCE_DURATION_MS: number;
+  OPENAI_VAD_PREFIX_PADDING_MS: number;
+  OPENAI_VAD_EAGERNESS: 'low' | 'medium' | 'high' | 'auto';
+  OPENAI_TRANSCRIPTION_MODEL: string | undefined;
+  OPENAI_START_TIMEOUT_MS: number;
+}
+
+/**
+ * Session settings from the validated configuration.
+ * @throws Error when `OPENAI_API_KEY` is not set.
+ */
+export function openaiSettingsFromConfig(config: OpenAIConfig): OpenAISettings {
+  if (!config.OPENAI_API_KEY) throw new Error('VOICEBRIDGE_MODEL=openai needs OPENAI_API_KEY');
+  const turnDetection: OpenAITurnDetection =
+    config.OPENAI_TURN_DETECTION === 'server_vad'
+      ? { type: 'server_vad', threshold: config.OPENAI_VAD_THRESHOLD, silenceDurationMs: config.OPENAI_VAD_SILENCE_DURATION_MS, prefixPaddingMs: config.OPENAI_VAD_PREFIX_PADDING_MS }
+      : { type: 'semantic_vad', eagerness: config.OPENAI_VAD_EAGERNESS };
+  return {
+    url: config.OPENAI_REALTIME_URL ?? defaultRealtimeUrl(config.OPENAI_REALTIME_MODEL),
+    apiKey: config.OPENAI_API_KEY,
+    voice: config.OPENAI_VOICE,
+    turnDetection,
+    transcriptionModel: config.OPENAI_TRANSCRIPTION_MODEL,
+    startTimeoutMs: config.OPENAI_START_TIMEOUT_MS,
+  };
+}
