@@ -18,7 +18,8 @@ import { assistantReply, FakeOpenAIRealtimeServer, functionCall } from './fakes/
 import { eventually } from './helpers/wait.js';
 
 const OPTIONS: CallOptions = { systemPrompt: 'You are a test.', inactivityTimeoutMs: 60_000, keepAliveAfterMs: 300, playoutLeadMs: 0, markIntervalMs: 100, bargeInVad: false, resampleQuality: 5 };
-const tone = (ms: number) => Int16Array.from({ length: (24000 * ms) / 1000 }, (_, i) => Math.round(6000 * Math.sin(i / 7)));
+/** A tone at 8 kHz: the phone caller's session is G.711 mu-law, 8 kHz both ways. */
+const tone = (ms: number) => Int16Array.from({ length: (8000 * ms) / 1000 }, (_, i) => Math.round(6000 * Math.sin(i / 7)));
 
 let fake: FakeOpenAIRealtimeServer;
 beforeEach(async () => {
@@ -41,7 +42,7 @@ async function startCall(extra: Partial<ConstructorParameters<typeof Call>[0]> =
 describe('a call on OpenAI Realtime', () => {
   it('barge-in: clears the carrier, cancels the reply and truncates its item to what the caller heard', async () => {
     const { clock, transport, call, conn } = await startCall();
-    for (const e of assistantReply('resp_1', 'item_a1', 'one two three four five six seven eight nine ten', tone(2000), { done: false })) conn.push(e);
+    for (const e of assistantReply('resp_1', 'item_a1', 'one two three four five six seven eight nine ten', tone(2000), { done: false, format: 'audio/pcmu' })) conn.push(e);
     // Play out about 600 ms of the reply; the caller's carrier confirms the first 400 ms by marks.
     for (let t = 0; t < 200 && transport.sentSamples < 8000 * 0.6; t++) await advanceAsync(clock, 20, 20);
     expect(transport.sentSamples).toBeGreaterThanOrEqual(8000 * 0.6);
@@ -58,6 +59,13 @@ describe('a call on OpenAI Realtime', () => {
     // The call's history keeps the heard share of the reply.
     const said = call.history.find((m) => m.role === 'assistant');
     expect(said?.text.split(' ').length).toBeLessThan(10);
+    call.hangup('test over');
+    await call.ended;
+  });
+
+  it('a phone caller (8 kHz both ways) gets a G.711 mu-law session: no resampling either way', async () => {
+    const { call, conn } = await startCall();
+    expect(conn.events[0].session.audio).toMatchObject({ input: { format: { type: 'audio/pcmu' } }, output: { format: { type: 'audio/pcmu' } } });
     call.hangup('test over');
     await call.ended;
   });
@@ -81,7 +89,8 @@ describe('a call on OpenAI Realtime', () => {
     await advanceAsync(clock, 1500, 100);
     await eventually(() => conn.ofType('input_audio_buffer.append').length > 0, 'silence appended');
     const appends = conn.ofType('input_audio_buffer.append');
-    expect(appends.every((e) => Buffer.from(e.audio, 'base64').every((b) => b === 0))).toBe(true);
+    // Silence in G.711 mu-law is 0xFF (the code of a zero sample).
+    expect(appends.every((e) => Buffer.from(e.audio, 'base64').every((b) => b === 0xff))).toBe(true);
     call.hangup('test over');
     await call.ended;
   });

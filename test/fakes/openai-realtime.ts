@@ -10,6 +10,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { mulawEncode } from '../../src/audio/g711.js';
 
 /** What a new connection does with `session.update`: acknowledge it, refuse it with this `error` object, or say nothing. */
 export type SessionUpdateBehaviour = 'ack' | 'silent' | { error: Record<string, unknown> };
@@ -148,16 +149,18 @@ export function userTurn(itemId: string, text: string): Record<string, unknown>[
  * The server events of one assistant reply with `pcm` (PCM16 24 kHz, sent in 100 ms deltas) and its
  * transcript word by word; `done: false` leaves out `response.done` (a reply still streaming).
  */
-export function assistantReply(responseId: string, itemId: string, text: string, pcm: Int16Array, options: { done?: boolean; usage?: { input_tokens: number; output_tokens: number } } = {}): Record<string, unknown>[] {
+export function assistantReply(responseId: string, itemId: string, text: string, pcm: Int16Array, options: { done?: boolean; usage?: { input_tokens: number; output_tokens: number }; format?: 'audio/pcm' | 'audio/pcmu' } = {}): Record<string, unknown>[] {
   const ids = { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 };
   const events: Record<string, unknown>[] = [
     { type: 'response.created', response: { id: responseId, object: 'realtime.response', status: 'in_progress', output: [] } },
     { type: 'response.output_item.added', response_id: responseId, output_index: 0, item: { id: itemId, type: 'message', role: 'assistant', content: [] } },
   ];
   const words = text.split(' ');
-  const chunk = 2400;
+  const mulaw = options.format === 'audio/pcmu';
+  const chunk = mulaw ? 800 : 2400; // 100 ms
+  const encode = (part: Int16Array) => (mulaw ? Buffer.from(mulawEncode(part)) : Buffer.from(part.buffer)).toString('base64');
   for (let at = 0, w = 0; at < pcm.length || w < words.length; at += chunk, w++) {
-    if (at < pcm.length) events.push({ type: 'response.output_audio.delta', ...ids, delta: Buffer.from(pcm.slice(at, at + chunk).buffer).toString('base64') });
+    if (at < pcm.length) events.push({ type: 'response.output_audio.delta', ...ids, delta: encode(pcm.slice(at, at + chunk)) });
     if (w < words.length) events.push({ type: 'response.output_audio_transcript.delta', ...ids, delta: (w ? ' ' : '') + words[w] });
   }
   if (options.done === false) return events;

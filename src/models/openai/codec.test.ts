@@ -5,7 +5,8 @@
  */
 import type { RealtimeClientEvent, RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import { describe, expect, it } from 'vitest';
-import { classifyOpenAIError, functionCallOutput, historyItem, inputAudioAppend, itemTruncate, parseServerEvent, responseCancel, responseCreate, sessionUpdate, userTextItem, type OpenAIClientEvent, type OpenAISignal } from './codec.js';
+import { mulawDecode, mulawEncode } from '../../audio/g711.js';
+import { audioFormatForRate, classifyOpenAIError, functionCallOutput, historyItem, inputAudioAppend, itemTruncate, parseServerEvent, responseCancel, responseCreate, sessionUpdate, userTextItem, type OpenAIClientEvent, type OpenAISignal } from './codec.js';
 
 const tool = { name: 'get_weather', description: 'Current weather for a city', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
 const pcmFormat = { type: 'audio/pcm', rate: 24000 } as const;
@@ -155,5 +156,21 @@ describe('error events', () => {
   it('keeps OpenAI’s type, code and param, and copes with a missing error object', () => {
     expect(classifyOpenAIError({ type: 'invalid_request_error', code: 'invalid_value', message: 'm', param: 'session.audio.input.format' }).openai).toEqual({ type: 'invalid_request_error', code: 'invalid_value', param: 'session.audio.input.format' });
     expect(classifyOpenAIError(undefined)).toMatchObject({ code: 'openai_error', message: 'OpenAI Realtime error', retryable: false });
+  });
+});
+
+describe('G.711 for phone callers', () => {
+  it('negotiates audio/pcmu both ways, appends mu-law bytes and decodes mu-law deltas', () => {
+    const update: RealtimeClientEvent = sessionUpdate({ instructions: 'x', turnDetection: { type: 'semantic_vad', eagerness: 'auto' }, tools: [], audioFormat: 'audio/pcmu' }) as RealtimeClientEvent;
+    expect(update).toMatchObject({ session: { audio: { input: { format: { type: 'audio/pcmu' } }, output: { format: { type: 'audio/pcmu' } } } } });
+    const pcm = Int16Array.from([0, 1000, -1000, 8000]);
+    const append = { audio: String(inputAudioAppend(pcm, 'audio/pcmu').audio) };
+    expect([...Buffer.from(append.audio, 'base64')]).toEqual([...mulawEncode(pcm)]);
+    const delta = { type: 'response.output_audio.delta', response_id: 'r', item_id: 'i', output_index: 0, content_index: 0, delta: append.audio };
+    const s = parseServerEvent(JSON.stringify(delta), 'audio/pcmu');
+    expect(s.kind === 'audioDelta' && [...s.pcm]).toEqual([...mulawDecode(mulawEncode(pcm))]);
+    expect(audioFormatForRate(8000)).toBe('audio/pcmu');
+    expect(audioFormatForRate(24000)).toBe('audio/pcm');
+    expect(() => audioFormatForRate(16000)).toThrow(RangeError);
   });
 });

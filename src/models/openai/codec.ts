@@ -5,6 +5,7 @@
  * (`openai` 6.49.0, `resources/realtime/realtime.d.ts`: `RealtimeClientEvent`, `RealtimeServerEvent`);
  * `codec.test.ts` checks every builder against those types.
  */
+import { mulawDecode, mulawEncode } from '../../audio/g711.js';
 import { pcm16ToBuffer } from '../../audio/pcm.js';
 import type { ErrorCode } from '../../core/errors.js';
 import type { HistoryMessage, ToolSpec } from '../model.js';
@@ -12,6 +13,28 @@ import { decodePcm16Base64 } from '../nova-sonic/output.js';
 
 /** The PCM16 rate of the GA `audio/pcm` format, Hz (the only rate it takes; protocols.md §2.2). */
 export const OPENAI_PCM_RATE_HZ = 24000;
+
+/** The rate of the GA G.711 formats `audio/pcmu` and `audio/pcma`, Hz (ITU-T G.711; protocols.md §2.2). */
+export const OPENAI_G711_RATE_HZ = 8000;
+
+/**
+ * The audio format of a session, both ways: PCM16 LE at 24 kHz (browsers, WebRTC, wideband), or
+ * G.711 mu-law at 8 kHz for phone callers, which then need no resampling either way (the carrier's
+ * 8 kHz audio goes straight through, re-encoded by table lookup).
+ */
+export type OpenAIAudioFormat = 'audio/pcm' | 'audio/pcmu';
+
+/** The format for a session at `rateHz` (8000 → `audio/pcmu`, 24000 → `audio/pcm`). @throws RangeError for any other rate. */
+export function audioFormatForRate(rateHz: number): OpenAIAudioFormat {
+  if (rateHz === OPENAI_PCM_RATE_HZ) return 'audio/pcm';
+  if (rateHz === OPENAI_G711_RATE_HZ) return 'audio/pcmu';
+  throw new RangeError(`OpenAI Realtime streams PCM16 at ${OPENAI_PCM_RATE_HZ} Hz or G.711 at ${OPENAI_G711_RATE_HZ} Hz, not ${rateHz} Hz`);
+}
+
+/** The sample rate of `format`, Hz. */
+export function formatRateHz(format: OpenAIAudioFormat): number {
+  return format === 'audio/pcm' ? OPENAI_PCM_RATE_HZ : OPENAI_G711_RATE_HZ;
+}
 
 /** Turn detection of a session (GA `audio.input.turn_detection`; protocols.md §2.2). */
 export type OpenAITurnDetection =
@@ -40,18 +63,21 @@ export interface OpenAISessionConfig {
   /** Input transcription model (e.g. `gpt-4o-mini-transcribe`); undefined: no user transcripts. */
   transcriptionModel?: string;
   tools: readonly ToolSpec[];
+  /** Audio format both ways (default `audio/pcm`, 24 kHz). */
+  audioFormat?: OpenAIAudioFormat;
 }
 
 /** A client event as sent (a JSON object with its `type`). */
 export type OpenAIClientEvent = { type: string } & Record<string, unknown>;
 
 /**
- * `session.update` in the GA shape: `type: 'realtime'`, audio-only output, PCM16 24 kHz both ways,
+ * `session.update` in the GA shape: `type: 'realtime'`, audio-only output, PCM16 24 kHz or G.711
+ * mu-law both ways,
  * turn detection that creates and interrupts responses itself, optional input transcription,
  * flat function tools.
  */
 export function sessionUpdate(config: OpenAISessionConfig): OpenAIClientEvent {
-  const format = { type: 'audio/pcm', rate: OPENAI_PCM_RATE_HZ };
+  const format = (config.audioFormat ?? 'audio/pcm') === 'audio/pcm' ? { type: 'audio/pcm', rate: OPENAI_PCM_RATE_HZ } : { type: 'audio/pcmu' };
   const td = config.turnDetection;
   const turnDetection =
     td.type === 'server_vad'
@@ -73,9 +99,15 @@ export function sessionUpdate(config: OpenAISessionConfig): OpenAIClientEvent {
   };
 }
 
-/** `input_audio_buffer.append` with PCM16 LE samples, base64. */
-export function inputAudioAppend(pcm: Int16Array): OpenAIClientEvent {
-  return { type: 'input_audio_buffer.append', audio: pcm16ToBuffer(pcm).toString('base64') };
+/** `input_audio_buffer.append` of PCM16 `pcm`, base64 in `format` (PCM16 LE, or mu-law bytes). */
+export function inputAudioAppend(pcm: Int16Array, format: OpenAIAudioFormat = 'audio/pcm'): OpenAIClientEvent {
+  const bytes = format === 'audio/pcm' ? pcm16ToBuffer(pcm) : Buffer.from(mulawEncode(pcm).buffer);
+  return { type: 'input_audio_buffer.append', audio: bytes.toString('base64') };
+}
+
+/** Assistant audio of a delta (base64 in `format`) as PCM16. */
+export function decodeAudioDelta(base64: string, format: OpenAIAudioFormat): Int16Array {
+  return format === 'audio/pcm' ? decodePcm16Base64(base64) : mulawDecode(Buffer.from(base64, 'base64'));
 }
 
 /** `response.create`, with per-response `instructions` when given (e.g. a greeting). */
@@ -145,7 +177,7 @@ export type OpenAISignal =
   | { kind: 'userTranscriptDone'; itemId: string; transcript: string }
   | { kind: 'userTranscriptFailed'; itemId: string; message: string }
   | { kind: 'responseCreated'; responseId: string }
-  /** Assistant audio, PCM16 at `OPENAI_PCM_RATE_HZ`. */
+  /** Assistant audio, PCM16 at the session format's rate. */
   | { kind: 'audioDelta'; responseId: string; itemId: string; pcm: Int16Array }
   | { kind: 'transcriptDelta'; responseId: string; itemId: string; delta: string }
   | { kind: 'transcriptDone'; responseId: string; itemId: string; transcript: string }
@@ -233,7 +265,7 @@ function responseDone(e: Obj): OpenAISignal {
  * Parses one server event (a text frame, or its already parsed JSON). Never throws: bad JSON or a
  * known event without its fields gives `malformed`; events we do not use give `ignored`.
  */
-export function parseServerEvent(data: unknown): OpenAISignal {
+export function parseServerEvent(data: unknown, format: OpenAIAudioFormat = 'audio/pcm'): OpenAISignal {
   let e: unknown = data;
   if (typeof data === 'string') {
     try {
@@ -265,7 +297,7 @@ export function parseServerEvent(data: unknown): OpenAISignal {
       return id ? { kind: 'responseCreated', responseId: id } : bad('response.id');
     }
     case 'response.output_audio.delta':
-      return ids.responseId && ids.itemId && typeof e.delta === 'string' ? { kind: 'audioDelta', responseId: ids.responseId, itemId: ids.itemId, pcm: decodePcm16Base64(e.delta) } : bad('ids or delta');
+      return ids.responseId && ids.itemId && typeof e.delta === 'string' ? { kind: 'audioDelta', responseId: ids.responseId, itemId: ids.itemId, pcm: decodeAudioDelta(e.delta, format) } : bad('ids or delta');
     case 'response.output_audio_transcript.delta':
       return ids.responseId && ids.itemId && typeof e.delta === 'string' ? { kind: 'transcriptDelta', responseId: ids.responseId, itemId: ids.itemId, delta: e.delta } : bad('ids or delta');
     case 'response.output_audio_transcript.done':

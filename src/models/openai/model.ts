@@ -1,11 +1,12 @@
 /**
  * The OpenAI Realtime provider (GA API over WebSocket): a `SpeechModel` whose sessions
  * (`session.ts`) run on an injected socket factory (default: the `ws` client) and clock.
- * PCM16 at 24 kHz both ways (the GA `audio/pcm` format's only rate; protocols.md §2.2).
+ * PCM16 at 24 kHz both ways (the GA `audio/pcm` format's only rate; protocols.md §2.2), or G.711
+ * mu-law at 8 kHz for callers at 8 kHz both ways (phone carriers), which then need no resampling.
  */
 import type { Clock } from '../../core/clock.js';
 import type { ModelCapabilities, SpeechModel } from '../model.js';
-import { OPENAI_PCM_RATE_HZ, type OpenAITurnDetection } from './codec.js';
+import { audioFormatForRate, OPENAI_G711_RATE_HZ, OPENAI_PCM_RATE_HZ, type OpenAITurnDetection } from './codec.js';
 import { OpenAIRealtimeSession, wsSocketFactory, type OpenAISettings, type RealtimeSocketFactory } from './session.js';
 
 /**
@@ -50,9 +51,17 @@ export function openaiRealtimeModel(settings: OpenAISettings, clock: Clock, conn
     outputRateHz: OPENAI_PCM_RATE_HZ,
     maxSessionMs: OPENAI_MAX_SESSION_MS,
     voices: OPENAI_VOICES,
+    // Phone callers (8 kHz both ways) get G.711 mu-law: no resampling either way.
+    ratesFor: (callerInputRateHz, callerOutputRateHz) =>
+      callerInputRateHz === OPENAI_G711_RATE_HZ && callerOutputRateHz === OPENAI_G711_RATE_HZ ? { inputRateHz: OPENAI_G711_RATE_HZ, outputRateHz: OPENAI_G711_RATE_HZ } : { inputRateHz: OPENAI_PCM_RATE_HZ, outputRateHz: OPENAI_PCM_RATE_HZ },
     open: (init, signal) => {
       const rates = [init.inputRateHz ?? OPENAI_PCM_RATE_HZ, init.outputRateHz ?? OPENAI_PCM_RATE_HZ];
-      if (rates.some((r) => r !== OPENAI_PCM_RATE_HZ)) return Promise.reject(new RangeError(`OpenAI Realtime streams PCM16 at ${OPENAI_PCM_RATE_HZ} Hz only, not ${rates[0]} Hz in / ${rates[1]} Hz out`));
+      try {
+        if (rates[0] !== rates[1]) throw new RangeError(`OpenAI Realtime uses one format both ways, not ${rates[0]} Hz in / ${rates[1]} Hz out`);
+        audioFormatForRate(rates[0]);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       return OpenAIRealtimeSession.open({ settings, init, clock, connect }, signal);
     },
   };

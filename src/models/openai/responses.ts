@@ -9,11 +9,12 @@ import type { ModelEvent } from '../model.js';
 import { heardShare } from '../nova-sonic/responses.js';
 import { OPENAI_PCM_RATE_HZ, type OpenAISignal } from './codec.js';
 
+
 interface Response {
   id: string;
   /** The assistant audio item (`item_…`) of this response, from its first audio delta. */
   audioItemId: string | undefined;
-  /** Assistant audio received, samples at `OPENAI_PCM_RATE_HZ`. */
+  /** Assistant audio received, samples at the session's rate. */
   audioSamples: number;
   /** Transcript deltas so far. */
   partial: string;
@@ -46,8 +47,9 @@ export class OpenAIResponseTracker {
    * @param endpointSilenceMs silence after which the server reports the end of speech (`server_vad`
    *   `silence_duration_ms`: its `speech_stopped` comes that long after the words ended, SDK docs of
    *   `InputAudioBufferSpeechStoppedEvent.audio_end_ms`); undefined when unknown (`semantic_vad`).
+   * @param rateHz the session's audio rate, Hz (24 kHz PCM16, or 8 kHz G.711 mu-law).
    */
-  constructor(private readonly endpointSilenceMs?: number) {}
+  constructor(private readonly endpointSilenceMs?: number, private readonly rateHz: number = OPENAI_PCM_RATE_HZ) {}
 
   /** The response in flight (created, not done), if any. */
   get openResponseId(): string | undefined {
@@ -129,7 +131,7 @@ export class OpenAIResponseTracker {
   }
 
   private audioMs(r: Response): number {
-    return (r.audioSamples * 1000) / OPENAI_PCM_RATE_HZ;
+    return (r.audioSamples * 1000) / this.rateHz;
   }
 
   /** The assistant text of `r` as heard: all of it, or its heard share after a barge-in. */

@@ -116,10 +116,14 @@ describe('opening', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
-  it('refuses rates other than 24 kHz PCM16', async () => {
+  it('refuses rates other than 24 kHz PCM16 or 8 kHz G.711, and mixed rates', async () => {
     const model = openaiRealtimeModel(settings(), clock);
-    await expect(model.open(init({ inputRateHz: 8000, outputRateHz: 8000 }))).rejects.toThrow(/24000 Hz only/);
+    await expect(model.open(init({ inputRateHz: 16000, outputRateHz: 16000 }))).rejects.toThrow(/not 16000 Hz/);
+    await expect(model.open(init({ inputRateHz: 8000, outputRateHz: 24000 }))).rejects.toThrow(/one format both ways/);
     expect(fake.connections).toHaveLength(0);
+    expect(model.ratesFor!(8000, 8000)).toEqual({ inputRateHz: 8000, outputRateHz: 8000 });
+    expect(model.ratesFor!(16000, 16000)).toEqual({ inputRateHz: 24000, outputRateHz: 24000 });
+    expect(model.ratesFor!(48000, 24000)).toEqual({ inputRateHz: 24000, outputRateHz: 24000 });
   });
 });
 

@@ -13,7 +13,7 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import { errorMessage, VoiceBridgeError } from '../../core/errors.js';
 import { EventRelay } from '../../core/relay.js';
 import type { ModelEvent, ModelSession, ModelSessionStats, SessionInit } from '../model.js';
-import { functionCallOutput, historyItem, inputAudioAppend, itemTruncate, OPENAI_PCM_RATE_HZ, parseServerEvent, responseCancel, responseCreate, sessionUpdate, userTextItem, type OpenAIClientEvent, type OpenAISignal, type OpenAITurnDetection } from './codec.js';
+import { audioFormatForRate, formatRateHz, functionCallOutput, historyItem, inputAudioAppend, itemTruncate, parseServerEvent, responseCancel, responseCreate, sessionUpdate, userTextItem, type OpenAIAudioFormat, type OpenAIClientEvent, type OpenAISignal, type OpenAITurnDetection } from './codec.js';
 import { OpenAIResponseTracker } from './responses.js';
 
 /** Opens a WebSocket to `url` with these HTTP headers (the default: the `ws` client). */
@@ -65,6 +65,8 @@ function handshakeStatus(err: Error): number | undefined {
 export class OpenAIRealtimeSession implements ModelSession {
   private readonly relay = new EventRelay<ModelEvent>();
   private readonly tracker: OpenAIResponseTracker;
+  /** Audio format both ways: PCM16 24 kHz, or G.711 mu-law 8 kHz for phone callers. */
+  private readonly format: OpenAIAudioFormat;
   private readonly pendingTools = new Set<string>();
   private closing = false;
   private closedSent = false;
@@ -72,7 +74,8 @@ export class OpenAIRealtimeSession implements ModelSession {
 
   private constructor(private readonly deps: OpenAISessionDeps, private readonly socket: WebSocket) {
     const td = deps.settings.turnDetection;
-    this.tracker = new OpenAIResponseTracker(td.type === 'server_vad' ? td.silenceDurationMs : undefined);
+    this.format = audioFormatForRate(deps.init.inputRateHz ?? formatRateHz('audio/pcm'));
+    this.tracker = new OpenAIResponseTracker(td.type === 'server_vad' ? td.silenceDurationMs : undefined, formatRateHz(this.format));
   }
 
   /**
@@ -106,7 +109,7 @@ export class OpenAIRealtimeSession implements ModelSession {
           else fail(errorMessage(err), true);
         });
         socket.once('close', (code, reason) => fail(`socket closed while opening (code ${code}${reason.length ? `: ${reason.toString()}` : ''})`, true));
-        socket.once('open', () => session.send(sessionUpdate({ instructions: init.systemPrompt, voice: init.voice ?? settings.voice, turnDetection: settings.turnDetection, transcriptionModel: settings.transcriptionModel, tools: init.tools ?? [] })));
+        socket.once('open', () => session.send(sessionUpdate({ instructions: init.systemPrompt, voice: init.voice ?? settings.voice, turnDetection: settings.turnDetection, transcriptionModel: settings.transcriptionModel, tools: init.tools ?? [], audioFormat: session.format })));
         session.onSignal = (s) => {
           if (s.kind === 'sessionUpdated') {
             // Frames that arrived in the same chunk are handled (events buffer until a handler is set).
@@ -166,7 +169,7 @@ export class OpenAIRealtimeSession implements ModelSession {
       this.counters.malformedEvents++;
       return;
     }
-    this.onSignal(parseServerEvent(data.toString()));
+    this.onSignal(parseServerEvent(data.toString(), this.format));
   }
 
   private handle(s: OpenAISignal): void {
@@ -202,7 +205,7 @@ export class OpenAIRealtimeSession implements ModelSession {
         }
         return;
       case 'audioDelta':
-        this.counters.outputMs += (s.pcm.length * 1000) / OPENAI_PCM_RATE_HZ;
+        this.counters.outputMs += (s.pcm.length * 1000) / formatRateHz(this.format);
         break;
       case 'responseDone':
         if (s.error) {
@@ -231,9 +234,9 @@ export class OpenAIRealtimeSession implements ModelSession {
 
   sendAudio(pcm: Int16Array): void {
     if (this.closing || pcm.length === 0) return;
-    if (this.send(inputAudioAppend(pcm))) {
+    if (this.send(inputAudioAppend(pcm, this.format))) {
       this.counters.audioEventsSent++;
-      this.counters.inputMs += (pcm.length * 1000) / OPENAI_PCM_RATE_HZ;
+      this.counters.inputMs += (pcm.length * 1000) / formatRateHz(this.format);
     }
   }
 
