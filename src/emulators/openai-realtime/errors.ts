@@ -73,3 +73,11 @@ export function invalidType(param: string, expected: string, value: unknown): Re
   const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
   return new RealtimeRequestError('invalid_type', `Invalid type for '${param}': expected ${expected}, but got ${got} instead.`, param);
 }
+
+/** The OpenAI API's generic `server_error` message. */
+export const SERVER_ERROR_MESSAGE = 'The server had an error while processing your request. Sorry about that!';
+
+/** An `error` event's body for a server-side failure (`server_error`, not caused by a client event). */
+export function serverErrorBody(message = SERVER_ERROR_MESSAGE, code: string | null = null): RealtimeErrorBody {
+  return { type: 'server_error', code, message, param: null, event_id: null };
+}

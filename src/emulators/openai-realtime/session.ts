@@ -268,3 +268,9 @@ export function endpointSilenceMs(turn: RealtimeTurnDetection | null): number {
 export function formatRateHz(format: RealtimeAudioFormat): number {
   return format.type === 'audio/pcm' ? 24000 : 8000;
 }
+
+/** Audio kept before the detected start of speech, ms (`prefix_padding_ms`; 300 for semantic VAD, the server-VAD default). */
+export function prefixPaddingMs(session: RealtimeSessionState): number {
+  const td = session.audio.input.turn_detection;
+  return td?.type === 'server_vad' ? td.prefix_padding_ms : 300;
+}
