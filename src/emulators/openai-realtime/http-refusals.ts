@@ -7,8 +7,8 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * A fault injected into sessions: `close` (close 1011 after `afterMs`), `stall` (stop sending and
- * reading after `afterMs`, socket left open), `slowStart` (upgrade only after `afterMs`), `error`
+ * A fault injected into sessions: `close` (close 1011 after `afterMs`), `stall` (no event is sent
+ * after `afterMs`; client events are still read; the socket stays open), `slowStart` (upgrade only after `afterMs`), `error`
  * (an `error` event mid-response: the response active after `afterMs`, or the next one, fails).
  * `session`: only the n-th session (1-based); absent: every session.
  */

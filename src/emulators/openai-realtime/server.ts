@@ -158,7 +158,6 @@ export async function startOpenAIRealtimeEmulator(options: OpenAIRealtimeEmulato
       else if (f.kind === 'error') timers.push(clock.setTimeout(() => conversation.failResponse(), f.afterMs));
     }
     ws.on('message', (data, isBinary) => {
-      if (stalled) return;
       const text = isBinary ? undefined : data.toString();
       let clientEventId: string | null = null;
       try {
