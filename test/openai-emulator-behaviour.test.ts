@@ -2,11 +2,12 @@
  * The OpenAI Realtime emulator over real sockets on 127.0.0.1 with a raw WebSocket client and the
  * echo brain: session set-up and validation errors, a server-VAD turn in PCM and in G.711, manual
  * turns, typed text, response.create / response.cancel, and conversation.item.truncate with its
- * errors.
+ * errors; replies paced at real time in 100 ms chunks or sent in a burst.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { mulawDecode } from '../src/audio/g711.js';
 import { loadResamplerFactory } from '../src/audio/resample.js';
+import { FakeClock } from '../src/core/clock.js';
 import { echoBrainFactory } from '../src/emulators/nova-sonic/brains.js';
 import { startOpenAIRealtimeEmulator, type OpenAIRealtimeEmulator, type OpenAIRealtimeEmulatorOptions } from '../src/emulators/openai-realtime/server.js';
 import { RealtimeTestClient, type ServerEvent } from './helpers/realtime-client.js';
@@ -199,5 +200,43 @@ describe('response.cancel and conversation.item.truncate', () => {
     c.append(bytes(toneThenSilence(24000, 400, 0)));
     await c.next('input_audio_buffer.speech_started');
     expect((await c.next('response.done')).response).toMatchObject({ status: 'cancelled', status_details: { reason: 'turn_detected' } });
+  });
+});
+
+describe('--pace', () => {
+  const ask = (c: RealtimeTestClient) => {
+    c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'one two three four five six' }] } });
+    c.send({ type: 'response.create' });
+  };
+
+  it('realtime: one 100 ms delta now, the next only once the clock has moved by its length', async () => {
+    const clock = new FakeClock();
+    const c = await connect(await start({ clock, pace: 'realtime' }));
+    ask(c);
+    await c.next('response.output_audio.delta');
+    c.send({ type: 'session.update', session: { type: 'realtime', instructions: 'sync' } });
+    await c.next('session.updated');
+    expect(c.of('response.output_audio.delta')).toHaveLength(1);
+    // About 100 ms (the 16 → 24 kHz resampler holds a few samples back from the first chunk).
+    const firstMs = Buffer.from(String(c.of('response.output_audio.delta')[0].delta), 'base64').length / 48;
+    expect(firstMs).toBeGreaterThan(90);
+    expect(firstMs).toBeLessThanOrEqual(100);
+    clock.advance(firstMs - 1);
+    c.send({ type: 'session.update', session: { type: 'realtime', instructions: 'sync again' } });
+    await c.next('session.updated', () => true, 2);
+    expect(c.of('response.output_audio.delta')).toHaveLength(1);
+    clock.advance(1);
+    await c.next('response.output_audio.delta', () => true, 2);
+    clock.advance(10_000);
+    expect((await c.next('response.done')).response).toMatchObject({ status: 'completed' });
+  });
+
+  it('burst: the whole reply arrives without the clock moving', async () => {
+    const clock = new FakeClock();
+    const c = await connect(await start({ clock, pace: 'burst' }));
+    ask(c);
+    await c.next('response.done');
+    expect(c.of('response.output_audio.delta').length).toBeGreaterThan(5);
+    expect(clock.nowMs()).toBe(0);
   });
 });
