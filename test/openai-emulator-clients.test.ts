@@ -149,11 +149,12 @@ describe('a function call when a trigger matches the caller’s words', () => {
     c.close();
   }, 90_000);
 
-  it('spoken: the caller asks for the time, the emulator calls the declared function', async () => {
+  it('spoken, sent faster than real time: the caller asks for the time, the emulator calls the declared function', async () => {
     const c = await RealtimeTestClient.connect(emulator.wsUrl, 'sk-test-emulator', 'gpt-realtime', { ca: TEST_TLS.cert });
     c.send({ type: 'session.update', session: { type: 'realtime', tools, audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: 700 } } } } });
     await c.next('session.updated');
-    await speakLive(await spoken24k('What time is it?'), (chunk) => c.append(bytesOf(chunk)));
+    // All at once, as a client replaying buffered audio sends it: the emulator takes any rate.
+    c.append(bytesOf(await spoken24k('What time is it?')));
     const { answer } = await roundTrip(c);
     expect(answer).toContain('10:30');
     c.close();

@@ -21,6 +21,7 @@ import { ConversationItems } from './items.js';
 import { ResponseStream, type ResponseEnding } from './response-stream.js';
 import { applySessionUpdate, defaultSession, endpointSilenceMs, formatRateHz, prefixPaddingMs, type RealtimeSessionState } from './session.js';
 import { CallerAudio, OutputEncoder } from './wire-audio.js';
+import { BrainFeed } from './brain-feed.js';
 
 /** Settings of one emulated conversation. */
 export interface RealtimeConversationOptions {
@@ -60,6 +61,7 @@ export class RealtimeConversation {
   private brainRateHz = { input: 16000, output: 16000 };
   private opening: Promise<void> | undefined;
   private early: Int16Array[] = [];
+  private feed: BrainFeed | undefined;
   private readonly caller: CallerAudio;
   private encoder: OutputEncoder | undefined;
   private speechItemId: string | undefined;
@@ -114,9 +116,7 @@ export class RealtimeConversation {
       case 'input_audio_buffer.commit':
         return this.commit();
       case 'input_audio_buffer.clear':
-        this.caller.drain();
-        this.emit({ type: 'input_audio_buffer.cleared' });
-        return;
+        return void (this.caller.drain(), this.emit({ type: 'input_audio_buffer.cleared' }));
       case 'conversation.item.create':
         return this.createItem(e);
       case 'conversation.item.truncate': {
@@ -126,12 +126,9 @@ export class RealtimeConversation {
         return;
       }
       case 'conversation.item.delete':
-        this.items.delete(e.item_id);
-        this.emit({ type: 'conversation.item.deleted', item_id: e.item_id });
-        return;
+        return void (this.items.delete(e.item_id), this.emit({ type: 'conversation.item.deleted', item_id: e.item_id }));
       case 'conversation.item.retrieve':
-        this.emit({ type: 'conversation.item.retrieved', item: this.items.retrieve(e.item_id) });
-        return;
+        return this.emit({ type: 'conversation.item.retrieved', item: this.items.retrieve(e.item_id) });
       case 'response.create':
         return this.createResponse(e.response.instructions);
       case 'response.cancel':
@@ -151,6 +148,7 @@ export class RealtimeConversation {
     this.brainEndpointMs = endpointSilenceMs(this.session.audio.input.turn_detection);
     const model = this.options.brain.create({ declared: () => this.toolNames(), call: (n, a, s) => this.callTool(n, a, s) }, rateHz, { endpointSilenceMs: this.brainEndpointMs });
     this.brainRateHz = { input: model.inputRateHz, output: model.outputRateHz };
+    this.feed = new BrainFeed(this.options.clock, model.inputRateHz, (pcm) => (this.brain ? this.brain.sendAudio(pcm) : this.early.push(pcm)));
     const brain = await model.open({ callId: this.session.id, systemPrompt: this.session.instructions, history: [], logger: this.options.logger, callerRateHz: formatRateHz(this.session.audio.input.format) });
     if (this.closed) return void (await brain.close());
     this.brain = brain;
@@ -167,8 +165,7 @@ export class RealtimeConversation {
 
   private toBrain(pcm: Int16Array): void {
     this.ensureBrain();
-    if (this.brain) this.brain.sendAudio(pcm);
-    else if (this.early.length < 2000) this.early.push(pcm);
+    this.feed?.push(pcm);
   }
 
   private append(bytes: Buffer): void {
@@ -269,11 +266,11 @@ export class RealtimeConversation {
       case 'speechStarted':
         if (!this.vad) return;
         this.speechItemId = newId('item');
-        this.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.max(0, Math.round(this.caller.receivedMs - prefixPaddingMs(this.session))), item_id: this.speechItemId });
+        this.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.max(0, Math.round((this.feed?.fedMs ?? 0) - prefixPaddingMs(this.session))), item_id: this.speechItemId });
         if (this.session.audio.input.turn_detection!.interrupt_response && this.active) this.cancelActive({ status: 'cancelled', reason: 'turn_detected' });
         return;
       case 'speechStopped':
-        if (this.vad && this.speechItemId) this.endSpeech(this.speechItemId, this.caller.receivedMs - (ev.speechEndedAgoMs ?? 0));
+        if (this.vad && this.speechItemId) this.endSpeech(this.speechItemId, (this.feed?.fedMs ?? 0) - (ev.speechEndedAgoMs ?? 0));
         return;
       case 'transcript':
         if (ev.role === 'user') return this.userTranscript(ev.text);
@@ -412,6 +409,7 @@ export class RealtimeConversation {
     this.out.close();
     this.calls.close();
     this.caller.destroy();
+    this.feed?.close();
     this.encoder?.destroy();
     await this.opening;
     await this.brain?.close();

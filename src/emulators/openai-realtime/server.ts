@@ -94,7 +94,8 @@ export async function startOpenAIRealtimeEmulator(options: OpenAIRealtimeEmulato
   const sockets = new Map<WebSocket, RealtimeSessionRecord>();
   let connections = 0;
   const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }) : http.createServer();
-  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false) });
+  // Room for the largest append (15 MiB of audio, base64) and its JSON envelope.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 21 * 1024 * 1024, handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false) });
   server.on('request', (_req, res) => {
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { message: 'This emulator serves only the Realtime WebSocket at /v1/realtime.', type: 'invalid_request_error', param: null, code: null } }));
