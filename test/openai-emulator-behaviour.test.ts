@@ -11,6 +11,7 @@ import { FakeClock } from '../src/core/clock.js';
 import { echoBrainFactory } from '../src/emulators/nova-sonic/brains.js';
 import { startOpenAIRealtimeEmulator, type OpenAIRealtimeEmulator, type OpenAIRealtimeEmulatorOptions } from '../src/emulators/openai-realtime/server.js';
 import { RealtimeTestClient, type ServerEvent } from './helpers/realtime-client.js';
+import { eventually } from './helpers/wait.js';
 
 let emulator: OpenAIRealtimeEmulator | undefined;
 const clients: RealtimeTestClient[] = [];
@@ -66,6 +67,26 @@ describe('session', () => {
     c.send({ type: 'session.update', session: { type: 'realtime', instructions: 'still here' } });
     expect(((await c.next('session.updated')).session as Record<string, unknown>).instructions).toBe('still here');
     expect(c.of('session.updated')).toHaveLength(1);
+  });
+});
+
+describe('the socket', () => {
+  it('refuses a binary frame with an error event and carries on', async () => {
+    const c = await connect(await start());
+    c.ws.send(Buffer.from([1, 2, 3]));
+    expect((await c.next('error')).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_value' });
+    c.send({ type: 'session.update', session: { type: 'realtime', instructions: 'ok' } });
+    await c.next('session.updated');
+  });
+
+  it('a client that goes away ends its session and releases it (no timer left on the clock)', async () => {
+    const clock = new FakeClock();
+    const e = await start({ clock });
+    const c = await connect(e);
+    c.append(bytes(toneThenSilence(24000, 300, 0)));
+    c.close();
+    await eventually(() => e.openSessions() === 0 && e.sessions[0].endReason === 'client', 'the session to end');
+    await eventually(() => clock.pendingTimers === 0, 'every timer of the session to be cleared');
   });
 });
 

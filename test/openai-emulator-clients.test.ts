@@ -159,4 +159,24 @@ describe('a function call when a trigger matches the caller’s words', () => {
     expect(answer).toContain('10:30');
     c.close();
   }, 90_000);
+
+  it('no function_call_output in time: the next response says the function did not answer, and the session goes on', async () => {
+    const quick = await startOpenAIRealtimeEmulator({ brain: speechBrain(local.parts, [parseToolTrigger('time=get_current_time')]), resamplers, pace: 'burst', toolTimeoutMs: 300 });
+    const c = await RealtimeTestClient.connect(quick.wsUrl);
+    try {
+      c.send({ type: 'session.update', session: { type: 'realtime', tools } });
+      await c.next('session.updated');
+      c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What time is it?' }] } });
+      c.send({ type: 'response.create' });
+      const first = await c.next('response.done');
+      expect((first.response as any).output[0].type).toBe('function_call');
+      c.send({ type: 'response.create' });
+      const second = await c.next('response.done', () => true, 2);
+      expect((second.response as any).output[0].content[0].transcript).toMatch(/did not answer/);
+      expect(quick.sessions[0].errors).toEqual([]);
+    } finally {
+      c.close();
+      await quick.close();
+    }
+  }, 60_000);
 });

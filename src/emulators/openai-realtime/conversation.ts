@@ -51,7 +51,9 @@ const OUTPUT_CHUNK_MS = 100;
 
 /** One WebSocket's emulated model. */
 export class RealtimeConversation {
+  /** The session as `session.updated` last reported it. */
   session: RealtimeSessionState;
+  /** `conversation_id` of its responses. */
   readonly conversationId = newId('conv');
   /** Counters for tests and logs. */
   readonly stats = { responses: 0, cancelled: 0, toolCalls: 0, userTurns: 0 };
