@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mulawDecode } from '../src/audio/g711.js';
 import { loadResamplerFactory } from '../src/audio/resample.js';
 import { FakeClock } from '../src/core/clock.js';
-import { echoBrainFactory } from '../src/emulators/nova-sonic/brains.js';
+import { echoBrainFactory, timedBrainFactory } from '../src/emulators/nova-sonic/brains.js';
 import { startOpenAIRealtimeEmulator, type OpenAIRealtimeEmulator, type OpenAIRealtimeEmulatorOptions } from '../src/emulators/openai-realtime/server.js';
 import { RealtimeTestClient, type ServerEvent } from './helpers/realtime-client.js';
 import { eventually } from './helpers/wait.js';
@@ -259,5 +259,23 @@ describe('--pace', () => {
     await c.next('response.done');
     expect(c.of('response.output_audio.delta').length).toBeGreaterThan(5);
     expect(clock.nowMs()).toBe(0);
+  });
+});
+
+describe('the timed brain (load benchmarks)', () => {
+  it('speaks on its timer at the session’s output rate: a G.711 reply of 2 s in 100 ms deltas, on the fake clock', async () => {
+    const clock = new FakeClock();
+    const c = await connect(await start({ clock, pace: 'realtime', brain: timedBrainFactory({ clock, pace: 'realtime', replyMs: 2000, replyEveryMs: 60_000 }) }));
+    c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcmu' } }, output: { format: { type: 'audio/pcmu' } } } } });
+    await c.next('session.updated');
+    c.append(new Uint8Array(160).fill(0xff), 160);
+    // The session limit's timer, then the timed brain's first reply.
+    await eventually(() => clock.pendingTimers > 1, 'the timed brain to schedule its reply');
+    for (let ms = 0; ms < 5000; ms += 100) clock.advance(100);
+    const done = await c.next('response.done');
+    expect(done.response).toMatchObject({ status: 'completed' });
+    const deltas = c.of('response.output_audio.delta').map((d) => Buffer.from(String(d.delta), 'base64').length);
+    expect(deltas.reduce((a, b) => a + b, 0)).toBe(16000);
+    expect(new Set(deltas)).toEqual(new Set([800]));
   });
 });
