@@ -122,6 +122,29 @@ describe('@openai/agents-realtime OpenAIRealtimeWebSocket', () => {
   }, 90_000);
 });
 
+describe('conversation items', () => {
+  /** The reply to a typed "Hello" after `before` (items created first). */
+  async function helloAfter(before: Array<Record<string, unknown>>): Promise<string> {
+    const c = await RealtimeTestClient.connect(emulator.wsUrl, 'sk-test-emulator', 'gpt-realtime', { ca: TEST_TLS.cert });
+    try {
+      for (const item of [...before, { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hello' }] }]) c.send({ type: 'conversation.item.create', item });
+      c.send({ type: 'response.create' });
+      return String(((await c.next('response.done')).response as any).output[0].content[0].transcript);
+    } finally {
+      c.close();
+    }
+  }
+
+  it('items created before the first response are the brain’s history (a session resumed with its transcript)', async () => {
+    expect(await helloAfter([])).toBe('Hello! How can I help you today?');
+    const resumed = [
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What can you do?' }] },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'I can tell you the time.' }] },
+    ];
+    expect(await helloAfter(resumed)).toBe('Hello again! What else can I do for you?');
+  }, 60_000);
+});
+
 describe('a function call when a trigger matches the caller’s words', () => {
   const tools = [{ type: 'function', name: 'get_current_time', description: 'The current time', parameters: { type: 'object', properties: {} } }];
 

@@ -150,8 +150,9 @@ export class RealtimeConversation {
     this.brainEndpointMs = endpointSilenceMs(this.session.audio.input.turn_detection);
     const model = this.options.brain.create({ declared: () => this.toolNames(), call: (n, a, s) => this.callTool(n, a, s) }, rateHz, { endpointSilenceMs: this.brainEndpointMs });
     this.brainRateHz = { input: model.inputRateHz, output: model.outputRateHz };
+    const history = this.items.history(); // what came before the texts still to answer
     this.feed = new BrainFeed(this.options.clock, model.inputRateHz, (pcm) => (this.brain ? this.brain.sendAudio(pcm) : this.early.push(pcm)));
-    const brain = await model.open({ callId: this.session.id, systemPrompt: this.session.instructions, history: [], logger: this.options.logger, callerRateHz: formatRateHz(this.session.audio.input.format) });
+    const brain = await model.open({ callId: this.session.id, systemPrompt: this.session.instructions, history: history.slice(0, history.length - this.unansweredText.length), logger: this.options.logger, callerRateHz: formatRateHz(this.session.audio.input.format) });
     if (this.closed) return void (await brain.close());
     this.brain = brain;
     brain.setHandler((ev) => this.onBrainEvent(ev));
@@ -216,6 +217,7 @@ export class RealtimeConversation {
     this.emit({ type: 'conversation.item.added', previous_item_id: previous, item: wire });
     this.emit({ type: 'conversation.item.done', previous_item_id: previous, item: wire });
     if (item.type === 'function_call_output') this.calls.setOutput(item.call_id, item.output);
+    else if (item.role === 'assistant') this.unansweredText = [];
     else if (item.role === 'user') {
       this.unansweredText.push(item.text);
       this.inputTokens.text += Math.ceil(item.text.length / 4);
@@ -259,6 +261,7 @@ export class RealtimeConversation {
       r.id,
     );
     this.active = r;
+    this.unansweredText = [];
     this.stats.responses++;
   }
 
@@ -357,10 +360,7 @@ export class RealtimeConversation {
     if (this.active === r) this.active = undefined;
   }
 
-  /**
-   * Ends the active response early: unsent deltas are dropped, `before` (an `error` event) is
-   * sent, `response.done` says why, and the brain stops.
-   */
+  /** Ends the active response early: unsent deltas dropped, `before` sent, `response.done` says why. */
   private cancelActive(ending: ResponseEnding, before?: Record<string, unknown>): void {
     const r = this.active;
     if (!r) return;

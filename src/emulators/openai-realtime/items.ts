@@ -4,6 +4,7 @@
  * the audio actually sent, and `conversation.item.truncate` / `.delete` / `.retrieve` with their
  * refusals. Pure: no I/O.
  */
+import type { HistoryMessage } from '../../models/model.js';
 import { newId, RealtimeRequestError } from './errors.js';
 import type { ClientItem } from './protocol.js';
 import type { AssistantItem } from './response-stream.js';
@@ -30,6 +31,22 @@ export class ConversationItems {
   /** Id of the last item, or null. */
   last(): string | null {
     return this.order.at(-1) ?? null;
+  }
+
+  /**
+   * The conversation as chat history for a brain opened now: user and assistant messages with
+   * their text or transcript, oldest first (items without text are left out).
+   */
+  history(): HistoryMessage[] {
+    const out: HistoryMessage[] = [];
+    for (const id of this.order) {
+      const w = this.items.get(id)!.wire;
+      if (w.type !== 'message' || (w.role !== 'user' && w.role !== 'assistant')) continue;
+      const part = (w.content as Array<Record<string, unknown>> | undefined)?.[0];
+      const text = String(part?.text ?? part?.transcript ?? '').trim();
+      if (text) out.push({ role: w.role, text });
+    }
+    return out;
   }
 
   /** The wire object of item `id`, if it exists. */
