@@ -154,9 +154,14 @@ export async function startOpenAIRealtimeEmulator(options: OpenAIRealtimeEmulato
       }, limitMs),
     );
     for (const f of mine) {
-      if (f.kind === 'close') timers.push(clock.setTimeout(() => end(1011, 'Internal server error', 'fault:close'), f.afterMs));
-      else if (f.kind === 'stall') timers.push(clock.setTimeout(() => (stalled = true), f.afterMs));
-      else if (f.kind === 'error') timers.push(clock.setTimeout(() => conversation.failResponse(), f.afterMs));
+      const act = f.kind === 'close' ? () => end(1011, 'Internal server error', 'fault:close') : f.kind === 'stall' ? () => (stalled = true) : () => conversation.failResponse();
+      if (f.kind === 'slowStart') continue;
+      timers.push(
+        clock.setTimeout(() => {
+          log.warn({ session: n, fault: f.kind, afterMs: f.afterMs }, `emulator injects fault ${f.kind} into session ${n}`);
+          act();
+        }, f.afterMs),
+      );
     }
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? undefined : data.toString();
