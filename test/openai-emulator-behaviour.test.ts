@@ -107,6 +107,8 @@ describe('a turn with server VAD', () => {
     expect(started.item_id).toBe(stopped.item_id);
     expect(stopped.audio_end_ms as number).toBeGreaterThan(started.audio_start_ms as number);
     expect(c.of('conversation.item.input_audio_transcription.completed')[0]).toMatchObject({ item_id: started.item_id, content_index: 0, transcript: 'utterance 1' });
+    // Billed by duration: the item's audio, from its start (with the prefix padding) to its end.
+    expect((c.of('conversation.item.input_audio_transcription.completed')[0].usage as { type: string; seconds: number })).toEqual({ type: 'duration', seconds: ((stopped.audio_end_ms as number) - (started.audio_start_ms as number)) / 1000 });
     // The echo: the 600 ms tone back, as PCM16 at 24 kHz (48 bytes per ms), in 100 ms deltas.
     const deltas = c.of('response.output_audio.delta');
     expect(audioBytes(deltas) / 48).toBeGreaterThan(450);

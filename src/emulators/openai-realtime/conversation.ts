@@ -67,6 +67,7 @@ export class RealtimeConversation {
   private readonly caller: CallerAudio;
   private encoder: OutputEncoder | undefined;
   private speechItemId: string | undefined;
+  private speechStartMs = 0;
   private readonly awaitingTranscript: string[] = [];
   private textEchoes = 0;
   private pendingCreates = 0;
@@ -180,23 +181,21 @@ export class RealtimeConversation {
   }
 
   private commit(): void {
-    if (this.vad && this.speechItemId) return this.endSpeech(this.speechItemId, this.caller.receivedMs);
+    if (this.vad && this.speechItemId) return this.endSpeech(this.speechItemId, this.feed?.fedMs ?? 0);
     const bufferedMs = this.caller.bufferedMs;
     if (bufferedMs < 100) {
       // The real API's refusal of a commit with under 100 ms buffered (as clients report it).
       throw new RealtimeRequestError('input_audio_buffer_commit_empty', `Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has ${bufferedMs.toFixed(2)}ms of audio.`, null);
     }
-    const id = newId('item');
-    this.userAudioItem(id);
+    this.userAudioItem(newId('item'), bufferedMs);
     for (const pcm of this.caller.drain()) this.toBrain(pcm);
     // Silence after the words lets the brain's own endpointing close the utterance.
     this.toBrain(new Int16Array(Math.round(((this.brainEndpointMs + 300) * this.brainRateHz.input) / 1000)));
   }
 
   /** `committed`, then the user audio item (`conversation.item.added` / `.done`); its transcript follows. */
-  private userAudioItem(id: string): void {
-    const wire = { id, object: 'realtime.item', type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_audio', transcript: null as string | null }] };
-    const previous = this.items.add(wire);
+  private userAudioItem(id: string, audioMs: number): void {
+    const { wire, previous } = this.items.addUserAudio(id, audioMs);
     this.emit({ type: 'input_audio_buffer.committed', previous_item_id: previous, item_id: id });
     this.emit({ type: 'conversation.item.added', previous_item_id: previous, item: structuredClone(wire) });
     this.emit({ type: 'conversation.item.done', previous_item_id: previous, item: structuredClone(wire) });
@@ -207,7 +206,7 @@ export class RealtimeConversation {
   private endSpeech(itemId: string, audioEndMs: number): void {
     this.speechItemId = undefined;
     this.emit({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.max(0, Math.round(audioEndMs)), item_id: itemId });
-    this.userAudioItem(itemId);
+    this.userAudioItem(itemId, Math.max(0, audioEndMs - this.speechStartMs));
   }
 
   private createItem(e: Extract<ClientEvent, { type: 'conversation.item.create' }>): void {
@@ -271,7 +270,8 @@ export class RealtimeConversation {
       case 'speechStarted':
         if (!this.vad) return;
         this.speechItemId = newId('item');
-        this.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.max(0, Math.round((this.feed?.fedMs ?? 0) - prefixPaddingMs(this.session))), item_id: this.speechItemId });
+        this.speechStartMs = Math.max(0, Math.round((this.feed?.fedMs ?? 0) - prefixPaddingMs(this.session)));
+        this.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: this.speechStartMs, item_id: this.speechItemId });
         if (this.session.audio.input.turn_detection!.interrupt_response && this.active) this.cancelActive({ status: 'cancelled', reason: 'turn_detected' });
         return;
       case 'speechStopped':
@@ -305,13 +305,12 @@ export class RealtimeConversation {
       return;
     }
     const id = this.awaitingTranscript.shift();
-    const wire = id ? this.items.wire(id) : undefined;
-    if (!id || !wire) return;
-    (wire.content as Array<Record<string, unknown>>)[0].transcript = text;
+    const audioMs = id ? this.items.setTranscript(id, text) : undefined;
+    if (!id || audioMs === undefined) return;
     this.inputTokens.text += Math.ceil(text.length / 4);
     if (!this.session.audio.input.transcription) return;
     this.emit({ type: 'conversation.item.input_audio_transcription.delta', item_id: id, content_index: 0, delta: text });
-    this.emit({ type: 'conversation.item.input_audio_transcription.completed', item_id: id, content_index: 0, transcript: text, usage: { type: 'duration', seconds: Math.max(1, Math.round(this.caller.receivedMs / 1000)) } });
+    this.emit({ type: 'conversation.item.input_audio_transcription.completed', item_id: id, content_index: 0, transcript: text, usage: { type: 'duration', seconds: Math.round(audioMs) / 1000 } });
   }
 
   /** Sends (or holds) one brain event of response `r`. */

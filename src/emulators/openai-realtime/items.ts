@@ -12,6 +12,8 @@ import type { AssistantItem } from './response-stream.js';
 interface Stored {
   wire: Record<string, unknown>;
   assistant?: AssistantItem;
+  /** A user audio item's audio, ms. */
+  audioMs?: number;
 }
 
 /** A conversation's items. */
@@ -26,6 +28,26 @@ export class ConversationItems {
     this.items.set(id, { wire, assistant });
     this.order.push(id);
     return previous;
+  }
+
+  /**
+   * Appends a user audio message (`input_audio`, transcript pending) of `audioMs`; returns its
+   * wire object and the previous item's id.
+   */
+  addUserAudio(id: string, audioMs: number): { wire: Record<string, unknown>; previous: string | null } {
+    const wire = { id, object: 'realtime.item', type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_audio', transcript: null as string | null }] };
+    const previous = this.add(wire);
+    this.items.get(id)!.audioMs = audioMs;
+    return { wire, previous };
+  }
+
+  /** Sets user audio item `id`'s transcript; returns its audio length, ms (undefined: no such item). */
+  setTranscript(id: string, text: string): number | undefined {
+    const item = this.items.get(id);
+    const part = (item?.wire.content as Array<Record<string, unknown>> | undefined)?.[0];
+    if (!item || !part) return undefined;
+    part.transcript = text;
+    return item.audioMs ?? 0;
   }
 
   /** Id of the last item, or null. */
@@ -47,11 +69,6 @@ export class ConversationItems {
       if (text) out.push({ role: w.role, text });
     }
     return out;
-  }
-
-  /** The wire object of item `id`, if it exists. */
-  wire(id: string): Record<string, unknown> | undefined {
-    return this.items.get(id)?.wire;
   }
 
   /**
