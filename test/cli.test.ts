@@ -2,7 +2,8 @@
  * The `voicebridge` command as a user runs it (a child process on the TypeScript sources): a port
  * already in use or an address not on this machine ends `serve` with one clear line and exit code
  * 1 instead of hanging on the offline model's worker threads; `--version`; each command's own
- * `--help`; a `.env` file in the working directory is read and the environment wins over it.
+ * `--help`; a `.env` file in the working directory is read and the environment wins over it;
+ * `emulate openai-realtime` serves wss:// with the given key and certificate until SIGTERM.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -165,6 +166,9 @@ describe('voicebridge options', () => {
     expect(emulate.stdout).toMatch(/^usage: voicebridge emulate nova-sonic/);
     expect(emulate.stdout).toContain('--fault KIND');
     expect(emulate.stdout).not.toContain('--via');
+    expect(emulate.stdout).toContain('usage: voicebridge emulate openai-realtime');
+    expect(emulate.stdout).toContain('--session-limit-s S');
+    expect(top.stdout).toContain('emulate openai-realtime');
     expect(top.stdout).toContain('voicebridge COMMAND --help');
   });
 
@@ -176,5 +180,29 @@ describe('voicebridge options', () => {
     expect(out.code).toBe(1);
     expect(out.stderr).toContain('INACTIVITY_TIMEOUT_MS="5"');
     expect(out.stderr).not.toContain('RESAMPLE_QUALITY');
+  });
+});
+
+describe('voicebridge emulate openai-realtime', () => {
+  it('serves wss:// with --tls-key/--tls-cert, accepts only --api-key, and exits 0 on SIGTERM', async () => {
+    const tls = path.join(ROOT, 'test/fixtures/tls');
+    const emulator = startVoicebridge(['emulate', 'openai-realtime', '--port', '0', '--brain', 'echo', '--api-key', 'sk-cli-key', '--tls-key', path.join(tls, 'key.pem'), '--tls-cert', path.join(tls, 'cert.pem')], { ...process.env, LOG_FORMAT: 'json' });
+    try {
+      await emulator.waitFor(/OpenAI Realtime emulator listening on/);
+      const url = /wss:\/\/127\.0\.0\.1:\d+\/v1\/realtime/.exec(emulator.output())![0];
+      const { RealtimeTestClient, TEST_TLS } = await import('./helpers/realtime-client.js');
+      const client = await RealtimeTestClient.connect(url, 'sk-cli-key', 'gpt-realtime', { ca: TEST_TLS.cert });
+      expect((await client.next('session.created')).session).toMatchObject({ model: 'gpt-realtime' });
+      client.close();
+      await expect(RealtimeTestClient.connect(url, 'test', 'gpt-realtime', { ca: TEST_TLS.cert })).rejects.toThrow(/401/);
+    } finally {
+      expect(await emulator.stop()).toBe(0);
+    }
+  });
+
+  it('refuses an unknown pace with one clear line and exit code 1', async () => {
+    const out = await voicebridge(['emulate', 'openai-realtime', '--pace', 'warp']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('unknown pace "warp"');
   });
 });

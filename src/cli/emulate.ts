@@ -1,35 +1,19 @@
 /**
- * `voicebridge emulate nova-sonic`: runs the Bedrock Nova Sonic emulator until SIGTERM/SIGINT.
- * Point the server (or any AWS SDK client) at it with `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` or
- * `NOVA_ENDPOINT`, and credentials `test` / `test`.
+ * `voicebridge emulate nova-sonic|openai-realtime`: runs the Bedrock Nova Sonic emulator (point
+ * the server or any AWS SDK client at it with `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` or
+ * `NOVA_ENDPOINT`, credentials `test` / `test`) or the OpenAI Realtime emulator
+ * (`emulate-openai.ts`) until SIGTERM/SIGINT.
  */
 import { readFileSync } from 'node:fs';
 import { loadResamplerFactory } from '../audio/resample.js';
 import { loadLogSettings } from '../config/config.js';
 import { createLogger } from '../core/log-output.js';
 import type { Logger } from '../core/logger.js';
-import { echoBrainFactory, parseToolTrigger, speechBrain, timedBrainFactory } from '../emulators/nova-sonic/brains.js';
-import type { BrainFactory } from '../emulators/nova-sonic/conversation.js';
+import { loadBrain, type EmulateFlags } from './emulate-brain.js';
+import { runOpenAIRealtimeEmulator } from './emulate-openai.js';
 import { startNovaSonicEmulator, type EmulatorFault } from '../emulators/nova-sonic/server.js';
-import { loadLocalModel } from '../models/local/model.js';
 
-/** Flags of `emulate nova-sonic`, as given. */
-export interface EmulateFlags {
-  port?: string;
-  host?: string;
-  brain?: string;
-  /** Timed brain: `realtime` (default) or `burst`. */
-  'reply-pace'?: string;
-  'session-limit-ms'?: string;
-  'idle-timeout-ms'?: string;
-  'tool-trigger'?: string[];
-  fault?: string[];
-  credentials?: string;
-  'no-verify'?: boolean;
-  region?: string;
-  'tls-key'?: string;
-  'tls-cert'?: string;
-}
+export type { EmulateFlags } from './emulate-brain.js';
 
 const FAULT_KINDS = new Set(['exception', 'reset', 'end', 'goaway', 'stall', 'slowStart']);
 
@@ -48,29 +32,13 @@ export function parseFault(spec: string): EmulatorFault {
  * @throws ConfigError for an invalid `LOG_LEVEL` or `LOG_FORMAT`; Error for bad flags.
  */
 export async function runEmulate(target: string | undefined, flags: EmulateFlags, env: Record<string, string | undefined>): Promise<number> {
-  if (target !== 'nova-sonic') throw new Error(`unknown emulator "${target ?? ''}" (available: nova-sonic)`);
+  if (target === 'openai-realtime') return runOpenAIRealtimeEmulator(flags, env);
+  if (target !== 'nova-sonic') throw new Error(`unknown emulator "${target ?? ''}" (available: nova-sonic, openai-realtime)`);
   const logSettings = loadLogSettings(env);
   const logger = createLogger({ level: logSettings.LOG_LEVEL, format: logSettings.LOG_FORMAT, service: 'nova-sonic-emulator' });
   const log: Logger = logger;
   const resamplers = await loadResamplerFactory();
-  let closeBrain: (() => Promise<void>) | undefined;
-  let brain: BrainFactory;
-  const triggers = (flags['tool-trigger'] ?? ['time|what day=get_current_time']).map(parseToolTrigger);
-  if ((flags.brain ?? 'speech') === 'speech') {
-    // Each stream ends the caller's turn after its own endpointing pause (1.5 / 1.75 / 2 s); this
-    // default is not used by the emulator's streams.
-    const local = await loadLocalModel({ sttPoolSize: 2, ttsVoice: 'slt', endpointSilenceMs: 1750 }, log);
-    closeBrain = () => local.close();
-    // Listen only once every recognizer is primed: a cold recognizer makes the first caller's
-    // words come back late or empty, which a client would take for the service's fault.
-    await local.warm;
-    brain = speechBrain(local.parts, triggers);
-  } else if (flags.brain === 'echo') brain = echoBrainFactory();
-  else if (flags.brain === 'timed') {
-    const pace = flags['reply-pace'] ?? 'realtime';
-    if (pace !== 'realtime' && pace !== 'burst') throw new Error(`unknown reply pace "${pace}" (realtime or burst)`);
-    brain = timedBrainFactory({ pace });
-  } else throw new Error(`unknown brain "${flags.brain}" (speech, echo or timed)`);
+  const { brain, triggers, closeBrain } = await loadBrain(flags, log);
   const credentials = new Map<string, string>();
   for (const pair of (flags.credentials ?? 'test:test').split(',')) {
     const [id, secret] = pair.split(':');

@@ -72,7 +72,26 @@ options:
   --fault KIND[:AFTER_MS][@STREAM]                inject a fault (repeatable); kinds: exception, reset,
                                                   end, goaway, stall, slowStart
   --tls-key key.pem --tls-cert cert.pem           serve TLS
-  -h, --help                     this help`;
+  -h, --help                     this help
+
+usage: voicebridge emulate openai-realtime [options]
+
+Serves the OpenAI Realtime API (GA) WebSocket locally at /v1/realtime?model=…, for testing
+OpenAI Realtime clients without the cloud.
+
+options:
+  --port N                       port (default 8444)
+  --host ADDR                    address (default 127.0.0.1)
+  --api-key KEY                  an accepted API key (repeatable; default test)
+  --brain speech|echo|timed      as above
+  --pace realtime|burst          stream replies in 100 ms chunks at real-time pace (default), or as
+                                 fast as they are made
+  --session-limit-s S            session limit (default 3600, OpenAI's 60 minutes); then an error
+                                 event session_expired and close 1001
+  --tool-trigger 'REGEX=tool[:{"json":"args"}]'   call a function when the caller's words match (repeatable)
+  --fault KIND[:AFTER_MS][@SESSION]               inject a fault (repeatable); kinds: close (1011),
+                                                  stall, slowStart, error (an error event mid-response)
+  --tls-key key.pem --tls-cert cert.pem           serve wss://`;
 
 /** Overview: `voicebridge --help`. */
 export const USAGE = `usage: voicebridge [COMMAND] [options]
@@ -80,7 +99,7 @@ export const USAGE = `usage: voicebridge [COMMAND] [options]
 commands:
   serve      start the server (the default command)
   call       play a WAV file into a running server as a phone or browser caller
-  emulate    run the Amazon Nova Sonic emulator (emulate nova-sonic)
+  emulate    run the Amazon Nova Sonic or OpenAI Realtime emulator (emulate nova-sonic|openai-realtime)
   sign-url   print a one-time presigned URL for /ws, /client or /webrtc/offer
 
   voicebridge COMMAND --help   options of a command
@@ -89,6 +108,7 @@ commands:
   voicebridge [serve] [--port N] [--host ADDR] [--model auto|local|loopback|nova-sonic]
   voicebridge call --url http://HOST:PORT --via twilio|vonage|ws|pcm --in speech.wav --out reply.wav
   voicebridge emulate nova-sonic [--port 8443] [--brain speech|echo|timed] …
+  voicebridge emulate openai-realtime [--port 8444] [--tls-key K --tls-cert C] [--api-key KEY] …
   voicebridge sign-url --route ws [--ttl 60] [--url https://HOST]`;
 
 /** Help for `command`, or the overview for an unknown one. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `voicebridge` command: `serve` (default), `call`, `emulate nova-sonic`, `sign-url`; `--version`;
+ * The `voicebridge` command: `serve` (default), `call`, `emulate nova-sonic|openai-realtime`, `sign-url`; `--version`;
  * `COMMAND --help`. Reads `.env` from the working directory first (the environment wins).
  * Exits the process when the command is done: worker and native threads must not keep it alive.
  */
@@ -48,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
         'session-limit-ms': { type: 'string' }, 'idle-timeout-ms': { type: 'string' },
         'tool-trigger': { type: 'string', multiple: true }, fault: { type: 'string', multiple: true },
         credentials: { type: 'string' }, 'no-verify': { type: 'boolean' }, region: { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-cert': { type: 'string' },
+        'api-key': { type: 'string', multiple: true }, pace: { type: 'string' }, 'session-limit-s': { type: 'string' },
       },
     });
     return runEmulate(positionals[0], values, process.env);

@@ -13,34 +13,12 @@ import { randomUUID } from 'node:crypto';
 import type { Resampler, ResamplerFactory } from '../../audio/resample.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import type { HistoryMessage, ModelEvent, ModelSession, SpeechModel } from '../../models/model.js';
+import type { HistoryMessage, ModelEvent, ModelSession } from '../../models/model.js';
+import type { BrainFactory } from '../shared/brain.js';
 import { DEFAULT_ENDPOINTING, ENDPOINTING_PAUSE_MS } from './models.js';
 import type { InputAction } from './protocol.js';
 
-/** Lets a brain's responder call a tool the client declared. */
-export interface ToolCaller {
-  /** Tools declared in `promptStart`. */
-  declared(): readonly string[];
-  /** Emits a TOOL block and resolves with the client's `toolResult` content. */
-  call(name: string, args: unknown, signal: AbortSignal): Promise<string>;
-}
-
-/** How the emulated model takes turns on one stream. */
-export interface TurnTaking {
-  /** Silence after the user's speech that ends their turn, ms (the endpointing pause). */
-  endpointSilenceMs: number;
-}
-
-/** Builds the brain for one stream. */
-export interface BrainFactory {
-  readonly name: string;
-  /**
-   * A brain for one stream whose output is `outputRateHz`; a brain may speak at that rate itself
-   * (no resampling, exact chunk durations) or at any other (the conversation resamples). A brain
-   * that listens ends the user's turn after `turn.endpointSilenceMs` of silence.
-   */
-  create(tools: ToolCaller, outputRateHz: number, turn: TurnTaking): SpeechModel;
-}
+export type { BrainFactory, ToolCaller, TurnTaking } from '../shared/brain.js';
 
 /** Settings of a conversation. */
 export interface ConversationOptions {
