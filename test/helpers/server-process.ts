@@ -97,14 +97,14 @@ export interface EmulatorProcess {
 }
 
 /**
- * Starts `voicebridge emulate nova-sonic` on a free port with extra `args`, and waits until it
- * says it is listening.
+ * Starts `voicebridge emulate nova-sonic` (or `target`) on a free port with extra `args`, and waits
+ * until it says it is listening.
  * @throws Error with its output when it is not listening within `readyTimeoutMs`.
  */
-export async function startEmulatorProcess(args: string[] = [], readyTimeoutMs = 60_000): Promise<EmulatorProcess> {
+export async function startEmulatorProcess(args: string[] = [], readyTimeoutMs = 60_000, target: 'nova-sonic' | 'openai-realtime' = 'nova-sonic'): Promise<EmulatorProcess> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'emulate', 'nova-sonic', '--port', String(port), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'emulate', target, '--port', String(port), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer) => {
     out = (out + d.toString()).slice(-50_000);
