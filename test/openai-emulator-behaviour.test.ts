@@ -281,3 +281,51 @@ describe('the timed brain (load benchmarks)', () => {
     expect(new Set(deltas)).toEqual(new Set([800]));
   });
 });
+
+describe('server VAD idle_timeout_ms', () => {
+  /** Connects with an idle timeout of 5 s, has a typed reply played out on the fake clock. */
+  async function afterOneReply(clock: FakeClock): Promise<RealtimeTestClient> {
+    const c = await connect(await start({ clock, pace: 'realtime' }));
+    c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', idle_timeout_ms: 5000 } } } } });
+    await c.next('session.updated');
+    c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] } });
+    c.send({ type: 'response.create' });
+    await c.next('response.output_audio.delta');
+    for (let i = 0; i < 300 && !c.of('response.done').length; i++) {
+      clock.advance(100);
+      await new Promise((r) => setImmediate(r));
+    }
+    await c.next('response.done');
+    return c;
+  }
+
+  /** Waits until everything the emulator sent before now has arrived. */
+  async function sync(c: RealtimeTestClient, n: number): Promise<void> {
+    c.send({ type: 'session.update', session: { type: 'realtime', instructions: `sync ${n}` } });
+    await c.next('session.updated', (e) => (e.session as { instructions: string }).instructions === `sync ${n}`);
+  }
+
+  it('silence past the timeout after the reply has played: timeout_triggered, then a response', async () => {
+    const clock = new FakeClock();
+    const c = await afterOneReply(clock);
+    clock.advance(4900);
+    await sync(c, 1);
+    expect(c.of('input_audio_buffer.timeout_triggered')).toHaveLength(0);
+    clock.advance(200);
+    const t = await c.next('input_audio_buffer.timeout_triggered');
+    expect(t).toMatchObject({ audio_start_ms: expect.any(Number), audio_end_ms: expect.any(Number), item_id: expect.stringMatching(/^item_/) });
+    await c.next('response.created', () => true, 2);
+    clock.advance(10_000);
+    expect((await c.next('response.done', () => true, 2)).response).toMatchObject({ status: 'completed' });
+  });
+
+  it('speech disarms it', async () => {
+    const clock = new FakeClock();
+    const c = await afterOneReply(clock);
+    c.append(bytes(toneThenSilence(24000, 400, 0)));
+    await c.next('input_audio_buffer.speech_started');
+    clock.advance(20_000);
+    await sync(c, 2);
+    expect(c.of('input_audio_buffer.timeout_triggered')).toHaveLength(0);
+  });
+});

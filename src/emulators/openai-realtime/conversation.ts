@@ -8,13 +8,11 @@
  * `response.create`. A tool call (a trigger matched the caller's words) ends the response with a
  * `function_call` item; the brain goes on with the `function_call_output` in the next response.
  */
-import type { ResamplerFactory } from '../../audio/resample.js';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/logger.js';
 import type { ModelEvent, ModelSession } from '../../models/model.js';
-import type { BrainFactory } from '../shared/brain.js';
 import { newId, RealtimeRequestError, serverErrorBody } from './errors.js';
-import { PacedOutput, type ReplyPace } from './paced-output.js';
+import type { RealtimeConversationOptions } from './conversation-options.js';
+import { IdleTimeout } from './idle-timeout.js';
+import { PacedOutput } from './paced-output.js';
 import type { ClientEvent } from './protocol.js';
 import { FunctionCallWaiters } from './function-calls.js';
 import { ConversationItems } from './items.js';
@@ -23,21 +21,7 @@ import { applySessionUpdate, defaultSession, endpointSilenceMs, formatRateHz, pr
 import { CallerAudio, OutputEncoder } from './wire-audio.js';
 import { BrainFeed } from './brain-feed.js';
 
-/** Settings of one emulated conversation. */
-export interface RealtimeConversationOptions {
-  brain: BrainFactory;
-  resamplers: ResamplerFactory;
-  clock: Clock;
-  logger: Logger;
-  pace: ReplyPace;
-  model: string;
-  /** When the session expires, seconds since the epoch (`session.expires_at`). */
-  expiresAtS: number;
-  /** How long the client may take to answer a function call, ms. */
-  toolTimeoutMs: number;
-  /** Sends one server event (a JSON object). */
-  send(event: Record<string, unknown>): void;
-}
+export type { RealtimeConversationOptions } from './conversation-options.js';
 
 /** A brain response and where its events go: a live response, held until `response.create`, or dropped. */
 interface BrainResponse {
@@ -77,6 +61,7 @@ export class RealtimeConversation {
   /** The brain response whose stream is live (until its `response.done` has been sent). */
   private active: BrainResponse | undefined;
   private readonly calls: FunctionCallWaiters;
+  private readonly idle: IdleTimeout;
   private brainEndpointMs = 500;
   private assistantAudioSent = false;
   private inputTokens = { text: 0, audio: 0 };
@@ -88,6 +73,7 @@ export class RealtimeConversation {
     this.out = new PacedOutput(options.clock, options.pace, options.send);
     this.calls = new FunctionCallWaiters(options.clock, options.toolTimeoutMs);
     this.caller = new CallerAudio(options.resamplers);
+    this.idle = new IdleTimeout(options.clock, (startMs) => this.onIdle(startMs));
     this.emit({ type: 'session.created', session: this.session });
   }
 
@@ -260,6 +246,7 @@ export class RealtimeConversation {
       r.id,
     );
     this.active = r;
+    this.idle.disarm();
     this.unansweredText = [];
     this.stats.responses++;
   }
@@ -270,6 +257,7 @@ export class RealtimeConversation {
       case 'speechStarted':
         if (!this.vad) return;
         this.speechItemId = newId('item');
+        this.idle.disarm();
         this.speechStartMs = Math.max(0, Math.round((this.feed?.fedMs ?? 0) - prefixPaddingMs(this.session)));
         this.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: this.speechStartMs, item_id: this.speechItemId });
         if (this.session.audio.input.turn_detection!.interrupt_response && this.active) this.cancelActive({ status: 'cancelled', reason: 'turn_detected' });
@@ -354,6 +342,9 @@ export class RealtimeConversation {
   }
 
   private finishStream(r: BrainResponse, ending: ResponseEnding): void {
+    const td = this.session.audio.input.turn_detection;
+    const playbackMs = Math.max(0, this.out.playedUntilMs - this.options.clock.nowMs());
+    if (r.stream && ending.status === 'completed' && td?.type === 'server_vad' && td.idle_timeout_ms) this.idle.arm(playbackMs + td.idle_timeout_ms, Math.round((this.feed?.fedMs ?? 0) + playbackMs));
     r.stream?.finish(ending);
     r.stream = undefined;
     if (this.active === r) this.active = undefined;
@@ -403,12 +394,20 @@ export class RealtimeConversation {
     return this.calls.wait(callId, name, r.id, signal);
   }
 
+  /** The caller stayed silent past `idle_timeout_ms`: `timeout_triggered`, then a response prompting them (the brain hears "Hello?"). */
+  private onIdle(audioStartMs: number): void {
+    if (this.closed || this.active) return;
+    this.emit({ type: 'input_audio_buffer.timeout_triggered', audio_start_ms: audioStartMs, audio_end_ms: Math.round(this.feed?.fedMs ?? 0), item_id: newId('item') });
+    this.createResponse('Hello?');
+  }
+
   /** Stops the brain, the output and the timers. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.out.close();
     this.calls.close();
+    this.idle.disarm();
     this.caller.destroy();
     this.feed?.close();
     this.encoder?.destroy();

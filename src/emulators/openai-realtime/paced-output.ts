@@ -20,7 +20,7 @@ interface Entry {
 export class PacedOutput {
   private readonly queue: Entry[] = [];
   /** When the audio sent so far has finished playing, clock ms. */
-  private playedUntilMs = 0;
+  private untilMs = 0;
   private timer: TimerHandle | undefined;
   private closed = false;
 
@@ -42,6 +42,11 @@ export class PacedOutput {
     if (this.closed) return;
     this.queue.push({ event: undefined, durationMs: 0, onSent: fn });
     if (this.timer === undefined) this.pump();
+  }
+
+  /** When the audio sent so far will have finished playing at real-time pace, clock ms. */
+  get playedUntilMs(): number {
+    return this.untilMs;
   }
 
   /** Entries not yet sent. */
@@ -67,13 +72,13 @@ export class PacedOutput {
     while (this.queue.length) {
       const head = this.queue[0];
       const now = this.clock.nowMs();
-      if (head.durationMs > 0 && this.pace === 'realtime' && this.playedUntilMs > now) {
+      if (head.durationMs > 0 && this.pace === 'realtime' && this.untilMs > now) {
         // Chunk n leaves when chunk n-1 has had time to play.
-        this.timer = this.clock.setTimeout(() => this.pump(), this.playedUntilMs - now);
+        this.timer = this.clock.setTimeout(() => this.pump(), this.untilMs - now);
         return;
       }
       this.queue.shift();
-      if (head.durationMs > 0) this.playedUntilMs = Math.max(this.playedUntilMs, now) + head.durationMs;
+      if (head.durationMs > 0) this.untilMs = Math.max(this.untilMs, now) + head.durationMs;
       if (head.event) this.send(head.event);
       head.onSent?.();
     }
