@@ -97,6 +97,16 @@ describe('Conversation', () => {
     expect(c.activeResponseId).toBeUndefined();
   });
 
+  it('marks the history line truncated when the final line of a cut response arrives after the barge-in (OpenAI)', () => {
+    const { conversation: c } = setup();
+    c.assistantAudio('r1');
+    c.interrupted('r1', 650);
+    c.addFinal('assistant', 'A long', 1300, 'r1');
+    expect(c.history[0]).toEqual({ role: 'assistant', text: 'A long', truncatedAtMs: 650 });
+    c.addFinal('assistant', 'Another reply', 1400, 'r2');
+    expect(c.history[1]).toEqual({ role: 'assistant', text: 'Another reply' });
+  });
+
   it('announces no turn when the response cut off is not the current turn', () => {
     const { conversation: c } = setup();
     c.assistantAudio('r1');

@@ -27,6 +27,8 @@ export class Conversation {
   private readonly assistantEntries = new Map<string, { entry: TranscriptEntry; message: HistoryMessage }>();
   private turn: TurnRecord | undefined;
   private active: string | undefined;
+  /** Heard ms of responses cut by barge-in before their final line arrived (some models send it after). */
+  private readonly cutBeforeFinal = new Map<string, number>();
   private readonly latency: ReplyLatencyMeter;
 
   /**
@@ -115,6 +117,11 @@ export class Conversation {
     if (role === 'user') this.pendingUserText.push(text);
     else {
       if (responseId) {
+        const heardMs = this.cutBeforeFinal.get(responseId);
+        if (heardMs !== undefined) {
+          message.truncatedAtMs = heardMs;
+          this.cutBeforeFinal.delete(responseId);
+        }
         this.assistantEntries.set(responseId, { entry, message });
         if (this.assistantEntries.size > MAX_ASSISTANT_ENTRIES) this.assistantEntries.delete(this.assistantEntries.keys().next().value!);
       }
@@ -126,13 +133,18 @@ export class Conversation {
 
   /**
    * The caller barged in on response `responseId` after hearing `heardMs` of it: no response is
-   * active any more, its history line is marked truncated at `heardMs`.
+   * active any more, its history line is marked truncated at `heardMs` (now, or when its final line
+   * arrives later, as OpenAI's does after a cancel).
    * @returns its turn (now `interrupted`, with `heardMs`) to announce when it is the current turn.
    */
   interrupted(responseId: string | undefined, heardMs: number): TurnRecord | undefined {
     this.active = undefined;
     const message = responseId ? this.assistantEntries.get(responseId)?.message : undefined;
     if (message) message.truncatedAtMs = heardMs;
+    else if (responseId) {
+      this.cutBeforeFinal.set(responseId, heardMs);
+      if (this.cutBeforeFinal.size > MAX_ASSISTANT_ENTRIES) this.cutBeforeFinal.delete(this.cutBeforeFinal.keys().next().value!);
+    }
     if (!this.turn || this.turn.responseId !== responseId) return undefined;
     this.turn.interrupted = true;
     this.turn.heardMs = heardMs;
