@@ -9,7 +9,7 @@ Starts the voice-agent server.
 options:
   --port N          port to listen on (PORT, default 8080; 0 picks a free one)
   --host ADDR       address to bind (HOST, default 0.0.0.0: all interfaces)
-  --model NAME      ${['auto', ...providerRegistry.ids.sort()].join(' | ')} (VOICEBRIDGE_MODEL, default auto:
+  --model NAME      ${['auto', ...[...providerRegistry.ids].sort()].join(' | ')} (VOICEBRIDGE_MODEL, default auto:
                     local when its packages are installed, else loopback)
   -h, --help        this help
 
@@ -105,7 +105,7 @@ commands:
   voicebridge COMMAND --help   options of a command
   voicebridge --version        the version
 
-  voicebridge [serve] [--port N] [--host ADDR] [--model auto|local|loopback|nova-sonic]
+  voicebridge [serve] [--port N] [--host ADDR] [--model ${['auto', ...[...providerRegistry.ids].sort()].join('|')}]
   voicebridge call --url http://HOST:PORT --via twilio|vonage|ws|pcm --in speech.wav --out reply.wav
   voicebridge emulate nova-sonic [--port 8443] [--brain speech|echo|timed] …
   voicebridge emulate openai-realtime [--port 8444] [--tls-key K --tls-cert C] [--api-key KEY] …
