@@ -17,7 +17,7 @@ import { historyBytes, shapeHistory } from './history.js';
 import type { NovaSignal } from './output.js';
 import { FINAL_TEXT_WAIT_MS, HEALTHY_STREAM_MS, newSessionCounters, OUTAGE_BUFFER_MS, RESPONSE_WAIT_MS } from './recovery.js';
 import { retryDelayMs, sessionStats, SPEECH_RMS, StallWatch, TICK_MS, withRetries } from './recovery.js';
-import { planRenewal, renewalTimingFor, RollingAudioBuffer, type RenewalTiming } from './renewal.js';
+import { planRenewal, renewalTimingFor, RollingAudioBuffer, type RenewalTiming } from '../shared/renewal.js';
 import { ResponseTracker } from './responses.js';
 import { Generation, isNova2, type NovaSettings } from './generation.js';
 import type { BedrockStreamClient } from './stream.js';

@@ -1,8 +1,9 @@
 /**
- * Pure pieces of session renewal past Nova Sonic's 8-minute stream limit (protocols.md §1.11,
- * §1.13): when to prepare the next session, when to hand over (turn-aware, forced near the hard
- * limit), and the rolling buffer of recent caller audio that is replayed to the next session so
- * no caller audio is lost.
+ * Pure, provider-neutral pieces of session renewal past a provider's session limit (Nova Sonic's
+ * 8-minute stream limit, protocols.md §1.11, §1.13; OpenAI Realtime's 60 minutes, §2.1): when to
+ * prepare the next session, when to hand over (turn-aware, forced near the hard limit), and the
+ * rolling buffer of recent caller audio that is replayed to the next session so no caller audio
+ * is lost. Used by Nova's session and by `renewing-session.ts`.
  */
 
 /** Timing of renewal, ms of stream age. */
