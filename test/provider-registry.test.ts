@@ -208,7 +208,10 @@ describe('built-in descriptors', () => {
       turnDetection: { type: 'server_vad', threshold: 0.5, silenceDurationMs: 500, prefixPaddingMs: 300 },
       transcriptionModel: 'gpt-4o-mini-transcribe',
       startTimeoutMs: 10_000,
+      maxSessionMs: 3_600_000,
+      renewAfterMs: 3_300_000,
     });
+    expect(openaiSettingsFromConfig(loadConfig({ OPENAI_API_KEY: 'sk-x', OPENAI_SESSION_LIMIT_MS: '3000', OPENAI_RENEW_AFTER_MS: '2000' }))).toMatchObject({ maxSessionMs: 3000, renewAfterMs: 2000 });
     const custom = openaiSettingsFromConfig(
       loadConfig({ OPENAI_API_KEY: 'sk-x', OPENAI_REALTIME_MODEL: 'gpt-realtime-mini', OPENAI_REALTIME_URL: 'ws://127.0.0.1:9000/v1/realtime?model=m', OPENAI_TURN_DETECTION: 'semantic_vad', OPENAI_VAD_EAGERNESS: 'high', OPENAI_TRANSCRIPTION_MODEL: 'none' }),
     );

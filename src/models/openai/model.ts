@@ -1,12 +1,16 @@
 /**
  * The OpenAI Realtime provider (GA API over WebSocket): a `SpeechModel` whose sessions
- * (`session.ts`) run on an injected socket factory (default: the `ws` client) and clock.
+ * (`session.ts`) run on an injected socket factory (default: the `ws` client) and clock. A call's
+ * session is a `RenewingSession` over successive Realtime sessions, renewed before the session
+ * limit with the conversation so far as history items (the mechanism shared with Nova Sonic).
  * PCM16 at 24 kHz both ways (the GA `audio/pcm` format's only rate; protocols.md §2.2), or G.711
  * mu-law at 8 kHz for callers at 8 kHz both ways (phone carriers), which then need no resampling.
  */
 import type { Clock } from '../../core/clock.js';
 import type { ModelCapabilities, SpeechModel } from '../model.js';
 import { audioFormatForRate, OPENAI_G711_RATE_HZ, OPENAI_PCM_RATE_HZ, type OpenAITurnDetection } from './codec.js';
+import { renewalTimingFor } from '../shared/renewal.js';
+import { RenewingSession } from '../shared/renewing-session.js';
 import { OpenAIRealtimeSession, wsSocketFactory, type OpenAISettings, type RealtimeSocketFactory } from './session.js';
 
 /**
@@ -15,6 +19,9 @@ import { OpenAIRealtimeSession, wsSocketFactory, type OpenAISettings, type Realt
  * `error` `session_expired`; protocols.md §2.1).
  */
 export const OPENAI_MAX_SESSION_MS = 60 * 60_000;
+
+/** Default age at which a session's successor is prepared, ms (55 of the 60 minutes). */
+export const OPENAI_RENEW_AFTER_MS = 55 * 60_000;
 
 /** GA voices (protocols.md §2.2; `marin` and `cedar` are OpenAI's recommended ones). */
 export const OPENAI_VOICES: readonly string[] = ['marin', 'cedar', 'alloy', 'ash', 'ballad', 'coral', 'echo', 'sage', 'shimmer', 'verse'];
@@ -42,14 +49,20 @@ export function openaiCapabilities(settings: Pick<OpenAISettings, 'transcription
   };
 }
 
-/** The OpenAI Realtime model; `connect` opens its sockets (default: the `ws` client). */
+/**
+ * The OpenAI Realtime model; `connect` opens its sockets (default: the `ws` client). Each call's
+ * session renews itself before `settings.maxSessionMs` (default 60 min): the next Realtime session
+ * is opened at `settings.renewAfterMs` (default 55 min, capped to leave the forced-handover margin
+ * of `renewalTimingFor`) with the instructions, tools and the conversation so far, and takes over
+ * at a turn boundary (`RenewingSession`). Only the first session speaks the greeting.
+ */
 export function openaiRealtimeModel(settings: OpenAISettings, clock: Clock, connect: RealtimeSocketFactory = wsSocketFactory): SpeechModel {
   return {
     id: 'openai',
     capabilities: openaiCapabilities(settings),
     inputRateHz: OPENAI_PCM_RATE_HZ,
     outputRateHz: OPENAI_PCM_RATE_HZ,
-    maxSessionMs: OPENAI_MAX_SESSION_MS,
+    maxSessionMs: settings.maxSessionMs ?? OPENAI_MAX_SESSION_MS,
     voices: OPENAI_VOICES,
     // Phone callers (8 kHz both ways) get G.711 mu-law: no resampling either way.
     ratesFor: (callerInputRateHz, callerOutputRateHz) =>
@@ -62,7 +75,16 @@ export function openaiRealtimeModel(settings: OpenAISettings, clock: Clock, conn
       } catch (err) {
         return Promise.reject(err);
       }
-      return OpenAIRealtimeSession.open({ settings, init, clock, connect }, signal);
+      const timing = renewalTimingFor(settings.maxSessionMs ?? OPENAI_MAX_SESSION_MS, settings.renewAfterMs ?? OPENAI_RENEW_AFTER_MS);
+      return RenewingSession.open({
+        // Only the first session may be aborted by the call's opening; only it speaks first.
+        openSegment: (history, n) => OpenAIRealtimeSession.open({ settings, init: { ...init, history, greeting: n === 0 ? init.greeting : undefined }, clock, connect }, n === 0 ? signal : undefined),
+        clock,
+        logger: init.logger,
+        timing,
+        inputRateHz: rates[0],
+        history: init.history,
+      });
     },
   };
 }
@@ -80,6 +102,8 @@ export interface OpenAIConfig {
   OPENAI_VAD_EAGERNESS: 'low' | 'medium' | 'high' | 'auto';
   OPENAI_TRANSCRIPTION_MODEL: string | undefined;
   OPENAI_START_TIMEOUT_MS: number;
+  OPENAI_SESSION_LIMIT_MS: number;
+  OPENAI_RENEW_AFTER_MS: number;
 }
 
 /**
@@ -99,5 +123,7 @@ export function openaiSettingsFromConfig(config: OpenAIConfig): OpenAISettings {
     turnDetection,
     transcriptionModel: config.OPENAI_TRANSCRIPTION_MODEL,
     startTimeoutMs: config.OPENAI_START_TIMEOUT_MS,
+    maxSessionMs: config.OPENAI_SESSION_LIMIT_MS,
+    renewAfterMs: config.OPENAI_RENEW_AFTER_MS,
   };
 }

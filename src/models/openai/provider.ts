@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { int, optionalString, type SettingsSpec } from '../../config/settings.js';
 import { defineProvider } from '../provider.js';
-import { OPENAI_MAX_SESSION_MS, openaiCapabilities, openaiRealtimeModel, openaiSettingsFromConfig } from './model.js';
+import { OPENAI_MAX_SESSION_MS, OPENAI_RENEW_AFTER_MS, openaiCapabilities, openaiRealtimeModel, openaiSettingsFromConfig } from './model.js';
 
 /** A `ws://` or `wss://` URL, or undefined when empty. */
 const webSocketUrl = optionalString.pipe(
@@ -35,6 +35,8 @@ export const OPENAI_SETTINGS = {
   OPENAI_VAD_EAGERNESS: [z.enum(['low', 'medium', 'high', 'auto']), 'auto', '`semantic_vad` eagerness: `low` waits longest (up to 8 s), `high` answers soonest (2 s); `auto` is medium (4 s).'],
   OPENAI_TRANSCRIPTION_MODEL: [transcriptionModel, 'gpt-4o-mini-transcribe', 'Model transcribing the caller for transcripts (`gpt-4o-mini-transcribe`, `gpt-4o-transcribe`, `whisper-1`, …), or `none` for no caller transcripts.'],
   OPENAI_START_TIMEOUT_MS: [int(500, 60_000), 10_000, 'Longest wait for OpenAI to accept a session (socket open to `session.updated`).'],
+  OPENAI_SESSION_LIMIT_MS: [int(2000, 3_600_000), OPENAI_MAX_SESSION_MS, 'The session limit OpenAI enforces (60 minutes); conversations are renewed before it (lower only for an emulator).'],
+  OPENAI_RENEW_AFTER_MS: [int(1000, 3_600_000), OPENAI_RENEW_AFTER_MS, 'Start renewing an OpenAI session at this age: the next session is opened in the background with the instructions, tools and conversation so far, and takes over at the next turn boundary.'],
 } as const satisfies SettingsSpec;
 
 /** OpenAI Realtime (GA) over WebSocket; never picked by `auto`. */
@@ -42,7 +44,7 @@ export const openaiProvider = defineProvider({
   id: 'openai',
   summary: 'OpenAI Realtime',
   settings: OPENAI_SETTINGS,
-  capabilities: (config) => ({ ...openaiCapabilities({ transcriptionModel: config.OPENAI_TRANSCRIPTION_MODEL }), maxSessionMs: OPENAI_MAX_SESSION_MS }),
+  capabilities: (config) => ({ ...openaiCapabilities({ transcriptionModel: config.OPENAI_TRANSCRIPTION_MODEL }), maxSessionMs: config.OPENAI_SESSION_LIMIT_MS }),
   async create(config, { logger, clock }) {
     const settings = openaiSettingsFromConfig(config);
     logger.info({ model: config.OPENAI_REALTIME_MODEL, url: settings.url.replace(/\?.*$/, ''), turnDetection: settings.turnDetection.type }, 'OpenAI Realtime provider configured');

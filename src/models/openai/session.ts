@@ -37,6 +37,10 @@ export interface OpenAISettings {
   startTimeoutMs: number;
   /** Longest wait for the socket's closing handshake before it is terminated, ms. */
   closeTimeoutMs?: number;
+  /** The session limit the endpoint enforces, ms (default `OPENAI_MAX_SESSION_MS`, 60 minutes). */
+  maxSessionMs?: number;
+  /** Age of a session at which the next one is prepared for a renewal, ms (default 55 minutes). */
+  renewAfterMs?: number;
 }
 
 /** Dependencies of a session. */
