@@ -17,6 +17,8 @@ export interface RealtimeConversationOptions {
   expiresAtS: number;
   /** How long the client may take to answer a function call, ms. */
   toolTimeoutMs: number;
+  /** Keep every `input_audio_buffer.append`'s audio as it came on the wire (`receivedAudio`), for tests. */
+  keepAudio?: boolean;
   /** Sends one server event (a JSON object). */
   send(event: Record<string, unknown>): void;
 }

@@ -40,7 +40,9 @@ export class RealtimeConversation {
   /** `conversation_id` of its responses. */
   readonly conversationId = newId('conv');
   /** Counters for tests and logs. */
-  readonly stats = { responses: 0, cancelled: 0, toolCalls: 0, userTurns: 0 };
+  readonly stats = { responses: 0, cancelled: 0, toolCalls: 0, userTurns: 0, inputAudioMs: 0 };
+  /** Each append's audio bytes in the wire format, with `keepAudio` (else empty). */
+  readonly receivedAudio: Buffer[] = [];
   private readonly out: PacedOutput;
   private readonly items = new ConversationItems();
   private brain: ModelSession | undefined;
@@ -162,6 +164,8 @@ export class RealtimeConversation {
     this.ensureBrain();
     const { pcm, ms } = this.caller.decode(bytes, this.session.audio.input.format, this.brainRateHz.input);
     this.inputTokens.audio += ms / 100;
+    this.stats.inputAudioMs += ms;
+    if (this.options.keepAudio) this.receivedAudio.push(bytes);
     if (this.vad) this.toBrain(pcm);
     else this.caller.hold(pcm, ms);
   }

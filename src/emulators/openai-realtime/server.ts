@@ -44,6 +44,8 @@ export interface OpenAIRealtimeEmulatorOptions {
   /** Replies at real-time pace in 100 ms chunks (default) or as fast as they are made. */
   pace?: ReplyPace;
   faults?: RealtimeFault[];
+  /** Keep each session's received input audio (`conversation.receivedAudio`), for tests. */
+  keepAudio?: boolean;
   /** TLS key and certificate (PEM); plain `ws://` when absent. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   logger?: Logger;
@@ -136,6 +138,7 @@ export async function startOpenAIRealtimeEmulator(options: OpenAIRealtimeEmulato
       model,
       expiresAtS: Math.floor(Date.now() / 1000 + limitMs / 1000),
       toolTimeoutMs: options.toolTimeoutMs ?? 10_000,
+      keepAudio: options.keepAudio,
       send,
     });
     const record: RealtimeSessionRecord = { n, model, startedAtMs: clock.nowMs(), endedAtMs: undefined, closeCode: undefined, endReason: undefined, conversation, errors: [] };
