@@ -7,6 +7,13 @@ import { trimHistory } from './history.js';
 import { renewalTimingFor } from './renewal.js';
 import { RenewingSession } from './renewing-session.js';
 
+/** A fake segment that counts the frames it got. */
+class CountingSession extends FakeModelSession {
+  stats() {
+    return { framesIn: this.audioIn.length };
+  }
+}
+
 /** A 20 ms frame at 16 kHz tagged with its number. */
 const frame = (k: number) => new Int16Array(320).fill(k);
 
@@ -19,7 +26,7 @@ async function start(opts: { failOpens?: number[]; history?: HistoryMessage[] } 
     openSegment: async (history, n) => {
       if (opts.failOpens?.includes(n)) throw new Error(`segment ${n} refused`);
       histories.push(history);
-      const s = new FakeModelSession();
+      const s = new CountingSession();
       segments.push(s);
       return s;
     },
@@ -63,6 +70,8 @@ describe('RenewingSession', () => {
     expect(stats).toMatchObject({ renewals: 1, forcedRenewals: 0, segments: 2 });
     expect(stats.replayedMs).toBe(replayed.length * 20);
     expect(stats.maxHandoverGapMs).toBeLessThanOrEqual(20);
+    // The segments' own counters add up across the handover.
+    expect(stats.framesIn).toBe(segments[0].audioIn.length + segments[1].audioIn.length);
     await session.close();
   });
 

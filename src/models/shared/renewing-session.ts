@@ -86,6 +86,8 @@ export class RenewingSession implements ModelSession {
   private tick: TimerHandle | undefined;
   private closing = false;
   private closedSent = false;
+  /** Summed counters of the segments handed over from. */
+  private readonly pastStats: Record<string, number> = {};
   private readonly counters = { segments: 0, renewals: 0, forcedRenewals: 0, staleSegments: 0, prepareFailures: 0, replayedMs: 0, maxHandoverGapMs: 0, maxHistoryBytes: 0 };
 
   private constructor(private readonly options: RenewingSessionOptions) {
@@ -263,6 +265,7 @@ export class RenewingSession implements ModelSession {
     this.counters.renewals++;
     if (forced) this.counters.forcedRenewals++;
     this.options.logger.info({ segment: seg.n, forced, replayedMs: Math.round(this.counters.replayedMs) }, 'model session renewed');
+    for (const [k, v] of Object.entries(old.session.stats?.() ?? {})) this.pastStats[k] = (this.pastStats[k] ?? 0) + v;
     this.retire(old.session);
   }
 
@@ -302,9 +305,15 @@ export class RenewingSession implements ModelSession {
     seg.session.truncate(responseId.slice(prefix.length), heardMs);
   }
 
-  /** The current segment's counters, plus `segments`, `renewals`, `forcedRenewals`, `staleSegments`, `prepareFailures`, `replayedMs`, `maxHandoverGapMs`, `maxHistoryBytes`. */
+  /**
+   * The segments' own counters summed over the segments handed over so far and the current one,
+   * plus `segments`, `renewals`, `forcedRenewals`, `staleSegments`, `prepareFailures`,
+   * `replayedMs`, `maxHandoverGapMs`, `maxHistoryBytes`.
+   */
   stats(): ModelSessionStats {
-    return { ...(this.current.session.stats?.() ?? {}), ...this.counters, replayedMs: Math.round(this.counters.replayedMs) };
+    const summed: Record<string, number> = { ...this.pastStats };
+    for (const [k, v] of Object.entries(this.current.session.stats?.() ?? {})) summed[k] = (summed[k] ?? 0) + v;
+    return { ...summed, ...this.counters, replayedMs: Math.round(this.counters.replayedMs) };
   }
 
   /** Closes every segment; resolves when they are closed. Idempotent. */
