@@ -4,7 +4,7 @@
  * the in-process emulator (echo brain, replies paced at real time) with its session limit cut to
  * 3 s and renewal after 1.5 s. Every caller frame carries its number, so the test checks that every
  * frame reached some emulator session, that no session hit the limit (no `session_expired`), that
- * each renewed session got the conversation so far as history, and it logs the longest handover
+ * renewed sessions were opened with the conversation so far as history and went on answering, and it logs the longest handover
  * gap (the call's `maxHandoverGapMs`: clock time between the last caller frame the old session got
  * and the first the new one got), which stays within a few frame intervals.
  */
@@ -89,7 +89,8 @@ describe(`a ${CALL_S} s call on OpenAI Realtime with a ${LIMIT_MS / 1000} s sess
     expect(sessions.flatMap((s) => s.errors)).toEqual([]);
     expect(stats.renewals).toBeGreaterThanOrEqual(CALL_S / (LIMIT_MS / 1000) - 1);
     expect(sessions.length).toBe(stats.segments);
-    // The renewed sessions carried the conversation: the assistant's replies went on.
+    // The renewed sessions carried the conversation: history went with them and the replies went on.
+    expect(stats.maxHistoryBytes).toBeGreaterThan(0);
     expect(sessions.slice(1).some((s) => s.conversation.stats.responses > 0)).toBe(true);
     expect(call.transcript.filter((t) => t.role === 'assistant').length).toBeGreaterThanOrEqual(Math.ceil((CALL_S * 1000) / PERIOD_MS) - 2);
     const receivedMs = sessions.reduce((ms, s) => ms + s.conversation.stats.inputAudioMs, 0);

@@ -115,6 +115,22 @@ describe('RenewingSession', () => {
     await session.close();
   });
 
+  it('a forced handover replays no caller audio from before the last response started (that turn was answered)', async () => {
+    const { session, segments, talk } = await start();
+    segments[0].emit({ type: 'responseStarted', responseId: 'r1' });
+    let k = await talk(0, 6500);
+    expect(segments).toHaveLength(2);
+    segments[0].emit({ type: 'responseDone', responseId: 'r1', cancelled: false });
+    segments[0].emit({ type: 'responseStarted', responseId: 'r2' });
+    const answeredUpTo = k;
+    k = await talk(k, 2100);
+    expect(session.stats()).toMatchObject({ renewals: 1, forcedRenewals: 1 });
+    const replayed = framesIn(segments[1]).filter((f) => f < 8400 / 20);
+    expect(replayed.length).toBeGreaterThan(0);
+    expect(Math.min(...replayed)).toBeGreaterThanOrEqual(answeredUpTo);
+    await session.close();
+  });
+
   it('prepares again after a next segment fails to open, and closes every segment on close', async () => {
     const { session, segments, events, talk } = await start({ failOpens: [1] });
     await talk(0, 6200);

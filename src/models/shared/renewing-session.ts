@@ -7,7 +7,8 @@
  * - prepares the next segment at `renewAfterMs` of the current one's age, opened with the
  *   conversation so far (trimmed, `history.ts`); instructions and tools come with the provider's
  *   own init;
- * - keeps a rolling buffer of the caller audio sent since the next segment was opened;
+ * - keeps a rolling buffer of the caller audio sent since the next segment was opened or, if later,
+ *   since the last response started (audio of a turn already answered is not replayed);
  * - hands over at a turn boundary (no response in flight, the caller not mid-turn, no tool call
  *   pending, the assistant's final text in), or forced at `forceAfterMs`; a prepared segment whose
  *   history went stale (the conversation moved on while it opened) is replaced before a turn-boundary
@@ -144,6 +145,8 @@ export class RenewingSession implements ModelSession {
         seg.openResponses.add(e.responseId);
         seg.userTurnSinceMs = undefined;
         this.version++;
+        // The caller's turn so far is answered: replaying it would have the next segment answer it again.
+        this.buffer.clear();
         return this.emit({ ...e, responseId: this.rid(seg, e.responseId) });
       case 'responseDone':
         seg.openResponses.delete(e.responseId);
