@@ -19,4 +19,6 @@ export interface RealtimeConversationOptions {
   toolTimeoutMs: number;
   /** Sends one server event (a JSON object). */
   send(event: Record<string, unknown>): void;
+  /** Each `input_audio_buffer.append` received, with its audio duration in ms (load benchmarks). */
+  onAudioInput?(durationMs: number): void;
 }

@@ -162,6 +162,7 @@ export class RealtimeConversation {
     this.ensureBrain();
     const { pcm, ms } = this.caller.decode(bytes, this.session.audio.input.format, this.brainRateHz.input);
     this.inputTokens.audio += ms / 100;
+    this.options.onAudioInput?.(ms);
     if (this.vad) this.toBrain(pcm);
     else this.caller.hold(pcm, ms);
   }
