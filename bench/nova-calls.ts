@@ -1,9 +1,11 @@
 /**
- * The Nova Sonic load benchmark, measured the way a user would measure it: the server (compiled
- * `dist/`, default settings, `--model nova-sonic` through the real AWS SDK) pinned to CPU 0 with
- * `taskset`; in this process, pinned to CPU 1, N simulated Twilio callers and a stand-in Bedrock
- * (the emulator with its timed brain: 2 s of speech every 6 s, streamed in 100 ms chunks at
- * real-time pace, or with `--pace burst` all at once). Callers send a continuous 440 Hz tone.
+ * The speech-to-speech load benchmark (Nova Sonic, or OpenAI Realtime with `--model openai`),
+ * measured the way a user would measure it: the server (compiled `dist/`, default settings,
+ * `--model nova-sonic` through the real AWS SDK, or `--model openai` over its WebSocket) pinned to
+ * CPU 0 with `taskset`; in this process, pinned to CPU 1, N simulated Twilio callers and a stand-in
+ * model service (the Bedrock or the OpenAI Realtime emulator with the timed brain: 2 s of speech
+ * every 6 s, streamed in 100 ms chunks at real-time pace, or with `--pace burst` all at once).
+ * Callers send a continuous 440 Hz tone.
  *
  * Everything is timed outside the server:
  * - CPU: the whole server process (`/proc/PID/stat` utime + stime, every thread), per call-minute,
@@ -16,7 +18,7 @@
  *   have at least, and at the strictest carrier (no buffer). `CarrierPlayout`: from a reply's first
  *   frame it plays 20 ms every 20 ms; a tick finding the buffer empty mid-reply is an underrun.
  *
- *   npm run bench:nova -- [--calls 20,60] [--seconds 30] [--pace realtime|burst] [--no-pin]
+ *   npm run bench:nova -- [--model nova-sonic|openai] [--calls 20,60] [--seconds 30] [--pace realtime|burst] [--no-pin]
  *                         [--nice=-10] [--env KEY=VALUE]… [--profile DIR] [--server-dir OTHER_CHECKOUT]
  *
  * On a machine shared with other work, run it as
@@ -35,7 +37,8 @@ import { loadResamplerFactory } from '../src/audio/resample.js';
 import { Histogram } from '../src/core/histogram.js';
 import { timedBrainFactory } from '../src/emulators/nova-sonic/brains.js';
 import type { TimedChunk } from '../src/emulators/nova-sonic/timed-brain.js';
-import { startNovaSonicEmulator, type NovaEmulator } from '../src/emulators/nova-sonic/server.js';
+import { startNovaSonicEmulator } from '../src/emulators/nova-sonic/server.js';
+import { startOpenAIRealtimeEmulator } from '../src/emulators/openai-realtime/server.js';
 import { CarrierPlayout } from '../src/sim/carrier-playout.js';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
 import { cpuSeconds, cpuSplitSeconds, freePort, LOAD_TEST_LIMITS, rssMb, threadCpuSeconds, whenReady } from './proc.js';
@@ -43,6 +46,7 @@ import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({
   options: {
+    model: { type: 'string', default: 'nova-sonic' },
     calls: { type: 'string', default: '20,60' },
     seconds: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '5' },
@@ -64,6 +68,7 @@ const { values } = parseArgs({
   },
 });
 const pace = values.pace === 'burst' ? 'burst' : 'realtime';
+const modelId = values.model === 'openai' ? 'openai' : 'nova-sonic';
 const counts = values.calls!.split(',').map(Number);
 const windowS = Number(values.seconds);
 const warmupS = Number(values.warmup);
@@ -95,9 +100,15 @@ if (nice !== 0) {
 }
 const extraEnv = Object.fromEntries(values.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
+/** The model service's settings for the server: the Bedrock emulator's endpoint and test keys, or the OpenAI emulator's URL and key. */
+function modelEnv(emulatorUrl: string): Record<string, string> {
+  if (modelId === 'openai') return { OPENAI_API_KEY: 'test', OPENAI_REALTIME_URL: `${emulatorUrl.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime` };
+  return { NOVA_ENDPOINT: emulatorUrl, NOVA_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+}
+
 async function startServer(port: number, emulatorUrl: string): Promise<ChildProcess> {
   const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-  const args = [...profile, ...values['node-flag']!, `${values['server-dir']}/dist/cli/index.js`, 'serve', '--model', 'nova-sonic'];
+  const args = [...profile, ...values['node-flag']!, `${values['server-dir']}/dist/cli/index.js`, 'serve', '--model', modelId];
   const [cmd, argv] = pin ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
   Object.assign(env, {
@@ -105,11 +116,7 @@ async function startServer(port: number, emulatorUrl: string): Promise<ChildProc
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
-    NOVA_ENDPOINT: emulatorUrl,
-    NOVA_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...modelEnv(emulatorUrl),
     ...extraEnv,
   });
   // Its own session (so its own autogroup) lets --nice apply to all of the server's threads.
@@ -167,19 +174,22 @@ async function runOnce(n: number) {
     }
     times[c.chunk] = c.atMs;
   };
-  const emulator: NovaEmulator = await startNovaSonicEmulator({
-    brain: timedBrainFactory({ pace, replyMs: REPLY_MS, chunkMs: CHUNK_MS, replyEveryMs: 6000, onChunk }),
-    resamplers: await loadResamplerFactory(),
-    verifySignatures: false,
-    onAudioInput: (stream, durationMs, atMs) => {
+  const onAudioInput = (stream: number, durationMs: number, atMs: number): void => {
       const leg = legs[stream - 1];
       if (!leg) return;
       const before = Math.floor(leg.deliveredMs / FRAME_MS);
       leg.deliveredMs += durationMs;
       const after = Math.floor(leg.deliveredMs / FRAME_MS);
       if (measuring.on) for (let k = before; k < after && k < leg.sentAtMs.length; k++) inbound.record(atMs - leg.sentAtMs[k]);
-    },
-  });
+  };
+  const brain = timedBrainFactory({ pace, replyMs: REPLY_MS, chunkMs: CHUNK_MS, replyEveryMs: 6000, onChunk });
+  const resamplers = await loadResamplerFactory();
+  /** The stand-in model service, and the brain session id of its i-th stream once its audio flows. */
+  const emulator =
+    modelId === 'openai'
+      ? // The timed brain paces its replies itself; the emulator passes its chunks on as they come.
+        await startOpenAIRealtimeEmulator({ brain, resamplers, pace: 'burst', onAudioInput }).then((e) => ({ url: e.url, close: () => e.close(), liveSession: (i: number) => (e.sessions[i]?.audioStartedAtMs !== undefined ? e.sessions[i].conversation.session.id : undefined) }))
+      : await startNovaSonicEmulator({ brain, resamplers, verifySignatures: false, onAudioInput }).then((e) => ({ url: e.url, close: () => e.close(), liveSession: (i: number) => (e.streams[i]?.conversation && e.streams[i].audioStartedAtMs !== undefined ? e.streams[i].conversation!.sessionId : undefined) }));
   const port = await freePort();
   const server = await startServer(port, emulator.url);
   const url = `http://127.0.0.1:${port}`;
@@ -247,8 +257,8 @@ async function runOnce(n: number) {
     });
     legs.push(leg);
     // Wait for this call's stream to go live, so stream i+1 is caller i.
-    while (!emulator.streams[i]?.conversation || emulator.streams[i].audioStartedAtMs === undefined) await new Promise((r) => setTimeout(r, 5));
-    sessionOfLeg[i] = emulator.streams[i].conversation!.sessionId;
+    while (emulator.liveSession(i) === undefined) await new Promise((r) => setTimeout(r, 5));
+    sessionOfLeg[i] = emulator.liveSession(i)!;
   }
   await new Promise((r) => setTimeout(r, warmupS * 1000));
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
@@ -286,6 +296,7 @@ async function runOnce(n: number) {
   const threadCpu = [...threads1].map(([name, s]) => [name, +(((s - (threads0.get(name) ?? 0)) / seconds) * 100).toFixed(1)] as const).filter(([, p]) => p >= 0.5).sort((a, b) => b[1] - a[1]);
   const q = (h: Histogram) => ({ p50: +h.quantile(0.5).toFixed(1), p99: +h.quantile(0.99).toFixed(1), max: +h.maxMs.toFixed(1) });
   return {
+    model: modelId,
     calls: n,
     pace,
     cpuSecondsPerCallMinute: +((cpu1 - cpu0) / (n * (seconds / 60))).toFixed(3),

@@ -136,6 +136,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       resampleQuality: config.RESAMPLE_QUALITY,
       greeting: config.GREETING,
       toolTimeoutMs: config.TOOL_TIMEOUT_MS,
+      bargeInConfirmMs: config.BARGE_IN_CONFIRM_MS,
     },
   });
   if (!config.TWILIO_AUTH_TOKEN) log.warn('TWILIO_AUTH_TOKEN is not set: Twilio webhook signatures are NOT checked');

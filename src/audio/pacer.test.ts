@@ -66,6 +66,33 @@ describe('PlayoutPacer', () => {
     expect(pacer.framesSent).toBe(4);
   });
 
+  it('pause() holds the queue (frames enqueued meanwhile wait); resume() goes on from the same frame on a new schedule, with no underrun', () => {
+    const clock = new FakeClock();
+    const sent: Array<[number, number]> = [];
+    const pacer = new PlayoutPacer<number>({ frameMs: 20, clock, onFrame: (i) => sent.push([i, clock.nowMs()]) });
+    pacer.setStreamActive(true);
+    for (let i = 0; i < 10; i++) pacer.enqueue(i);
+    clock.advance(50); // frames 0, 1, 2 at 0, 20, 40
+    pacer.pause();
+    expect(pacer.isPaused).toBe(true);
+    pacer.enqueue(10);
+    clock.advance(500);
+    expect(sent.map(([i]) => i)).toEqual([0, 1, 2]);
+    pacer.resume();
+    clock.advance(200);
+    expect(sent.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(sent.slice(3).map(([, t]) => t)).toEqual([550, 570, 590, 610, 630, 650, 670, 690]);
+    expect(pacer.underruns).toBe(0);
+    // clear() ends a pause too.
+    pacer.enqueue(11);
+    pacer.pause();
+    pacer.clear();
+    expect(pacer.isPaused).toBe(false);
+    pacer.enqueue(12);
+    clock.advance(20);
+    expect(sent.at(-1)![0]).toBe(12);
+  });
+
   it('survives a throwing sink and ignores frames after stop()', () => {
     const clock = new FakeClock();
     const pacer = new PlayoutPacer<number>({ frameMs: 20, clock, onFrame: () => { throw new Error('socket gone'); } });

@@ -51,6 +51,7 @@ export class PlayoutPacer<T> {
   private sentInRun = 0;
   private running = false;
   private stopped = false;
+  private paused = false;
   private streamActive = false;
   private readonly frameMs: number;
   private readonly leadMs: number;
@@ -115,7 +116,7 @@ export class PlayoutPacer<T> {
     const now = this.clock.nowMs();
     this.queue.push(item);
     this.enqueuedAt.push(now);
-    if (this.timer !== undefined) return;
+    if (this.timer !== undefined || this.paused) return;
     if (this.running) {
       // Everything sent so far has finished playing at the far end by runStart + sent * frameMs.
       const playedOutAt = this.runStartMs + this.sentInRun * this.frameMs;
@@ -185,8 +186,37 @@ export class PlayoutPacer<T> {
     }
   }
 
+  /** Whether `pause()` holds the queue. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   /**
-   * Drops every queued frame (barge-in) and ends the run.
+   * Holds the queue: nothing more is sent until `resume()` (what was sent already plays out at the
+   * far end). Frames enqueued meanwhile wait. Used while a possible barge-in is being confirmed.
+   */
+  pause(): void {
+    if (this.paused || this.stopped) return;
+    this.paused = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Sends the held queue on from where it stopped, on a new schedule from now (the pause is not an
+   * underrun).
+   */
+  resume(): void {
+    if (!this.paused || this.stopped) return;
+    this.paused = false;
+    this.running = false;
+    if (this.queuedFrames === 0) return;
+    this.startRun(this.clock.nowMs());
+    this.tick();
+  }
+
+  /**
+   * Drops every queued frame (barge-in) and ends the run (and a pause).
    * @returns how many frames and ms of audio were dropped.
    */
   clear(): ClearResult {
@@ -197,6 +227,7 @@ export class PlayoutPacer<T> {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.running = false;
+    this.paused = false;
     return { droppedFrames, droppedMs: droppedFrames * this.frameMs };
   }
 

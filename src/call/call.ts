@@ -15,6 +15,8 @@ import { errorMessage } from '../core/errors.js';
 import type { Handoff } from '../handoff/record.js';
 import { targetText } from '../handoff/target.js';
 import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../models/model.js';
+import { runToolOf } from '../tools/registry.js';
+import { BargeInHold } from './barge-in-hold.js';
 import { Conversation } from './conversation.js';
 import { InboundAudio } from './inbound.js';
 import { ReentryGuard } from './reentry.js';
@@ -49,6 +51,8 @@ export class Call extends EventEmitter<CallEvents> {
   /** Model events arriving while barge-in runs wait until it is over. */
   private readonly bargeInGuard = new ReentryGuard<ModelEvent>((e) => this.onModelEvent(e));
   private readonly watchdog: CallWatchdog;
+  /** A barge-in heard by the local VAD, held until it is confirmed or turns out false (`barge-in-hold.ts`). */
+  private readonly hold: BargeInHold;
   /** How the caller is hung up when the call ends from our side (`hangup`). */
   private hangupOptions: HangupOptions | undefined;
   private handoff: Handoff | undefined;
@@ -78,9 +82,8 @@ export class Call extends EventEmitter<CallEvents> {
     this.in = new InboundAudio({
       callerRateHz: transport.inputRateHz, modelRateHz: inputRateHz, resamplers, resampleQuality: options.resampleQuality,
       vad: options.bargeInVad ? deps.vad : null,
-      onSpeechStarted: () => {
-        if (this.state.phase === 'responding') this.dispatch({ type: 'userSpeechStarted', source: 'vad' });
-      },
+      onSpeechStarted: () => this.onLocalSpeech(),
+      onSpeechEnded: () => this.hold.speechEnded(),
       onVadError: (err) => this.log.warn({ err: errorMessage(err) }, 'barge-in VAD failed on a window'),
     });
     this.out = new Playout({
@@ -93,6 +96,10 @@ export class Call extends EventEmitter<CallEvents> {
       },
     });
     this.conversation = new Conversation(this.startedAtMs, this.out);
+    this.hold = new BargeInHold(clock, options.bargeInConfirmMs ?? 0, {
+      confirm: () => this.state.phase === 'responding' && this.dispatch({ type: 'userSpeechStarted', source: 'vad' }),
+      resume: (heldMs) => (this.out.release(), this.log.info({ heldMs: Math.round(heldMs) }, 'false interruption: playback resumed')),
+    });
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
   }
 
@@ -100,9 +107,7 @@ export class Call extends EventEmitter<CallEvents> {
   get modelId(): string { return this.deps.model.id; }
 
   /** What the caller's carrier said when the stream started: its call id and custom parameters. */
-  get startInfo(): CallDeps['startInfo'] {
-    return this.deps.startInfo;
-  }
+  get startInfo(): CallDeps['startInfo'] { return this.deps.startInfo; }
 
   /** The carrier (`twilio`, `vonage`, `browser`, …). */
   get kind(): string { return this.deps.transport.kind; }
@@ -111,9 +116,7 @@ export class Call extends EventEmitter<CallEvents> {
   get phase(): CallPhase { return this.state.phase; }
 
   /** Resolves with the summary once the call has ended. */
-  get ended(): Promise<CallSummary> {
-    return this.endedPromise;
-  }
+  get ended(): Promise<CallSummary> { return this.endedPromise; }
 
   /** Completed and current turns. */
   get turns(): TurnRecord[] { return this.conversation.turns; }
@@ -128,14 +131,10 @@ export class Call extends EventEmitter<CallEvents> {
   get toolCalls(): ToolCallRecord[] { return this.conversation.toolCalls; }
 
   /** The model session's own counters so far (empty before it opens or when it keeps none). */
-  modelStats(): Record<string, number> {
-    return this.session?.stats?.() ?? {};
-  }
+  modelStats(): Record<string, number> { return this.session?.stats?.() ?? {}; }
 
   /** The playout pacer (for metrics: jitter, added latency, underruns). */
-  get playout(): PlayoutPacer<PlayoutFrame> {
-    return this.out.pacerStats;
-  }
+  get playout(): PlayoutPacer<PlayoutFrame> { return this.out.pacerStats; }
 
   /** Opens the model session and starts moving audio. Never throws: failures end the call. */
   async start(): Promise<void> {
@@ -185,9 +184,7 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   /** Whether the call has ended (or failed). */
-  isOver(): boolean {
-    return this.state.phase === 'ended' || this.state.phase === 'error';
-  }
+  isOver(): boolean { return this.state.phase === 'ended' || this.state.phase === 'error'; }
 
   private dispatch(input: CallInput): void {
     const before = this.state.phase;
@@ -238,6 +235,14 @@ export class Call extends EventEmitter<CallEvents> {
     if (!this.session || !this.deps.model.capabilities.textInput) return;
     this.conversation.userTurnEnded(this.deps.clock.nowMs());
     this.session.sendText(text);
+  }
+
+  /** The local VAD heard the caller while the assistant speaks: barge in, or hold playout until that is sure. */
+  private onLocalSpeech(): void {
+    if (this.state.phase !== 'responding') return;
+    if (!this.deps.options.bargeInConfirmMs) return this.dispatch({ type: 'userSpeechStarted', source: 'vad' });
+    this.out.hold();
+    this.hold.start();
   }
 
   private onCallerAudio(pcm: Int16Array, receivedAtMs: number): void {
@@ -309,6 +314,7 @@ export class Call extends EventEmitter<CallEvents> {
   private onTranscript(role: 'user' | 'assistant', text: string, final: boolean, responseId?: string): void {
     // A cancelled response's partials are dropped; its final (the heard part, after truncation) is kept.
     if (responseId && this.out.isCancelled(responseId) && role === 'assistant' && !final) return;
+    if (role === 'user' && text.trim()) this.hold.confirmNow(); // words: not a cough
     const turn = this.conversation.turnNumberFor(role, responseId);
     this.deps.transport.notify({ type: 'transcript', role, text, final, turn });
     if (!final) return;
@@ -326,10 +332,7 @@ export class Call extends EventEmitter<CallEvents> {
 
   /** Runs a tool the model asked for and returns its result (or an error result) to the model. */
   private async runTool(toolCallId: string, name: string, args: unknown): Promise<void> {
-    const registry = this.deps.tools;
-    const outcome = registry
-      ? await registry.run(name, args, { callId: this.id, logger: this.log, signal: this.abort.signal }, this.deps.options.toolTimeoutMs ?? 8000)
-      : { ok: false as const, error: `no tool named ${name}`, durationMs: 0 };
+    const outcome = await runToolOf(this.deps.tools, name, args, { callId: this.id, logger: this.log, signal: this.abort.signal }, this.deps.options.toolTimeoutMs);
     this.conversation.addToolCall({ name, ok: outcome.ok, durationMs: outcome.durationMs, ...(outcome.ok ? {} : { error: outcome.error }) });
     this.log.info({ tool: name, ok: outcome.ok, durationMs: outcome.durationMs }, 'tool call');
     if (this.isOver()) return;
@@ -342,6 +345,7 @@ export class Call extends EventEmitter<CallEvents> {
 
   /** The audio side via `Playout`, then the model (cancel, truncate to what was heard) and the record. */
   private bargeIn(source: 'model' | 'vad'): void {
+    this.hold.cancel();
     const cut = this.out.interrupt(this.conversation.activeResponseId);
     const { responseId, heardMs } = cut;
     if (responseId) {
@@ -386,6 +390,7 @@ export class Call extends EventEmitter<CallEvents> {
   private async finish(reason: string, error: boolean, hangupCaller: boolean): Promise<void> {
     const { transport, clock, model } = this.deps;
     if (this.housekeeping !== undefined) clock.clearTimeout(this.housekeeping);
+    this.hold.cancel();
     this.out.stop();
     this.in.closeVad();
     this.abort.abort();
@@ -405,7 +410,7 @@ export class Call extends EventEmitter<CallEvents> {
       id: this.id, kind: transport.kind, modelId: model.id, startInfo: this.deps.startInfo,
       startedAt: this.startedAt, startedAtMs: this.startedAtMs, endedAtMs: clock.nowMs(), reason, error,
       conversation: this.conversation, framesIn: this.framesIn, playout: this.playout, bargeIns: this.bargeIns, bargeInEvents: this.bargeInEvents,
-      modelStats: { ...modelStats, ...(session?.stats?.() ?? {}) }, handoff: this.handoff,
+      modelStats: { ...modelStats, ...(session?.stats?.() ?? {}) }, handoff: this.handoff, falseInterruptions: this.hold.resumed,
     });
     this.log.info({ reason, durationMs: summary.durationMs, turns: summary.turns.length, error }, 'call ended');
     this.emit('ended', summary);

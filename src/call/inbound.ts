@@ -11,6 +11,8 @@ import { VadStream } from '../audio/vad/vad.js';
 export const MAX_PREOPEN_BUFFER_MS = 3000;
 /** Speech shorter than this does not count as barge-in, ms. */
 const VAD_MIN_SPEECH_MS = 64;
+/** Silence that ends the caller's sound for a held barge-in, ms. */
+const VAD_MIN_SILENCE_MS = 200;
 /** Rate VAD runs at when the model does not take the caller's rate, Hz. */
 const VAD_FALLBACK_RATE_HZ = 16000;
 
@@ -28,6 +30,8 @@ export interface InboundAudioDeps {
   vad: VadModelFactory | null;
   /** Called when the VAD hears the caller start speaking (while `listenForBargeIn` was true). */
   onSpeechStarted: () => void;
+  /** Called when the VAD hears that speech end (`VAD_MIN_SILENCE_MS` of silence after it). */
+  onSpeechEnded?: () => void;
   /** Called when the VAD model fails on a window (the window counts as non-speech). */
   onVadError: (err: unknown) => void;
 }
@@ -49,8 +53,10 @@ export class InboundAudio {
       if (rateHz !== callerRateHz) this.vadResampler = resamplers.create(callerRateHz, rateHz, resampleQuality);
       this.vad = new VadStream(deps.vad.createStream(rateHz), {
         minSpeechMs: VAD_MIN_SPEECH_MS,
+        minSilenceMs: VAD_MIN_SILENCE_MS,
         onEvent: (e) => {
           if (e.type === 'start') deps.onSpeechStarted();
+          else if (!e.forced) deps.onSpeechEnded?.();
         },
         onError: deps.onVadError,
       });

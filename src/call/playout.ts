@@ -187,6 +187,16 @@ export class Playout implements PlaybackStartSource {
     return { responseId, heardMs, sentMs, droppedMs: dropped.droppedMs, reactionMs: clearedAtMs - signalAtMs };
   }
 
+  /** Holds playout while a possible barge-in is confirmed: nothing more is sent until `release()`. */
+  hold(): void {
+    this.pacer.pause();
+  }
+
+  /** Goes on from where `hold()` stopped (a false interruption: a cough, a door). */
+  release(): void {
+    this.pacer.resume();
+  }
+
   /** Stops sending (queued frames are never sent); idempotent. */
   stop(): void {
     this.pacer.stop();

@@ -13,14 +13,14 @@ describe('callSummary', () => {
       id: 'c1', kind: 'twilio', modelId: 'fake', startInfo: { carrierCallId: 'CA1', parameters: { a: 'b' } },
       startedAt: '2026-01-01T00:00:00.000Z', startedAtMs: 1000, endedAtMs: 62_000.6, reason: 'socket-closed', error: false,
       conversation, framesIn: 50, playout: { framesSent: 40, underruns: 2 }, bargeIns: 1, bargeInEvents,
-      modelStats: { renewals: 1 },
+      modelStats: { renewals: 1 }, falseInterruptions: 1,
     });
     expect(summary).toEqual({
       id: 'c1', kind: 'twilio', model: 'fake', carrierCallId: 'CA1', parameters: { a: 'b' },
       reason: 'socket-closed', reasonLabel: 'caller hung up', error: false,
       startedAt: '2026-01-01T00:00:00.000Z', durationMs: 61_001,
       turns: conversation.turns, transcript: conversation.transcript, framesIn: 50, framesOut: 40, underruns: 2,
-      bargeIns: 1, bargeInEvents, history: conversation.history, toolCalls: conversation.toolCalls, modelStats: { renewals: 1 },
+      bargeIns: 1, bargeInEvents, history: conversation.history, toolCalls: conversation.toolCalls, modelStats: { renewals: 1 }, falseInterruptions: 1,
     });
     expect(summary.turns[0].userText).toBe('hello');
   });

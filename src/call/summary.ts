@@ -32,6 +32,8 @@ export interface CallRecordParts {
   modelStats: Record<string, number>;
   /** The hand-off to a person, if the call was transferred. */
   handoff?: Handoff;
+  /** Held barge-ins that resumed playback. */
+  falseInterruptions: number;
 }
 
 /**
@@ -62,5 +64,6 @@ export function callSummary(p: CallRecordParts): CallSummary {
     toolCalls: p.conversation.toolCalls,
     modelStats: p.modelStats,
     ...(p.handoff ? { handoff: p.handoff } : {}),
+    falseInterruptions: p.falseInterruptions,
   };
 }

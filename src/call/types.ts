@@ -38,6 +38,12 @@ export interface CallOptions {
   greeting?: string;
   /** Longest a tool may run before an error result is returned (ms). */
   toolTimeoutMs?: number;
+  /**
+   * A barge-in heard by the local VAD holds playout this long before it cancels the reply; sound
+   * that stops sooner with no words resumes playback (false-interruption recovery). 0 or absent:
+   * barge in at once (ms; the server sets `BARGE_IN_CONFIRM_MS`).
+   */
+  bargeInConfirmMs?: number;
 }
 
 /** Dependencies injected into a call. */
@@ -131,6 +137,8 @@ export interface CallSummary {
   modelStats: Record<string, number>;
   /** The hand-off to a person, when the call was transferred. */
   handoff?: Handoff;
+  /** Local-VAD barge-ins that turned out false (a cough, a door): playback resumed where it stopped. */
+  falseInterruptions: number;
 }
 
 /** One tool call. */

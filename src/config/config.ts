@@ -37,6 +37,7 @@ export const CORE_SETTINGS = {
   PLAYOUT_BATCH_MS: [int(20, 200), 40, 'Assistant audio leaves for the carrier in batches covering this much audio: one timer and one socket write per batch, each frame still its own 20 ms message (20: frame by frame).'],
   MARK_INTERVAL_MS: [int(20, 2000), 100, 'One playback mark (Twilio mark / Vonage notify) per this much assistant audio.'],
   BARGE_IN_VAD: [bool, true, 'Detect barge-in with local VAD on caller audio during playout (in addition to the model\'s own signal).'],
+  BARGE_IN_CONFIRM_MS: [int(0, 5000), 600, 'False-interruption recovery: a barge-in heard by the local VAD first holds playout (the caller stops hearing the reply) and cancels the reply only if the caller is still making sound this long after, or words are recognised, or the model signals it; a shorter sound (a cough, a door) resumes playback where it stopped. 0: cancel at once.'],
   RESAMPLE_QUALITY: [int(0, 10), 5, 'Speex resampler quality (0–10).'],
   START_TIMEOUT_MS: [int(100, 120_000), 10_000, 'How long a caller may take to start its stream (Twilio `start`, Vonage `websocket:connected`).'],
   DRAIN_TIMEOUT_MS: [int(0, 3_600_000), 8000, 'On SIGTERM/SIGINT, how long live calls may go on before they are ended politely (close 1001, `session.ended`); a second signal ends them at once. Keep it under the orchestrator\'s kill grace: the default fits `docker stop` (10 s); under Kubernetes (30 s `terminationGracePeriodSeconds`) up to 25000.'],

@@ -83,3 +83,14 @@ export class ToolRegistry {
     }
   }
 }
+
+/** Default longest run of a tool, ms. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 8000;
+
+/**
+ * Runs tool `name` of `registry` (an error outcome when there is no registry), with `timeoutMs`
+ * (default `DEFAULT_TOOL_TIMEOUT_MS`). Never rejects.
+ */
+export function runToolOf(registry: ToolRegistry | undefined, name: string, args: unknown, ctx: Omit<ToolContext, 'signal'> & { signal?: AbortSignal }, timeoutMs = DEFAULT_TOOL_TIMEOUT_MS): Promise<ToolOutcome> {
+  return registry ? registry.run(name, args, ctx, timeoutMs) : Promise.resolve({ ok: false, error: `no tool named ${name}`, durationMs: 0 });
+}

@@ -21,4 +21,6 @@ export interface RealtimeConversationOptions {
   keepAudio?: boolean;
   /** Sends one server event (a JSON object). */
   send(event: Record<string, unknown>): void;
+  /** Each `input_audio_buffer.append` received, with its audio duration in ms (load benchmarks). */
+  onAudioInput?(durationMs: number): void;
 }

@@ -166,6 +166,7 @@ export class RealtimeConversation {
     this.inputTokens.audio += ms / 100;
     this.stats.inputAudioMs += ms;
     if (this.options.keepAudio) this.receivedAudio.push(bytes);
+    this.options.onAudioInput?.(ms);
     if (this.vad) this.toBrain(pcm);
     else this.caller.hold(pcm, ms);
   }

@@ -49,6 +49,8 @@ export interface OpenAIRealtimeEmulatorOptions {
   /** TLS key and certificate (PEM); plain `ws://` when absent. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   logger?: Logger;
+  /** Each caller audio append of session `n` (1-based): its duration and when it arrived, clock ms (load benchmarks). */
+  onAudioInput?: (n: number, durationMs: number, atMs: number) => void;
 }
 
 /** One WebSocket session, for tests and logs. */
@@ -63,6 +65,8 @@ export interface RealtimeSessionRecord {
   /** `client`, `session-limit`, `fault:close`, `shutdown`. */
   endReason: string | undefined;
   conversation: RealtimeConversation;
+  /** When its first caller audio arrived, clock ms. */
+  audioStartedAtMs: number | undefined;
   /** Client events refused with an `error` event (their codes). */
   errors: string[];
 }
@@ -140,8 +144,13 @@ export async function startOpenAIRealtimeEmulator(options: OpenAIRealtimeEmulato
       toolTimeoutMs: options.toolTimeoutMs ?? 10_000,
       keepAudio: options.keepAudio,
       send,
+      onAudioInput: (durationMs) => {
+        const atMs = clock.nowMs();
+        record.audioStartedAtMs ??= atMs;
+        options.onAudioInput?.(n, durationMs, atMs);
+      },
     });
-    const record: RealtimeSessionRecord = { n, model, startedAtMs: clock.nowMs(), endedAtMs: undefined, closeCode: undefined, endReason: undefined, conversation, errors: [] };
+    const record: RealtimeSessionRecord = { n, model, startedAtMs: clock.nowMs(), endedAtMs: undefined, closeCode: undefined, endReason: undefined, conversation, errors: [], audioStartedAtMs: undefined };
     records.push(record);
     sockets.set(ws, record);
     const end = (code: number, reason: string, why: string): void => {
