@@ -84,9 +84,7 @@ export class RealtimeConversation {
     if (!this.closed) this.options.send({ event_id: newId('event'), ...event });
   }
 
-  private get vad(): boolean {
-    return this.session.audio.input.turn_detection !== null;
-  }
+  private get vad(): boolean { return this.session.audio.input.turn_detection !== null; }
 
   /**
    * Applies one client event.
@@ -384,11 +382,8 @@ export class RealtimeConversation {
     this.cancelActive({ status: 'failed', error: { type: 'server_error', code: 'server_error' } }, { type: 'error', error: serverErrorBody(undefined, 'server_error') });
   }
 
-  // ---- tools --------------------------------------------------------------------------------------
-
-  private toolNames(): string[] {
-    return this.session.tools.filter((t) => t.type === 'function').map((t) => String(t.name));
-  }
+  // ---- tools ---------------------------------------------------------------------------------------
+  private toolNames(): string[] { return this.session.tools.filter((t) => t.type === 'function').map((t) => String(t.name)); }
 
   private callTool(name: string, args: unknown, signal: AbortSignal): Promise<string> {
     const r = this.current;
