@@ -208,6 +208,7 @@ describe('built-in descriptors', () => {
       turnDetection: { type: 'server_vad', threshold: 0.5, silenceDurationMs: 500, prefixPaddingMs: 300 },
       transcriptionModel: 'gpt-4o-mini-transcribe',
       startTimeoutMs: 10_000,
+      stallTimeoutMs: 20_000,
     });
     const custom = openaiSettingsFromConfig(
       loadConfig({ OPENAI_API_KEY: 'sk-x', OPENAI_REALTIME_MODEL: 'gpt-realtime-mini', OPENAI_REALTIME_URL: 'ws://127.0.0.1:9000/v1/realtime?model=m', OPENAI_TURN_DETECTION: 'semantic_vad', OPENAI_VAD_EAGERNESS: 'high', OPENAI_TRANSCRIPTION_MODEL: 'none' }),
@@ -218,6 +219,7 @@ describe('built-in descriptors', () => {
     expect(() => loadConfig({ OPENAI_REALTIME_URL: 'ws://[::1/v1/realtime' })).toThrow(/OPENAI_REALTIME_URL.*ws:\/\/ or wss:\/\//);
     expect(() => loadConfig({ OPENAI_TURN_DETECTION: 'vad' })).toThrow(/OPENAI_TURN_DETECTION/);
     expect(() => loadConfig({ OPENAI_VAD_THRESHOLD: '2' })).toThrow(/OPENAI_VAD_THRESHOLD/);
+    expect(() => loadConfig({ OPENAI_STALL_TIMEOUT_MS: '0' })).toThrow(/OPENAI_STALL_TIMEOUT_MS/);
     await expect(composeModels(providerRegistry, 'openai', loadConfig({ VOICEBRIDGE_MODEL: 'openai' }), deps())).rejects.toThrow('VOICEBRIDGE_MODEL=openai needs OPENAI_API_KEY');
     const models = await composeModels(providerRegistry, 'openai', loadConfig({ VOICEBRIDGE_MODEL: 'openai', OPENAI_API_KEY: 'sk-x' }), deps());
     expect(models.model.id).toBe('openai');

@@ -80,6 +80,7 @@ export interface OpenAIConfig {
   OPENAI_VAD_EAGERNESS: 'low' | 'medium' | 'high' | 'auto';
   OPENAI_TRANSCRIPTION_MODEL: string | undefined;
   OPENAI_START_TIMEOUT_MS: number;
+  OPENAI_STALL_TIMEOUT_MS: number;
 }
 
 /**
@@ -99,5 +100,6 @@ export function openaiSettingsFromConfig(config: OpenAIConfig): OpenAISettings {
     turnDetection,
     transcriptionModel: config.OPENAI_TRANSCRIPTION_MODEL,
     startTimeoutMs: config.OPENAI_START_TIMEOUT_MS,
+    stallTimeoutMs: config.OPENAI_STALL_TIMEOUT_MS,
   };
 }

@@ -35,6 +35,7 @@ export const OPENAI_SETTINGS = {
   OPENAI_VAD_EAGERNESS: [z.enum(['low', 'medium', 'high', 'auto']), 'auto', '`semantic_vad` eagerness: `low` waits longest (up to 8 s), `high` answers soonest (2 s); `auto` is medium (4 s).'],
   OPENAI_TRANSCRIPTION_MODEL: [transcriptionModel, 'gpt-4o-mini-transcribe', 'Model transcribing the caller for transcripts (`gpt-4o-mini-transcribe`, `gpt-4o-transcribe`, `whisper-1`, …), or `none` for no caller transcripts.'],
   OPENAI_START_TIMEOUT_MS: [int(500, 60_000), 10_000, 'Longest wait for OpenAI to accept a session (socket open to `session.updated`).'],
+  OPENAI_STALL_TIMEOUT_MS: [int(1000, 600_000), 20_000, 'A live OpenAI session that sends no event for this long has stalled: the call ends (reason `model-closed`). After half of it, a `session.update` that changes nothing asks the API for an answer.'],
 } as const satisfies SettingsSpec;
 
 /** OpenAI Realtime (GA) over WebSocket; never picked by `auto`. */
