@@ -145,6 +145,18 @@ describe('a stalled session (no events at all)', () => {
   });
 });
 
+describe('a session that stalls before it is configured', () => {
+  it('ends the call politely at OPENAI_START_TIMEOUT_MS with model_unavailable', async () => {
+    const base = await start([{ kind: 'stall', afterMs: 0 }], { OPENAI_START_TIMEOUT_MS: 800 });
+    const c = await TwilioCaller.dial(base, 'CASTALL0');
+    expect(await c.closed).toMatchObject({ code: 1000 });
+    const record = await recordOf('CASTALL0');
+    expect(record).toMatchObject({ error: true, reasonLabel: 'model unavailable' });
+    expect(record.reason).toContain('no session.updated within 800 ms');
+    await eventually(() => emulator!.openSessions() === 0, 'the stalled socket to be closed');
+  });
+});
+
 describe('a slow start', () => {
   it('still answers when the session opens within OPENAI_START_TIMEOUT_MS', async () => {
     const base = await start([{ kind: 'slowStart', afterMs: 800 }]);
@@ -191,6 +203,8 @@ describe('a bad API key', () => {
     ws.send(JSON.stringify({ type: 'session.start' }));
     expect(await closed).toBe(1000);
     expect(messages.find((m) => m.type === 'error')).toMatchObject({ code: 'model_unavailable', message: expect.stringContaining('HTTP 401') });
+    const types = messages.map((m) => m.type);
+    expect(types.indexOf('error')).toBeLessThan(types.indexOf('session.ended'));
     expect(emulator!.refusals).toEqual([401]);
     const record = await eventually(() => server!.manager.recentCalls()[0], 'the record');
     expect(record).toMatchObject({ error: true, reasonLabel: 'model unavailable' });
