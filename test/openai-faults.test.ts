@@ -97,7 +97,8 @@ describe('close 1011 mid-call', () => {
   it('ends the Twilio call politely (normal close, record says the model failed); a concurrent call is untouched', async () => {
     const base = await start([{ kind: 'close', afterMs: 1500, session: 1 }]);
     const hit = await TwilioCaller.dial(base, 'CA1011');
-    await liveCall('CA1011');
+    // Its model session is the emulator's first (the one the fault closes) before the other call dials.
+    await eventually(() => server!.manager.calls().find((c) => c.startInfo.carrierCallId === 'CA1011' && c.phase !== 'connecting'), 'the first session to open');
     const other = await TwilioCaller.dial(base, 'CA1012');
     await liveCall('CA1012');
     expect(await hit.closed).toMatchObject({ code: 1000 });

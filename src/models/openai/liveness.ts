@@ -1,6 +1,9 @@
 /**
  * Stall detection for an OpenAI Realtime session. The API is quiet when nobody speaks, so silence
- * alone proves nothing; but it answers every `session.update` with `session.updated`. When nothing
+ * alone proves nothing; but it answers every `session.update` with `session.updated` ("the client
+ * may send this event at any time … it will respond with a `session.updated` event … Only the
+ * fields that are present in the `session.update` are updated": OpenAI API reference, Realtime
+ * client events, `session.update`), so one with only `type` is a free probe. When nothing
  * has been heard for half of `stallTimeoutMs`, the watchdog asks for a probe (the session sends a
  * `session.update` that changes nothing); when still nothing has been heard `stallTimeoutMs` after
  * the last event, the session has stalled. One timer at a time, on the injected clock; hearing an
