@@ -136,6 +136,16 @@ describe('faults', () => {
     expect(e.openSessions()).toBe(1);
   });
 
+  it('stall at 0 ms: not even session.created is sent', async () => {
+    const e = await start({ clock: new FakeClock(), faults: [{ kind: 'stall', afterMs: 0 }] });
+    const c = await RealtimeTestClient.connect(e.wsUrl, 'sk-good-key-123456');
+    clients.push(c);
+    c.send({ type: 'session.update', session: { type: 'realtime', instructions: 'anyone there?' } });
+    await eventually(() => e.sessions[0]?.conversation.session.instructions === 'anyone there?', 'the emulator to read the update');
+    expect(c.events).toEqual([]);
+    expect(e.openSessions()).toBe(1);
+  });
+
   it('slowStart: the upgrade completes only after the delay', async () => {
     const clock = new FakeClock();
     const e = await start({ clock, faults: [{ kind: 'slowStart', afterMs: 3000 }] });
@@ -146,6 +156,20 @@ describe('faults', () => {
     clock.advance(3000);
     await eventually(() => ws.readyState === WebSocket.OPEN, 'the socket to open');
     ws.close();
+  });
+
+  it('slowStart: closing the emulator while it holds an upgrade ends that socket and leaves no timer', async () => {
+    const clock = new FakeClock();
+    const e = await start({ clock, faults: [{ kind: 'slowStart', afterMs: 60_000 }] });
+    const ws = new WebSocket(`${e.wsUrl}?model=gpt-realtime`, { headers: { Authorization: 'Bearer sk-good-key-123456' } });
+    ws.on('error', () => {});
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    await eventually(() => clock.pendingTimers > 0, 'the emulator to hold the upgrade');
+    await e.close();
+    emulator = undefined;
+    expect(clock.pendingTimers).toBe(0);
+    await closed;
+    expect(e.sessions).toHaveLength(0);
   });
 
   it('error: the next response fails mid-way with a server_error event and response.done failed', async () => {

@@ -210,6 +210,7 @@ describe('built-in descriptors', () => {
       startTimeoutMs: 10_000,
       maxSessionMs: 3_600_000,
       renewAfterMs: 3_300_000,
+      stallTimeoutMs: 20_000,
     });
     expect(openaiSettingsFromConfig(loadConfig({ OPENAI_API_KEY: 'sk-x', OPENAI_SESSION_LIMIT_MS: '3000', OPENAI_RENEW_AFTER_MS: '2000' }))).toMatchObject({ maxSessionMs: 3000, renewAfterMs: 2000 });
     const custom = openaiSettingsFromConfig(
@@ -221,6 +222,7 @@ describe('built-in descriptors', () => {
     expect(() => loadConfig({ OPENAI_REALTIME_URL: 'ws://[::1/v1/realtime' })).toThrow(/OPENAI_REALTIME_URL.*ws:\/\/ or wss:\/\//);
     expect(() => loadConfig({ OPENAI_TURN_DETECTION: 'vad' })).toThrow(/OPENAI_TURN_DETECTION/);
     expect(() => loadConfig({ OPENAI_VAD_THRESHOLD: '2' })).toThrow(/OPENAI_VAD_THRESHOLD/);
+    expect(() => loadConfig({ OPENAI_STALL_TIMEOUT_MS: '0' })).toThrow(/OPENAI_STALL_TIMEOUT_MS/);
     await expect(composeModels(providerRegistry, 'openai', loadConfig({ VOICEBRIDGE_MODEL: 'openai' }), deps())).rejects.toThrow('VOICEBRIDGE_MODEL=openai needs OPENAI_API_KEY');
     const models = await composeModels(providerRegistry, 'openai', loadConfig({ VOICEBRIDGE_MODEL: 'openai', OPENAI_API_KEY: 'sk-x' }), deps());
     expect(models.model.id).toBe('openai');

@@ -23,7 +23,8 @@ export class FakeRealtimeConnection {
   closed: { code: number; reason: string } | undefined;
   private seq = 0;
 
-  constructor(readonly socket: WebSocket, readonly request: http.IncomingMessage, private readonly behaviour: SessionUpdateBehaviour) {
+  /** @param behaviour what this connection does with `session.update` (a test may change it: `silent` stalls the answers). */
+  constructor(readonly socket: WebSocket, readonly request: http.IncomingMessage, public behaviour: SessionUpdateBehaviour) {
     socket.on('message', (data) => {
       let event: Record<string, any>;
       try {

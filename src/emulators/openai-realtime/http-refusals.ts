@@ -8,7 +8,8 @@ import type { IncomingMessage } from 'node:http';
 
 /**
  * A fault injected into sessions: `close` (close 1011 after `afterMs`), `stall` (no event is sent
- * after `afterMs`; client events are still read; the socket stays open), `slowStart` (upgrade only after `afterMs`), `error`
+ * after `afterMs`, and none at all, `session.created` included, when it is 0; client events are
+ * still read; the socket stays open), `slowStart` (upgrade only after `afterMs`), `error`
  * (an `error` event mid-response: the response active after `afterMs`, or the next one, fails).
  * `session`: only the n-th session (1-based); absent: every session.
  */

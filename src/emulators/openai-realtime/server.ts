@@ -98,6 +98,8 @@ export async function startOpenAIRealtimeEmulator(options: OpenAIRealtimeEmulato
   const records: RealtimeSessionRecord[] = [];
   const refusals: number[] = [];
   const sockets = new Map<WebSocket, RealtimeSessionRecord>();
+  /** Upgrades a slow-start fault is holding: their raw sockets and timers (ended by `close`). */
+  const held = new Map<Socket, TimerHandle>();
   let connections = 0;
   const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }) : http.createServer();
   // Room for the largest append (15 MiB of audio, base64) and its JSON envelope.
@@ -119,16 +121,18 @@ export async function startOpenAIRealtimeEmulator(options: OpenAIRealtimeEmulato
     const mine = faults.filter((f) => !f.session || f.session === n);
     const slow = mine.find((f) => f.kind === 'slowStart');
     const accept = (): void => {
+      held.delete(socket);
       if (socket.destroyed) return;
       wss.handleUpgrade(req, socket, head, (ws) => open(ws, n, new URL(req.url ?? '/', 'http://x').searchParams.get('model')!, mine));
     };
-    if (slow) clock.setTimeout(accept, slow.afterMs);
+    if (slow) held.set(socket, clock.setTimeout(accept, slow.afterMs));
     else accept();
   });
 
   function open(ws: WebSocket, n: number, model: string, mine: RealtimeFault[]): void {
     const timers: TimerHandle[] = [];
-    let stalled = false;
+    // A stall at 0 ms holds back everything, `session.created` included (no race with the first client event).
+    let stalled = mine.some((f) => f.kind === 'stall' && f.afterMs <= 0);
     const send = (event: Record<string, unknown>): void => {
       if (!stalled && ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
     };
@@ -167,7 +171,7 @@ export async function startOpenAIRealtimeEmulator(options: OpenAIRealtimeEmulato
     );
     for (const f of mine) {
       const act = f.kind === 'close' ? () => end(1011, 'Internal server error', 'fault:close') : f.kind === 'stall' ? () => (stalled = true) : () => conversation.failResponse();
-      if (f.kind === 'slowStart') continue;
+      if (f.kind === 'slowStart' || (f.kind === 'stall' && stalled)) continue;
       timers.push(
         clock.setTimeout(() => {
           log.warn({ session: n, fault: f.kind, afterMs: f.afterMs }, `emulator injects fault ${f.kind} into session ${n}`);
@@ -219,6 +223,11 @@ export async function startOpenAIRealtimeEmulator(options: OpenAIRealtimeEmulato
     addFault: (f) => faults.push(f),
     clearFaults: () => faults.splice(0),
     async close() {
+      for (const [socket, timer] of held) {
+        clock.clearTimeout(timer);
+        socket.destroy();
+      }
+      held.clear();
       for (const [ws, r] of sockets) {
         if (r.endReason === undefined) r.endReason = 'shutdown';
         ws.close(1001, 'server shutting down');

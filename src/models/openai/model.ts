@@ -104,6 +104,7 @@ export interface OpenAIConfig {
   OPENAI_START_TIMEOUT_MS: number;
   OPENAI_SESSION_LIMIT_MS: number;
   OPENAI_RENEW_AFTER_MS: number;
+  OPENAI_STALL_TIMEOUT_MS: number;
 }
 
 /**
@@ -125,5 +126,6 @@ export function openaiSettingsFromConfig(config: OpenAIConfig): OpenAISettings {
     startTimeoutMs: config.OPENAI_START_TIMEOUT_MS,
     maxSessionMs: config.OPENAI_SESSION_LIMIT_MS,
     renewAfterMs: config.OPENAI_RENEW_AFTER_MS,
+    stallTimeoutMs: config.OPENAI_STALL_TIMEOUT_MS,
   };
 }

@@ -37,6 +37,7 @@ export const OPENAI_SETTINGS = {
   OPENAI_START_TIMEOUT_MS: [int(500, 60_000), 10_000, 'Longest wait for OpenAI to accept a session (socket open to `session.updated`).'],
   OPENAI_SESSION_LIMIT_MS: [int(2000, 3_600_000), OPENAI_MAX_SESSION_MS, 'The session limit OpenAI enforces (60 minutes); conversations are renewed before it (lower only for an emulator).'],
   OPENAI_RENEW_AFTER_MS: [int(1000, 3_600_000), OPENAI_RENEW_AFTER_MS, 'Start renewing an OpenAI session at this age: the next session is opened in the background with the instructions, tools and conversation so far, and takes over at the next turn boundary.'],
+  OPENAI_STALL_TIMEOUT_MS: [int(1000, 600_000), 20_000, 'A live OpenAI session that sends no event for this long has stalled: the call ends (reason `model-closed`). After half of it, a `session.update` that changes nothing asks the API for an answer.'],
 } as const satisfies SettingsSpec;
 
 /** OpenAI Realtime (GA) over WebSocket; never picked by `auto`. */

@@ -328,3 +328,35 @@ describe('errors and endings', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 });
+
+describe('a stalled API (stallTimeoutMs)', () => {
+  it('probes a quiet session with a no-op session.update; a session that answers it stays open', async () => {
+    const { session, events, conn } = await opened({ stallTimeoutMs: 4000 });
+    await advanceAsync(clock, 2000);
+    const probe = await sent(conn, 'session.update', 'the probe');
+    expect(conn.ofType('session.update')).toHaveLength(2);
+    expect(probe.session).toEqual({ type: 'realtime' });
+    await advanceAsync(clock, 6000);
+    expect(events).toEqual([]);
+    await session.close();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('ends a session that sends nothing, not even session.updated, with a retryable stalled error, then closed', async () => {
+    const { session, events, conn } = await opened({ stallTimeoutMs: 4000 });
+    conn.behaviour = 'silent';
+    session.sendAudio(tone(100));
+    await advanceAsync(clock, 3990);
+    expect(events).toEqual([]);
+    await advanceAsync(clock, 20);
+    await eventually(() => of(events, 'closed').length, 'closed');
+    expect(events).toEqual([
+      { type: 'error', code: 'stalled', message: 'OpenAI Realtime stalled: no event for 4000 ms', retryable: true },
+      { type: 'closed', reason: 'openai: stalled (no event for 4000 ms)' },
+    ]);
+    await eventually(() => conn.closed, 'the socket to close');
+    expect(session.stats()).toMatchObject({ openaiErrors: 1 });
+    await session.close();
+    expect(clock.pendingTimers).toBe(0);
+  });
+});

@@ -14,6 +14,7 @@ import { errorMessage, VoiceBridgeError } from '../../core/errors.js';
 import { EventRelay } from '../../core/relay.js';
 import type { ModelEvent, ModelSession, ModelSessionStats, SessionInit } from '../model.js';
 import { audioFormatForRate, formatRateHz, functionCallOutput, historyItem, inputAudioAppend, itemTruncate, parseServerEvent, responseCancel, responseCreate, sessionUpdate, userTextItem, type OpenAIAudioFormat, type OpenAIClientEvent, type OpenAISignal, type OpenAITurnDetection } from './codec.js';
+import { LivenessWatchdog } from './liveness.js';
 import { OpenAIResponseTracker } from './responses.js';
 
 /** Opens a WebSocket to `url` with these HTTP headers (the default: the `ws` client). */
@@ -41,6 +42,12 @@ export interface OpenAISettings {
   maxSessionMs?: number;
   /** Age of a session at which the next one is prepared for a renewal, ms (default 55 minutes). */
   renewAfterMs?: number;
+  /**
+   * Longest time a live session may go without any event from the API, ms; after half of it a
+   * no-op `session.update` asks for one (`liveness.ts`). Past it the session has stalled: a
+   * retryable `stalled` error, then `closed`. Undefined: not watched.
+   */
+  stallTimeoutMs?: number;
 }
 
 /** Dependencies of a session. */
@@ -74,6 +81,7 @@ export class OpenAIRealtimeSession implements ModelSession {
   private readonly pendingTools = new Set<string>();
   private closing = false;
   private closedSent = false;
+  private liveness: LivenessWatchdog | undefined;
   private readonly counters = { audioEventsSent: 0, inputMs: 0, outputMs: 0, errors: 0, malformedEvents: 0 };
 
   private constructor(private readonly deps: OpenAISessionDeps, private readonly socket: WebSocket) {
@@ -136,6 +144,10 @@ export class OpenAIRealtimeSession implements ModelSession {
     socket.on('error', (err) => init.logger.warn({ err: errorMessage(err) }, 'OpenAI Realtime socket error'));
     socket.once('close', (code, reason) => session.onClose(code, reason.toString()));
     if (socket.readyState !== WebSocket.OPEN) session.onClose(1006, 'closed while opening');
+    else if (settings.stallTimeoutMs) {
+      // The GA API answers every session.update with session.updated; one with only the type changes nothing.
+      session.liveness = new LivenessWatchdog(clock, settings.stallTimeoutMs, { probe: () => session.send({ type: 'session.update', session: { type: 'realtime' } }), stalled: (quietMs) => session.onStalled(quietMs) });
+    }
     for (const message of init.history) session.send(historyItem(message));
     // Per-response instructions replace the session's for that response: the prompt goes with them.
     if (init.greeting) session.send(responseCreate(`${init.systemPrompt}\n\n${greetingInstructions(init.greeting)}`));
@@ -169,6 +181,7 @@ export class OpenAIRealtimeSession implements ModelSession {
 
   private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
     if (this.closing) return;
+    this.liveness?.heard();
     if (isBinary) {
       this.counters.malformedEvents++;
       return;
@@ -232,6 +245,19 @@ export class OpenAIRealtimeSession implements ModelSession {
     this.emit([
       { type: 'error', code: 'stream_ended', message, retryable: true },
       { type: 'closed', reason: `openai: socket closed (${code})` },
+    ]);
+    void this.close();
+  }
+
+  /** Nothing came from the API for `quietMs`, a probe notwithstanding: a retryable `stalled` error, then closed. */
+  private onStalled(quietMs: number): void {
+    if (this.closing) return;
+    const message = `OpenAI Realtime stalled: no event for ${Math.round(quietMs)} ms`;
+    this.deps.init.logger.warn({ quietMs: Math.round(quietMs) }, message);
+    this.counters.errors++;
+    this.emit([
+      { type: 'error', code: 'stalled', message, retryable: true },
+      { type: 'closed', reason: `openai: stalled (no event for ${Math.round(quietMs)} ms)` },
     ]);
     void this.close();
   }
@@ -306,6 +332,7 @@ export class OpenAIRealtimeSession implements ModelSession {
   async close(): Promise<void> {
     this.closed ??= (async () => {
       this.closing = true;
+      this.liveness?.stop();
       this.pendingTools.clear();
       await this.dispose();
       this.emit([{ type: 'closed', reason: 'closed by call' }]);
