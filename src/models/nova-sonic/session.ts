@@ -7,7 +7,6 @@
  * (protocols.md §1.13). Recoverable failures reconnect the same way, with bounded retries.
  */
 import { sleep, type Clock, type TimerHandle } from '../../core/clock.js';
-import { EventRelay } from '../../core/relay.js';
 import { errorMessage, isRetryable, VoiceBridgeError } from '../../core/errors.js';
 import { rms } from '../../audio/level.js';
 import { concatPcm16 } from '../../audio/pcm.js';
@@ -21,6 +20,7 @@ import { planRenewal, renewalTimingFor, RollingAudioBuffer, type RenewalTiming }
 import { ResponseTracker } from './responses.js';
 import { Generation, isNova2, type NovaSettings } from './generation.js';
 import type { BedrockStreamClient } from './stream.js';
+import { SessionEvents } from '../shared/session-events.js';
 
 export { isNova2, type NovaSettings } from './generation.js';
 
@@ -35,7 +35,7 @@ export interface NovaSessionDeps {
 
 /** One Nova Sonic conversation. */
 export class NovaSonicSession implements ModelSession {
-  private readonly relay = new EventRelay<ModelEvent>();
+  private readonly events = new SessionEvents(() => this.closed);
   private readonly tracker: ResponseTracker;
   private readonly buffer: RollingAudioBuffer;
   private readonly timing: RenewalTiming;
@@ -47,7 +47,6 @@ export class NovaSonicSession implements ModelSession {
   private readonly draining = new Set<Generation>();
   private genSeq = 0;
   private closed = false;
-  private closedSent = false;
   /** Aborted on close: cuts a retry backoff short. */
   private readonly closeSignal = new AbortController();
   private recovering = false;
@@ -91,18 +90,12 @@ export class NovaSonicSession implements ModelSession {
   }
 
   setHandler(handler: (event: ModelEvent) => void): void {
-    this.relay.setHandler(handler);
+    this.events.setHandler(handler);
   }
 
-  /** Relays events; after close only `closed`, and that once (a failure's own `closed` wins over close's). */
+  /** Relays events; after close only `closed`, and that once (`SessionEvents`). */
   private emit(events: readonly ModelEvent[]): void {
-    for (const e of events) {
-      if (e.type === 'closed') {
-        if (this.closedSent) continue;
-        this.closedSent = true;
-      } else if (this.closed) continue;
-      this.relay.emit(e);
-    }
+    this.events.emit(...events);
   }
 
 

@@ -11,11 +11,11 @@
 import WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { errorMessage, VoiceBridgeError } from '../../core/errors.js';
-import { EventRelay } from '../../core/relay.js';
 import type { ModelEvent, ModelSession, ModelSessionStats, SessionInit } from '../model.js';
 import { audioFormatForRate, formatRateHz, functionCallOutput, historyItem, inputAudioAppend, itemTruncate, parseServerEvent, responseCancel, responseCreate, sessionUpdate, userTextItem, type OpenAIAudioFormat, type OpenAIClientEvent, type OpenAISignal, type OpenAITurnDetection } from './codec.js';
 import { LivenessWatchdog } from './liveness.js';
 import { OpenAIResponseTracker } from './responses.js';
+import { SessionEvents } from '../shared/session-events.js';
 
 /** Opens a WebSocket to `url` with these HTTP headers (the default: the `ws` client). */
 export type RealtimeSocketFactory = (url: string, headers: Record<string, string>) => WebSocket;
@@ -74,13 +74,12 @@ function handshakeStatus(err: Error): number | undefined {
 
 /** One OpenAI Realtime session over one WebSocket. */
 export class OpenAIRealtimeSession implements ModelSession {
-  private readonly relay = new EventRelay<ModelEvent>();
+  private readonly events = new SessionEvents(() => this.closing);
   private readonly tracker: OpenAIResponseTracker;
   /** Audio format both ways: PCM16 24 kHz, or G.711 mu-law 8 kHz for phone callers. */
   private readonly format: OpenAIAudioFormat;
   private readonly pendingTools = new Set<string>();
   private closing = false;
-  private closedSent = false;
   private liveness: LivenessWatchdog | undefined;
   private readonly counters = { audioEventsSent: 0, inputMs: 0, outputMs: 0, errors: 0, malformedEvents: 0 };
 
@@ -159,18 +158,12 @@ export class OpenAIRealtimeSession implements ModelSession {
   private onSignal: (s: OpenAISignal) => void = () => {};
 
   setHandler(handler: (event: ModelEvent) => void): void {
-    this.relay.setHandler(handler);
+    this.events.setHandler(handler);
   }
 
-  /** Relays events; after close only `closed`, and that once. */
+  /** Relays events; after close only `closed`, and that once (`SessionEvents`). */
   private emit(events: readonly ModelEvent[]): void {
-    for (const e of events) {
-      if (e.type === 'closed') {
-        if (this.closedSent) continue;
-        this.closedSent = true;
-      } else if (this.closing) continue;
-      this.relay.emit(e);
-    }
+    this.events.emit(...events);
   }
 
   private send(event: OpenAIClientEvent): boolean {

@@ -20,10 +20,10 @@
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { EventRelay } from '../../core/relay.js';
 import type { HistoryMessage, ModelEvent, ModelSession, ModelSessionStats } from '../model.js';
 import { trimHistory } from './history.js';
 import { planRenewal, RollingAudioBuffer, type RenewalTiming } from './renewal.js';
+import { SessionEvents } from './session-events.js';
 
 /** Period of the renewal check, ms. */
 export const RENEWAL_TICK_MS = 100;
@@ -75,7 +75,7 @@ interface Segment {
 
 /** One conversation over renewed segments. */
 export class RenewingSession implements ModelSession {
-  private readonly relay = new EventRelay<ModelEvent>();
+  private readonly events = new SessionEvents(() => this.closing);
   private current!: Segment;
   private next: { segment?: Segment; opening: Promise<void>; version: number } | undefined;
   private readonly draining = new Set<Promise<void>>();
@@ -86,7 +86,6 @@ export class RenewingSession implements ModelSession {
   private nextPrepareAfterMs = 0;
   private tick: TimerHandle | undefined;
   private closing = false;
-  private closedSent = false;
   /** Summed counters of the segments handed over from. */
   private readonly pastStats: Record<string, number> = {};
   private readonly counters = { segments: 0, renewals: 0, forcedRenewals: 0, staleSegments: 0, prepareFailures: 0, replayedMs: 0, maxHandoverGapMs: 0, maxHistoryBytes: 0 };
@@ -109,15 +108,12 @@ export class RenewingSession implements ModelSession {
   }
 
   setHandler(handler: (event: ModelEvent) => void): void {
-    this.relay.setHandler(handler);
+    this.events.setHandler(handler);
   }
 
+  /** Relays one event; after close only `closed`, and that once (`SessionEvents`). */
   private emit(e: ModelEvent): void {
-    if (e.type === 'closed') {
-      if (this.closedSent) return;
-      this.closedSent = true;
-    } else if (this.closing) return;
-    this.relay.emit(e);
+    this.events.emit(e);
   }
 
   /** Wraps a segment: its events update its turn state and, while it is current, reach the call. */
