@@ -18,6 +18,7 @@ import { startOpenAIRealtimeEmulator, type OpenAIRealtimeEmulator, type Realtime
 import { createServer, type Server } from '../src/server.js';
 import { twilioStream } from './helpers/carrier-stream.js';
 import { eventually } from './helpers/wait.js';
+import { startBrowserSession } from './helpers/browser-session.js';
 
 const KEY = 'sk-faults-test-123456';
 let server: Server | undefined;
@@ -114,12 +115,7 @@ describe('close 1011 mid-call', () => {
 
   it('tells a browser caller: session.ended, then a normal close', async () => {
     const base = await start([{ kind: 'close', afterMs: 1000 }]);
-    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/client`);
-    const messages: Array<{ type: string; [k: string]: unknown }> = [];
-    ws.on('message', (d, isBinary) => !isBinary && messages.push(JSON.parse(d.toString())));
-    const closed = new Promise<number>((resolve) => ws.once('close', resolve));
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    ws.send(JSON.stringify({ type: 'session.start' }));
+    const { messages, closed } = await startBrowserSession(base);
     expect(await closed).toBe(1000);
     const ended = messages.find((m) => m.type === 'session.ended');
     expect(ended?.reason).toMatch(/^model-closed: openai: socket closed \(1011\)/);
@@ -196,12 +192,7 @@ describe('an error event mid-response', () => {
 describe('a bad API key', () => {
   it('tells a browser caller with an error event, and the record says why', async () => {
     const base = await start([], { OPENAI_API_KEY: 'sk-wrong-key-999999' });
-    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/client`);
-    const messages: Array<{ type: string; [k: string]: unknown }> = [];
-    ws.on('message', (d, isBinary) => !isBinary && messages.push(JSON.parse(d.toString())));
-    const closed = new Promise<number>((resolve) => ws.once('close', resolve));
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    ws.send(JSON.stringify({ type: 'session.start' }));
+    const { messages, closed } = await startBrowserSession(base);
     expect(await closed).toBe(1000);
     expect(messages.find((m) => m.type === 'error')).toMatchObject({ code: 'model_unavailable', message: expect.stringContaining('HTTP 401') });
     const types = messages.map((m) => m.type);

@@ -20,6 +20,7 @@ import { createServer, type Server } from '../src/server.js';
 import { twilioStream, vonageStreamUrl } from './helpers/carrier-stream.js';
 import { eventually } from './helpers/wait.js';
 import { startVonageVoiceApi, type VonageVoiceApi } from './fakes/vonage-voice-api.js';
+import { startBrowserSession } from './helpers/browser-session.js';
 
 const ADMIN = 'admin-token-0123456789';
 let server: Server | undefined;
@@ -217,11 +218,7 @@ describe('hand-off over Vonage and to a browser', () => {
 
   it('tells a browser caller with a transfer event before its session ends', async () => {
     const base = await start({ TRANSFER_TO: '+15557654321' });
-    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/client`);
-    const messages: Array<{ type: string; [k: string]: unknown }> = [];
-    ws.on('message', (d, isBinary) => !isBinary && messages.push(JSON.parse(d.toString())));
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    ws.send(JSON.stringify({ type: 'session.start' }));
+    const { messages } = await startBrowserSession(base);
     const started = await eventually(() => messages.find((m) => m.type === 'session.started'), 'session.started');
     const res = await fetch(`${base}/calls/${started.callId as string}/transfer`, { method: 'POST', body: JSON.stringify({ reason: 'needs an agent' }), headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' } });
     expect(res.status).toBe(202);

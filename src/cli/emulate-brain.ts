@@ -1,7 +1,8 @@
 /**
- * What both emulator commands share: their flags and the brain `--brain` picks (the offline
+ * What both emulator commands share: their flags, TLS files, serving until SIGTERM/SIGINT, and the brain `--brain` picks (the offline
  * speech pipeline, the echo brain, or the timed brain) with its `--tool-trigger`s.
  */
+import { readFileSync } from 'node:fs';
 import type { Logger } from '../core/logger.js';
 import { echoBrainFactory, parseToolTrigger, speechBrain, timedBrainFactory, type ToolTrigger } from '../emulators/nova-sonic/brains.js';
 import type { BrainFactory } from '../emulators/shared/brain.js';
@@ -63,4 +64,20 @@ export async function loadBrain(flags: EmulateFlags, log: Logger): Promise<Loade
     brain = timedBrainFactory({ pace });
   } else throw new Error(`unknown brain "${flags.brain}" (speech, echo or timed)`);
   return { brain, triggers, closeBrain };
+}
+
+/** The TLS key and certificate named by `--tls-key` and `--tls-cert` (PEM files), or undefined when either is absent. */
+export function tlsFromFlags(flags: EmulateFlags): { key: Buffer; cert: Buffer } | undefined {
+  return flags['tls-key'] && flags['tls-cert'] ? { key: readFileSync(flags['tls-key']), cert: readFileSync(flags['tls-cert']) } : undefined;
+}
+
+/** Waits for SIGTERM or SIGINT, then closes `emulator` and the brain; resolves with exit status 0. */
+export async function serveUntilStopped(emulator: { close(): Promise<void> }, closeBrain: LoadedBrain['closeBrain']): Promise<number> {
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await emulator.close();
+  await closeBrain?.();
+  return 0;
 }

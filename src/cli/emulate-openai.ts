@@ -4,12 +4,11 @@
  * `--tls-cert`; an OpenAI SDK's base URL is `http(s)://HOST:PORT/v1`) with API key `test` unless
  * `--api-key` says otherwise.
  */
-import { readFileSync } from 'node:fs';
 import { loadResamplerFactory } from '../audio/resample.js';
 import { loadLogSettings } from '../config/config.js';
 import { createLogger } from '../core/log-output.js';
 import { parseRealtimeFault, startOpenAIRealtimeEmulator } from '../emulators/openai-realtime/server.js';
-import { loadBrain, type EmulateFlags } from './emulate-brain.js';
+import { loadBrain, serveUntilStopped, tlsFromFlags, type EmulateFlags } from './emulate-brain.js';
 
 /** Default port of `emulate openai-realtime`. */
 export const OPENAI_EMULATOR_PORT = 8444;
@@ -39,15 +38,9 @@ export async function runOpenAIRealtimeEmulator(flags: EmulateFlags, env: Record
     sessionLimitMs: limitS === undefined ? undefined : limitS * 1000,
     pace,
     faults,
-    tls: flags['tls-key'] && flags['tls-cert'] ? { key: readFileSync(flags['tls-key']), cert: readFileSync(flags['tls-cert']) } : undefined,
+    tls: tlsFromFlags(flags),
     logger,
   });
   logger.info({ url: emulator.wsUrl, brain: brain.name, pace, triggers: triggers.map((t) => `${t.pattern.source} → ${t.tool}`) }, `OpenAI Realtime emulator listening on ${emulator.wsUrl}`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
-  await emulator.close();
-  await closeBrain?.();
-  return 0;
+  return serveUntilStopped(emulator, closeBrain);
 }

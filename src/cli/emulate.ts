@@ -4,12 +4,11 @@
  * `NOVA_ENDPOINT`, credentials `test` / `test`) or the OpenAI Realtime emulator
  * (`emulate-openai.ts`) until SIGTERM/SIGINT.
  */
-import { readFileSync } from 'node:fs';
 import { loadResamplerFactory } from '../audio/resample.js';
 import { loadLogSettings } from '../config/config.js';
 import { createLogger } from '../core/log-output.js';
 import type { Logger } from '../core/logger.js';
-import { loadBrain, type EmulateFlags } from './emulate-brain.js';
+import { loadBrain, serveUntilStopped, tlsFromFlags, type EmulateFlags } from './emulate-brain.js';
 import { runOpenAIRealtimeEmulator } from './emulate-openai.js';
 import { startNovaSonicEmulator, type EmulatorFault } from '../emulators/nova-sonic/server.js';
 
@@ -56,15 +55,9 @@ export async function runEmulate(target: string | undefined, flags: EmulateFlags
     sessionLimitMs: flags['session-limit-ms'] ? Number(flags['session-limit-ms']) : undefined,
     idleTimeoutMs: flags['idle-timeout-ms'] ? Number(flags['idle-timeout-ms']) : undefined,
     faults: (flags.fault ?? []).map(parseFault),
-    tls: flags['tls-key'] && flags['tls-cert'] ? { key: readFileSync(flags['tls-key']), cert: readFileSync(flags['tls-cert']) } : undefined,
+    tls: tlsFromFlags(flags),
     logger: log,
   });
   logger.info({ url: emulator.url, brain: brain.name, triggers: triggers.map((t) => `${t.pattern.source} → ${t.tool}`) }, `Nova Sonic emulator listening on ${emulator.url}`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
-  await emulator.close();
-  await closeBrain?.();
-  return 0;
+  return serveUntilStopped(emulator, closeBrain);
 }
