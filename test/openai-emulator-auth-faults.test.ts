@@ -5,34 +5,14 @@
  * `session_expired`, then close 1001), and each injected fault (close 1011, stall, slow start, an
  * error event mid-response). Timers run on a fake clock.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { loadResamplerFactory } from '../src/audio/resample.js';
 import { FakeClock } from '../src/core/clock.js';
-import { echoBrainFactory } from '../src/emulators/nova-sonic/brains.js';
-import { parseRealtimeFault, startOpenAIRealtimeEmulator, type OpenAIRealtimeEmulator, type OpenAIRealtimeEmulatorOptions } from '../src/emulators/openai-realtime/server.js';
-import { RealtimeTestClient } from './helpers/realtime-client.js';
+import { parseRealtimeFault } from '../src/emulators/openai-realtime/server.js';
+import { useRealtimeEmulator } from './helpers/realtime-client.js';
 import { eventually } from './helpers/wait.js';
 
-let emulator: OpenAIRealtimeEmulator | undefined;
-const clients: RealtimeTestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await emulator?.close();
-  emulator = undefined;
-});
-
-async function start(options: Partial<OpenAIRealtimeEmulatorOptions> = {}): Promise<OpenAIRealtimeEmulator> {
-  emulator = await startOpenAIRealtimeEmulator({ brain: echoBrainFactory(1500), resamplers: await loadResamplerFactory(), pace: 'burst', apiKeys: ['sk-good-key-123456'], ...options });
-  return emulator;
-}
-
-async function connect(e: OpenAIRealtimeEmulator, key = 'sk-good-key-123456'): Promise<RealtimeTestClient> {
-  const c = await RealtimeTestClient.connect(e.wsUrl, key);
-  clients.push(c);
-  await c.next('session.created');
-  return c;
-}
+const { start, connect } = useRealtimeEmulator({ apiKeys: ['sk-good-key-123456'] }, 'sk-good-key-123456');
 
 /** The HTTP answer to an upgrade the server refuses: status and JSON body. */
 function refusal(url: string, options: WebSocket.ClientOptions = {}, protocols?: string[]): Promise<{ status: number; body: any }> {
@@ -138,8 +118,7 @@ describe('faults', () => {
 
   it('stall at 0 ms: not even session.created is sent', async () => {
     const e = await start({ clock: new FakeClock(), faults: [{ kind: 'stall', afterMs: 0 }] });
-    const c = await RealtimeTestClient.connect(e.wsUrl, 'sk-good-key-123456');
-    clients.push(c);
+    const c = await connect(e, { waitForCreated: false });
     c.send({ type: 'session.update', session: { type: 'realtime', instructions: 'anyone there?' } });
     await eventually(() => e.sessions[0]?.conversation.session.instructions === 'anyone there?', 'the emulator to read the update');
     expect(c.events).toEqual([]);
@@ -166,7 +145,6 @@ describe('faults', () => {
     const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
     await eventually(() => clock.pendingTimers > 0, 'the emulator to hold the upgrade');
     await e.close();
-    emulator = undefined;
     expect(clock.pendingTimers).toBe(0);
     await closed;
     expect(e.sessions).toHaveLength(0);

@@ -4,34 +4,14 @@
  * turns, typed text, response.create / response.cancel, and conversation.item.truncate with its
  * errors; replies paced at real time in 100 ms chunks or sent in a burst.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mulawDecode } from '../src/audio/g711.js';
-import { loadResamplerFactory } from '../src/audio/resample.js';
 import { FakeClock } from '../src/core/clock.js';
-import { echoBrainFactory, timedBrainFactory } from '../src/emulators/nova-sonic/brains.js';
-import { startOpenAIRealtimeEmulator, type OpenAIRealtimeEmulator, type OpenAIRealtimeEmulatorOptions } from '../src/emulators/openai-realtime/server.js';
-import { RealtimeTestClient, type ServerEvent } from './helpers/realtime-client.js';
+import { timedBrainFactory } from '../src/emulators/nova-sonic/brains.js';
+import { useRealtimeEmulator, type RealtimeTestClient, type ServerEvent } from './helpers/realtime-client.js';
 import { eventually } from './helpers/wait.js';
 
-let emulator: OpenAIRealtimeEmulator | undefined;
-const clients: RealtimeTestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await emulator?.close();
-  emulator = undefined;
-});
-
-async function start(options: Partial<OpenAIRealtimeEmulatorOptions> = {}): Promise<OpenAIRealtimeEmulator> {
-  emulator = await startOpenAIRealtimeEmulator({ brain: echoBrainFactory(1500), resamplers: await loadResamplerFactory(), pace: 'burst', ...options });
-  return emulator;
-}
-
-async function connect(e: OpenAIRealtimeEmulator): Promise<RealtimeTestClient> {
-  const c = await RealtimeTestClient.connect(e.wsUrl);
-  clients.push(c);
-  await c.next('session.created');
-  return c;
-}
+const { start, connect } = useRealtimeEmulator();
 
 /** `toneMs` of a 300 Hz tone then `silenceMs` of silence, as PCM16 at `rateHz`. */
 function toneThenSilence(rateHz: number, toneMs: number, silenceMs: number): Int16Array {

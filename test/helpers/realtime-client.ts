@@ -5,7 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import WebSocket from 'ws';
+import { loadResamplerFactory } from '../../src/audio/resample.js';
+import { echoBrainFactory } from '../../src/emulators/nova-sonic/brains.js';
+import { startOpenAIRealtimeEmulator, type OpenAIRealtimeEmulator, type OpenAIRealtimeEmulatorOptions } from '../../src/emulators/openai-realtime/server.js';
 import { eventually } from './wait.js';
 
 /** A server event as received. */
@@ -68,4 +72,35 @@ export class RealtimeTestClient {
   close(): void {
     this.ws.close();
   }
+}
+
+/**
+ * The emulator fixture of the emulator tests: `start()` runs an OpenAI Realtime emulator with the
+ * echo brain at burst pace (plus `defaults`, then per-test `options`), `connect()` opens a raw
+ * client with `key` (default `defaultKey`) and, unless `waitForCreated` is false, waits for
+ * `session.created`; emulators and clients are closed after each test.
+ */
+export function useRealtimeEmulator(defaults: Partial<OpenAIRealtimeEmulatorOptions> = {}, defaultKey = 'test'): {
+  start(options?: Partial<OpenAIRealtimeEmulatorOptions>): Promise<OpenAIRealtimeEmulator>;
+  connect(emulator: OpenAIRealtimeEmulator, options?: { key?: string; waitForCreated?: boolean }): Promise<RealtimeTestClient>;
+} {
+  let emulator: OpenAIRealtimeEmulator | undefined;
+  const clients: RealtimeTestClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await emulator?.close();
+    emulator = undefined;
+  });
+  return {
+    async start(options = {}) {
+      emulator = await startOpenAIRealtimeEmulator({ brain: echoBrainFactory(1500), resamplers: await loadResamplerFactory(), pace: 'burst', ...defaults, ...options });
+      return emulator;
+    },
+    async connect(e, { key = defaultKey, waitForCreated = true } = {}) {
+      const c = await RealtimeTestClient.connect(e.wsUrl, key);
+      clients.push(c);
+      if (waitForCreated) await c.next('session.created');
+      return c;
+    },
+  };
 }
