@@ -6,41 +6,33 @@
  * API's own `speech_started` with the reply's item truncated to what the caller heard.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadResamplerFactory, type ResamplerFactory } from '../src/audio/resample.js';
 import { voicedMs } from '../src/audio/level.js';
 import { simulateCall } from '../src/sim/simulate.js';
-import { startEmulatorProcess, startServerProcess, type EmulatorProcess, type ServerProcess } from './helpers/server-process.js';
-import { TestSpeech } from './helpers/speech.js';
+import { startEmulatorProcess, type EmulatorProcess } from './helpers/server-process.js';
+import { useSpokenCallFixture } from './helpers/spoken-calls.js';
 import { words } from './helpers/wer.js';
 
 let emulator: EmulatorProcess;
-let srv: ServerProcess;
-let speech: TestSpeech;
-let resamplers: ResamplerFactory;
-
 beforeAll(async () => {
   emulator = await startEmulatorProcess(['--brain', 'speech'], 60_000, 'openai-realtime');
-  srv = await startServerProcess({
-    VOICEBRIDGE_MODEL: 'openai',
-    OPENAI_API_KEY: 'test',
-    OPENAI_REALTIME_URL: `${emulator.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`,
-    OPENAI_TRANSCRIPTION_MODEL: 'gpt-4o-mini-transcribe',
-    BARGE_IN_VAD: false,
-  });
-  speech = new TestSpeech();
-  resamplers = await loadResamplerFactory();
 }, 120_000);
-
+// Registered first, so it runs after the fixture has stopped the server.
 afterAll(async () => {
-  expect(await srv?.stop()).toBe(0);
   await emulator?.stop();
-  await speech?.close();
 });
+
+const fx = useSpokenCallFixture(() => ({
+  VOICEBRIDGE_MODEL: 'openai',
+  OPENAI_API_KEY: 'test',
+  OPENAI_REALTIME_URL: `${emulator.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`,
+  OPENAI_TRANSCRIPTION_MODEL: 'gpt-4o-mini-transcribe',
+  BARGE_IN_VAD: false,
+}));
 
 describe.each(['twilio', 'vonage', 'ws'] as const)('a spoken conversation with OpenAI Realtime via %s', (via) => {
   it('transcribes the caller and answers with audible speech', async () => {
-    const input = await speech.say('What is seven plus five?', 'rms');
-    const result = await simulateCall({ url: srv.url, via, samples: input, sampleRateHz: 16000, resamplers, maxTailMs: 15_000 });
+    const input = await fx.speech.say('What is seven plus five?', 'rms');
+    const result = await simulateCall({ url: fx.srv.url, via, samples: input, sampleRateHz: 16000, resamplers: fx.resamplers, maxTailMs: 15_000 });
     const user = result.transcript.filter((t) => t.role === 'user').map((t) => t.text).join(' ');
     const assistant = result.transcript.filter((t) => t.role === 'assistant').map((t) => t.text).join(' ');
     expect(words(user), `caller transcript "${user}"`).toEqual(expect.arrayContaining(['seven', 'five']));
@@ -52,8 +44,8 @@ describe.each(['twilio', 'vonage', 'ws'] as const)('a spoken conversation with O
 
 describe('tools with OpenAI Realtime', () => {
   it('runs the function the model calls and speaks its result (function_call_output, response.create)', async () => {
-    const input = await speech.say('What time is it now?', 'rms');
-    const result = await simulateCall({ url: srv.url, via: 'ws', samples: input, sampleRateHz: 16000, resamplers, maxTailMs: 15_000 });
+    const input = await fx.speech.say('What time is it now?', 'rms');
+    const result = await simulateCall({ url: fx.srv.url, via: 'ws', samples: input, sampleRateHz: 16000, resamplers: fx.resamplers, maxTailMs: 15_000 });
     const summary = result.summary!;
     expect(summary.toolCalls).toMatchObject([{ name: 'get_current_time', ok: true }]);
     expect(voicedMs(result.heard, result.sampleRateHz)).toBeGreaterThan(1500);
@@ -62,8 +54,8 @@ describe('tools with OpenAI Realtime', () => {
 
 describe('barge-in with OpenAI Realtime', () => {
   it("stops the caller hearing the reply on the API's speech_started and truncates the reply to what was heard", async () => {
-    const input = await speech.say('Please repeat after me the quick brown fox jumps over the lazy dog near the river bank', 'rms');
-    const result = await simulateCall({ url: srv.url, via: 'twilio', samples: input, sampleRateHz: 16000, resamplers, bargeInAfterReplyMs: 1200, maxTailMs: 15_000 });
+    const input = await fx.speech.say('Please repeat after me the quick brown fox jumps over the lazy dog near the river bank', 'rms');
+    const result = await simulateCall({ url: fx.srv.url, via: 'twilio', samples: input, sampleRateHz: 16000, resamplers: fx.resamplers, bargeInAfterReplyMs: 1200, maxTailMs: 15_000 });
     const summary = result.summary!;
     expect(summary.bargeInEvents.length, 'barge-in happened').toBeGreaterThanOrEqual(1);
     const b = summary.bargeInEvents[0];

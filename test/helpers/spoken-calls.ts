@@ -7,6 +7,9 @@ import { loadResamplerFactory, type ResamplerFactory } from '../../src/audio/res
 import { startServerProcess, type ServerProcess } from './server-process.js';
 import { TestSpeech } from './speech.js';
 
+/** A server process's settings (environment variables). */
+type ServerSettings = Record<string, string | number | boolean>;
+
 /** What a test file of spoken calls shares: a server process, the test speech engines, resamplers. */
 export interface SpokenCallFixture {
   srv: ServerProcess;
@@ -15,14 +18,16 @@ export interface SpokenCallFixture {
 }
 
 /**
- * Registers the file's `beforeAll`/`afterAll`: starts a server process with `settings` and the
- * speech engines before its tests, and afterwards stops them, expecting the server to exit 0.
- * The returned object's fields are set once `beforeAll` has run (read them inside tests).
+ * Registers the file's `beforeAll`/`afterAll`: starts a server process with `settings` (or what
+ * `settings()` returns then, e.g. with the URL of an emulator a `beforeAll` registered earlier
+ * started) and the speech engines before its tests, and afterwards stops them, expecting the
+ * server to exit 0. The returned object's fields are set once `beforeAll` has run (read them
+ * inside tests).
  */
-export function useSpokenCallFixture(settings: Record<string, string | number | boolean>): SpokenCallFixture {
+export function useSpokenCallFixture(settings: ServerSettings | (() => ServerSettings)): SpokenCallFixture {
   const fx = {} as SpokenCallFixture;
   beforeAll(async () => {
-    fx.srv = await startServerProcess(settings);
+    fx.srv = await startServerProcess(typeof settings === 'function' ? settings() : settings);
     fx.speech = new TestSpeech();
     fx.resamplers = await loadResamplerFactory();
   }, 120_000);
