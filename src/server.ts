@@ -95,9 +95,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const vad = await loadVad(log);
   const registry = overrides.registry ?? providerRegistry;
   // Tools and the hand-off find live calls through the manager, built below.
-  const liveCall = (id: string) => manager.calls().find((c) => c.id === id);
+  const liveCall = (id: string) => manager.get(id);
+  const transferableLiveCall = (id: string) => {
+    const call = liveCall(id);
+    return call && transferableCall(call);
+  };
   const transfers = new TransferDesk(clock);
-  const handoffs = composeTransfers(config, { desk: transfers, clock, logger: log, findCall: (id) => mapDefined(liveCall(id), transferableCall) });
+  const handoffs = composeTransfers(config, { desk: transfers, clock, logger: log, findCall: transferableLiveCall });
   const tools = new ToolRegistry([...builtinTools(config.TOOLS, { [END_CALL_TOOL_NAME]: () => endCallTool(liveCall) }), ...(handoffs.hasDefaultTarget ? [handoffs.tool()] : [])]);
   const models = await composeModels(registry, config.VOICEBRIDGE_MODEL, config, { logger: log, clock, vad }, overrides.model, config.OFFER_MODELS);
   const { model, availableModels: available } = models;
@@ -172,7 +176,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });
   // Caller phrases that ask for a person (TRANSFER_PHRASES).
   manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: (id) => mapDefined(liveCall(id), transferableCall) } });
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
   return {
     app,
     manager,
@@ -199,8 +203,4 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       transfers.clear();
     },
   };
-}
-
-function mapDefined<T, U>(value: T | undefined, f: (v: T) => U): U | undefined {
-  return value === undefined ? undefined : f(value);
 }

@@ -74,6 +74,11 @@ export class CallManager {
     return (id && this.models.find((m) => m.id === id)) || this.deps.model;
   }
 
+  /** The live call with id `id`, if any. */
+  get(id: string): Call | undefined {
+    return this.live.get(id);
+  }
+
   /** Live calls. */
   calls(): Call[] {
     return [...this.live.values()];
