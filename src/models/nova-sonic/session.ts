@@ -95,7 +95,7 @@ export class NovaSonicSession implements ModelSession {
 
   /** Relays events; after close only `closed`, and that once (`SessionEvents`). */
   private emit(events: readonly ModelEvent[]): void {
-    this.events.emit(...events);
+    this.events.emitAll(events);
   }
 
 

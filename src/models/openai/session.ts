@@ -163,7 +163,7 @@ export class OpenAIRealtimeSession implements ModelSession {
 
   /** Relays events; after close only `closed`, and that once (`SessionEvents`). */
   private emit(events: readonly ModelEvent[]): void {
-    this.events.emit(...events);
+    this.events.emitAll(events);
   }
 
   private send(event: OpenAIClientEvent): boolean {

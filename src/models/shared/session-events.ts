@@ -20,13 +20,16 @@ export class SessionEvents {
   }
 
   /** Relays `events` in order; after close only `closed`, and that once. */
-  emit(...events: readonly ModelEvent[]): void {
-    for (const e of events) {
-      if (e.type === 'closed') {
-        if (this.closedSent) continue;
-        this.closedSent = true;
-      } else if (this.isClosing()) continue;
-      this.relay.emit(e);
-    }
+  emitAll(events: readonly ModelEvent[]): void {
+    for (const e of events) this.emit(e);
+  }
+
+  /** Relays one event; after close only `closed`, and that once. */
+  emit(e: ModelEvent): void {
+    if (e.type === 'closed') {
+      if (this.closedSent) return;
+      this.closedSent = true;
+    } else if (this.isClosing()) return;
+    this.relay.emit(e);
   }
 }
