@@ -134,6 +134,18 @@ describe('RenewingSession with recovery', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('replays the caller turn not yet in the history to every new segment, across handovers', async () => {
+    const { session, segments, talk } = await start({ recovery });
+    // The caller talks through two renewals and no transcript comes: the turn is still open.
+    await talk(0, 12_300);
+    expect(session.stats().renewals).toBe(2);
+    const first = (s: LateSession) => s.audioIn[0][0];
+    // Segment 2 got the audio of the turn from before the first handover, not only since the second.
+    expect(first(segments[2])).toBeLessThan(first(segments[1]) + 6000 / 20);
+    expect(first(segments[2])).toBeLessThanOrEqual((12_300 - 10_000) / 20);
+    await session.close();
+  });
+
   it('ends with one non-retryable error and one closed when the retries run out', async () => {
     const { clock, segments, events } = await start({ recovery, refuse: (n) => (n >= 1 ? retryable(n) : undefined) });
     segments[0].emit({ type: 'error', code: 'stream_ended', message: 'gone', retryable: true });

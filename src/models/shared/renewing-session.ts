@@ -6,9 +6,10 @@
  * - prepares the next segment at `renewAfterMs` of the current one's age, opened with the
  *   conversation so far (trimmed, `history.ts`), or handed it when it goes live (`goLive`, Nova's
  *   stream: set-up first, history just before the audio, so it cannot go stale);
- * - keeps a rolling buffer of the caller audio sent since the next segment was opened (with
- *   `recovery`: always) or, if later, since the last response started or the caller's last final
- *   transcript (audio of words already in the history is not replayed);
+ * - keeps a rolling buffer of the caller audio sent since the next segment was opened or, if later,
+ *   since the last response started or the caller's last final transcript (audio of words already
+ *   in the history is not replayed); with `recovery` it is never cleared otherwise: it holds the
+ *   caller's turn not yet in the history, replayed to every new segment (a turn may span several);
  * - hands over at a turn boundary (no response in flight, the caller not mid-turn, no tool call
  *   pending, the assistant's final text in), or forced at `forceAfterMs`; a prepared segment whose
  *   history went stale (the conversation moved on while it opened) is replaced before a turn-boundary
@@ -273,7 +274,8 @@ export class RenewingSession implements ModelSession {
     this.goLive(seg);
     for (const pcm of this.buffer.snapshot()) seg.session.sendAudio(pcm);
     this.counters.replayedMs += this.buffer.durationMs;
-    this.buffer.clear();
+    // With recovery the buffer is the caller's turn not yet in the history: the next segment needs it too.
+    if (!this.options.recovery) this.buffer.clear();
     seg.lastAudioAtMs = this.options.clock.nowMs();
   }
 
