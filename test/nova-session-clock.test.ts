@@ -121,6 +121,19 @@ describe('Nova Sonic session on a fake clock', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('speaks the greeting once, on the stream that went live after a refused first open, not after a renewal', async () => {
+    const client = new FakeBedrockClient().next({ refuse: 'ThrottlingException' });
+    const clock = new FakeClock();
+    const model = novaSonicModel(client, testNovaSettings({ maxSessionMs: 10_000, renewAfterMs: 5_000 }), clock);
+    const session = await settle(clock, model.open({ ...init, greeting: 'Welcome.' }));
+    await advanceAsync(clock, 6_000, 100);
+    const greetings = client.streams.map((s) => s.inputs.filter((e) => String(e.event.textInput?.content ?? '').includes('Welcome.')).length);
+    expect(client.streams.length).toBeGreaterThanOrEqual(3);
+    expect(greetings.slice(0, 3)).toEqual([0, 1, 0]);
+    await session.close();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('refuses to open after a non-retryable refusal, leaving no timer or stream', async () => {
     const client = new FakeBedrockClient().next({ refuse: 'AccessDeniedException' });
     const clock = new FakeClock();

@@ -4,14 +4,27 @@
  * Credentials come from the SDK's default chain (environment, shared profile, container or
  * instance role, with refresh). The endpoint follows the SDK's own rules
  * (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, `AWS_ENDPOINT_URL`) unless `endpoint` overrides it.
+ *
+ * A conversation is a `RenewingSession` over Nova streams (`NovaSonicSession`, one Bedrock stream
+ * each): renewed before the 8-minute limit at a turn boundary, and a failed stream replaced with
+ * bounded retries — the renewal mechanism shared with OpenAI (issue 11 §1).
  */
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import type { Clock } from '../../core/clock.js';
+import { errorMessage, VoiceBridgeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ModelCapabilities, SessionRates, SpeechModel } from '../model.js';
+import type { ModelCapabilities, ModelSession, SessionInit, SessionRates, SpeechModel } from '../model.js';
+import { renewalTimingFor } from '../shared/renewal.js';
+import { RenewingSession } from '../shared/renewing-session.js';
+import { NOVA_HISTORY_LIMITS } from './history.js';
 import { isNova2, NovaSonicSession, type NovaSettings } from './session.js';
 import type { BedrockStreamClient } from './stream.js';
+
+/** Caller audio kept while no stream is live (reconnecting), ms. */
+export const OUTAGE_BUFFER_MS = 30_000;
+/** A stream live this long before failing resets the retry budget, ms. */
+export const HEALTHY_STREAM_MS = 10_000;
 
 function sdkText(args: unknown[]): string {
   return args
@@ -96,9 +109,41 @@ export function novaSonicModel(client: BedrockStreamClient, settings: NovaSettin
       if (!NOVA_INPUT_RATES.includes(rates.inputRateHz) || !NOVA_OUTPUT_RATES.includes(rates.outputRateHz)) {
         return Promise.reject(new RangeError(`Nova Sonic cannot stream ${rates.inputRateHz} Hz in / ${rates.outputRateHz} Hz out`));
       }
-      return NovaSonicSession.open({ client, settings: { ...settings, ...(rates as Pick<NovaSettings, 'inputRateHz' | 'outputRateHz'>) }, init, clock }, signal);
+      return openConversation(client, { ...settings, ...(rates as Pick<NovaSettings, 'inputRateHz' | 'outputRateHz'>) }, init, clock, signal);
     },
   };
+}
+
+/**
+ * Opens a conversation: the first stream (up to `maxRetries` retries of recoverable refusals),
+ * renewed and recovered by a `RenewingSession`. Stats: `streams` counts every stream opened.
+ * @throws VoiceBridgeError `model_unavailable` when Nova Sonic refuses or cannot be reached.
+ */
+async function openConversation(client: BedrockStreamClient, settings: NovaSettings, init: SessionInit, clock: Clock, signal?: AbortSignal): Promise<ModelSession> {
+  let greeting = init.greeting;
+  const takeGreeting = (): string | undefined => {
+    const g = greeting;
+    greeting = undefined;
+    return g;
+  };
+  try {
+    return await RenewingSession.open({
+      // The history comes with `goLive`, when the stream takes over.
+      openSegment: (_history, n) => NovaSonicSession.open({ client, settings, init, clock, n, takeGreeting }),
+      clock,
+      logger: init.logger,
+      timing: renewalTimingFor(settings.maxSessionMs, settings.renewAfterMs),
+      inputRateHz: settings.inputRateHz,
+      history: init.history,
+      replayMs: settings.replayMs,
+      maxHistoryBytes: NOVA_HISTORY_LIMITS.maxTotalBytes,
+      recovery: { maxRetries: settings.maxRetries, outageBufferMs: OUTAGE_BUFFER_MS, healthyAfterMs: HEALTHY_STREAM_MS },
+      signal,
+      mapStats: (stats) => ({ ...stats, streams: stats.segments }),
+    });
+  } catch (err) {
+    throw new VoiceBridgeError('model_unavailable', `Nova Sonic: ${errorMessage(err)}`, false);
+  }
 }
 
 const NOVA_INPUT_RATES: readonly number[] = [8000, 16000];

@@ -39,3 +39,27 @@ export function trimHistory(messages: readonly HistoryMessage[], maxBytes: numbe
   }
   return out;
 }
+
+/**
+ * The conversation of a renewed session, oldest first: final lines are added once; a response's
+ * line is replaced when its final text comes again (a truncation re-sends the heard share).
+ */
+export class Conversation {
+  readonly messages: HistoryMessage[];
+  /** History index of each response's line. */
+  private readonly lineOf = new Map<string, number>();
+
+  constructor(history: readonly HistoryMessage[]) {
+    this.messages = [...history];
+  }
+
+  /** Adds a final line (empty text is skipped unless it replaces a response's line). */
+  add(role: HistoryMessage['role'], text: string, responseId?: string): void {
+    const at = responseId === undefined ? undefined : this.lineOf.get(responseId);
+    if (at !== undefined) this.messages[at] = { role, text: text.trim() };
+    else if (text.trim()) {
+      if (responseId !== undefined) this.lineOf.set(responseId, this.messages.length);
+      this.messages.push({ role, text: text.trim() });
+    }
+  }
+}

@@ -1,28 +1,33 @@
 /**
  * One `ModelSession` made of successive provider sessions ("segments"), renewed before the
- * provider's session limit — the renewal mechanism shared by providers (issue 11 §1; Nova Sonic's
- * own stream renewal, protocols.md §1.13, follows the same plan with the same pure pieces from
- * `renewal.ts`). On the injected clock it:
+ * provider's session limit — the one renewal mechanism of OpenAI Realtime and Nova Sonic (issue 11
+ * §1; Nova: protocols.md §1.13). On the injected clock it:
  *
  * - prepares the next segment at `renewAfterMs` of the current one's age, opened with the
- *   conversation so far (trimmed, `history.ts`); instructions and tools come with the provider's
- *   own init;
+ *   conversation so far (trimmed, `history.ts`), or handed it when it goes live (`goLive`, Nova's
+ *   stream: set-up first, history just before the audio, so it cannot go stale);
  * - keeps a rolling buffer of the caller audio sent since the next segment was opened or, if later,
- *   since the last response started (audio of a turn already answered is not replayed);
+ *   since the last response started or the caller's last final transcript (audio of words already
+ *   in the history is not replayed); with `recovery` it is never cleared otherwise: it holds the
+ *   caller's turn not yet in the history, replayed to every new segment (a turn may span several);
  * - hands over at a turn boundary (no response in flight, the caller not mid-turn, no tool call
  *   pending, the assistant's final text in), or forced at `forceAfterMs`; a prepared segment whose
  *   history went stale (the conversation moved on while it opened) is replaced before a turn-boundary
  *   handover, so the replayed audio never holds a turn the new segment would answer again;
  * - replays the buffered caller audio to the new segment, closes the old one, and forwards events
- *   from the current segment only. Response ids of segment n ≥ 1 get the prefix `s<n>-`, so they
- *   stay unique across segments.
+ *   from the current segment only. Response ids of segment n ≥ 1 get the prefix `s<n>-`; a reply's
+ *   final text that comes again (a truncation) replaces its history line; usage counts on;
+ * - with `recovery`, retries a refused first open and replaces a failed segment (closed after a
+ *   retryable error) by a new one with the conversation so far, replaying the audio buffered
+ *   meanwhile, with bounded retries on the `retry.ts` backoff.
  */
-import type { Clock, TimerHandle } from '../../core/clock.js';
-import { errorMessage } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
+import { sleep, type TimerHandle } from '../../core/clock.js';
+import { errorMessage, isRetryable } from '../../core/errors.js';
 import type { HistoryMessage, ModelEvent, ModelSession, ModelSessionStats } from '../model.js';
-import { trimHistory } from './history.js';
-import { planRenewal, RollingAudioBuffer, type RenewalTiming } from './renewal.js';
+import { Conversation, trimHistory } from './history.js';
+import { planRenewal, RollingAudioBuffer } from './renewal.js';
+import { retryDelayMs, withRetries } from './retry.js';
+import { foldStats, newSegment, type RenewingSessionOptions, type Segment, type SegmentSession } from './segment.js';
 import { SessionEvents } from './session-events.js';
 
 /** Period of the renewal check, ms. */
@@ -34,44 +39,7 @@ export const FINAL_TEXT_WAIT_MS = 2000;
 /** Wait before preparing again after a next segment failed to open, ms. */
 export const PREPARE_RETRY_MS = 1000;
 
-/** What a renewing session needs. */
-export interface RenewingSessionOptions {
-  /**
-   * Opens one segment with this history (oldest first); the first segment gets the call's own
-   * history, later ones the conversation so far. Rejects when the provider refuses.
-   */
-  openSegment(history: HistoryMessage[], n: number): Promise<ModelSession>;
-  clock: Clock;
-  logger: Logger;
-  /** When to prepare and when to force the handover (`renewalTimingFor`). */
-  timing: RenewalTiming;
-  /** Rate of the caller audio sent (`sendAudio`), Hz. */
-  inputRateHz: number;
-  /** The call's history before this session, oldest first. */
-  history: readonly HistoryMessage[];
-  /** Most caller audio replayed to the next segment, ms (default 10 000). */
-  replayMs?: number;
-  /** Most UTF-8 bytes of history given to a next segment (default 32 KiB). */
-  maxHistoryBytes?: number;
-}
-
-/** A segment and its turn state. */
-interface Segment {
-  n: number;
-  session: ModelSession;
-  openedAtMs: number;
-  /** Provider response ids still open. */
-  openResponses: Set<string>;
-  /** Tool call ids awaiting a result. */
-  pendingTools: Set<string>;
-  /** Provider response id → its final assistant text arrived. */
-  awaitingFinal: Map<string, number>;
-  /** Clock time of the caller's speech start, while their turn is open (no response since). */
-  userTurnSinceMs: number | undefined;
-  userSpeaking: boolean;
-  /** Clock time the last caller audio was sent to it, ms. */
-  lastAudioAtMs: number;
-}
+export type { RenewingSessionOptions, SegmentRecovery, SegmentSession } from './segment.js';
 
 /** One conversation over renewed segments. */
 export class RenewingSession implements ModelSession {
@@ -80,31 +48,55 @@ export class RenewingSession implements ModelSession {
   private next: { segment?: Segment; opening: Promise<void>; version: number } | undefined;
   private readonly draining = new Set<Promise<void>>();
   private readonly buffer: RollingAudioBuffer;
-  private readonly history: HistoryMessage[];
+  private readonly history: Conversation;
   /** Bumped on every change to the conversation (a final transcript, a response, a tool call, typed text). */
   private version = 0;
   private nextPrepareAfterMs = 0;
   private tick: TimerHandle | undefined;
   private closing = false;
-  /** Summed counters of the segments handed over from. */
+  /** Counters of the segments no longer current: summed, `max*` ones maxed. */
   private readonly pastStats: Record<string, number> = {};
   private readonly counters = { segments: 0, renewals: 0, forcedRenewals: 0, staleSegments: 0, prepareFailures: 0, replayedMs: 0, maxHandoverGapMs: 0, maxHistoryBytes: 0 };
+  private readonly recoveryCounters = { failures: 0, retries: 0, maxOutageMs: 0, droppedInputMs: 0 };
+  /** Usage of the segments no longer current. */
+  private readonly usageBase = { inputTokens: 0, outputTokens: 0 };
+  /** While a failed segment is being replaced: since when (clock ms), and its replacement opening. */
+  private outage: { sinceMs: number; opening?: Promise<unknown> } | undefined;
+  private consecutiveFailures = 0;
+  /** Aborted on close: cuts a retry backoff short. */
+  private readonly closeSignal = new AbortController();
 
   private constructor(private readonly options: RenewingSessionOptions) {
-    this.history = [...options.history];
+    this.history = new Conversation(options.history);
     this.buffer = new RollingAudioBuffer(options.inputRateHz, options.replayMs ?? 10_000);
   }
 
   /**
-   * Opens the first segment and starts the renewal check.
-   * @throws whatever `openSegment` rejects with for the first segment.
+   * Opens the first segment (with `recovery`, retrying retryable refusals) and starts the renewal check.
+   * @throws whatever `openSegment` last rejected with for the first segment.
    */
   static async open(options: RenewingSessionOptions): Promise<RenewingSession> {
     const s = new RenewingSession(options);
-    s.current = s.attach(await options.openSegment([...options.history], 0), 0);
-    s.counters.segments = 1;
+    const openFirst = async (): Promise<SegmentSession> => s.options.openSegment([...options.history], s.counters.segments++);
+    const first = options.recovery
+      ? await withRetries(options.clock, options.recovery.maxRetries, openFirst, (err, attempt, retryable) => options.logger.warn({ err: errorMessage(err), attempt, retryable }, 'model session failed to open'), options.signal)
+      : await openFirst();
+    s.current = s.attach(first, 0);
+    s.goLive(s.current);
     s.schedule();
     return s;
+  }
+
+  /** Hands a late-history segment the conversation so far (trimmed). */
+  private goLive(seg: Segment): void {
+    if (!seg.session.goLive) return;
+    seg.session.goLive(this.trimmedHistory());
+  }
+
+  private trimmedHistory(): HistoryMessage[] {
+    const history = trimHistory(this.history.messages, this.options.maxHistoryBytes ?? 32 * 1024);
+    this.counters.maxHistoryBytes = Math.max(this.counters.maxHistoryBytes, history.reduce((b, m) => b + Buffer.byteLength(m.text), 0));
+    return history;
   }
 
   setHandler(handler: (event: ModelEvent) => void): void {
@@ -117,8 +109,8 @@ export class RenewingSession implements ModelSession {
   }
 
   /** Wraps a segment: its events update its turn state and, while it is current, reach the call. */
-  private attach(session: ModelSession, n: number): Segment {
-    const seg: Segment = { n, session, openedAtMs: this.options.clock.nowMs(), openResponses: new Set(), pendingTools: new Set(), awaitingFinal: new Map(), userTurnSinceMs: undefined, userSpeaking: false, lastAudioAtMs: this.options.clock.nowMs() };
+  private attach(session: SegmentSession, n: number): Segment {
+    const seg = newSegment(session, n, this.options.clock.nowMs());
     session.setHandler((e) => this.onSegmentEvent(seg, e));
     return seg;
   }
@@ -140,6 +132,7 @@ export class RenewingSession implements ModelSession {
       case 'responseStarted':
         seg.openResponses.add(e.responseId);
         seg.userTurnSinceMs = undefined;
+        seg.userSpeaking = false;
         this.version++;
         // The caller's turn so far is answered: replaying it would have the next segment answer it again.
         this.buffer.clear();
@@ -161,15 +154,25 @@ export class RenewingSession implements ModelSession {
       case 'transcript':
         if (e.final) {
           this.version++;
-          if (e.text.trim()) this.history.push({ role: e.role, text: e.text.trim() });
+          this.history.add(e.role, e.text, e.responseId === undefined ? undefined : this.rid(seg, e.responseId));
           if (e.responseId !== undefined) seg.awaitingFinal.set(e.responseId, -1);
+          // The caller's words are in the history now: replaying their audio would repeat them.
+          if (e.role === 'user') this.buffer.clear();
         }
         return this.emit(e.responseId === undefined ? e : { ...e, responseId: this.rid(seg, e.responseId) });
+      case 'usage':
+        seg.usage = { inputTokens: e.inputTokens, outputTokens: e.outputTokens };
+        return this.emit({ type: 'usage', inputTokens: this.usageBase.inputTokens + e.inputTokens, outputTokens: this.usageBase.outputTokens + e.outputTokens });
+      case 'error':
+        seg.failedRetryable = e.retryable && this.options.recovery ? e : undefined;
+        if (seg.failedRetryable) return this.options.logger.warn({ segment: seg.n, code: e.code }, `model session failed: ${e.message}`);
+        return this.emit(e);
       case 'toolCall':
         seg.pendingTools.add(e.toolCallId);
         this.version++;
         return this.emit(e);
       case 'closed':
+        if (seg.failedRetryable) return void this.recover(seg);
         void this.close(e.reason);
         return;
       default:
@@ -194,6 +197,7 @@ export class RenewingSession implements ModelSession {
   }
 
   private checkRenewal(): void {
+    if (this.outage) return;
     const now = this.options.clock.nowMs();
     const seg = this.current;
     const action = planRenewal(
@@ -201,7 +205,7 @@ export class RenewingSession implements ModelSession {
       this.options.timing,
     );
     if (action === 'prepare') this.prepare();
-    else if (action === 'handover' && this.next!.version !== this.version) {
+    else if (action === 'handover' && this.next!.version !== this.version && !this.next!.segment!.session.goLive) {
       // The conversation moved on while the next segment opened: its history is stale.
       this.counters.staleSegments++;
       this.dropNext();
@@ -212,9 +216,9 @@ export class RenewingSession implements ModelSession {
   /** Opens the next segment in the background with the conversation so far. */
   private prepare(): void {
     const n = this.counters.segments++;
-    const history = trimHistory(this.history, this.options.maxHistoryBytes ?? 32 * 1024);
-    this.counters.maxHistoryBytes = Math.max(this.counters.maxHistoryBytes, history.reduce((b, m) => b + Buffer.byteLength(m.text), 0));
-    this.buffer.clear();
+    const history = this.trimmedHistory();
+    // With recovery the buffer is always kept (it is what a replacement gets after a failure).
+    if (!this.options.recovery) this.buffer.clear();
     const next: NonNullable<typeof this.next> = { version: this.version, opening: Promise.resolve() };
     this.next = next;
     next.opening = this.options.openSegment(history, n).then(
@@ -241,7 +245,7 @@ export class RenewingSession implements ModelSession {
     if (seg) this.retire(seg.session);
   }
 
-  private retire(session: ModelSession): void {
+  private retire(session: SegmentSession): void {
     const done = session.close().catch((err: unknown) => this.options.logger.warn({ err: errorMessage(err) }, 'closing a model session failed'));
     this.draining.add(done);
     void done.finally(() => this.draining.delete(done));
@@ -255,30 +259,103 @@ export class RenewingSession implements ModelSession {
     const now = this.options.clock.nowMs();
     if (forced) for (const id of old.openResponses) this.emit({ type: 'responseDone', responseId: this.rid(old, id), cancelled: true });
     if (forced && old.pendingTools.size) this.options.logger.warn({ tools: old.pendingTools.size }, 'forced renewal drops pending tool calls');
-    this.current = seg;
-    for (const pcm of this.buffer.snapshot()) seg.session.sendAudio(pcm);
-    this.counters.replayedMs += this.buffer.durationMs;
-    this.buffer.clear();
+    this.leave(old);
+    this.goCurrent(seg);
     this.counters.maxHandoverGapMs = Math.max(this.counters.maxHandoverGapMs, Math.round(now - old.lastAudioAtMs));
-    seg.lastAudioAtMs = now;
     this.counters.renewals++;
     if (forced) this.counters.forcedRenewals++;
     this.options.logger.info({ segment: seg.n, forced, replayedMs: Math.round(this.counters.replayedMs) }, 'model session renewed');
-    for (const [k, v] of Object.entries(old.session.stats?.() ?? {})) this.pastStats[k] = (this.pastStats[k] ?? 0) + v;
     this.retire(old.session);
+  }
+
+  /** Makes `seg` current: hands it the history (late-history segments), replays the buffered caller audio. */
+  private goCurrent(seg: Segment): void {
+    this.current = seg;
+    this.goLive(seg);
+    for (const pcm of this.buffer.snapshot()) seg.session.sendAudio(pcm);
+    this.counters.replayedMs += this.buffer.durationMs;
+    // With recovery the buffer is the caller's turn not yet in the history: the next segment needs it too.
+    if (!this.options.recovery) this.buffer.clear();
+    seg.lastAudioAtMs = this.options.clock.nowMs();
+  }
+
+  /** Folds a segment that stops being current into the past counters and usage. */
+  private leave(seg: Segment): void {
+    foldStats(this.pastStats, seg.session.stats?.() ?? {});
+    this.usageBase.inputTokens += seg.usage.inputTokens;
+    this.usageBase.outputTokens += seg.usage.outputTokens;
+  }
+
+  /**
+   * Replaces the failed current segment: waits the backoff, opens a new one with the conversation
+   * so far (or takes a ready next one), replays the caller audio buffered meanwhile. Ends the
+   * session with a non-retryable `error` once the retries are used up or a refusal is not retryable.
+   */
+  private async recover(failed: Segment): Promise<void> {
+    const { clock, logger, recovery } = this.options;
+    if (this.closing || this.outage || !recovery) return;
+    const failure = failed.failedRetryable!;
+    this.recoveryCounters.failures++;
+    this.leave(failed);
+    this.retire(failed.session);
+    if (clock.nowMs() - failed.openedAtMs > recovery.healthyAfterMs) this.consecutiveFailures = 0;
+    const giveUp = async (code: ModelEvent & { type: 'error' }, reason: string): Promise<void> => {
+      this.outage = undefined;
+      this.emit({ ...code, retryable: false });
+      await this.close(reason);
+    };
+    if (this.consecutiveFailures >= recovery.maxRetries) return giveUp(failure, `${failure.code}`);
+    const outage: { sinceMs: number; opening?: Promise<unknown> } = { sinceMs: clock.nowMs() };
+    this.outage = outage;
+    this.buffer.setCapacityMs(recovery.outageBufferMs);
+    while (!this.closing) {
+      const attempt = ++this.consecutiveFailures;
+      this.recoveryCounters.retries++;
+      await sleep(clock, retryDelayMs(attempt - 1), this.closeSignal.signal);
+      if (this.closing) return;
+      try {
+        // A prepared next segment takes over if its history cannot be stale.
+        const ready = this.next?.segment?.session.goLive ? this.next.segment : undefined;
+        if (this.next && !ready) this.dropNext();
+        this.next = undefined;
+        const n = ready ? ready.n : this.counters.segments++;
+        const opening = ready ? Promise.resolve(ready.session) : this.options.openSegment(this.trimmedHistory(), n);
+        outage.opening = opening.catch(() => undefined);
+        const seg = ready ?? this.attach(await opening, n);
+        if (this.closing) return this.retire(seg.session);
+        this.recoveryCounters.maxOutageMs = Math.max(this.recoveryCounters.maxOutageMs, Math.round(clock.nowMs() - outage.sinceMs));
+        this.outage = undefined;
+        this.goCurrent(seg);
+        this.buffer.setCapacityMs(this.options.replayMs ?? 10_000);
+        logger.info({ segment: seg.n, attempt }, 'model session replaced after a failure');
+        return;
+      } catch (err) {
+        const retryable = isRetryable(err);
+        logger.warn({ err: errorMessage(err), attempt, retryable }, 'replacing the failed model session failed');
+        if (!retryable || this.consecutiveFailures >= recovery.maxRetries) return giveUp({ type: 'error', code: 'model_unavailable', message: errorMessage(err), retryable: false }, 'reconnect failed');
+      }
+    }
   }
 
   sendAudio(pcm: Int16Array): void {
     if (this.closing) return;
+    const now = this.options.clock.nowMs();
+    if (this.outage) {
+      // The buffer is the only copy: audio pushed out of it is lost.
+      const before = this.buffer.droppedSamples;
+      this.buffer.push(pcm);
+      this.recoveryCounters.droppedInputMs += ((this.buffer.droppedSamples - before) * 1000) / this.options.inputRateHz;
+      return;
+    }
     this.current.session.sendAudio(pcm);
-    this.current.lastAudioAtMs = this.options.clock.nowMs();
-    if (this.next) this.buffer.push(pcm);
+    this.current.lastAudioAtMs = now;
+    if (this.next || this.options.recovery) this.buffer.push(pcm);
   }
 
   sendText(text: string): void {
     if (this.closing) return;
     this.version++;
-    if (text.trim()) this.history.push({ role: 'user', text: text.trim() });
+    this.history.add('user', text);
     this.current.session.sendText(text);
   }
 
@@ -310,21 +387,25 @@ export class RenewingSession implements ModelSession {
    * `replayedMs`, `maxHandoverGapMs`, `maxHistoryBytes`.
    */
   stats(): ModelSessionStats {
-    const summed: Record<string, number> = { ...this.pastStats };
-    for (const [k, v] of Object.entries(this.current.session.stats?.() ?? {})) summed[k] = (summed[k] ?? 0) + v;
-    return { ...summed, ...this.counters, replayedMs: Math.round(this.counters.replayedMs) };
+    const summed = foldStats({ ...this.pastStats }, this.outage ? {} : (this.current.session.stats?.() ?? {}));
+    const own: Record<string, number> = { ...this.counters, replayedMs: Math.round(this.counters.replayedMs) };
+    if (this.options.recovery) Object.assign(own, this.recoveryCounters, { droppedInputMs: Math.round(this.recoveryCounters.droppedInputMs) });
+    for (const [k, v] of Object.entries(own)) summed[k] = k.startsWith('max') ? Math.max(summed[k] ?? 0, v) : v;
+    return this.options.mapStats ? this.options.mapStats(summed) : summed;
   }
 
   /** Closes every segment; resolves when they are closed. Idempotent. */
   async close(reason = 'closed by call'): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.closeSignal.abort();
     this.options.clock.clearTimeout(this.tick);
     const pending = this.next;
     this.next = undefined;
     if (pending?.segment) this.retire(pending.segment.session);
     this.retire(this.current.session);
     await pending?.opening;
+    await this.outage?.opening;
     await Promise.all([...this.draining]);
     this.emit({ type: 'closed', reason });
   }
