@@ -14,11 +14,11 @@ import { Decoder, Encoder } from '@evan/opus';
 import nodeDataChannel from 'node-datachannel';
 import type { TimerHandle } from '../../core/clock.js';
 import { errorMessage } from '../../core/errors.js';
-import { BrowserControl } from '../browser/control.js';
 import type { BrowserServerMessage } from '../browser/protocol.js';
 import { pcm16FromBytes } from '../core/socket-transport.js';
 import { TransportCore, type TransportDeps } from '../core/transport-core.js';
 import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport, InboundAudioLimiter } from '../transport.js';
+import { ChannelProtocol, type ChannelProtocolName } from './channel.js';
 import { INBOUND_TIMEOUT_MS, InboundWatchdog } from './inbound-watchdog.js';
 import { BadOfferError, type WebRtcLifecycleHooks, type WebRtcNetwork } from './network.js';
 import type { WebRtcPeers } from './peers.js';
@@ -49,6 +49,8 @@ export interface WebRtcTransportDeps extends TransportDeps {
   requested?: { voice?: string; model?: string };
   /** Lifetime notifications (call slot, counters). */
   hooks?: WebRtcLifecycleHooks;
+  /** The time of day as ISO 8601 (RTVI transcript timestamps); `new Date().toISOString()` when absent. */
+  nowIso?: () => string;
 }
 
 /** One WebRTC caller. */
@@ -60,7 +62,7 @@ export class WebRtcTransport implements CallerTransport {
   readonly id = randomUUID();
   private connectDeadline: TimerHandle | undefined;
   private readonly core: TransportCore;
-  private readonly control: BrowserControl;
+  private readonly channel: ChannelProtocol;
   private readonly pc: PeerConnection;
   private readonly track: Track;
   private dc: DataChannel | undefined;
@@ -88,10 +90,14 @@ export class WebRtcTransport implements CallerTransport {
       // The peer is gone or leaving: release the connection whoever ended the call.
       clock.setTimeout(() => this.close(), RELEASE_DELAY_MS);
     });
-    this.control = new BrowserControl(
-      (m) => this.send(m),
-      (code, message) => this.send({ type: 'error', code, message }),
-    );
+    this.channel = new ChannelProtocol((frame) => this.sendFrameText(frame), {
+      text: (text) => this.core.emit({ type: 'text', text }),
+      dtmf: (digit) => this.core.emit({ type: 'dtmf', digit }),
+      end: () => {
+        this.core.reportEnded('caller-ended');
+        this.hangup('caller-ended');
+      },
+    }, deps.nowIso ?? (() => new Date().toISOString()));
     this.watchdog = new InboundWatchdog(clock, INBOUND_TIMEOUT_MS, (silentMs) => {
       log.info({ silentMs: Math.round(silentMs) }, 'no audio from the browser: ending the call');
       this.hangup('rtp-timeout');
@@ -197,23 +203,32 @@ export class WebRtcTransport implements CallerTransport {
   }
 
   private onControl(text: string): void {
-    const m = this.control.read(text);
-    if (!m) return;
-    switch (m.type) {
-      case 'text':
-        this.core.emit({ type: 'text', text: m.text });
-        return;
-      case 'session.end':
-        this.core.reportEnded('caller-ended');
-        this.hangup('caller-ended');
-        return;
-      case 'session.start':
-        // The call starts when the peer connects; a session.start on the channel changes nothing.
-        return;
-      default:
-        this.send({ type: 'error', code: 'bad_message', message: 'audio travels on the WebRTC audio track, not the data channel' });
-        return;
+    this.channel.read(text);
+  }
+
+  /** Which protocol the data channel speaks (`rtvi` once a Pipecat client spoke first). */
+  get channelProtocol(): ChannelProtocolName {
+    return this.channel.protocol;
+  }
+
+  /**
+   * Applies the browser's trickled ICE candidates (`PATCH` of a SmallWebRTC client): each
+   * `candidate` line (`candidate:…`, with or without `a=`) for the m-section `mid`. An empty line
+   * is the end-of-candidates marker and is skipped.
+   * @returns how many were applied; a candidate libdatachannel refuses is logged and skipped.
+   */
+  addRemoteCandidates(candidates: readonly { candidate: string; mid: string }[]): number {
+    let applied = 0;
+    for (const c of candidates) {
+      if (!c.candidate.trim() || this.released) continue;
+      try {
+        this.pc.addRemoteCandidate(c.candidate, c.mid);
+        applied++;
+      } catch (err) {
+        this.deps.logger.debug({ err: errorMessage(err), mid: c.mid }, 'remote candidate refused');
+      }
     }
+    return applied;
   }
 
   private onPacket(buf: Buffer): void {
@@ -231,7 +246,7 @@ export class WebRtcTransport implements CallerTransport {
       return;
     }
     if (!this.core.admitAudio(((bytes.length >> 1) * 1000) / WEBRTC_RATE_HZ, receivedAtMs)) return;
-    if (!this.control.paused) this.core.emit({ type: 'audio', pcm: pcm16FromBytes(bytes), receivedAtMs });
+    if (!this.channel.paused) this.core.emit({ type: 'audio', pcm: pcm16FromBytes(bytes), receivedAtMs });
   }
 
   /** Puts `limiter` in front of inbound audio (see `CallerTransport.limitInboundAudio`). */
@@ -240,7 +255,10 @@ export class WebRtcTransport implements CallerTransport {
   }
 
   private send(message: BrowserServerMessage): void {
-    const text = JSON.stringify(message);
+    this.channel.deliver(message);
+  }
+
+  private sendFrameText(text: string): void {
     try {
       if (this.dc?.isOpen()) this.dc.sendMessage(text);
       else if (this.pendingNotices.length < MAX_PENDING_NOTICES && !this.released) this.pendingNotices.push(text);
