@@ -1,0 +1,98 @@
+/**
+ * The start and status endpoints of Pipecat's web client (`../shared/reference/pipecat-rtvi.md` §2):
+ * - `POST /connect` (what `PipecatClient.startBotAndConnect({ endpoint })` posts, often with no body
+ *   at all) creates a session and answers `{sessionId, webrtcRequestParams: {endpoint}, iceConfig,
+ *   token, expiresAt}`: `endpoint` is the WebRTC offer URL with a one-time stream token bound to the
+ *   session, living `STREAM_TOKEN_TTL_MS`;
+ * - `GET /status/:id` reports that session (`waiting`, `connecting`, `connected` with its `callId`,
+ *   `ended` with its reason, `expired`).
+ * Both behind the browser JWT auth when configured, as `POST /streams`. CORS for `CORS_ORIGINS`
+ * (`cors.ts`) covers them and the WebRTC routes, preflights included.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { isVoiceId } from '../callers/browser/protocol.js';
+import type { WebRtcSupport } from '../callers/webrtc/loader.js';
+import type { WebRtcNetwork } from '../callers/webrtc/network.js';
+import type { ConnectSessions } from './connect-sessions.js';
+import { corsHeaders } from './cors.js';
+import type { AppDeps } from './deps.js';
+import { publicBaseUrl, requireAuth } from './request-helpers.js';
+
+/** Path prefixes a page on another origin may call (with `CORS_ORIGINS`). */
+const CORS_PATHS = ['/connect', '/status/', '/webrtc/'];
+
+/** What `POST /connect` may carry; anything else (Pipecat's template sends `transport`, `createDailyRoom`, …) is ignored. */
+const connectBody = z
+  .object({
+    voice: z.string().refine(isVoiceId, 'voice must be a voice id (letters, digits, - and _)').optional(),
+    model: z.string().refine(isVoiceId, 'model must be a model id').optional(),
+  })
+  .loose();
+
+/** What the Pipecat routes are built with besides the app's dependencies. */
+export interface PipecatRouteDeps {
+  /** The loaded WebRTC module, or why it is unavailable (`/connect` answers 503 then). */
+  webrtc: WebRtcSupport;
+  network: WebRtcNetwork;
+  sessions: ConnectSessions;
+}
+
+/** The ICE servers a client should use, as `RTCConfiguration.iceServers` (empty: host candidates only). */
+export function iceConfig(network: WebRtcNetwork): { iceServers: { urls: string[] }[] } {
+  return { iceServers: network.iceServers.length ? [{ urls: [...network.iceServers] }] : [] };
+}
+
+/**
+ * Answers CORS for `CORS_ORIGINS` on the Pipecat and WebRTC routes: headers on every response
+ * (401s and errors included, so the page can read them) and `OPTIONS` preflights (204; 403 for an
+ * origin not allowed). Nothing when `CORS_ORIGINS` is empty.
+ */
+export function registerCors(app: FastifyInstance, allowed: readonly string[]): void {
+  if (!allowed.length) return;
+  const covered = (req: FastifyRequest) => CORS_PATHS.some((p) => req.url.startsWith(p));
+  app.addHook('onRequest', async (req, reply) => {
+    if (!covered(req) || req.method === 'OPTIONS') return;
+    reply.headers(corsHeaders(req.headers.origin, allowed));
+  });
+  const preflight = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const requestHeaders = req.headers['access-control-request-headers'];
+    const headers = corsHeaders(req.headers.origin, allowed, { requestHeaders: typeof requestHeaders === 'string' ? requestHeaders : undefined });
+    reply.headers(headers);
+    if (!headers['access-control-allow-origin']) return reply.code(403).send({ error: 'forbidden', message: 'this origin is not in CORS_ORIGINS' });
+    return reply.code(204).send();
+  };
+  for (const url of ['/connect', '/status/:id', '/webrtc/offer', '/webrtc/sessions/:id']) app.options(url, preflight);
+}
+
+/** Registers `POST /connect` and `GET /status/:id`. */
+export function registerPipecatRoutes(app: FastifyInstance, deps: AppDeps, route: PipecatRouteDeps): void {
+  const { webrtc, network, sessions } = route;
+  app.post('/connect', { preValidation: requireAuth(deps.auth) }, async (req, reply) => {
+    const body = connectBody.safeParse(req.body ?? {});
+    if (!body.success) {
+      const issue = body.error.issues[0];
+      return reply.code(400).send({ error: 'bad_request', message: issue?.path.length ? issue.message : 'the body must be a JSON object (or empty)' });
+    }
+    if (!webrtc.available) return reply.code(503).send({ error: 'webrtc_unavailable', message: webrtc.reason });
+    if (deps.manager.isDraining) return reply.code(503).send({ error: 'draining', message: 'server is draining, try again later' });
+    const sessionId = sessions.create(deps.streamTokens.ttlMs);
+    const { token, expiresAtMs } = deps.streamTokens.issue('webrtc', { carrierCallId: sessionId });
+    const query = new URLSearchParams({ token });
+    if (body.data.voice) query.set('voice', body.data.voice);
+    if (body.data.model) query.set('model', body.data.model);
+    return reply.send({
+      sessionId,
+      webrtcRequestParams: { endpoint: `${publicBaseUrl(deps.config, req)}/webrtc/offer?${query}` },
+      iceConfig: iceConfig(network),
+      token,
+      expiresAt: new Date(expiresAtMs).toISOString(),
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/status/:id', { preValidation: requireAuth(deps.auth) }, async (req, reply) => {
+    const status = sessions.status(req.params.id);
+    if (!status) return reply.code(404).send({ error: 'not_found', message: 'no such session' });
+    return status;
+  });
+}
