@@ -39,7 +39,7 @@ describe('ChannelProtocol', () => {
     ch.deliver({ type: 'state', state: 'responding' });
     ch.deliver({ type: 'playback.clear' });
     ch.deliver({ type: 'session.ended', reason: 'caller-ended' });
-    expect(sent.map((m) => m.type)).toEqual(['bot-started-speaking', 'bot-stopped-speaking', 'user-started-speaking', 'server-message', 'signalling']);
+    expect(sent.map((m) => m.type)).toEqual(['bot-started-speaking', 'bot-stopped-speaking', 'user-started-speaking', 'bot-interrupted', 'server-message', 'server-message', 'signalling']);
     expect(sent.at(-1)).toEqual({ type: 'signalling', message: { type: 'peerLeft' } });
   });
 

@@ -85,7 +85,9 @@ describe('RtviEncoder', () => {
     expect(types(e.encode({ type: 'state', state: 'responding' }))).toEqual(['bot-started-speaking']);
     expect(e.isBotSpeaking).toBe(true);
     expect(types(e.encode({ type: 'state', state: 'responding' }))).toEqual([]);
-    expect(types(e.encode({ type: 'playback.clear' }))).toEqual(['bot-stopped-speaking', 'user-started-speaking']);
+    const clear = e.encode({ type: 'playback.clear' });
+    expect(types(clear)).toEqual(['bot-stopped-speaking', 'user-started-speaking', 'bot-interrupted', 'server-message']);
+    expect(clear[3].data).toEqual({ type: 'playback.clear' });
     expect(types(e.encode({ type: 'state', state: 'listening' }))).toEqual([]);
     expect(types(e.encode({ type: 'transcript', role: 'user', text: 'stop', final: true, turn: 2 }))).toEqual(['user-transcription', 'user-stopped-speaking']);
   });

@@ -141,8 +141,8 @@ export function signalling(message: SignallingMessage): { type: 'signalling'; me
  * `bot-llm-started` (once) and `bot-llm-text {text: new part}`; an assistant final → `bot-output`
  * (`aggregated_by: "sentence"`, spoken, `completed`) and the deprecated `bot-transcription`, then
  * `bot-llm-stopped`; state `responding` → `bot-started-speaking`, leaving it →
- * `bot-stopped-speaking`; `playback.clear` (barge-in) → `bot-stopped-speaking` and
- * `user-started-speaking`; `error` → `error {error, fatal: false}`; `session.started`, `turn`,
+ * `bot-stopped-speaking`; `playback.clear` (barge-in) → `bot-stopped-speaking`,
+ * `user-started-speaking`, `bot-interrupted` and `server-message {type: "playback.clear"}`; `error` → `error {error, fatal: false}`; `session.started`, `turn`,
  * `tool`, `transfer`, `session.ended` → `server-message` with our message as `data`; `pong` and
  * `audio` have no RTVI form.
  */
@@ -168,7 +168,9 @@ export class RtviEncoder {
         if (m.state === 'responding') return this.botStarted();
         return this.botStopped();
       case 'playback.clear':
-        return [...this.botStopped(), ...this.userStarted()];
+        // Pipecat's own barge-in event (client 1.13.1 ignores it) and ours as a server message,
+        // which a page sees in `onServerMessage` at the moment the server stopped the bot's audio.
+        return [...this.botStopped(), ...this.userStarted(), rtvi('bot-interrupted'), rtvi('server-message', m)];
       case 'error':
         return [rtvi('error', { error: `${m.code}: ${m.message}`, fatal: false })];
       case 'session.started':

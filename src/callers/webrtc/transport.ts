@@ -34,6 +34,9 @@ type DataChannel = Parameters<Parameters<PeerConnection['onDataChannel']>[0]>[0]
 /** Opus runs at 48 kHz; one 20 ms frame is 960 samples (RTP timestamp step). */
 export const WEBRTC_RATE_HZ = 48000;
 const FRAME_SAMPLES = 960;
+/** Frames of silence sent at once after a barge-in clear (see `clearPlayback`). */
+const CLEAR_SILENCE_FRAMES = 5;
+const SILENT_FRAME = new Int16Array(FRAME_SAMPLES);
 /** Notices held until the data channel opens. */
 const MAX_PENDING_NOTICES = 100;
 /** How long the data channel gets to deliver the last message after the call ended, ms. */
@@ -302,8 +305,12 @@ export class WebRtcTransport implements CallerTransport {
 
   clearPlayback(): void {
     // Only the browser's jitter buffer (tens of ms) is ahead of the call's pacer; tell the page.
-    this.markerNext = true;
     this.send({ type: 'playback.clear' });
+    // With no packet after the dropped reply, the browser conceals the "loss": it stretches the
+    // last audio and fades it out over about 300 ms (seen in Chromium at -14 → -60 dBFS). Silence
+    // right behind the reply's last frame makes it play silence once its jitter buffer is empty.
+    for (let i = 0; i < CLEAR_SILENCE_FRAMES; i++) this.sendAudio(SILENT_FRAME);
+    this.markerNext = true;
   }
 
   notify(notice: CallerNotice): void {
