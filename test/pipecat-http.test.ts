@@ -91,12 +91,17 @@ describe('POST /connect', () => {
     // Pipecat's CLI template body and a voice are accepted; the voice rides on the offer URL.
     const templated = (await (await connect({ body: JSON.stringify({ createDailyRoom: false, enableDefaultIceServers: true, transport: 'webrtc', voice: 'slt' }) })).json()) as Connected;
     expect(new URL(templated.webrtcRequestParams.endpoint).searchParams.get('voice')).toBe('slt');
+    // Pages made from Pipecat's CLI template post to /start: the same answer.
+    const fromTemplate = await fetch(`${srv.url}/start`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` }, body: JSON.stringify({ createDailyRoom: false, enableDefaultIceServers: true, transport: 'webrtc' }) });
+    expect(fromTemplate.status).toBe(200);
+    expect(new URL(((await fromTemplate.json()) as Connected).webrtcRequestParams.endpoint).pathname).toBe('/webrtc/offer');
+    expect((await fetch(`${srv.url}/start`, { method: 'POST' })).status).toBe(401);
   });
 
   it('answers CORS preflights for CORS_ORIGINS only', async () => {
     const preflight = (origin: string, path: string) =>
       fetch(`${srv.url}${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
-    for (const path of ['/connect', '/webrtc/offer?token=x', '/status/abc']) {
+    for (const path of ['/connect', '/start', '/webrtc/offer?token=x', '/status/abc']) {
       const ok = await preflight(ORIGIN, path);
       expect(ok.status, path).toBe(204);
       expect(ok.headers.get('access-control-allow-origin')).toBe(ORIGIN);

@@ -1,7 +1,7 @@
 /**
  * The start and status endpoints of Pipecat's web client (`../shared/reference/pipecat-rtvi.md` §2):
  * - `POST /connect` (what `PipecatClient.startBotAndConnect({ endpoint })` posts, often with no body
- *   at all) creates a session and answers `{sessionId, webrtcRequestParams: {endpoint}, iceConfig,
+ *   at all; also served as `POST /start` for pages made from Pipecat's template) creates a session and answers `{sessionId, webrtcRequestParams: {endpoint}, iceConfig,
  *   token, expiresAt}`: `endpoint` is the WebRTC offer URL with a one-time stream token bound to the
  *   session, living `STREAM_TOKEN_TTL_MS`;
  * - `GET /status/:id` reports that session (`waiting`, `connecting`, `connected` with its `callId`,
@@ -9,7 +9,7 @@
  * Both behind the browser JWT auth when configured, as `POST /streams`. CORS for `CORS_ORIGINS`
  * (`cors.ts`) covers them and the WebRTC routes, preflights included.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isVoiceId } from '../callers/browser/protocol.js';
 import type { WebRtcSupport } from '../callers/webrtc/loader.js';
@@ -19,8 +19,14 @@ import { corsHeaders } from './cors.js';
 import type { AppDeps } from './deps.js';
 import { publicBaseUrl, requireAuth } from './request-helpers.js';
 
+/**
+ * The start endpoint's paths: `/connect`, and `/start`, where pages made from Pipecat's CLI
+ * template post (`http://localhost:7860/start`); our answer's offer URL takes precedence over the
+ * `sessionId` those pages would otherwise build an offer URL from.
+ */
+const START_PATHS = ['/connect', '/start'];
 /** Path prefixes a page on another origin may call (with `CORS_ORIGINS`). */
-const CORS_PATHS = ['/connect', '/status/', '/webrtc/'];
+const CORS_PATHS = [...START_PATHS, '/status/', '/webrtc/'];
 
 /** What `POST /connect` may carry; anything else (Pipecat's template sends `transport`, `createDailyRoom`, …) is ignored. */
 const connectBody = z
@@ -34,7 +40,9 @@ const connectBody = z
 export interface PipecatRouteDeps {
   /** The loaded WebRTC module, or why it is unavailable (`/connect` answers 503 then). */
   webrtc: WebRtcSupport;
+  /** ICE servers handed to the client (`iceConfig`). */
   network: WebRtcNetwork;
+  /** The sessions `/connect` creates and `/status/:id` reads (shared with the offer route). */
   sessions: ConnectSessions;
 }
 
@@ -55,20 +63,20 @@ export function registerCors(app: FastifyInstance, allowed: readonly string[]): 
     if (!covered(req) || req.method === 'OPTIONS') return;
     reply.headers(corsHeaders(req.headers.origin, allowed));
   });
-  const preflight = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const preflight = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestHeaders = req.headers['access-control-request-headers'];
     const headers = corsHeaders(req.headers.origin, allowed, { requestHeaders: typeof requestHeaders === 'string' ? requestHeaders : undefined });
     reply.headers(headers);
     if (!headers['access-control-allow-origin']) return reply.code(403).send({ error: 'forbidden', message: 'this origin is not in CORS_ORIGINS' });
     return reply.code(204).send();
   };
-  for (const url of ['/connect', '/status/:id', '/webrtc/offer', '/webrtc/sessions/:id']) app.options(url, preflight);
+  for (const url of [...START_PATHS, '/status/:id', '/webrtc/offer', '/webrtc/sessions/:id']) app.options(url, preflight);
 }
 
-/** Registers `POST /connect` and `GET /status/:id`. */
+/** Registers `POST /connect` (also as `POST /start`) and `GET /status/:id`. */
 export function registerPipecatRoutes(app: FastifyInstance, deps: AppDeps, route: PipecatRouteDeps): void {
   const { webrtc, network, sessions } = route;
-  app.post('/connect', { preValidation: requireAuth(deps.auth) }, async (req, reply) => {
+  const start = async (req: FastifyRequest, reply: FastifyReply) => {
     const body = connectBody.safeParse(req.body ?? {});
     if (!body.success) {
       const issue = body.error.issues[0];
@@ -88,7 +96,8 @@ export function registerPipecatRoutes(app: FastifyInstance, deps: AppDeps, route
       token,
       expiresAt: new Date(expiresAtMs).toISOString(),
     });
-  });
+  };
+  for (const url of START_PATHS) app.post(url, { preValidation: requireAuth(deps.auth) }, start);
 
   app.get<{ Params: { id: string } }>('/status/:id', { preValidation: requireAuth(deps.auth) }, async (req, reply) => {
     const status = sessions.status(req.params.id);

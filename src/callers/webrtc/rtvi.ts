@@ -65,11 +65,6 @@ const dtmfData = z.object({ buttons: z.array(z.string().regex(DTMF_KEYS)).min(1)
 const trackStatus = z.object({ type: z.literal('trackStatus'), receiver_index: z.number().int().min(0).max(7), enabled: z.boolean() });
 const signallingFrame = z.object({ type: z.literal('signalling'), message: z.object({ type: z.string().max(64) }).loose() });
 
-/** Whether `text` is a Pipecat frame (keep-alive, signalling or RTVI): what picks the RTVI protocol for a channel. */
-export function isPipecatFrame(text: string): boolean {
-  return readChannelFrame(text).kind !== 'other';
-}
-
 /**
  * Reads one text frame a Pipecat client sent. Never throws.
  * @returns what it is; `other` for anything that is neither a keep-alive, signalling nor RTVI.
