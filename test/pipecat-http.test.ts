@@ -123,18 +123,30 @@ describe('GET /status/:id', () => {
 
 describe('the SmallWebRTC offer and trickle PATCH', () => {
   it('answers a JSON offer once per token, takes candidates only from that offer, speaks RTVI, and reports the session to its end', async () => {
-    const c = (await (await connect()).json()) as Connected;
-    const endpoint = c.webrtcRequestParams.endpoint;
-    const peer = await offerer();
-    try {
-      const res = await postOffer(endpoint, { sdp: peer.sdp, type: 'offer', pc_id: null, restart_pc: false });
-      expect(res.status).toBe(200);
+    // node-datachannel as the offerer sometimes fails to apply the answer (as in test/helpers/webrtc-peer.ts): a new session and peer then.
+    let attempt: { c: Connected; peer: Awaited<ReturnType<typeof offerer>>; answer: { sdp: string; type: string; pc_id: string } } | undefined;
+    for (let tries = 0; !attempt; tries++) {
+      const c = (await (await connect()).json()) as Connected;
+      const peer = await offerer();
+      const res = await postOffer(c.webrtcRequestParams.endpoint, { sdp: peer.sdp, type: 'offer', pc_id: null, restart_pc: false });
+      expect(res.status, srv.output().slice(-3000)).toBe(200);
       const answer = (await res.json()) as { sdp: string; type: string; pc_id: string };
       expect(answer.type).toBe('answer');
       expect(answer.sdp).toMatch(/a=candidate:/);
       expect(answer.pc_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(['connecting', 'connected']).toContain((await status(c.sessionId)).state);
-
+      try {
+        peer.pc.setRemoteDescription(answer.sdp, 'answer');
+        attempt = { c, peer, answer };
+      } catch (err) {
+        peer.close();
+        if (tries >= 3) throw err;
+        console.log(`the test peer could not apply the answer (${err instanceof Error ? err.message : err}); retrying`);
+      }
+    }
+    const { c, peer, answer } = attempt;
+    const endpoint = c.webrtcRequestParams.endpoint;
+    try {
       // The one-time token cannot open a second peer.
       expect((await postOffer(endpoint, { sdp: peer.sdp, type: 'offer', pc_id: null, restart_pc: false })).status).toBe(403);
 
@@ -148,7 +160,6 @@ describe('the SmallWebRTC offer and trickle PATCH', () => {
       expect(trickled.status).toBe(200);
       expect(await trickled.json()).toEqual({ status: 'success', applied: 1 });
 
-      peer.pc.setRemoteDescription(answer.sdp, 'answer');
       await within(new Promise<void>((resolve) => (peer.dc.isOpen() ? resolve() : peer.dc.onOpen(() => resolve()))), 10_000, 'the data channel to open');
       peer.dc.sendMessage('ping: 1764568800123');
       peer.dc.sendMessage(JSON.stringify({ label: 'rtvi-ai', type: 'client-ready', id: 'abcd1234', data: { version: '2.1.0', about: { library: 'test' } } }));

@@ -1,11 +1,13 @@
 /**
  * WebRTC caller (`POST /webrtc/offer`): one browser peer connection answered by node-datachannel
  * (libdatachannel), Opus in both directions through @evan/opus, and a data channel carrying the
- * browser protocol's JSON messages (`browser/protocol.ts`). Follows webrtc.md §1.1 and §5:
+ * browser protocol's JSON messages (`browser/protocol.ts`) or, for a Pipecat client, RTVI
+ * (`channel.ts` picks by the client's first frame). Follows webrtc.md §1.1 and §5:
  * the audio track is added before the remote description so it matches the offer's `mid`; Opus is
  * declared mono (`minptime=10;useinbandfec=1`, not libdatachannel's 96 kbit/s stereo default);
  * RTCP is filtered from the track's packets; the answer is sent once ICE gathering completes
- * (non-trickle, WHIP-like). The call paces audio at 20 ms, so "sent" ≈ "heard" (no marks). A
+ * (our candidates in it, WHIP-like; a SmallWebRTC client trickles its own afterwards,
+ * `addRemoteCandidates`). The call paces audio at 20 ms, so "sent" ≈ "heard" (no marks). A
  * browser that vanishes without closing the connection is noticed by its inbound RTP stopping
  * (`InboundWatchdog`), not ≈27 s later when ICE fails.
  */
@@ -18,7 +20,7 @@ import type { BrowserServerMessage } from '../browser/protocol.js';
 import { pcm16FromBytes } from '../core/socket-transport.js';
 import { TransportCore, type TransportDeps } from '../core/transport-core.js';
 import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport, InboundAudioLimiter } from '../transport.js';
-import { ChannelProtocol, type ChannelProtocolName } from './channel.js';
+import { ChannelProtocol } from './channel.js';
 import { INBOUND_TIMEOUT_MS, InboundWatchdog } from './inbound-watchdog.js';
 import { BadOfferError, type WebRtcLifecycleHooks, type WebRtcNetwork } from './network.js';
 import type { WebRtcPeers } from './peers.js';
@@ -209,11 +211,6 @@ export class WebRtcTransport implements CallerTransport {
     this.channel.read(text);
   }
 
-  /** Which protocol the data channel speaks (`rtvi` once a Pipecat client spoke first). */
-  get channelProtocol(): ChannelProtocolName {
-    return this.channel.protocol;
-  }
-
   /**
    * Applies the browser's trickled ICE candidates (`PATCH` of a SmallWebRTC client): each
    * `candidate` line (`candidate:…`, with or without `a=`) for the m-section `mid`. An empty line
@@ -340,7 +337,7 @@ export class WebRtcTransport implements CallerTransport {
     this.deps.peers.delete(this);
     if (this.connectDeadline !== undefined) this.deps.clock.clearTimeout(this.connectDeadline);
     this.connectDeadline = undefined;
-    this.deps.logger.info({ ...this.counters }, 'WebRTC session closed');
+    this.deps.logger.info({ ...this.counters, protocol: this.channel.protocol }, 'WebRTC session closed');
     try {
       this.dc?.close();
       this.track.close();
