@@ -134,7 +134,11 @@ describe('the Pipecat web client (client-js 1.13.1, SmallWebRTC 1.10.8) in Chrom
     expect(words(finals[0].text), `heard "${finals[0].text}"`).toEqual(expect.arrayContaining(['quick', 'brown', 'fox', 'lazy', 'dog']));
     expect(Number.isNaN(Date.parse(finals[0].timestamp))).toBe(false);
     expect(rec.events).toEqual(expect.arrayContaining(['user-started-speaking', 'user-stopped-speaking', 'bot-started-speaking', 'bot-stopped-speaking']));
-    expect(rec.llmText.length).toBeGreaterThan(0);
+    // The bot's answer as text: streamed (bot-llm-text) and as a spoken sentence segment (bot-output,
+    // and the deprecated bot-transcription that pages made from Pipecat's template show).
+    expect(rec.llmText.trim().length).toBeGreaterThan(0);
+    expect(rec.botOutputs[0]).toMatchObject({ text: expect.stringMatching(/\w/), aggregated_by: 'sentence' });
+    expect(rec.botTranscripts[0].text).toBe(rec.botOutputs[0].text);
 
     // Audible before the clear, silent soon after: the first quantum from which the bot's audio stays
     // below -60 dBFS for the next 500 ms of audio, measured from the clear on the same audio clock.
@@ -156,7 +160,8 @@ describe('the Pipecat web client (client-js 1.13.1, SmallWebRTC 1.10.8) in Chrom
     await page.evaluate(() => window.__pc.client.disconnect());
     const summary = (await fetchSummary(srv.url, (c) => c.id === callId, 10_000)) as CallSummary;
     expect(summary, 'the call ended').toBeDefined();
-    expect(['datachannel-closed', 'peer-closed', 'peer-disconnected']).toContain(summary.reason);
+    expect(['datachannel-closed', 'peer-closed']).toContain(summary.reason);
+    console.log(`pipecat client: the call ended with ${summary.reason} after the client disconnected`);
     expect(summary.kind).toBe('webrtc');
     expect(summary.bargeInEvents.length).toBeGreaterThan(0);
     await eventually(async () => !(await liveCalls()).includes(callId), 'the call to leave /calls', 5000);
