@@ -70,7 +70,7 @@ describe('POST /connect', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect((await connect({ headers: { authorization: 'Bearer nope' } })).status).toBe(401);
-    for (const body of ['[1,2]', '"text"', '{"voice":"../etc"}', '{"model":7}', '{not json']) {
+    for (const body of ['[1,2]', '"text"', 'null', '{"voice":"../etc"}', '{"model":7}', '{not json']) {
       const res = await connect({ body });
       expect(res.status, body).toBe(400);
       expect(((await res.json()) as { message: string }).message.length, body).toBeGreaterThan(0);

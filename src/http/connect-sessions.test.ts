@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/clock.js';
-import { CONNECT_SESSION_RETENTION_MS, ConnectSessions } from './connect-sessions.js';
+import { CONNECT_SESSION_RETENTION_MS, ConnectSessions, parseConnectRequest } from './connect-sessions.js';
 
 describe('ConnectSessions', () => {
   it('goes waiting → connecting → connected → ended, and says why it ended', () => {
@@ -34,5 +34,19 @@ describe('ConnectSessions', () => {
     s.create(1000); // creating prunes
     expect(s.status(unused)).toBeUndefined();
     expect(s.status(done)).toBeUndefined();
+  });
+});
+
+describe('parseConnectRequest', () => {
+  it('takes an empty body, a voice and a model, and ignores the keys Pipecat templates send', () => {
+    expect(parseConnectRequest(undefined)).toEqual({ ok: true, value: {} });
+    expect(parseConnectRequest({})).toEqual({ ok: true, value: {} });
+    expect(parseConnectRequest({ createDailyRoom: false, enableDefaultIceServers: true, transport: 'webrtc', voice: 'slt', model: 'local' })).toEqual({ ok: true, value: { voice: 'slt', model: 'local' } });
+  });
+
+  it('refuses a body that is not an object, or a bad voice or model, saying why', () => {
+    for (const body of [[], 'text', 3, null]) expect(parseConnectRequest(body)).toEqual({ ok: false, error: 'the body must be a JSON object (or empty)' });
+    expect(parseConnectRequest({ voice: '../x' })).toEqual({ ok: false, error: 'voice must be a voice id (letters, digits, - and _)' });
+    expect(parseConnectRequest({ model: 7 })).toMatchObject({ ok: false });
   });
 });

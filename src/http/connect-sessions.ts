@@ -5,7 +5,35 @@
  * pruned by age through the injected clock; no I/O.
  */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { isVoiceId } from '../callers/browser/protocol.js';
 import type { Clock } from '../core/clock.js';
+
+/** What a `POST /connect` body may ask for (the voice and model of the call it opens). */
+export interface ConnectRequest {
+  voice?: string;
+  model?: string;
+}
+
+/** Anything else in the body (Pipecat's template sends `transport`, `createDailyRoom`, …) is ignored. */
+const connectBody = z
+  .object({
+    voice: z.string().refine(isVoiceId, 'voice must be a voice id (letters, digits, - and _)').optional(),
+    model: z.string().refine(isVoiceId, 'model must be a model id').optional(),
+  })
+  .loose();
+
+/**
+ * Parses a `POST /connect` body (already JSON-decoded; `undefined` or `{}` for an empty body).
+ * Never throws.
+ * @returns the request, or why it is unusable (for a 400).
+ */
+export function parseConnectRequest(body: unknown): { ok: true; value: ConnectRequest } | { ok: false; error: string } {
+  const r = connectBody.safeParse(body === undefined ? {} : body);
+  if (r.success) return { ok: true, value: { ...(r.data.voice ? { voice: r.data.voice } : {}), ...(r.data.model ? { model: r.data.model } : {}) } };
+  const issue = r.error.issues[0];
+  return { ok: false, error: issue?.path.length ? issue.message : 'the body must be a JSON object (or empty)' };
+}
 
 /** Where a session is. */
 export type ConnectSessionState = 'waiting' | 'connecting' | 'connected' | 'ended' | 'expired';

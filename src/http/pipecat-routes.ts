@@ -10,11 +10,9 @@
  * (`cors.ts`) covers them and the WebRTC routes, preflights included.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import { isVoiceId } from '../callers/browser/protocol.js';
 import type { WebRtcSupport } from '../callers/webrtc/loader.js';
 import type { WebRtcNetwork } from '../callers/webrtc/network.js';
-import type { ConnectSessions } from './connect-sessions.js';
+import { parseConnectRequest, type ConnectSessions } from './connect-sessions.js';
 import { corsHeaders } from './cors.js';
 import type { AppDeps } from './deps.js';
 import { publicBaseUrl, requireAuth } from './request-helpers.js';
@@ -27,14 +25,6 @@ import { publicBaseUrl, requireAuth } from './request-helpers.js';
 const START_PATHS = ['/connect', '/start'];
 /** Path prefixes a page on another origin may call (with `CORS_ORIGINS`). */
 const CORS_PATHS = [...START_PATHS, '/status/', '/webrtc/'];
-
-/** What `POST /connect` may carry; anything else (Pipecat's template sends `transport`, `createDailyRoom`, …) is ignored. */
-const connectBody = z
-  .object({
-    voice: z.string().refine(isVoiceId, 'voice must be a voice id (letters, digits, - and _)').optional(),
-    model: z.string().refine(isVoiceId, 'model must be a model id').optional(),
-  })
-  .loose();
 
 /** What the Pipecat routes are built with besides the app's dependencies. */
 export interface PipecatRouteDeps {
@@ -77,18 +67,15 @@ export function registerCors(app: FastifyInstance, allowed: readonly string[]): 
 export function registerPipecatRoutes(app: FastifyInstance, deps: AppDeps, route: PipecatRouteDeps): void {
   const { webrtc, network, sessions } = route;
   const start = async (req: FastifyRequest, reply: FastifyReply) => {
-    const body = connectBody.safeParse(req.body ?? {});
-    if (!body.success) {
-      const issue = body.error.issues[0];
-      return reply.code(400).send({ error: 'bad_request', message: issue?.path.length ? issue.message : 'the body must be a JSON object (or empty)' });
-    }
+    const body = parseConnectRequest(req.body);
+    if (!body.ok) return reply.code(400).send({ error: 'bad_request', message: body.error });
     if (!webrtc.available) return reply.code(503).send({ error: 'webrtc_unavailable', message: webrtc.reason });
     if (deps.manager.isDraining) return reply.code(503).send({ error: 'draining', message: 'server is draining, try again later' });
     const sessionId = sessions.create(deps.streamTokens.ttlMs);
     const { token, expiresAtMs } = deps.streamTokens.issue('webrtc', { carrierCallId: sessionId });
     const query = new URLSearchParams({ token });
-    if (body.data.voice) query.set('voice', body.data.voice);
-    if (body.data.model) query.set('model', body.data.model);
+    if (body.value.voice) query.set('voice', body.value.voice);
+    if (body.value.model) query.set('model', body.value.model);
     return reply.send({
       sessionId,
       webrtcRequestParams: { endpoint: `${publicBaseUrl(deps.config, req)}/webrtc/offer?${query}` },
