@@ -1,9 +1,10 @@
 /**
  * The start and status endpoints of Pipecat's web client (`../shared/reference/pipecat-rtvi.md` §2):
  * - `POST /connect` (what `PipecatClient.startBotAndConnect({ endpoint })` posts, often with no body
- *   at all; also served as `POST /start` for pages made from Pipecat's template) creates a session and answers `{sessionId, webrtcRequestParams: {endpoint}, iceConfig,
- *   token, expiresAt}`: `endpoint` is the WebRTC offer URL with a one-time stream token bound to the
- *   session, living `STREAM_TOKEN_TTL_MS`;
+ *   at all; also served as `POST /start` for pages made from Pipecat's template) creates a session
+ *   and answers `{sessionId, webrtcRequestParams: {endpoint}, iceConfig, token, expiresAt}`:
+ *   `endpoint` is the WebRTC offer URL with a one-time stream token bound to the session, living
+ *   `STREAM_TOKEN_TTL_MS`;
  * - `GET /status/:id` reports that session (`waiting`, `connecting`, `connected` with its `callId`,
  *   `ended` with its reason, `expired`).
  * Both behind the browser JWT auth when configured, as `POST /streams`. CORS for `CORS_ORIGINS`
