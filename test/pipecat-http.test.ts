@@ -135,6 +135,12 @@ describe('the SmallWebRTC offer and trickle PATCH', () => {
       expect(answer.sdp).toMatch(/a=candidate:/);
       expect(answer.pc_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(['connecting', 'connected']).toContain((await status(c.sessionId)).state);
+      // Trickle with the offer's credential, as the browser does right after the answer (before
+      // ICE completes: libdatachannel takes no candidate after that).
+      const candidate = /a=(candidate:[^\r\n]+)/.exec(peer.sdp)![1];
+      const trickled = await patch(c.webrtcRequestParams.endpoint, { pc_id: answer.pc_id, candidates: [{ candidate, sdp_mid: '0', sdp_mline_index: 0 }, { candidate: '', sdp_mid: '0', sdp_mline_index: 0 }] });
+      expect(trickled.status).toBe(200);
+      expect(await trickled.json()).toEqual({ status: 'success', applied: 1 });
       try {
         peer.pc.setRemoteDescription(answer.sdp, 'answer');
         attempt = { c, peer, answer };
@@ -150,15 +156,12 @@ describe('the SmallWebRTC offer and trickle PATCH', () => {
       // The one-time token cannot open a second peer.
       expect((await postOffer(endpoint, { sdp: peer.sdp, type: 'offer', pc_id: null, restart_pc: false })).status).toBe(403);
 
-      // Trickle: bad body 400, unknown peer 404, another credential 403, the offer's credential 200.
+      // Trickle refusals: bad body 400, unknown peer 404, another credential 403.
       const candidate = /a=(candidate:[^\r\n]+)/.exec(peer.sdp)![1];
       expect((await patch(endpoint, { candidates: [] })).status).toBe(400);
       expect((await patch(endpoint, { pc_id: 'no-such-peer', candidates: [] })).status).toBe(404);
       const fresh = (await (await connect()).json()) as Connected;
       expect((await patch(fresh.webrtcRequestParams.endpoint, { pc_id: answer.pc_id, candidates: [{ candidate, sdp_mid: '0', sdp_mline_index: 0 }] })).status).toBe(403);
-      const trickled = await patch(endpoint, { pc_id: answer.pc_id, candidates: [{ candidate, sdp_mid: '0', sdp_mline_index: 0 }, { candidate: '', sdp_mid: '0', sdp_mline_index: 0 }] });
-      expect(trickled.status).toBe(200);
-      expect(await trickled.json()).toEqual({ status: 'success', applied: 1 });
 
       await within(new Promise<void>((resolve) => (peer.dc.isOpen() ? resolve() : peer.dc.onOpen(() => resolve()))), 10_000, 'the data channel to open');
       peer.dc.sendMessage('ping: 1764568800123');
