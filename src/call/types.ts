@@ -162,7 +162,13 @@ export interface CallTranscriptEvent {
  * - `turn`: a turn record, when a reply ends or is interrupted;
  * - `dtmf`: one keypad digit from the caller (`0`–`9`, `*`, `#`, `A`–`D`);
  * - `transcript`: a final transcript line;
+ * - `callerTurnEnded`: the caller's turn ended (speech end as detected, or typed text), at clock ms;
+ * - `response`: the model started or finished a response (not per audio chunk);
+ * - `toolCall`: a tool call finished (its record);
+ * - `modelError`: the model reported an error, or its session failed to open;
  * - `ended`: the call summary, once.
+ *
+ * Observers (metrics, traces: `src/observability/`) listen to these; none fires per audio frame.
  */
 export interface CallEvents {
   state: [phase: CallPhase];
@@ -170,5 +176,19 @@ export interface CallEvents {
   turn: [turn: TurnRecord];
   dtmf: [digit: string];
   transcript: [entry: CallTranscriptEvent];
+  callerTurnEnded: [atMs: number];
+  response: [event: CallResponseEvent];
+  toolCall: [record: ToolCallRecord];
+  modelError: [error: CallModelError];
   ended: [summary: CallSummary];
+}
+
+/** Payload of a `Call`'s `response` event: a model response started, or is done (`cancelled`: cut short). */
+export type CallResponseEvent = { phase: 'started'; responseId: string } | { phase: 'done'; responseId: string; cancelled: boolean };
+
+/** Payload of a `Call`'s `modelError` event: the model's error code (`ErrorCode`), message and whether a retry may help. */
+export interface CallModelError {
+  code: string;
+  message: string;
+  retryable: boolean;
 }
