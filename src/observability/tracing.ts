@@ -1,6 +1,6 @@
 /**
  * OpenTelemetry set-up: when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, an SDK tracer provider
- * (`@opentelemetry/sdk-trace-base`) exports spans over OTLP/HTTP (protobuf, to
+ * (`@opentelemetry/sdk-trace-base`) exports spans over OTLP/HTTP (JSON, to
  * `ENDPOINT/v1/traces`, as the OTLP exporter specification puts it) through a
  * `BatchSpanProcessor`, and is registered as the global provider of `@opentelemetry/api` when no
  * other is; with it unset, nothing is set up (spans go to the API's global provider: a no-op
