@@ -43,7 +43,9 @@ export interface ServerMetricsDeps {
    * (issue 13 §1), and with none the backlog is 0.
    */
   storeBacklog?: () => number;
-  /** Distinct tool names kept as label values before the rest read `other` (default 50). */
+  /** Names of the registered tools: always label values (default: none known). */
+  toolNames?: () => Iterable<string>;
+  /** Other distinct tool names (the model may make names up) kept as label values before the rest read `other` (default 20). */
   maxToolLabels?: number;
 }
 
@@ -158,10 +160,14 @@ export class ServerMetrics {
     this.counted.set(call, { underruns: Math.max(underruns, seen.underruns), renewals: Math.max(renewals, seen.renewals), forcedRenewals: Math.max(forced, seen.forcedRenewals) });
   }
 
-  /** `name` as a label value: the first `maxToolLabels` distinct names, then `other` (names come from the model). */
+  /**
+   * `name` as a label value: a registered tool's name, or one of the first `maxToolLabels` other
+   * distinct names; then `other` (names come from the model, which may make them up).
+   */
   private toolLabel(name: string): string {
     if (this.toolLabels.has(name)) return name;
-    if (this.toolLabels.size >= (this.deps.maxToolLabels ?? 50)) return 'other';
+    for (const known of this.deps.toolNames?.() ?? []) if (known === name) return name;
+    if (this.toolLabels.size >= (this.deps.maxToolLabels ?? 20)) return 'other';
     this.toolLabels.add(name);
     return name;
   }
