@@ -29,7 +29,7 @@ let server: Server;
 let url: string;
 const spans = new InMemorySpanExporter();
 const records: CallSummary[] = [];
-/** Model errors the calls reported (`modelError` events), by code. */
+/** Model errors the calls saw (`model` events of type `error`), by code. */
 const modelErrors = new Map<string, number>();
 
 beforeAll(async () => {
@@ -70,7 +70,7 @@ class ToneCaller {
   /** The server's live call for this caller. */
   async live(): Promise<Call> {
     const call = await eventually(() => server.manager.calls().find((c) => c.startInfo.carrierCallId === this.sim.carrierCallId), 'the live call');
-    call.on('modelError', (e) => modelErrors.set(e.code, (modelErrors.get(e.code) ?? 0) + 1));
+    call.on('model', (e) => e.type === 'error' && modelErrors.set(e.code, (modelErrors.get(e.code) ?? 0) + 1));
     return call;
   }
 

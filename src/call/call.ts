@@ -26,7 +26,7 @@ import { CallWatchdog } from './watchdog.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
 import type { BargeInEvent, CallDeps, CallEvents, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
-export type { BargeInEvent, CallDeps, CallEvents, CallModelError, CallOptions, CallResponseEvent, CallTranscriptEvent, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
+export type { BargeInEvent, CallDeps, CallEvents, CallModelEvent, CallOptions, CallTranscriptEvent, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
 /** Housekeeping tick period (playout drained, longest length, inactivity, keep-alive), ms. */
 const HOUSEKEEPING_MS = 100;
@@ -155,11 +155,10 @@ export class Call extends EventEmitter<CallEvents> {
       }
       this.session = session;
       this.dispatch({ type: 'sessionOpened' });
-      session.setHandler((e) => this.onModelEvent(e));
+      session.setHandler((e) => (e.type !== 'audio' && this.emit('model', e), this.onModelEvent(e))); // observers: every event but audio
       for (const chunk of this.in.takeHeld()) session.sendAudio(chunk);
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, 'model session failed to open');
-      this.emit('modelError', { code: (err as { code?: string }).code ?? 'model_unavailable', message: errorMessage(err), retryable: false });
       transport.notify({ type: 'error', code: 'model_unavailable', message: errorMessage(err) });
       this.dispatch({ type: 'modelFailed', reason: `model-open-failed: ${errorMessage(err)}` });
     }
@@ -234,9 +233,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** Typed text or a keypad digit as the caller's turn, for models that take text. */
   private sendUserText(text: string): void {
     if (!this.session || !this.deps.model.capabilities.textInput) return;
-    const now = this.deps.clock.nowMs();
-    this.conversation.userTurnEnded(now);
-    this.emit('callerTurnEnded', now);
+    this.conversation.userTurnEnded(this.deps.clock.nowMs());
     this.session.sendText(text);
   }
 
@@ -270,21 +267,16 @@ export class Call extends EventEmitter<CallEvents> {
       case 'audio':
         return this.onModelAudio(e.pcm, e.responseId);
       case 'responseStarted':
-        if (this.out.isCancelled(e.responseId)) return;
-        this.conversation.responseStarted(e.responseId);
-        this.emit('response', { phase: 'started', responseId: e.responseId });
+        if (!this.out.isCancelled(e.responseId)) this.conversation.responseStarted(e.responseId);
         return;
       case 'responseDone':
-        this.emit('response', { phase: 'done', responseId: e.responseId, cancelled: e.cancelled });
         return this.onResponseDone(e.responseId);
       case 'speechStarted':
         this.watchdog.activity(now);
         this.dispatch({ type: 'userSpeechStarted', source: 'model' });
         return;
       case 'speechStopped':
-        this.conversation.userTurnEnded(now - (e.speechEndedAgoMs ?? 0));
-        this.emit('callerTurnEnded', now - (e.speechEndedAgoMs ?? 0));
-        return;
+        return this.conversation.userTurnEnded(now - (e.speechEndedAgoMs ?? 0));
       case 'transcript':
         return this.onTranscript(e.role, e.text, e.final, e.responseId);
       case 'toolCall':
@@ -295,7 +287,6 @@ export class Call extends EventEmitter<CallEvents> {
       case 'error':
         this.log.warn({ code: e.code, retryable: e.retryable }, `model error: ${e.message}`);
         this.deps.transport.notify({ type: 'error', code: e.code, message: e.message });
-        this.emit('modelError', { code: e.code, message: e.message, retryable: e.retryable });
         return;
       case 'closed':
         if (!this.isOver()) this.dispatch({ type: 'modelFailed', reason: `model-closed: ${e.reason}` });
@@ -342,9 +333,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** Runs a tool the model asked for and returns its result (or an error result) to the model. */
   private async runTool(toolCallId: string, name: string, args: unknown): Promise<void> {
     const outcome = await runToolOf(this.deps.tools, name, args, { callId: this.id, logger: this.log, signal: this.abort.signal }, this.deps.options.toolTimeoutMs);
-    const record: ToolCallRecord = { name, ok: outcome.ok, durationMs: outcome.durationMs, ...(outcome.ok ? {} : { error: outcome.error }) };
-    this.conversation.addToolCall(record);
-    this.emit('toolCall', record);
+    this.emit('toolCall', this.conversation.addToolCall({ name, ok: outcome.ok, durationMs: outcome.durationMs, ...(outcome.ok ? {} : { error: outcome.error }) }));
     this.log.info({ tool: name, ok: outcome.ok, durationMs: outcome.durationMs }, 'tool call');
     if (this.isOver()) return;
     this.deps.transport.notify({ type: 'tool', name, ok: outcome.ok, durationMs: outcome.durationMs });

@@ -7,7 +7,7 @@ import type { ResamplerFactory } from '../audio/resample.js';
 import type { CallerStartInfo, CallerTransport } from '../callers/transport.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { HistoryMessage, SpeechModel } from '../models/model.js';
+import type { HistoryMessage, ModelEvent, SpeechModel } from '../models/model.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { CallPhase } from './state.js';
 import type { Handoff } from '../handoff/record.js';
@@ -162,10 +162,8 @@ export interface CallTranscriptEvent {
  * - `turn`: a turn record, when a reply ends or is interrupted;
  * - `dtmf`: one keypad digit from the caller (`0`–`9`, `*`, `#`, `A`–`D`);
  * - `transcript`: a final transcript line;
- * - `callerTurnEnded`: the caller's turn ended (speech end as detected, or typed text), at clock ms;
- * - `response`: the model started or finished a response (not per audio chunk);
+ * - `model`: each event of the model session but audio, as it arrives (before the call acts on it);
  * - `toolCall`: a tool call finished (its record);
- * - `modelError`: the model reported an error, or its session failed to open;
  * - `ended`: the call summary, once.
  *
  * Observers (metrics, traces: `src/observability/`) listen to these; none fires per audio frame.
@@ -176,19 +174,10 @@ export interface CallEvents {
   turn: [turn: TurnRecord];
   dtmf: [digit: string];
   transcript: [entry: CallTranscriptEvent];
-  callerTurnEnded: [atMs: number];
-  response: [event: CallResponseEvent];
+  model: [event: CallModelEvent];
   toolCall: [record: ToolCallRecord];
-  modelError: [error: CallModelError];
   ended: [summary: CallSummary];
 }
 
-/** Payload of a `Call`'s `response` event: a model response started, or is done (`cancelled`: cut short). */
-export type CallResponseEvent = { phase: 'started'; responseId: string } | { phase: 'done'; responseId: string; cancelled: boolean };
-
-/** Payload of a `Call`'s `modelError` event: the model's error code (`ErrorCode`), message and whether a retry may help. */
-export interface CallModelError {
-  code: string;
-  message: string;
-  retryable: boolean;
-}
+/** Payload of a `Call`'s `model` event: a model session event other than audio. */
+export type CallModelEvent = Exclude<ModelEvent, { type: 'audio' }>;

@@ -1,15 +1,16 @@
 /**
  * OpenTelemetry spans of one call, made through `@opentelemetry/api` from the call's events (never
  * per audio frame): `voicebridge.call` (the root, kind SERVER) → `voicebridge.turn` (from the end
- * of the caller's speech, or the start of a reply nobody asked for such as a greeting, until the
- * reply has played out or was interrupted) → `voicebridge.response` (one model response) and
+ * of the caller's speech as the model detected it, or else the start of the reply, e.g. a
+ * greeting or an answer to typed text, until the reply has played out or was interrupted) →
+ * `voicebridge.response` (one model response) and
  * `execute_tool NAME` (one tool call, OpenTelemetry's GenAI convention). Barge-ins and model
  * errors are span events. Attribute names: `voicebridge.*`, and `gen_ai.tool.name` for tools.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { endReasonCode } from '../call/end-reason.js';
 import type { CallPhase } from '../call/state.js';
-import type { BargeInEvent, CallEvents, CallModelError, CallResponseEvent, CallSummary, ToolCallRecord, TurnRecord } from '../call/types.js';
+import type { BargeInEvent, CallEvents, CallModelEvent, CallSummary, ToolCallRecord, TurnRecord } from '../call/types.js';
 import type { Clock } from '../core/clock.js';
 
 /** What the spans read from a call: its id, carrier, model, carrier ids and events (a `Call` is one). */
@@ -33,7 +34,7 @@ interface OpenTurn {
 /**
  * Starts `call`'s root span on `tracer` and keeps its child spans from its events until it ends.
  * Call once per call, before it starts.
- * @param clock the call's clock: event times in clock ms (`callerTurnEnded`) become span times.
+ * @param clock the call's clock (the caller's speech end is known in clock ms; spans take wall time).
  */
 export function traceCall(call: TracedCall, tracer: Tracer, clock: Clock): void {
   const callSpan = tracer.startSpan('voicebridge.call', {
@@ -68,16 +69,36 @@ export function traceCall(call: TracedCall, tracer: Tracer, clock: Clock): void 
     span.end();
   };
 
-  call.on('callerTurnEnded', (atMs: number) => {
-    if (turn?.responded) endTurn(turn);
-    if (!turn) startTurn(wallTime(atMs));
-  });
-  call.on('response', (e: CallResponseEvent) => {
-    if (e.phase === 'done') return endResponse(e.responseId, { 'voicebridge.response.cancelled': e.cancelled });
-    const t = turn ?? startTurn();
-    t.responded = true;
-    turnOfResponse.set(e.responseId, t);
-    responses.set(e.responseId, tracer.startSpan('voicebridge.response', { attributes: { 'voicebridge.call.id': call.id, 'voicebridge.response.id': e.responseId, 'voicebridge.model': call.modelId } }, t.ctx));
+  let over = false;
+  call.on('model', (e: CallModelEvent) => {
+    if (over) return;
+    switch (e.type) {
+      case 'speechStopped': {
+        // The caller's turn ended (the speech itself `speechEndedAgoMs` before the event).
+        if (turn?.responded) endTurn(turn);
+        if (!turn) startTurn(wallTime(clock.nowMs() - (e.speechEndedAgoMs ?? 0)));
+        return;
+      }
+      case 'responseStarted': {
+        if (responses.has(e.responseId)) return;
+        const t = turn ?? startTurn();
+        t.responded = true;
+        turnOfResponse.set(e.responseId, t);
+        responses.set(e.responseId, tracer.startSpan('voicebridge.response', { attributes: { 'voicebridge.call.id': call.id, 'voicebridge.response.id': e.responseId, 'voicebridge.model': call.modelId } }, t.ctx));
+        return;
+      }
+      case 'responseDone': {
+        // A cancel may be the session's answer to a barge-in the call is running right now: end it
+        // once the call's `bargeIn` (which marks it interrupted) has been delivered.
+        const end = () => endResponse(e.responseId, { 'voicebridge.response.cancelled': e.cancelled });
+        return e.cancelled ? queueMicrotask(end) : end();
+      }
+      case 'error':
+        callSpan.addEvent('voicebridge.model_error', { 'voicebridge.model.error_code': e.code, 'voicebridge.model.error_retryable': e.retryable, 'voicebridge.model.error_message': e.message.slice(0, 200) });
+        return;
+      default:
+        return;
+    }
   });
   call.on('turn', (record: TurnRecord) => {
     const t = turnOfResponse.get(record.responseId);
@@ -98,9 +119,6 @@ export function traceCall(call: TracedCall, tracer: Tracer, clock: Clock): void 
     if (!r.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: r.error });
     span.end();
   });
-  call.on('modelError', (e: CallModelError) => {
-    callSpan.addEvent('voicebridge.model_error', { 'voicebridge.model.error_code': e.code, 'voicebridge.model.error_retryable': e.retryable, 'voicebridge.model.error_message': e.message.slice(0, 200) });
-  });
   call.on('state', (next: CallPhase) => {
     // The reply has played out, or was cut: the turn ends once this dispatch's events (an
     // interrupted turn's record, the barge-in) have been delivered.
@@ -111,6 +129,8 @@ export function traceCall(call: TracedCall, tracer: Tracer, clock: Clock): void 
     phase = next;
   });
   call.on('ended', (s: CallSummary) => {
+    over = true;
+    if (endReasonCode(s.reason) === 'model-open-failed') callSpan.addEvent('voicebridge.model_error', { 'voicebridge.model.error_code': 'model_unavailable', 'voicebridge.model.error_retryable': false });
     for (const id of [...responses.keys()]) endResponse(id, { 'voicebridge.response.cancelled': true });
     endTurn(turn);
     callSpan.setAttributes({

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of a server (`GET /metrics`), with prom-client on a registry of its own (not
  * prom-client's global one, so one process can hold many servers, as the tests do). Fed from call
- * events (`CallEvents`: `ended`, `turn`, `bargeIn`, `toolCall`, `modelError`) and read from live
+ * events (`CallEvents`: `ended`, `turn`, `bargeIn`, `toolCall`, `model` errors) and read from live
  * calls when scraped (active calls, underruns, renewals): nothing here runs per audio frame.
  *
  * Families (names follow the Prometheus conventions: base units, `_total` on counters):
@@ -21,7 +21,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { endReasonCode } from '../call/end-reason.js';
-import type { BargeInEvent, CallEvents, CallModelError, CallSummary, ToolCallRecord, TurnRecord } from '../call/types.js';
+import type { BargeInEvent, CallEvents, CallModelEvent, CallSummary, ToolCallRecord, TurnRecord } from '../call/types.js';
 
 /** What the metrics read from a call: its events, carrier, model and live counters (a `Call` is one). */
 export interface ObservedCall {
@@ -132,7 +132,7 @@ export class ServerMetrics {
       this.replyLatency.observe({ carrier, model }, turn.replyLatencyMs / 1000);
     });
     call.on('bargeIn', (e: BargeInEvent) => this.bargeInReaction.observe({ carrier, source: e.source }, e.reactionMs / 1000));
-    call.on('modelError', (e: CallModelError) => this.modelErrors.inc({ provider: model, code: e.code }));
+    call.on('model', (e: CallModelEvent) => e.type === 'error' && this.modelErrors.inc({ provider: model, code: e.code }));
     call.on('toolCall', (r: ToolCallRecord) => {
       const labels = { tool: this.toolLabel(r.name), outcome: r.ok ? 'ok' : 'error' };
       this.toolCalls.inc(labels);
@@ -141,7 +141,10 @@ export class ServerMetrics {
     call.on('ended', (s: CallSummary) => {
       this.addLive(call, s.underruns, s.modelStats);
       this.counted.delete(call);
-      this.calls.inc({ carrier, model, end_reason: endReasonCode(s.reason) });
+      const endReason = endReasonCode(s.reason);
+      // A session that never opened: the caller was told `model_unavailable` (`Call.start`).
+      if (endReason === 'model-open-failed') this.modelErrors.inc({ provider: model, code: 'model_unavailable' });
+      this.calls.inc({ carrier, model, end_reason: endReason });
       this.callDuration.observe({ carrier, model }, s.durationMs / 1000);
     });
   }
