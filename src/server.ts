@@ -196,7 +196,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     traceCall(call, tracer, clock);
   });
   const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
-  registerMetricsRoute(app, metrics, config.METRICS_TOKEN);
+  registerMetricsRoute(app, metrics, config.METRICS_TOKEN, log);
   return {
     app,
     manager,

@@ -5,6 +5,7 @@
  * debug, as health probes are.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../core/logger.js';
 import { sameSecret } from '../http/admin-access.js';
 import type { QuietLogConfig } from '../http/request-log.js';
 import type { ServerMetrics } from './metrics.js';
@@ -16,8 +17,9 @@ export function metricsAuthorized(authorization: string | undefined, token: stri
   return bearer !== undefined && sameSecret(bearer, token);
 }
 
-/** Registers `GET /metrics` on `app` (before it is ready), serving `metrics`, guarded by `token` when set. */
-export function registerMetricsRoute(app: FastifyInstance, metrics: ServerMetrics, token: string | undefined): void {
+/** Registers `GET /metrics` on `app` (before it is ready), serving `metrics`, guarded by `token` when set (else says so on `logger`). */
+export function registerMetricsRoute(app: FastifyInstance, metrics: ServerMetrics, token: string | undefined, logger: Logger): void {
+  if (!token) logger.info('Prometheus metrics (/metrics) are served to anyone who can reach this server; set METRICS_TOKEN to require a bearer token');
   const config: QuietLogConfig = { quietLog: true };
   app.get('/metrics', { config }, async (req, reply) => {
     if (!metricsAuthorized(req.headers.authorization, token)) {

@@ -65,10 +65,23 @@ interface Counted {
   forcedRenewals: number;
 }
 
+/** The process's default metrics, made once per process (their event-loop monitor and GC observer run for good). */
+let processMetrics: Registry | undefined;
+
+/** prom-client's default process metrics (`process_*`, `nodejs_*`) on a registry of their own, shared by every server in the process. */
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
+}
+
 /** The metrics of one server: its registry, fed by `observeCall` for each call. */
 export class ServerMetrics {
-  /** The registry `GET /metrics` serves (`registry.metrics()`, `registry.contentType`). */
-  readonly registry = new Registry();
+  /** The registry `GET /metrics` serves (`registry.metrics()`, `registry.contentType`): this server's families and the process's. */
+  readonly registry: Registry;
+  private readonly own = new Registry();
   private readonly counted = new Map<ObservedCall, Counted>();
   private readonly toolLabels = new Set<string>();
   private readonly calls: Counter<'carrier' | 'model' | 'end_reason'>;
@@ -82,7 +95,7 @@ export class ServerMetrics {
   private readonly toolDuration: Histogram<'tool' | 'outcome'>;
 
   constructor(private readonly deps: ServerMetricsDeps) {
-    const registers = [this.registry];
+    const registers = [this.own];
     // Each scrape first adds what live calls counted since the last one.
     const sync = (): void => {
       for (const call of this.deps.liveCalls()) this.addLive(call, call.playout.underruns, call.modelStats());
@@ -111,7 +124,7 @@ export class ServerMetrics {
         this.set(storeBacklog?.() ?? 0);
       },
     });
-    collectDefaultMetrics({ register: this.registry });
+    this.registry = Registry.merge([this.own, processRegistry()]);
   }
 
   /** The Prometheus text exposition of every family, and its content type. */
