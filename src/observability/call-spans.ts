@@ -26,8 +26,8 @@ export interface TracedCall {
 interface OpenTurn {
   span: Span;
   ctx: Context;
-  /** A model response has started in this turn. */
-  responded: boolean;
+  /** Ids of the model responses started in this turn. */
+  responseIds: string[];
   ended: boolean;
 }
 
@@ -52,13 +52,14 @@ export function traceCall(call: TracedCall, tracer: Tracer, clock: Clock): void 
 
   const startTurn = (startTime?: Date): OpenTurn => {
     const span = tracer.startSpan('voicebridge.turn', { startTime, attributes: { 'voicebridge.call.id': call.id, 'voicebridge.turn.index': ++turnCount } }, callCtx);
-    turn = { span, ctx: trace.setSpan(callCtx, span), responded: false, ended: false };
+    turn = { span, ctx: trace.setSpan(callCtx, span), responseIds: [], ended: false };
     return turn;
   };
   const endTurn = (t: OpenTurn | undefined): void => {
     if (!t || t.ended) return;
     t.ended = true;
     t.span.end();
+    for (const id of t.responseIds) turnOfResponse.delete(id);
     if (turn === t) turn = undefined;
   };
   const endResponse = (responseId: string, attributes: Record<string, boolean>): void => {
@@ -75,14 +76,14 @@ export function traceCall(call: TracedCall, tracer: Tracer, clock: Clock): void 
     switch (e.type) {
       case 'speechStopped': {
         // The caller's turn ended (the speech itself `speechEndedAgoMs` before the event).
-        if (turn?.responded) endTurn(turn);
+        if (turn?.responseIds.length) endTurn(turn);
         if (!turn) startTurn(wallTime(clock.nowMs() - (e.speechEndedAgoMs ?? 0)));
         return;
       }
       case 'responseStarted': {
         if (responses.has(e.responseId)) return;
         const t = turn ?? startTurn();
-        t.responded = true;
+        t.responseIds.push(e.responseId);
         turnOfResponse.set(e.responseId, t);
         responses.set(e.responseId, tracer.startSpan('voicebridge.response', { attributes: { 'voicebridge.call.id': call.id, 'voicebridge.response.id': e.responseId, 'voicebridge.model': call.modelId } }, t.ctx));
         return;
