@@ -189,7 +189,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
   // Metrics and traces, fed by each call's events (src/observability/).
   const metrics = new ServerMetrics({ liveCalls: () => manager.calls(), toolNames: () => tools.specs().map((t) => t.name), storeBacklog: overrides.storeBacklog });
-  const tracing = overrides.tracerProvider ? undefined : startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME }, log);
+  const tracing = overrides.tracerProvider ? undefined : startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME }, log, clock);
   const tracer = tracerOf(overrides.tracerProvider, tracing);
   manager.events.on('call', (call) => {
     metrics.observeCall(call);

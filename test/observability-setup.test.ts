@@ -10,6 +10,7 @@ import { trace } from '@opentelemetry/api';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
+import { FakeClock, systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
 import { loopbackModel } from '../src/models/loopback/model.js';
 import { startTracing } from '../src/observability/tracing.js';
@@ -88,7 +89,7 @@ describe('store backlog', () => {
 
 describe('OTLP export', () => {
   it('is not set up without OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
-    expect(startTracing({ serviceName: 'voicebridge' }, silentLogger)).toBeUndefined();
+    expect(startTracing({ serviceName: 'voicebridge' }, silentLogger, systemClock)).toBeUndefined();
     expect(loadConfig({}, {}).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
     // a server without it registers no provider: the API's global tracer stays a no-op
     await make();
@@ -97,7 +98,7 @@ describe('OTLP export', () => {
 
   it('with the endpoint set, a tracer exports to ENDPOINT/v1/traces over OTLP/HTTP, flushed at shutdown', async () => {
     const otlp = await collector();
-    const tracing = startTracing({ endpoint: `${otlp.url}/`, serviceName: 'vb-unit' }, silentLogger);
+    const tracing = startTracing({ endpoint: `${otlp.url}/`, serviceName: 'vb-unit' }, silentLogger, systemClock);
     expect(tracing).toBeDefined();
     tracing!.tracer.startSpan('unit-span').end();
     expect(otlp.requests).toHaveLength(0); // batched, not sent per span
@@ -109,6 +110,28 @@ describe('OTLP export', () => {
     expect(body.resourceSpans[0].scopeSpans[0].spans.map((s) => s.name)).toEqual(['unit-span']);
     // the global provider it registered is released at shutdown
     expect(trace.getTracerProvider().getTracer('x').startSpan('after').isRecording()).toBe(false);
+  });
+
+  it('a collector that never answers holds up shutdown only until its timeout', async () => {
+    const requests: http.IncomingMessage[] = [];
+    const silent = http.createServer((req) => requests.push(req)); // never answers
+    collectors.push(silent);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const clock = new FakeClock();
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_o: unknown, msg?: string) => void warnings.push(String(msg)) };
+    const tracing = startTracing({ endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, serviceName: 'vb', shutdownTimeoutMs: 3000 }, logger, clock)!;
+    tracing.tracer.startSpan('stuck').end();
+    let done = false;
+    const shutdown = tracing.shutdown().then(() => (done = true));
+    await eventually(() => requests.length === 1, 'the export request');
+    clock.advance(2999);
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false);
+    clock.advance(1);
+    await shutdown;
+    expect(warnings).toEqual(['OpenTelemetry spans were not all sent at shutdown']);
+    silent.closeAllConnections();
   });
 
   it("a server with the endpoint set sends a real call's spans to the collector when it closes", async () => {

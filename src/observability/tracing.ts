@@ -12,6 +12,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { withTimeout, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 
 /** Instrumentation scope of voicebridge's spans. */
@@ -25,12 +26,14 @@ export interface TracingSettings {
   serviceName: string;
   /** `service.version`, if known. */
   serviceVersion?: string;
+  /** Longest wait at shutdown for the last spans to be sent (a collector that is down must not hold up the exit), ms (default 3000). */
+  shutdownTimeoutMs?: number;
 }
 
 /** Tracing of a server: its tracer, and how to flush and stop the export at close. */
 export interface Tracing {
   tracer: Tracer;
-  /** Flushes spans still batched and stops the export (and unregisters the global provider it set). Never rejects. */
+  /** Flushes spans still batched (waiting up to `shutdownTimeoutMs`) and stops the export (and unregisters the global provider it set). Never rejects. */
   shutdown(): Promise<void>;
 }
 
@@ -41,9 +44,10 @@ export function otlpTracesUrl(endpoint: string): string {
 
 /**
  * Sets up export when `settings.endpoint` is set.
+ * @param clock times the shutdown wait.
  * @returns the tracing to use, or undefined when no endpoint is set (nothing was set up).
  */
-export function startTracing(settings: TracingSettings, logger: Logger): Tracing | undefined {
+export function startTracing(settings: TracingSettings, logger: Logger, clock: Clock): Tracing | undefined {
   if (!settings.endpoint) return undefined;
   const url = otlpTracesUrl(settings.endpoint);
   const provider = new BasicTracerProvider({
@@ -55,11 +59,9 @@ export function startTracing(settings: TracingSettings, logger: Logger): Tracing
   return {
     tracer: provider.getTracer(TRACER_NAME, settings.serviceVersion),
     async shutdown() {
-      try {
-        await provider.shutdown();
-      } catch (err) {
-        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'OpenTelemetry export did not flush at shutdown');
-      }
+      const timeoutMs = settings.shutdownTimeoutMs ?? 3000;
+      const flushed = await withTimeout(clock, provider.shutdown().then(() => true, (err: unknown) => err), timeoutMs, false);
+      if (flushed !== true) logger.warn({ url, err: flushed === false ? `no answer within ${timeoutMs} ms` : String(flushed) }, 'OpenTelemetry spans were not all sent at shutdown');
       if (global) trace.disable();
     },
   };
