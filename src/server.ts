@@ -36,6 +36,11 @@ import { InboundAudioGate } from './limits/inbound-audio.js';
 import { LimitStats } from './limits/stats.js';
 import { builtinTools } from './tools/builtin.js';
 import { ToolRegistry } from './tools/registry.js';
+import type { TracerProvider } from '@opentelemetry/api';
+import { traceCall } from './observability/call-spans.js';
+import { ServerMetrics } from './observability/metrics.js';
+import { registerMetricsRoute } from './observability/metrics-route.js';
+import { startTracing, tracerOf } from './observability/tracing.js';
 
 /** A composed server. */
 export interface Server {
@@ -54,6 +59,8 @@ export interface Server {
   webClient: boolean;
   /** Why WebRTC callers cannot be answered (undefined: they can). */
   webrtcUnavailable?: string;
+  /** Prometheus metrics (`GET /metrics`). */
+  metrics: ServerMetrics;
   /** Starts listening; resolves with the bound address (e.g. `http://127.0.0.1:8080`). */
   listen(): Promise<string>;
   /** Drains calls (up to `DRAIN_TIMEOUT_MS`, or `drainTimeoutMs`), closes the app and the model's workers. */
@@ -76,6 +83,10 @@ export interface ServerOverrides {
   registry?: ProviderRegistry;
   /** Caller protocols to serve instead of the built-in ones (`CARRIERS` in `src/callers/registry.ts`). */
   carriers?: readonly Carrier[];
+  /** Spans go to this provider instead of the OTLP export / the API's global provider (tests: an in-memory exporter). */
+  tracerProvider?: TracerProvider;
+  /** Call records waiting for the store, count (`voicebridge_store_backlog_records`; default: no store, 0). */
+  storeBacklog?: () => number;
 }
 
 /**
@@ -176,10 +187,20 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });
   // Caller phrases that ask for a person (TRANSFER_PHRASES).
   manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
+  // Metrics and traces, fed by each call's events (src/observability/).
+  const metrics = new ServerMetrics({ liveCalls: () => manager.calls(), toolNames: () => tools.specs().map((t) => t.name), storeBacklog: overrides.storeBacklog });
+  const tracing = overrides.tracerProvider ? undefined : startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME }, log, clock);
+  const tracer = tracerOf(overrides.tracerProvider, tracing);
+  manager.events.on('call', (call) => {
+    metrics.observeCall(call);
+    traceCall(call, tracer, clock);
+  });
   const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
+  registerMetricsRoute(app, metrics, config.METRICS_TOKEN, log);
   return {
     app,
     manager,
+    metrics,
     transfers,
     model,
     vad,
@@ -201,6 +222,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await models.close();
       webrtcPeers.shutdown();
       transfers.clear();
+      await tracing?.shutdown();
     },
   };
 }

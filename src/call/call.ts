@@ -26,7 +26,7 @@ import { CallWatchdog } from './watchdog.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
 import type { BargeInEvent, CallDeps, CallEvents, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
-export type { BargeInEvent, CallDeps, CallEvents, CallOptions, CallTranscriptEvent, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
+export type { BargeInEvent, CallDeps, CallEvents, CallModelEvent, CallOptions, CallTranscriptEvent, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
 /** Housekeeping tick period (playout drained, longest length, inactivity, keep-alive), ms. */
 const HOUSEKEEPING_MS = 100;
@@ -155,7 +155,7 @@ export class Call extends EventEmitter<CallEvents> {
       }
       this.session = session;
       this.dispatch({ type: 'sessionOpened' });
-      session.setHandler((e) => this.onModelEvent(e));
+      session.setHandler((e) => (e.type !== 'audio' && this.emit('model', e), this.onModelEvent(e))); // observers: every event but audio
       for (const chunk of this.in.takeHeld()) session.sendAudio(chunk);
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, 'model session failed to open');
@@ -333,7 +333,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** Runs a tool the model asked for and returns its result (or an error result) to the model. */
   private async runTool(toolCallId: string, name: string, args: unknown): Promise<void> {
     const outcome = await runToolOf(this.deps.tools, name, args, { callId: this.id, logger: this.log, signal: this.abort.signal }, this.deps.options.toolTimeoutMs);
-    this.conversation.addToolCall({ name, ok: outcome.ok, durationMs: outcome.durationMs, ...(outcome.ok ? {} : { error: outcome.error }) });
+    this.emit('toolCall', this.conversation.addToolCall({ name, ok: outcome.ok, durationMs: outcome.durationMs, ...(outcome.ok ? {} : { error: outcome.error }) }));
     this.log.info({ tool: name, ok: outcome.ok, durationMs: outcome.durationMs }, 'tool call');
     if (this.isOver()) return;
     this.deps.transport.notify({ type: 'tool', name, ok: outcome.ok, durationMs: outcome.durationMs });

@@ -151,9 +151,10 @@ export class Conversation {
     return this.turn;
   }
 
-  /** Records one tool call. */
-  addToolCall(record: ToolCallRecord): void {
+  /** Records one tool call; returns `record`. */
+  addToolCall(record: ToolCallRecord): ToolCallRecord {
     this.toolCalls.push(record);
+    return record;
   }
 
   private beginTurn(responseId: string): void {

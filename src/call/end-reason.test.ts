@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endReasonLabel } from './end-reason.js';
+import { endReasonCode, endReasonLabel } from './end-reason.js';
 
 describe('endReasonLabel', () => {
   it.each([
@@ -21,5 +21,19 @@ describe('endReasonLabel', () => {
     ['', false, 'unknown'],
   ])('%j (error %s) → %j', (reason, error, label) => {
     expect(endReasonLabel(reason, error)).toBe(label);
+  });
+});
+
+describe('endReasonCode', () => {
+  it.each([
+    ['stop', 'stop'],
+    ['inactivity', 'inactivity'],
+    ['server shutting down', 'server-shutting-down'],
+    ['model-closed: socket closed 1011 keepalive ping timeout', 'model-closed'],
+    ['model-open-failed: HTTP 401 from wss://example', 'model-open-failed'],
+    ['socket-closed-1006', 'socket-closed-abnormal'],
+    ['something nobody planned for 12345', 'other'],
+  ])('%s → %s', (reason, code) => {
+    expect(endReasonCode(reason)).toBe(code);
   });
 });

@@ -49,3 +49,15 @@ export function endReasonLabel(reason: string, error = false): string {
   const code = reason.trim() || 'unknown';
   return error ? `error: ${code}` : code;
 }
+
+/**
+ * A bounded code for a call's end reason, for metric labels: the exact code when it is a known
+ * one (`stop`, `inactivity`, …), the known prefix of a detailed one (`model-closed: …` →
+ * `model-closed`, `socket-closed-1006` → `socket-closed-abnormal`), else `other`. Free-text
+ * details never become label values.
+ */
+export function endReasonCode(reason: string): string {
+  if (LABELS[reason]) return reason.replace(/\s+/g, '-');
+  for (const [prefix] of PREFIXES) if (reason.startsWith(prefix)) return prefix.endsWith('-') ? `${prefix}abnormal` : prefix;
+  return 'other';
+}

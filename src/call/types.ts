@@ -7,7 +7,7 @@ import type { ResamplerFactory } from '../audio/resample.js';
 import type { CallerStartInfo, CallerTransport } from '../callers/transport.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { HistoryMessage, SpeechModel } from '../models/model.js';
+import type { HistoryMessage, ModelEvent, SpeechModel } from '../models/model.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { CallPhase } from './state.js';
 import type { Handoff } from '../handoff/record.js';
@@ -162,7 +162,11 @@ export interface CallTranscriptEvent {
  * - `turn`: a turn record, when a reply ends or is interrupted;
  * - `dtmf`: one keypad digit from the caller (`0`–`9`, `*`, `#`, `A`–`D`);
  * - `transcript`: a final transcript line;
+ * - `model`: each event of the model session but audio, as it arrives (before the call acts on it);
+ * - `toolCall`: a tool call finished (its record);
  * - `ended`: the call summary, once.
+ *
+ * Observers (metrics, traces: `src/observability/`) listen to these; none fires per audio frame.
  */
 export interface CallEvents {
   state: [phase: CallPhase];
@@ -170,5 +174,10 @@ export interface CallEvents {
   turn: [turn: TurnRecord];
   dtmf: [digit: string];
   transcript: [entry: CallTranscriptEvent];
+  model: [event: CallModelEvent];
+  toolCall: [record: ToolCallRecord];
   ended: [summary: CallSummary];
 }
+
+/** Payload of a `Call`'s `model` event: a model session event other than audio. */
+export type CallModelEvent = Exclude<ModelEvent, { type: 'audio' }>;
