@@ -19,6 +19,8 @@ export interface CallState {
 export type CallInput =
   | { type: 'sessionOpened' }
   | { type: 'assistantAudio' }
+  /** The hold phrase of a slow tool started playing (not a model response: the model stays done). */
+  | { type: 'holdAudio' }
   | { type: 'responseDone' }
   | { type: 'playoutDrained' }
   | { type: 'userSpeechStarted'; source: 'model' | 'vad' }
@@ -49,6 +51,9 @@ export function transition(state: CallState, input: CallInput): { state: CallSta
     case 'assistantAudio':
       if (state.phase === 'connecting') return { state, commands: [] };
       return { state: { phase: 'responding', modelDone: false, playing: true }, commands: [] };
+    case 'holdAudio':
+      if (state.phase !== 'listening') return { state, commands: [] };
+      return { state: { ...state, phase: 'responding', playing: true }, commands: [] };
     case 'responseDone': {
       const next = { ...state, modelDone: true };
       if (state.phase === 'responding' && !state.playing) next.phase = 'listening';
