@@ -36,6 +36,9 @@ import { InboundAudioGate } from './limits/inbound-audio.js';
 import { LimitStats } from './limits/stats.js';
 import { builtinTools } from './tools/builtin.js';
 import { ToolRegistry } from './tools/registry.js';
+import { loadUserTools } from './tools/user-tools.js';
+import { prepareHoldPhrase } from './tools/hold-phrase.js';
+import { FlitePool } from './models/local/tts/synthesizer.js';
 
 /** A composed server. */
 export interface Server {
@@ -102,8 +105,23 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   };
   const transfers = new TransferDesk(clock);
   const handoffs = composeTransfers(config, { desk: transfers, clock, logger: log, findCall: transferableLiveCall });
-  const tools = new ToolRegistry([...builtinTools(config.TOOLS, { [END_CALL_TOOL_NAME]: () => endCallTool(liveCall) }), ...(handoffs.hasDefaultTarget ? [handoffs.tool()] : [])]);
   const models = await composeModels(registry, config.VOICEBRIDGE_MODEL, config, { logger: log, clock, vad }, overrides.model, config.OFFER_MODELS);
+  // User tools (TOOLS_FILE): HTTP tools, and MCP servers started and listed now.
+  const userTools = config.TOOLS_FILE ? await loadUserTools(config.TOOLS_FILE, { clock, logger: log }).catch(async (err) => (await models.close(), Promise.reject(err))) : undefined;
+  let tools: ToolRegistry;
+  try {
+    tools = new ToolRegistry([...builtinTools(config.TOOLS, { [END_CALL_TOOL_NAME]: () => endCallTool(liveCall) }), ...(handoffs.hasDefaultTarget ? [handoffs.tool()] : []), ...(userTools?.tools ?? [])]);
+  } catch (err) {
+    await Promise.all([userTools?.close(), models.close()]);
+    throw err;
+  }
+  if (userTools) log.info({ tools: userTools.tools.map((t) => t.name) }, 'user tools from TOOLS_FILE');
+  const openFlite = async () => {
+    const pool = new FlitePool(1);
+    await pool.warmUp().catch(async (err) => (await pool.close(), Promise.reject(err)));
+    return pool;
+  };
+  const holdPhrase = config.TOOL_HOLD_AFTER_MS > 0 && tools.size > 0 ? prepareHoldPhrase(config.TOOL_HOLD_PHRASE, config.TOOL_HOLD_AFTER_MS, openFlite, log) : undefined;
   const { model, availableModels: available } = models;
   log.debug({ model: model.id, availableModels: available, vad: vad.name }, `voicebridge model in use: ${model.id}`);
 
@@ -125,6 +143,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     logger: log,
     vad: config.BARGE_IN_VAD ? vad : null,
     tools,
+    holdPhrase,
     alternatives: models.alternatives,
     startTimeoutMs: config.START_TIMEOUT_MS,
     allowPromptOverride: config.ALLOW_PROMPT_OVERRIDE,
@@ -162,6 +181,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   let closed = false;
   // Not ready until every provider's background warm-up is done (the first caller must not wait).
   const warmup = new Warmup(() => Object.assign({}, ...models.warmups.map((w) => w.detail())));
+  if (holdPhrase) warmup.track('hold phrase', holdPhrase.ready);
   for (const w of models.warmups) {
     warmup.track(w.name, w.ready);
     // Closing the server (e.g. it could not listen) stops the workers mid-warm-up: not a failure.
@@ -176,7 +196,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });
   // Caller phrases that ask for a person (TRANSFER_PHRASES).
   manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, mcpServers: userTools?.status, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
   return {
     app,
     manager,
@@ -199,6 +219,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await app.close();
       loopDelay.disable();
       await models.close();
+      await userTools?.close();
       webrtcPeers.shutdown();
       transfers.clear();
     },
