@@ -104,9 +104,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/calls', async () => ({
     // Live calls with their transcript so far (`voicebridge call` shows it as it grows).
-    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, startedAt: c.startedAt, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters, transcript: c.transcript })),
+    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, startedAt: c.startedAt, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters, transcript: c.transcript, toolCalls: c.toolCalls })),
     recent: deps.manager.recentCalls(),
   }));
+
+  // One call: its record once it has ended, else what the live call has so far; 404 when unknown.
+  app.get<{ Params: { id: string } }>('/calls/:id', async (req, reply) => {
+    const ended = deps.manager.recentCalls().find((c) => c.id === req.params.id);
+    if (ended) return ended;
+    const c = deps.manager.get(req.params.id);
+    if (!c) return reply.code(404).send({ error: 'not_found', message: `no live or recent call ${req.params.id}` });
+    return { id: c.id, live: true, phase: c.phase, startedAt: c.startedAt, kind: c.kind, model: c.modelId, transcript: c.transcript, toolCalls: c.toolCalls };
+  });
 
   registerTelephonyRoutes(app, deps, limitStats);
   registerTransferRoute(app, deps.handoffs);
