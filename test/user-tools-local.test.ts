@@ -26,7 +26,7 @@ const record = async (callId: string): Promise<CallSummary> => eventually(async 
 const mcpState = async (name: string): Promise<string> => ((await (await fetch(`${fx.srv.url}/stats`)).json()) as { mcpServers: Record<string, { state: string }> }).mcpServers[name].state;
 
 describe.each([
-  ['an HTTP tool, with its header from the environment', 'What is the weather like today?', 'weather', { city: 'Paris' }, /sunny in Paris/],
+  ['an HTTP tool, with its header from the environment', 'What is the weather forecast for today?', 'weather', { city: 'Paris' }, /sunny in Paris/],
   ['a stdio MCP server', 'Please read my notes.', 'notes__lookup', { key: 'seven' }, /note seven says blue/],
   ['a Streamable-HTTP MCP server', 'What is the stock price?', 'stock__price', {}, /forty two dollars/],
 ] as const)('the local model calls %s on the caller\'s words', (_what, words, tool, args, said) => {

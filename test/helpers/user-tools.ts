@@ -37,7 +37,7 @@ export interface ToolFixtures {
 
 /** Offline phrases the rule responder matches (regular expressions), by tool. */
 export const PHRASES = {
-  weather: 'weather',
+  weather: 'weather|forecast',
   broken: 'broken',
   slow: 'order',
   stuck: 'account',
