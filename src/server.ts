@@ -37,7 +37,7 @@ import { LimitStats } from './limits/stats.js';
 import { builtinTools } from './tools/builtin.js';
 import { ToolRegistry } from './tools/registry.js';
 import { loadUserTools } from './tools/user-tools.js';
-import { prepareHoldPhrase } from './tools/hold-phrase.js';
+import { holdPhrase as synthesisedHoldPhrase } from './tools/hold-phrase.js';
 import { FlitePool } from './models/local/tts/synthesizer.js';
 
 /** A composed server. */
@@ -121,7 +121,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     await pool.warmUp().catch(async (err) => (await pool.close(), Promise.reject(err)));
     return pool;
   };
-  const holdPhrase = config.TOOL_HOLD_AFTER_MS > 0 && tools.size > 0 ? prepareHoldPhrase(config.TOOL_HOLD_PHRASE, config.TOOL_HOLD_AFTER_MS, openFlite, log) : undefined;
+  const holdPhrase = config.TOOL_HOLD_AFTER_MS > 0 && tools.size > 0 ? synthesisedHoldPhrase(config.TOOL_HOLD_PHRASE, config.TOOL_HOLD_AFTER_MS, openFlite, log) : undefined;
   const { model, availableModels: available } = models;
   log.debug({ model: model.id, availableModels: available, vad: vad.name }, `voicebridge model in use: ${model.id}`);
 
@@ -181,7 +181,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   let closed = false;
   // Not ready until every provider's background warm-up is done (the first caller must not wait).
   const warmup = new Warmup(() => Object.assign({}, ...models.warmups.map((w) => w.detail())));
-  if (holdPhrase) warmup.track('hold phrase', holdPhrase.ready);
+  // User tools are the slow ones: their hold phrase is ready before the first call.
+  if (holdPhrase && userTools) warmup.track('hold phrase', holdPhrase.prepare());
   for (const w of models.warmups) {
     warmup.track(w.name, w.ready);
     // Closing the server (e.g. it could not listen) stops the workers mid-warm-up: not a failure.

@@ -30,13 +30,14 @@ async function setUp(tools: Tool[], holdAfterMs = 1500) {
   const transport = new FakeCallerTransport({ kind: 'twilio', inputRateHz: 8000, outputRateHz: 8000, supportsMarks: false });
   const session = new FakeModelSession();
   let synthesised = true;
+  let prepared = 0;
   const call = new Call({
     id: 'c1', transport, startInfo: { parameters: {} }, model: fakeModel(session), resamplers: await loadResamplerFactory(), clock, logger: silentLogger, vad: null,
     options: OPTIONS, tools: new ToolRegistry(tools, clock),
-    holdPhrase: { afterMs: holdAfterMs, audio: () => (synthesised ? { pcm: PHRASE, sampleRateHz: 16000 } : undefined) },
+    holdPhrase: { afterMs: holdAfterMs, audio: () => (synthesised ? { pcm: PHRASE, sampleRateHz: 16000 } : undefined), prepare: () => prepared++ },
   });
   await call.start();
-  return { clock, transport, session, call, unsynthesise: () => (synthesised = false) };
+  return { clock, transport, session, call, unsynthesise: () => (synthesised = false), prepared: () => prepared };
 }
 
 const flush = () => new Promise((r) => setImmediate(r));
@@ -112,9 +113,11 @@ describe('tool calls in a call', () => {
 
   it('skips the hold phrase while it is not synthesised', async () => {
     const slow = pendingTool('slow_lookup');
-    const { clock, transport, session, unsynthesise } = await setUp([slow.tool]);
+    const { clock, transport, session, unsynthesise, prepared } = await setUp([slow.tool]);
     unsynthesise();
+    expect(prepared()).toBe(0);
     session.emit({ type: 'toolCall', toolCallId: 't1', name: 'slow_lookup', arguments: {} });
+    expect(prepared(), 'a tool call makes the phrase ready').toBe(1);
     clock.advance(3000);
     expect(transport.sent).toHaveLength(0);
   });

@@ -43,6 +43,7 @@ export class CallToolRunner {
     const atMs = clock.nowMs() - this.deps.startedAtMs;
     let heldCaller = false;
     let timer: TimerHandle | undefined;
+    hold?.player.prepare();
     if (hold?.afterMs) timer = clock.setTimeout(() => {
       timer = undefined;
       const next = hold.player.next();
@@ -100,6 +101,11 @@ export class HoldPlayer {
 
   /** @param outputRateHz the rate the call's playout takes model audio at. */
   constructor(private readonly phrase: HoldPhrase, private readonly outputRateHz: number, private readonly resamplers: ResamplerFactory, private readonly quality?: number) {}
+
+  /** Makes the phrase ready if it is not (see `HoldPhrase.prepare`). */
+  prepare(): void {
+    void this.phrase.prepare?.();
+  }
 
   /** The phrase and a fresh playout response id for it, or undefined while it is not synthesised. */
   next(): { pcm: Int16Array; responseId: string } | undefined {

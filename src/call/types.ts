@@ -149,6 +149,8 @@ export interface HoldPhrase {
   afterMs: number;
   /** The phrase as PCM16 mono and its rate, or undefined while it is not synthesised (yet). */
   audio(): { pcm: Int16Array; sampleRateHz: number } | undefined;
+  /** Makes the phrase ready if it is not (called when a tool call starts; idempotent). */
+  prepare?(): unknown;
 }
 
 /** One tool call. */

@@ -1,6 +1,7 @@
 /**
- * The hold phrase (`TOOL_HOLD_PHRASE`) a caller hears while a slow tool runs, synthesised once at
- * start-up with the offline synthesiser (flite). It is played by the call itself, through its
+ * The hold phrase (`TOOL_HOLD_PHRASE`) a caller hears while a slow tool runs, synthesised once
+ * with the offline synthesiser (flite): at start-up when `TOOLS_FILE` declares user tools (they
+ * are the slow ones), else at the first tool call. It is played by the call itself, through its
  * playout, for every provider alike: a cloud model cannot be asked to speak while its own tool
  * call is pending (Nova Sonic waits for the tool result; an OpenAI Realtime `response.create` then
  * would answer before the result exists), and the call's playout is where barge-in already works.
@@ -10,18 +11,20 @@ import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { SpeechSynthesizer } from '../models/local/tts/synthesizer.js';
 
-/** A hold phrase being synthesised; `ready` resolves either way (a failure is logged, and slow tools are then silent). */
-export interface PreparedHoldPhrase extends HoldPhrase {
-  ready: Promise<void>;
+/** A hold phrase synthesised on first `prepare()`. */
+export interface SynthesisedHoldPhrase extends HoldPhrase {
+  /** Starts the synthesis once; resolves when it is done either way (a failure is logged once, and slow tools are then silent). */
+  prepare(): Promise<void>;
 }
 
 /**
- * Starts synthesising `text` with a synthesiser from `openSynthesizer` (closed afterwards).
+ * The hold phrase `text`, made with a synthesiser from `openSynthesizer` (closed afterwards).
  * @param afterMs tool runs longer than this start the phrase, ms.
  */
-export function prepareHoldPhrase(text: string, afterMs: number, openSynthesizer: () => Promise<SpeechSynthesizer>, logger: Logger): PreparedHoldPhrase {
+export function holdPhrase(text: string, afterMs: number, openSynthesizer: () => Promise<SpeechSynthesizer>, logger: Logger): SynthesisedHoldPhrase {
   let audio: { pcm: Int16Array; sampleRateHz: number } | undefined;
-  const ready = (async () => {
+  let ready: Promise<void> | undefined;
+  const synthesise = async () => {
     let synth: SpeechSynthesizer | undefined;
     try {
       synth = await openSynthesizer();
@@ -32,6 +35,6 @@ export function prepareHoldPhrase(text: string, afterMs: number, openSynthesizer
     } finally {
       await synth?.close().catch(() => {});
     }
-  })();
-  return { afterMs, audio: () => audio, ready };
+  };
+  return { afterMs, audio: () => audio, prepare: () => (ready ??= synthesise()) };
 }
