@@ -4,17 +4,24 @@
  * MCP server (both on the MCP SDK's server) called on the caller's spoken words; then, in calls
  * driven by typed turns, a failing tool, a timing-out tool, a slow tool with its hold phrase heard
  * while the caller can still talk, and the stdio MCP server killed mid-call: its tool errors, it is
- * restarted, and works again.
+ * restarted, and works again. The calls page shows a call's tool calls.
  */
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { voicedMs } from '../src/audio/level.js';
 import type { CallSummary } from '../src/call/types.js';
 import { simulateCall } from '../src/sim/simulate.js';
 import { useSpokenCallFixture } from './helpers/spoken-calls.js';
 import { textCall, useToolFixtures, SLOW_TOOL_MS, STUCK_TOOL_TIMEOUT_MS } from './helpers/user-tools.js';
 import { eventually } from './helpers/wait.js';
+import { launchBrowser } from './helpers/browser.js';
 
 const tools = useToolFixtures();
+beforeAll(() => {
+  // Build the web client from the current sources so the server serves the calls page.
+  const build = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
+}, 180_000);
 const fx = useSpokenCallFixture(() => ({ VOICEBRIDGE_MODEL: 'local', STT_POOL_SIZE: 1, TOOLS: '', ...tools.env }));
 
 const assistantText = (r: { transcript: Array<{ role: string; text: string }> }) => r.transcript.filter((t) => t.role === 'assistant').map((t) => t.text).join(' ');
@@ -103,4 +110,26 @@ describe('an MCP server killed mid-call', () => {
     const stats = (await (await fetch(`${fx.srv.url}/stats`)).json()) as { mcpServers: Record<string, { restarts: number }> };
     expect(stats.mcpServers.notes.restarts).toBe(1);
   });
+});
+
+describe('the calls page', () => {
+  it("shows a call's tool calls: name, arguments, result or error, duration", async () => {
+    const call = await textCall(fx.srv.url);
+    await call.exchange('read my notes', /note seven says blue/);
+    await call.exchange('check the broken service', /did not work/);
+    await call.end();
+    await record(call.callId);
+    const browser = await launchBrowser();
+    try {
+      await browser.page.goto(`${fx.srv.url}/#/calls`);
+      await browser.page.click('tbody tr >> nth=0');
+      const list = await browser.page.waitForSelector('[data-testid=tool-calls]', { timeout: 15_000 });
+      const text = (await list.textContent()) ?? '';
+      expect(text).toMatch(/notes__lookup\(\{"key":"seven"\}\) → note seven says blue · \d+ ms/);
+      expect(text).toMatch(/broken\(\{\}\) → error: HTTP 500/);
+      expect(await browser.page.$$eval('[data-testid=tool-calls] li.bad', (l) => l.length)).toBe(1);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
