@@ -53,18 +53,19 @@ export async function buildUserTools(file: ToolsFile, deps: UserToolsDeps): Prom
   const tools: Tool[] = file.tools.map((spec, i) => httpTool(spec, resolveHeaders(spec.headers, env, `tools[${i}]`), deps.fetchImpl));
   const servers = new Map<string, McpServerConnection>();
   const connect = deps.connect ?? ((name, spec, headers) => connectMcpServer(name, spec, headers, deps.logger));
-  try {
-    await Promise.all(
-      Object.entries(file.mcpServers).map(async ([name, spec]) => {
-        const headers = isStdioServer(spec) ? {} : resolveHeaders(spec.headers, env, `mcpServers.${name}`);
-        const server = new McpServerConnection({ name, connect: () => connect(name, spec, headers), restart: spec.restart, timeoutMs: spec.timeoutMs, offline: spec.offline, clock: deps.clock, logger: deps.logger });
-        servers.set(name, server);
-        await server.start();
-      }),
-    );
-  } catch (err) {
+  const started = await Promise.allSettled(
+    Object.entries(file.mcpServers).map(async ([name, spec]) => {
+      const headers = isStdioServer(spec) ? {} : resolveHeaders(spec.headers, env, `mcpServers.${name}`);
+      const server = new McpServerConnection({ name, connect: () => connect(name, spec, headers), restart: spec.restart, timeoutMs: spec.timeoutMs, offline: spec.offline, clock: deps.clock, logger: deps.logger });
+      servers.set(name, server);
+      await server.start();
+    }),
+  );
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // Every start has settled: nothing opens after this.
     await Promise.all([...servers.values()].map((s) => s.close()));
-    throw err;
+    throw failed.reason;
   }
   for (const s of servers.values()) tools.push(...s.tools());
   return {
