@@ -86,6 +86,21 @@ describe('tools that fail, time out or are slow, in one call', () => {
   });
 });
 
+describe('a caller who hangs up while a tool runs', () => {
+  it('aborts the tool: its HTTP request is dropped and the call record has its error', async () => {
+    const call = await textCall(fx.srv.url);
+    const dropped = tools.droppedSlowRequests;
+    const before = tools.httpRequests.length;
+    call.say('where is my order');
+    await eventually(() => tools.httpRequests.slice(before).some((r) => r.path === '/slow'), 'the slow request at the tool server');
+    await call.end();
+    await eventually(() => tools.droppedSlowRequests === dropped + 1, 'the slow request dropped');
+    const r = await record(call.callId);
+    // Aborted, not answered: the slow tool would have answered { status: 'shipped' }.
+    expect(r.toolCalls).toMatchObject([{ name: 'slow_order', ok: false, error: expect.any(String) }]);
+  });
+});
+
 describe('an MCP server killed mid-call', () => {
   it('errors while it is down, is restarted with backoff, and works again in the same call', async () => {
     const call = await textCall(fx.srv.url);

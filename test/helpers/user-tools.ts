@@ -29,6 +29,8 @@ export interface ToolFixtures {
   env: Record<string, string>;
   /** Requests the HTTP tool server got: path and Authorization header. */
   httpRequests: Array<{ path: string; authorization?: string }>;
+  /** Slow-tool requests the client dropped before they were answered (the caller hung up). */
+  droppedSlowRequests: number;
   /** Pids the stdio MCP server wrote, oldest first. */
   notesPids(): number[];
   /** Makes the stdio server fail to start (`true`) or start again (`false`). */
@@ -54,7 +56,8 @@ export const EMULATOR_TRIGGERS = [
   `${PHRASES.stock}=stock__price:{"symbol":"VB"}`,
 ].flatMap((t) => ['--tool-trigger', t]);
 
-function httpToolServer(requests: ToolFixtures['httpRequests']): http.Server {
+function httpToolServer(fx: ToolFixtures): http.Server {
+  const requests = fx.httpRequests;
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     requests.push({ path: url.pathname + url.search, authorization: req.headers.authorization });
@@ -63,7 +66,10 @@ function httpToolServer(requests: ToolFixtures['httpRequests']): http.Server {
     if (url.pathname === '/broken') return json(500, { message: 'service down' });
     if (url.pathname === '/slow') {
       const t = setTimeout(() => json(200, { status: 'shipped' }), SLOW_TOOL_MS);
-      res.on('close', () => clearTimeout(t));
+      res.on('close', () => {
+        clearTimeout(t);
+        if (!res.writableEnded) fx.droppedSlowRequests++;
+      });
       return;
     }
     if (url.pathname === '/stuck') return; // never answers
@@ -93,12 +99,12 @@ async function listen(s: http.Server): Promise<string> {
  * before the server fixture that reads `toolsFile`). Fields are set once `beforeAll` has run.
  */
 export function useToolFixtures(): ToolFixtures {
-  const fx = { httpRequests: [] } as unknown as ToolFixtures;
+  const fx = { httpRequests: [], droppedSlowRequests: 0 } as unknown as ToolFixtures;
   const servers: http.Server[] = [];
   let dir = '';
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'vb-tools-'));
-    const toolsUrl = await listen(servers[servers.push(httpToolServer(fx.httpRequests)) - 1]);
+    const toolsUrl = await listen(servers[servers.push(httpToolServer(fx)) - 1]);
     const mcpUrl = await listen(servers[servers.push(mcpHttpServer()) - 1]);
     const pidFile = path.join(dir, 'notes.pids');
     const gateFile = path.join(dir, 'notes.gate');
