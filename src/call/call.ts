@@ -308,7 +308,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.out.isCancelled(responseId)) return;
     if (this.state.phase === 'connecting') return;
     this.conversation.assistantAudio(responseId);
-    if (this.state.phase !== 'responding') this.dispatch({ type: 'assistantAudio' });
+    if (this.state.phase !== 'responding' || this.state.holding) this.dispatch({ type: 'assistantAudio' }); // the model's reply after a hold phrase
     this.out.push(pcm, responseId);
   }
 

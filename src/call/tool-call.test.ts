@@ -132,3 +132,22 @@ describe('recordedValue', () => {
     expect(recordedValue(undefined)).toBeNull();
   });
 });
+
+describe('a reply that starts while the hold phrase plays', () => {
+  it('keeps the call responding until the model is done, even across a gap in its audio', async () => {
+    const slow = pendingTool('slow_lookup');
+    const { clock, session, call } = await setUp([slow.tool]);
+    session.emit({ type: 'toolCall', toolCallId: 't1', name: 'slow_lookup', arguments: {} });
+    clock.advance(1600); // the hold phrase (1.1 s) is playing
+    slow.answer('ok');
+    await flush();
+    session.emit({ type: 'responseStarted', responseId: 'r1' });
+    session.emit({ type: 'audio', pcm: new Int16Array(1600), responseId: 'r1' }); // 100 ms, then the model pauses
+    clock.advance(3000); // hold phrase and the first audio have played out; the model has not finished
+    expect(call.phase).toBe('responding');
+    session.emit({ type: 'audio', pcm: new Int16Array(1600), responseId: 'r1' });
+    session.emit({ type: 'responseDone', responseId: 'r1', cancelled: false });
+    clock.advance(1000);
+    expect(call.phase).toBe('listening');
+  });
+});
