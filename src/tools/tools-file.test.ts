@@ -31,6 +31,7 @@ describe('parseToolsFile', () => {
     ['a server with neither command nor url', { mcpServers: { s: { args: [] } } }, /^F: mcpServers\.s: give either "command"/],
     ['a bad server name', { mcpServers: { 'a b': { command: 'x' } } }, /^F: mcpServers\.a b: letters, digits/],
     ['a restart plan backwards', { mcpServers: { s: { command: 'x', restart: { initialDelayMs: 5000, maxDelayMs: 100 } } } }, /^F: mcpServers\.s/],
+    ['an offline phrase that is not a regular expression', { tools: [{ ...http, offline: { phrases: ['(weather'] } }] }, /^F: tools\[0\]\.offline\.phrases\[0\]: not a valid regular expression/],
     ['duplicate HTTP tool names', { tools: [http, http] }, /^F: tools\[1\]\.name: duplicate tool name weather/],
   ])('refuses %s with an error naming the field', (_what, input, message) => {
     expect(() => parseToolsFile(typeof input === 'string' ? input : JSON.stringify(input), 'F')).toThrow(message);

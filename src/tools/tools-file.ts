@@ -17,10 +17,19 @@
 import { z } from 'zod';
 import { TOOL_NAME_PATTERN } from './names.js';
 
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source, 'i');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Words that make the offline rule responder call a tool, with the arguments it passes. */
 const offlineSchema = z.strictObject({
-  /** Case-insensitive words or regular expressions matched against what the caller said. */
-  phrases: z.array(z.string().min(1)).min(1),
+  /** Case-insensitive regular expressions matched against what the caller said. */
+  phrases: z.array(z.string().min(1).refine(isRegExp, 'not a valid regular expression')).min(1),
   arguments: z.record(z.string(), z.unknown()).default({}),
 });
 

@@ -4,13 +4,15 @@
  * Pure.
  */
 import type { ToolSpec } from '../model.js';
+import { spokenToolName } from '../../tools/names.js';
 
 /** Longest tool result or error spoken, characters. */
 const MAX_SPOKEN_CHARS = 200;
 
 /**
- * The first tool whose offline phrases (case-insensitive regular expressions; an invalid one is
- * matched as plain words) match `userText`, with the arguments to call it with.
+ * The first tool whose offline phrases (case-insensitive regular expressions, checked when the
+ * tools file was read; one that does not compile is matched as plain words) match `userText`, with
+ * the arguments to call it with.
  */
 export function toolForPhrase(specs: readonly ToolSpec[], userText: string): { name: string; arguments: Record<string, unknown> } | undefined {
   for (const s of specs) {
@@ -25,11 +27,6 @@ function phraseMatches(phrase: string, text: string): boolean {
   } catch {
     return text.toLowerCase().includes(phrase.toLowerCase());
   }
-}
-
-/** Spoken words of a tool name (`notes__look_up` → `notes look up`). */
-function spoken(name: string): string {
-  return name.replace(/[_-]+/g, ' ').trim();
 }
 
 /** A value as short plain words: text as is, objects as `key value, …`. */
@@ -47,7 +44,7 @@ function words(v: unknown): string {
 export function spokenToolResult(name: string, result: unknown): string {
   const r = result as { error?: unknown } | null;
   if (typeof r === 'object' && r !== null && Object.keys(r).length === 1 && typeof r.error === 'string') {
-    return `Sorry, the ${spoken(name)} tool did not work: ${r.error.slice(0, MAX_SPOKEN_CHARS)}.`;
+    return `Sorry, the ${spokenToolName(name)} tool did not work: ${r.error.slice(0, MAX_SPOKEN_CHARS)}.`;
   }
-  return `The ${spoken(name)} tool says ${words(result).slice(0, MAX_SPOKEN_CHARS)}.`;
+  return `The ${spokenToolName(name)} tool says ${words(result).slice(0, MAX_SPOKEN_CHARS)}.`;
 }
