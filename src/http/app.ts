@@ -17,6 +17,7 @@ import { MemoryConcurrencyCounter, MemoryWindowCounter } from '../limits/counter
 import { LimitStats } from '../limits/stats.js';
 import { createAdminAccess, isAdminRoute, requireAdmin } from './admin-access.js';
 import { registerCarrierRoutes } from './carrier-routes.js';
+import { registerCallRecordRoute } from './call-record-route.js';
 import type { AppDeps } from './deps.js';
 import { admissionFromConfig, serverOptions, webSocketLimits } from './limits.js';
 import type { RawBodyRequest } from './request-helpers.js';
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     route.preValidation = [requireAdmin(admin), ...existing];
   });
 
+  registerCallRecordRoute(app, deps.manager);
   app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}), limits: limitStats.snapshot(), ...(deps.mcpServers ? { mcpServers: deps.mcpServers() } : {}) }));
 
   app.get('/calls', async () => ({
@@ -107,15 +109,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, startedAt: c.startedAt, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters, transcript: c.transcript, toolCalls: c.toolCalls })),
     recent: deps.manager.recentCalls(),
   }));
-
-  // One call: its record once it has ended, else what the live call has so far; 404 when unknown.
-  app.get<{ Params: { id: string } }>('/calls/:id', async (req, reply) => {
-    const ended = deps.manager.recentCalls().find((c) => c.id === req.params.id);
-    if (ended) return ended;
-    const c = deps.manager.get(req.params.id);
-    if (!c) return reply.code(404).send({ error: 'not_found', message: `no live or recent call ${req.params.id}` });
-    return { id: c.id, live: true, phase: c.phase, startedAt: c.startedAt, kind: c.kind, model: c.modelId, transcript: c.transcript, toolCalls: c.toolCalls };
-  });
 
   registerTelephonyRoutes(app, deps, limitStats);
   registerTransferRoute(app, deps.handoffs);
