@@ -41,6 +41,9 @@ import { traceCall } from './observability/call-spans.js';
 import { ServerMetrics } from './observability/metrics.js';
 import { registerMetricsRoute } from './observability/metrics-route.js';
 import { startTracing, tracerOf } from './observability/tracing.js';
+import { loadUserTools } from './tools/user-tools.js';
+import { holdPhrase as synthesisedHoldPhrase } from './tools/hold-phrase.js';
+import { FlitePool } from './models/local/tts/synthesizer.js';
 
 /** A composed server. */
 export interface Server {
@@ -113,8 +116,23 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   };
   const transfers = new TransferDesk(clock);
   const handoffs = composeTransfers(config, { desk: transfers, clock, logger: log, findCall: transferableLiveCall });
-  const tools = new ToolRegistry([...builtinTools(config.TOOLS, { [END_CALL_TOOL_NAME]: () => endCallTool(liveCall) }), ...(handoffs.hasDefaultTarget ? [handoffs.tool()] : [])]);
   const models = await composeModels(registry, config.VOICEBRIDGE_MODEL, config, { logger: log, clock, vad }, overrides.model, config.OFFER_MODELS);
+  // User tools (TOOLS_FILE): HTTP tools, and MCP servers started and listed now.
+  const userTools = config.TOOLS_FILE ? await loadUserTools(config.TOOLS_FILE, { clock, logger: log }).catch(async (err) => (await models.close(), Promise.reject(err))) : undefined;
+  let tools: ToolRegistry;
+  try {
+    tools = new ToolRegistry([...builtinTools(config.TOOLS, { [END_CALL_TOOL_NAME]: () => endCallTool(liveCall) }), ...(handoffs.hasDefaultTarget ? [handoffs.tool()] : []), ...(userTools?.tools ?? [])]);
+  } catch (err) {
+    await Promise.all([userTools?.close(), models.close()]);
+    throw err;
+  }
+  if (userTools) log.info({ tools: userTools.tools.map((t) => t.name) }, 'user tools from TOOLS_FILE');
+  const openFlite = async () => {
+    const pool = new FlitePool(1);
+    await pool.warmUp().catch(async (err) => (await pool.close(), Promise.reject(err)));
+    return pool;
+  };
+  const holdPhrase = config.TOOL_HOLD_AFTER_MS > 0 && tools.size > 0 ? synthesisedHoldPhrase(config.TOOL_HOLD_PHRASE, config.TOOL_HOLD_AFTER_MS, openFlite, log) : undefined;
   const { model, availableModels: available } = models;
   log.debug({ model: model.id, availableModels: available, vad: vad.name }, `voicebridge model in use: ${model.id}`);
 
@@ -136,6 +154,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     logger: log,
     vad: config.BARGE_IN_VAD ? vad : null,
     tools,
+    holdPhrase,
     alternatives: models.alternatives,
     startTimeoutMs: config.START_TIMEOUT_MS,
     allowPromptOverride: config.ALLOW_PROMPT_OVERRIDE,
@@ -173,6 +192,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   let closed = false;
   // Not ready until every provider's background warm-up is done (the first caller must not wait).
   const warmup = new Warmup(() => Object.assign({}, ...models.warmups.map((w) => w.detail())));
+  // User tools are the slow ones: their hold phrase is ready before the first call.
+  if (holdPhrase && userTools) warmup.track('hold phrase', holdPhrase.prepare());
   for (const w of models.warmups) {
     warmup.track(w.name, w.ready);
     // Closing the server (e.g. it could not listen) stops the workers mid-warm-up: not a failure.
@@ -195,7 +216,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     metrics.observeCall(call);
     traceCall(call, tracer, clock);
   });
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, mcpServers: userTools?.status, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
   registerMetricsRoute(app, metrics, config.METRICS_TOKEN, log);
   return {
     app,
@@ -220,6 +241,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await app.close();
       loopDelay.disable();
       await models.close();
+      await userTools?.close();
       webrtcPeers.shutdown();
       transfers.clear();
       await tracing?.shutdown();

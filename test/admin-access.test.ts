@@ -55,6 +55,15 @@ describe('admin routes with no auth configured', () => {
     expect(await status(s, '/health', { remoteAddress: REMOTE })).toBe(200);
   });
 
+  it('guard one call\'s record (GET /calls/:id) alike: 404 for an unknown call only past the check', async () => {
+    const s = await make();
+    expect(await status(s, '/calls/no-such-call')).toBe(404);
+    expect(await status(s, '/calls/no-such-call', { remoteAddress: REMOTE })).toBe(403);
+    const t = await make({ ADMIN_TOKEN: ADMIN });
+    expect(await status(t, '/calls/no-such-call')).toBe(401);
+    expect(await status(t, '/calls/no-such-call', { remoteAddress: REMOTE, headers: { authorization: `Bearer ${ADMIN}` } })).toBe(404);
+  });
+
   it('guard call control registered under /calls/ too', async () => {
     const s = await make();
     s.app.delete('/calls/:id', async () => ({ ended: true }));

@@ -15,18 +15,18 @@ import { errorMessage } from '../core/errors.js';
 import type { Handoff } from '../handoff/record.js';
 import { targetText } from '../handoff/target.js';
 import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../models/model.js';
-import { runToolOf } from '../tools/registry.js';
 import { BargeInHold } from './barge-in-hold.js';
 import { Conversation } from './conversation.js';
 import { InboundAudio } from './inbound.js';
 import { ReentryGuard } from './reentry.js';
+import { CallToolRunner, HoldPlayer, isHoldResponse } from './tool-call.js';
 import { FRAME_MS, Playout, type PlayoutFrame } from './playout.js';
 import { callSummary } from './summary.js';
 import { CallWatchdog } from './watchdog.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
 import type { BargeInEvent, CallDeps, CallEvents, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
-export type { BargeInEvent, CallDeps, CallEvents, CallModelEvent, CallOptions, CallTranscriptEvent, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
+export type { BargeInEvent, CallDeps, CallEvents, CallOptions, CallTranscriptEvent, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
 /** Housekeeping tick period (playout drained, longest length, inactivity, keep-alive), ms. */
 const HOUSEKEEPING_MS = 100;
@@ -59,6 +59,7 @@ export class Call extends EventEmitter<CallEvents> {
   private endedPromise: Promise<CallSummary>;
   private resolveEnded!: (s: CallSummary) => void;
   private readonly log: Logger;
+  private readonly tools: CallToolRunner;
 
   /** Caller frame received → handed to the model, ms. */
   readonly inboundLatency = new Histogram(200);
@@ -101,6 +102,16 @@ export class Call extends EventEmitter<CallEvents> {
       resume: (heldMs) => (this.out.release(), this.log.info({ heldMs: Math.round(heldMs) }, 'false interruption: playback resumed')),
     });
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
+    // Tool calls run on their own; a slow one's hold phrase plays unless the caller hears something already.
+    const play = (pcm: Int16Array, id: string): boolean => this.state.phase === 'listening' && (this.out.push(pcm, id), this.out.responseDone(id), this.dispatch({ type: 'holdAudio' }), true);
+    const hold = deps.holdPhrase && { player: new HoldPlayer(deps.holdPhrase, outputRateHz, resamplers, options.resampleQuality), afterMs: deps.holdPhrase.afterMs, play };
+    this.tools = new CallToolRunner({ registry: deps.tools, ctx: { callId: this.id, logger: this.log, signal: this.abort.signal }, timeoutMs: options.toolTimeoutMs, clock, startedAtMs: this.startedAtMs, hold, done: (toolCallId, record, reply) => {
+      this.emit('toolCall', this.conversation.addToolCall(record));
+      if (this.isOver()) return;
+      transport.notify({ type: 'tool', name: record.name, ok: record.ok, durationMs: record.durationMs });
+      this.watchdog.activity(clock.nowMs());
+      this.session?.sendToolResult(toolCallId, reply);
+    } });
   }
 
   /** Id of the model this call talks to. */
@@ -280,8 +291,7 @@ export class Call extends EventEmitter<CallEvents> {
       case 'transcript':
         return this.onTranscript(e.role, e.text, e.final, e.responseId);
       case 'toolCall':
-        void this.runTool(e.toolCallId, e.name, e.arguments);
-        return;
+        return void this.tools.run(e.toolCallId, e.name, e.arguments);
       case 'usage':
         return;
       case 'error':
@@ -298,7 +308,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.out.isCancelled(responseId)) return;
     if (this.state.phase === 'connecting') return;
     this.conversation.assistantAudio(responseId);
-    if (this.state.phase !== 'responding') this.dispatch({ type: 'assistantAudio' });
+    if (this.state.phase !== 'responding' || this.state.holding) this.dispatch({ type: 'assistantAudio' }); // the model's reply after a hold phrase
     this.out.push(pcm, responseId);
   }
 
@@ -330,17 +340,6 @@ export class Call extends EventEmitter<CallEvents> {
     this.deps.transport.notify({ type: 'turn', turn: t.turn, replyLatencyMs: t.replyLatencyMs, interrupted: t.interrupted });
   }
 
-  /** Runs a tool the model asked for and returns its result (or an error result) to the model. */
-  private async runTool(toolCallId: string, name: string, args: unknown): Promise<void> {
-    const outcome = await runToolOf(this.deps.tools, name, args, { callId: this.id, logger: this.log, signal: this.abort.signal }, this.deps.options.toolTimeoutMs);
-    this.emit('toolCall', this.conversation.addToolCall({ name, ok: outcome.ok, durationMs: outcome.durationMs, ...(outcome.ok ? {} : { error: outcome.error }) }));
-    this.log.info({ tool: name, ok: outcome.ok, durationMs: outcome.durationMs }, 'tool call');
-    if (this.isOver()) return;
-    this.deps.transport.notify({ type: 'tool', name, ok: outcome.ok, durationMs: outcome.durationMs });
-    this.watchdog.activity(this.deps.clock.nowMs());
-    this.session?.sendToolResult(toolCallId, outcome.ok ? outcome.result : { error: outcome.error });
-  }
-
   // ---- barge-in ---------------------------------------------------------------------------------
 
   /** The audio side via `Playout`, then the model (cancel, truncate to what was heard) and the record. */
@@ -348,7 +347,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.hold.cancel();
     const cut = this.out.interrupt(this.conversation.activeResponseId);
     const { responseId, heardMs } = cut;
-    if (responseId) {
+    if (responseId && !isHoldResponse(responseId)) {
       this.session?.cancelResponse();
       if (this.deps.model.capabilities.truncation) this.session?.truncate(responseId, heardMs);
     }

@@ -13,12 +13,16 @@ export interface CallState {
   modelDone: boolean;
   /** Assistant audio is still queued or playing at the caller. */
   playing: boolean;
+  /** What plays is a slow tool's hold phrase, not a model response (until model audio or the end of playout). */
+  holding?: boolean;
 }
 
 /** Control inputs. */
 export type CallInput =
   | { type: 'sessionOpened' }
   | { type: 'assistantAudio' }
+  /** The hold phrase of a slow tool started playing (not a model response: the model stays done). */
+  | { type: 'holdAudio' }
   | { type: 'responseDone' }
   | { type: 'playoutDrained' }
   | { type: 'userSpeechStarted'; source: 'model' | 'vad' }
@@ -49,13 +53,16 @@ export function transition(state: CallState, input: CallInput): { state: CallSta
     case 'assistantAudio':
       if (state.phase === 'connecting') return { state, commands: [] };
       return { state: { phase: 'responding', modelDone: false, playing: true }, commands: [] };
+    case 'holdAudio':
+      if (state.phase !== 'listening') return { state, commands: [] };
+      return { state: { ...state, phase: 'responding', playing: true, holding: true }, commands: [] };
     case 'responseDone': {
       const next = { ...state, modelDone: true };
       if (state.phase === 'responding' && !state.playing) next.phase = 'listening';
       return { state: next, commands: [] };
     }
     case 'playoutDrained': {
-      const next = { ...state, playing: false };
+      const next = { ...state, playing: false, holding: false };
       if (state.phase === 'responding' && state.modelDone) next.phase = 'listening';
       return { state: next, commands: [] };
     }

@@ -59,6 +59,8 @@ export interface CallDeps {
   vad: VadModelFactory | null;
   /** Tools offered to the model (none when absent). */
   tools?: ToolRegistry;
+  /** What the caller hears while a slow tool runs (none when absent). */
+  holdPhrase?: HoldPhrase;
   /** Wall-clock time in ms since the Unix epoch, for the call's start time (default `Date.now`). */
   wallClockMs?: () => number;
   options: CallOptions;
@@ -141,12 +143,31 @@ export interface CallSummary {
   falseInterruptions: number;
 }
 
+/** Audio the caller hears while a slow tool runs (`TOOL_HOLD_PHRASE`, synthesised at start-up). */
+export interface HoldPhrase {
+  /** Tool runs longer than this start the phrase, ms. */
+  afterMs: number;
+  /** The phrase as PCM16 mono and its rate, or undefined while it is not synthesised (yet). */
+  audio(): { pcm: Int16Array; sampleRateHz: number } | undefined;
+  /** Makes the phrase ready if it is not (called when a tool call starts; idempotent). */
+  prepare?(): unknown;
+}
+
 /** One tool call. */
 export interface ToolCallRecord {
   name: string;
+  /** The model's arguments (JSON cut short past 2000 characters). */
+  arguments?: unknown;
   ok: boolean;
-  durationMs: number;
+  /** The result given to the model (JSON cut short past 2000 characters), when `ok`. */
+  result?: unknown;
+  /** Why it failed (its error result), when not `ok`. */
   error?: string;
+  durationMs: number;
+  /** When it started, ms from the call's start. */
+  atMs?: number;
+  /** The caller heard the hold phrase while it ran (`TOOL_HOLD_AFTER_MS`). */
+  heldCaller?: boolean;
 }
 
 /** Payload of a `Call`'s `transcript` event: one final transcript line (or its replacement after truncation). */

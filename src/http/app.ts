@@ -17,6 +17,7 @@ import { redactingSerializers } from '../core/redact.js';
 import { MemoryConcurrencyCounter, MemoryWindowCounter } from '../limits/counters.js';
 import { LimitStats } from '../limits/stats.js';
 import { createAdminAccess, isAdminRoute, requireAdmin } from './admin-access.js';
+import { registerCallRecordRoute } from './call-record-route.js';
 import { registerCarrierRoutes } from './carrier-routes.js';
 import { ConnectSessions } from './connect-sessions.js';
 import type { AppDeps } from './deps.js';
@@ -103,11 +104,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     route.preValidation = [requireAdmin(admin), ...existing];
   });
 
-  app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}), limits: limitStats.snapshot() }));
+  registerCallRecordRoute(app, deps.manager);
+  app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}), limits: limitStats.snapshot(), ...(deps.mcpServers ? { mcpServers: deps.mcpServers() } : {}) }));
 
   app.get('/calls', async () => ({
     // Live calls with their transcript so far (`voicebridge call` shows it as it grows).
-    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, startedAt: c.startedAt, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters, transcript: c.transcript })),
+    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, startedAt: c.startedAt, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters, transcript: c.transcript, toolCalls: c.toolCalls })),
     recent: deps.manager.recentCalls(),
   }));
 

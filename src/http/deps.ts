@@ -36,6 +36,8 @@ export interface AppDeps {
   webRoot?: string;
   /** The main thread's event-loop delay so far (p50/p99/max, ms), for `/stats`: a stalled loop delays every call's audio. */
   eventLoopDelay?: () => { p50Ms: number; p99Ms: number; maxMs: number };
+  /** Each `TOOLS_FILE` MCP server's state (`/stats` `mcpServers`), when there are any. */
+  mcpServers?: () => Record<string, unknown>;
   /** Start-up warm-up: `/ready` answers 503 until it is warm (absent: nothing to warm). */
   warmup?: Warmup;
   /** The WebRTC caller, or why it is unavailable (absent: unavailable, not loaded). */

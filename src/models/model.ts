@@ -72,6 +72,12 @@ export interface ToolSpec {
   description: string;
   /** JSON Schema (an object schema) of the arguments. */
   inputSchema: Record<string, unknown>;
+  /**
+   * For models that cannot call functions (the local model's rule responder): caller phrases
+   * (case-insensitive regular expressions) that call this tool with `arguments` (`TOOLS_FILE`
+   * `offline`). Never sent to a model API.
+   */
+  offline?: { phrases: readonly string[]; arguments: Record<string, unknown> };
 }
 
 /** Counters a session reports about itself (renewals, retries, gaps…); names carry their units. */

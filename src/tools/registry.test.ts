@@ -37,6 +37,17 @@ describe('ToolRegistry', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it("uses a tool's own timeout over the call's and passes its offline phrases in the spec", async () => {
+    const clock = new FakeClock();
+    const own: Tool = { ...tool('own', (_a, c) => new Promise((resolve) => c.signal.addEventListener('abort', () => resolve('late')))), timeoutMs: 1000, offline: { phrases: ['note'], arguments: {} } };
+    const r = new ToolRegistry([own], clock);
+    expect(r.specs()).toEqual([{ name: 'own', description: 'own', inputSchema: { type: 'object' }, offline: { phrases: ['note'], arguments: {} } }]);
+    const running = r.run('own', {}, ctx, 30_000);
+    await Promise.resolve();
+    clock.advance(1000);
+    expect(await running).toEqual({ ok: false, error: 'tool own timed out after 1000 ms', durationMs: 1000 });
+  });
+
   it('refuses duplicate names; builtinTools validates the list', () => {
     expect(() => new ToolRegistry([tool('a', async () => 1), tool('a', async () => 2)])).toThrow(/duplicate/);
     expect(builtinTools('get_current_time').map((t) => t.name)).toEqual(['get_current_time']);

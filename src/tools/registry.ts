@@ -18,6 +18,8 @@ export interface ToolContext {
 
 /** A callable tool. */
 export interface Tool extends ToolSpec {
+  /** Longest run of this tool, ms (undefined: the registry's `timeoutMs` for the call). */
+  timeoutMs?: number;
   /** Runs the tool; the resolved value is sent to the model (JSON). May throw. */
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<unknown>;
 }
@@ -42,7 +44,7 @@ export class ToolRegistry {
 
   /** Specs to declare to the model. */
   specs(): ToolSpec[] {
-    return [...this.tools.values()].map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
+    return [...this.tools.values()].map(({ name, description, inputSchema, offline }) => ({ name, description, inputSchema, ...(offline ? { offline } : {}) }));
   }
 
   /** Number of tools. */
@@ -51,7 +53,7 @@ export class ToolRegistry {
   }
 
   /**
-   * Runs `name` with `args` within `timeoutMs`. Never throws: unknown tools, arguments that are
+   * Runs `name` with `args` within the tool's own `timeoutMs`, else `timeoutMs`. Never throws: unknown tools, arguments that are
    * not an object, thrown errors and timeouts all give `ok: false` with a message.
    */
   async run(name: string, args: unknown, ctx: Omit<ToolContext, 'signal'> & { signal?: AbortSignal }, timeoutMs: number): Promise<ToolOutcome> {
@@ -60,6 +62,7 @@ export class ToolRegistry {
     const tool = this.tools.get(name);
     if (!tool) return { ok: false, error: `no tool named ${name}`, durationMs: ms() };
     if (typeof args !== 'object' || args === null || Array.isArray(args)) return { ok: false, error: 'arguments must be a JSON object', durationMs: ms() };
+    const limitMs = tool.timeoutMs ?? timeoutMs;
     const timeout = new AbortController();
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout.signal]) : timeout.signal;
     let timer: TimerHandle | undefined;
@@ -69,9 +72,9 @@ export class ToolRegistry {
         new Promise<never>((_, reject) => {
           timer = this.clock.setTimeout(() => {
             // Reject first: a tool that settles when aborted must not win the race.
-            reject(new Error(`tool ${name} timed out after ${timeoutMs} ms`));
+            reject(new Error(`tool ${name} timed out after ${limitMs} ms`));
             timeout.abort();
-          }, timeoutMs);
+          }, limitMs);
         }),
       ]);
       return { ok: true, result: result ?? null, durationMs: ms() };

@@ -1,6 +1,6 @@
 /**
  * The calls page: recent calls from `GET /calls`, newest first, each with its start time, its end
- * reason in plain language and its transcript.
+ * reason in plain language, its transcript and its tool calls.
  */
 import { useEffect, useState } from 'react';
 import { endReasonLabel } from '../../src/call/end-reason.js';
@@ -23,6 +23,25 @@ function refusal(status: number): string {
   return status === 401
     ? 'The call list needs the admin token (ADMIN_TOKEN) or a sign-in token with the admin scope.'
     : 'This token may not list calls, or the server lists them only on its own machine: paste the admin token.';
+}
+
+/** A value in one short line (JSON, cut at 120 characters). */
+function brief(v: unknown): string {
+  const text = typeof v === 'string' ? v : JSON.stringify(v) ?? '';
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+}
+
+/** A call's tool calls: name, arguments, result or error, duration. */
+function ToolCalls({ calls }: { calls: CallSummary['toolCalls'] }) {
+  return (
+    <ul className="tools" data-testid="tool-calls">
+      {calls.map((t, i) => (
+        <li key={i} className={t.ok ? '' : 'bad'}>
+          <code>{t.name}({brief(t.arguments ?? {})})</code> → {t.ok ? brief(t.result) : `error: ${t.error}`} · {t.durationMs} ms{t.heldCaller ? ' · caller heard the hold phrase' : ''}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 export function Calls({ token }: { token: string }) {
@@ -121,6 +140,7 @@ export function Calls({ token }: { token: string }) {
                           </div>
                         ))
                       )}
+                      {c.toolCalls.length > 0 && <ToolCalls calls={c.toolCalls} />}
                     </td>
                   </tr>
                 )}

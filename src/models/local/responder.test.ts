@@ -65,6 +65,19 @@ describe('RuleResponder with tools', () => {
     expect(t.calls.length).toBe(1);
   });
 
+  it("calls a user tool whose offline phrases match and speaks its result or its error", async () => {
+    const weather = { name: 'weather', description: 'w', inputSchema: { type: 'object' }, offline: { phrases: ['\\bweather\\b', 'forecast'], arguments: { city: 'Paris' } } };
+    const calls: Array<[string, Record<string, unknown>]> = [];
+    let result: unknown = { forecast: 'sunny', high_c: 21 };
+    const tools = { specs: [timeTool, weather], call: async (name: string, args: Record<string, unknown>) => (calls.push([name, args]), result) };
+    expect(await r.respond([], 'what is the Weather like', '', new AbortController().signal, tools)).toBe('The weather tool says forecast sunny, high c 21.');
+    result = { error: 'HTTP 500' };
+    expect(await r.respond([], 'give me the forecast', '', new AbortController().signal, tools)).toBe('Sorry, the weather tool did not work: HTTP 500.');
+    expect(calls).toEqual([['weather', { city: 'Paris' }], ['weather', { city: 'Paris' }]]);
+    expect(await r.respond([], 'what is two plus two', '', new AbortController().signal, tools)).toBe('2 plus 2 is 4.');
+    expect(calls).toHaveLength(2);
+  });
+
   it('uses its own clock when the tool is not offered', async () => {
     const t = make({ iso });
     t.tools.specs = [];

@@ -8,6 +8,7 @@
 import type { Logger } from '../../core/logger.js';
 import { errorMessage } from '../../core/errors.js';
 import type { HistoryMessage, ToolSpec } from '../model.js';
+import { spokenToolResult, toolForPhrase } from './tool-phrases.js';
 
 /** Tools a responder may call during one reply (through the call's tool registry). */
 export interface ResponderTools {
@@ -53,7 +54,8 @@ function normalize(text: string): string {
 }
 
 /**
- * Built-in offline assistant. `now` is injectable for tests. Time and date questions go to the
+ * Built-in offline assistant. `now` is injectable for tests. Words matching a tool's offline
+ * phrases (`TOOLS_FILE`) call that tool and speak its result. Time and date questions go to the
  * `get_current_time` tool when the call offers it (so tool calls show up like a cloud model's),
  * else to `now`.
  */
@@ -66,6 +68,8 @@ export class RuleResponder implements Responder {
   ) {}
 
   async respond(history: readonly HistoryMessage[], userText: string, _systemPrompt?: string, _signal?: AbortSignal, tools?: ResponderTools): Promise<string> {
+    const asked = tools && toolForPhrase(tools.specs, userText);
+    if (asked) return spokenToolResult(asked.name, await tools.call(asked.name, asked.arguments));
     const a = this.answer(history, userText);
     if (typeof a === 'string') return a;
     if (tools?.specs.some((s) => s.name === 'get_current_time')) return this.fromTimeTool(a.asks, await tools.call('get_current_time', { timezone: this.timeZone }));
