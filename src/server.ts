@@ -36,6 +36,13 @@ import { InboundAudioGate } from './limits/inbound-audio.js';
 import { LimitStats } from './limits/stats.js';
 import { builtinTools } from './tools/builtin.js';
 import { ToolRegistry } from './tools/registry.js';
+import { openCallStore } from './store/open.js';
+import { startRetention } from './store/retention.js';
+import type { CallStore } from './store/types.js';
+import { CallWriter } from './store/writer.js';
+
+/** Longest the shutdown waits for queued call records to reach the store (the database down), ms. */
+export const STORE_FLUSH_TIMEOUT_MS = 5000;
 
 /** A composed server. */
 export interface Server {
@@ -43,6 +50,9 @@ export interface Server {
   manager: CallManager;
   /** Transfers waiting for the carrier (hand-off to a person). */
   transfers: TransferDesk;
+  /** Where ended calls' records are kept, and the writer that queues them there. */
+  store: CallStore;
+  writer: CallWriter;
   model: SpeechModel;
   vad: VadModelFactory;
   logger: PinoLogger;
@@ -56,7 +66,10 @@ export interface Server {
   webrtcUnavailable?: string;
   /** Starts listening; resolves with the bound address (e.g. `http://127.0.0.1:8080`). */
   listen(): Promise<string>;
-  /** Drains calls (up to `DRAIN_TIMEOUT_MS`, or `drainTimeoutMs`), closes the app and the model's workers. */
+  /**
+   * Drains calls (up to `DRAIN_TIMEOUT_MS`, or `drainTimeoutMs`), closes the app and the model's
+   * workers, then writes the queued call records (up to `STORE_FLUSH_TIMEOUT_MS`) and closes the store.
+   */
   close(drainTimeoutMs?: number): Promise<void>;
 }
 
@@ -76,15 +89,33 @@ export interface ServerOverrides {
   registry?: ProviderRegistry;
   /** Caller protocols to serve instead of the built-in ones (`CARRIERS` in `src/callers/registry.ts`). */
   carriers?: readonly Carrier[];
+  /** The call store to use instead of opening the configured one; the server does not close it. */
+  store?: CallStore;
+  /** Wall-clock time, ms since the Unix epoch, for the retention purge (default `Date.now`). */
+  wallClockMs?: () => number;
 }
 
 /**
  * Builds the server. Models come from the provider registry (`models/registry.ts`): the configured
- * one must start; `auto` picks local when installed, else loopback (`models/compose.ts`).
+ * one must start; `auto` picks local when installed, else loopback (`models/compose.ts`). The call
+ * store is opened first (`DATABASE_URL`, else PGlite in `DATA_DIR`), and closed again when
+ * anything after it fails.
  * @throws Error when the configured provider (e.g. `VOICEBRIDGE_MODEL=local`) cannot start.
+ * @throws DataDirLockedError when another server has `DATA_DIR` open; the driver's error when the database cannot be reached or migrated.
  */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<Server> {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, service: 'voicebridge' });
+  const store = overrides.store ?? (await openCallStore(config, logger));
+  try {
+    return await composeServer(config, overrides, logger, store, !overrides.store);
+  } catch (err) {
+    if (!overrides.store) await store.close();
+    throw err;
+  }
+}
+
+/** `createServer` once the logger and the store exist; closes the store at close when `ownsStore`. */
+async function composeServer(config: Config, overrides: ServerOverrides, logger: PinoLogger, store: CallStore, ownsStore: boolean): Promise<Server> {
   // V8's garbage-collection and compiler threads (started with the process, before any worker
   // pool) yield to the main thread that moves every call's audio. Worker pools started later (the
   // offline model's recognizers and synthesizer) keep their priority.
@@ -174,13 +205,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // The server's WebRTC peer connections: closed at shutdown below.
   const webrtcPeers = new WebRtcPeers();
   const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });
+  // Ended calls' records go to the store through the writer: queued, never awaited by a call.
+  const writer = new CallWriter(store, clock, log);
+  manager.events.on('call', (call) => void call.ended.then((summary) => writer.enqueue(summary)));
+  const retention = config.RETENTION_DAYS > 0 ? startRetention(config.RETENTION_DAYS, { store, clock, wallClockMs: overrides.wallClockMs ?? Date.now, logger: log }) : undefined;
   // Caller phrases that ask for a person (TRANSFER_PHRASES).
   manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
+  const app = await buildApp({ config, manager, store, writer, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
   return {
     app,
     manager,
     transfers,
+    store,
+    writer,
     model,
     vad,
     logger,
@@ -201,6 +238,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await models.close();
       webrtcPeers.shutdown();
       transfers.clear();
+      // Every ended call's record (the drain has ended them all) reaches the store before exit.
+      await retention?.stop();
+      await writer.close(STORE_FLUSH_TIMEOUT_MS);
+      if (ownsStore) await store.close();
     },
   };
 }

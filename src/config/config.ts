@@ -71,6 +71,10 @@ export const CORE_SETTINGS = {
   REQUEST_TIMEOUT_MS: [int(1000, 600_000), 10_000, 'A request\'s headers and body must have arrived within this long (WebSocket upgrades: their headers); otherwise 408 and the connection is closed.'],
   HEADERS_TIMEOUT_MS: [int(1000, 600_000), 5000, 'A request\'s headers must have arrived within this long (at most `REQUEST_TIMEOUT_MS`).'],
   TRUST_PROXY: [trustProxy, '', 'Client addresses for the per-address limits come from `X-Forwarded-For` set by these proxies: `true` (any), a hop count, or comma-separated addresses/CIDRs; empty: the socket\'s address.'],
+  DATA_DIR: [z.string().trim().min(1), './data', 'Folder of the embedded call store (PGlite) that keeps call records across restarts, used when `DATABASE_URL` is unset. The running server locks it: a second server on the same folder refuses to start.'],
+  // Not checked here: a config error would print the value, and this one holds a password.
+  DATABASE_URL: [optionalString, undefined, 'PostgreSQL connection URL (`postgres://user:password@host:5432/database`) for call records instead of the embedded store; the schema is migrated at start-up. While the database is down, records are queued in memory and written when it is back.'],
+  RETENTION_DAYS: [int(0, 36_500), 0, 'Delete call records that ended more than this many days ago (checked at start-up and hourly); 0: keep them.'],
 } as const;
 
 /**

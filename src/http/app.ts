@@ -3,7 +3,8 @@
  * health/readiness, the carrier webhooks (`POST /twilio/voice`, `/vonage/answer`,
  * `/vonage/event`), the carriers' media routes (`src/callers/registry.ts`: WS `/twilio/media`,
  * `/vonage/media`, `/client`, `/ws`, and WebRTC's `POST /webrtc/offer`), `POST /streams`
- * (presigned caller URLs) and the admin routes `GET /calls` and `GET /stats` (admin-access.ts).
+ * (presigned caller URLs) and the admin routes `GET /stats` and the call records' `/calls` routes
+ * (calls-routes.ts; access: admin-access.ts).
  */
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
@@ -16,6 +17,7 @@ import { redactingSerializers } from '../core/redact.js';
 import { MemoryConcurrencyCounter, MemoryWindowCounter } from '../limits/counters.js';
 import { LimitStats } from '../limits/stats.js';
 import { createAdminAccess, isAdminRoute, requireAdmin } from './admin-access.js';
+import { registerCallRoutes } from './calls-routes.js';
 import { registerCarrierRoutes } from './carrier-routes.js';
 import type { AppDeps } from './deps.js';
 import { admissionFromConfig, serverOptions, webSocketLimits } from './limits.js';
@@ -102,11 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}), limits: limitStats.snapshot() }));
 
-  app.get('/calls', async () => ({
-    // Live calls with their transcript so far (`voicebridge call` shows it as it grows).
-    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, startedAt: c.startedAt, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters, transcript: c.transcript })),
-    recent: deps.manager.recentCalls(),
-  }));
+  registerCallRoutes(app, deps);
 
   registerTelephonyRoutes(app, deps, limitStats);
   registerTransferRoute(app, deps.handoffs);

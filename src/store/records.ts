@@ -3,7 +3,7 @@
  * the list cursor's encoding. No I/O.
  */
 import type { CallSummary } from '../call/types.js';
-import { InvalidCursorError } from './types.js';
+import { InvalidCursorError, type CallListQuery } from './types.js';
 import type { bargeIns, calls, toolCalls, transcriptEntries, turns } from './schema.js';
 
 /** Rows of one call, ready to insert. */
@@ -128,4 +128,24 @@ export function decodeCursor(cursor: string): CursorPosition {
     // fall through
   }
   throw new InvalidCursorError();
+}
+
+/** Lower-case words of `text` (letters and digits), as PostgreSQL's `simple` text search splits them, roughly. */
+const wordsOf = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
+
+/**
+ * Whether `record` passes `query`'s filters (not its cursor or limit), as the store's `list`
+ * decides, for records not written yet: times, carrier, model, end reason, and the text's words
+ * all in one transcript line.
+ */
+export function matchesQuery(record: CallSummary, query: Omit<CallListQuery, 'cursor' | 'limit'>): boolean {
+  const started = Date.parse(record.startedAt);
+  if (query.from && started < query.from.getTime()) return false;
+  if (query.to && started >= query.to.getTime()) return false;
+  if (query.carrier && record.kind !== query.carrier) return false;
+  if (query.model && record.model !== query.model) return false;
+  if (query.endReason && record.reason !== query.endReason && !record.reason.startsWith(`${query.endReason}:`)) return false;
+  const wanted = wordsOf(query.text ?? '');
+  if (wanted.length && !record.transcript.some((e) => wanted.every((w) => wordsOf(e.text).includes(w)))) return false;
+  return true;
 }
