@@ -102,7 +102,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     route.preValidation = [requireAdmin(admin), ...existing];
   });
 
-  app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}), limits: limitStats.snapshot() }));
+  // `store`: the call store's backend and its writer's backlog (queued records while the database is down).
+  app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}), limits: limitStats.snapshot(), store: { backend: deps.store.backend, ...deps.writer.stats() } }));
 
   registerCallRoutes(app, deps);
 
