@@ -247,6 +247,15 @@ describe('the embedded store\'s data directory', () => {
   });
 });
 
+describe('the embedded database off the main thread', () => {
+  it('PGlite is loaded only by its worker thread (it runs every query synchronously on the thread that calls it)', () => {
+    const src = path.join(ROOT, 'src');
+    const files = (fs.readdirSync(src, { recursive: true }) as string[]).filter((f) => /\.(ts|mjs)$/.test(f) && !f.endsWith('.test.ts'));
+    const importers = files.filter((f) => /from ['"]@electric-sql\/pglite['"]|import\(['"]@electric-sql\/pglite['"]\)/.test(fs.readFileSync(path.join(src, f), 'utf8')));
+    expect(importers.map((f) => f.split(path.sep).join('/'))).toEqual(['store/pglite-worker.mjs']);
+  });
+});
+
 describe('the committed migrations', () => {
   it('match the schema: drizzle-kit generates nothing new', () => {
     const out = path.join('test-output', `drizzle-check-${process.pid}`);

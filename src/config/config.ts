@@ -33,7 +33,7 @@ export const CORE_SETTINGS = {
   INACTIVITY_TIMEOUT_MS: [int(1000, 86_400_000), 120_000, 'End a call after this long with no speech from either side.'],
   KEEPALIVE_AFTER_MS: [int(20, 60_000), 500, 'Send silence to models that need continuous audio once the caller has sent nothing for this long.'],
   PLAYOUT_LEAD_MS: [int(0, 1000), 60, 'How far ahead of real time assistant audio is sent to the carrier.'],
-  HELPER_THREAD_NICE: [int(0, 19), 10, 'Linux: the threads the process starts with (V8\'s garbage-collection and compiler workers) run at this much higher nice value than the main thread that moves the audio, so on a busy or single core they do not delay it (0: leave them).'],
+  HELPER_THREAD_NICE: [int(0, 19), 10, 'Linux: the threads the process starts with (V8\'s garbage-collection and compiler workers) run at this much higher nice value than the main thread that moves the audio, so on a busy or single core they do not delay it; so does the embedded call store\'s database thread (0: leave them).'],
   PLAYOUT_BATCH_MS: [int(20, 200), 40, 'Assistant audio leaves for the carrier in batches covering this much audio: one timer and one socket write per batch, each frame still its own 20 ms message (20: frame by frame).'],
   MARK_INTERVAL_MS: [int(20, 2000), 100, 'One playback mark (Twilio mark / Vonage notify) per this much assistant audio.'],
   BARGE_IN_VAD: [bool, true, 'Detect barge-in with local VAD on caller audio during playout (in addition to the model\'s own signal).'],

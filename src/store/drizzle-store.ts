@@ -1,7 +1,7 @@
 /**
  * `DrizzleCallStore`: the `CallStore` over any Drizzle PostgreSQL database (PGlite or
- * node-postgres: both are `PgDatabase`s over the same schema). Queries only; opening, migrating
- * and closing the connection belong to the backend that built it (`pglite.ts`, `postgres.ts`).
+ * node-postgres: both are `PgDatabase`s over the same schema). Queries only; opening, migrating,
+ * running a batch atomically and closing belong to the backend that built it (`pglite.ts`, `postgres.ts`).
  */
 import { and, desc, eq, inArray, like, lt, gte, or, sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -25,28 +25,34 @@ function chunks<T>(rows: T[]): T[][] {
 /** `%`, `_` and `\` escaped for a LIKE pattern. */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** The call store over `db`; `close` runs `onClose` once (the backend's own teardown). */
+/**
+ * Runs `fn`'s statements all or nothing: `fn` issues them through the database it is given (their
+ * results are not used), e.g. inside `db.transaction`.
+ */
+export type Atomically = (fn: (tx: StoreDatabase) => Promise<void>) => Promise<void>;
+
+/** The call store over `db`; inserts go through `atomic`; `close` runs `onClose` once (the backend's own teardown). */
 export class DrizzleCallStore implements CallStore {
   private closing: Promise<void> | undefined;
 
   constructor(
     readonly backend: CallStore['backend'],
     private readonly db: StoreDatabase,
+    private readonly atomic: Atomically,
     private readonly onClose: () => Promise<void>,
   ) {}
 
   async insert(records: readonly CallSummary[]): Promise<void> {
     if (records.length === 0) return;
     const rows = records.map(toRows);
-    await this.db.transaction(async (tx) => {
-      // Ids already stored are skipped (a retry after a commit whose answer was lost), children too.
-      const inserted = await tx.insert(schema.calls).values(rows.map((r) => r.call)).onConflictDoNothing().returning({ id: schema.calls.id });
-      const fresh = new Set(inserted.map((r) => r.id));
-      const keep = <T extends { callId: string }>(list: T[]) => list.filter((r) => fresh.has(r.callId));
-      for (const part of chunks(keep(rows.flatMap((r) => r.transcript)))) await tx.insert(schema.transcriptEntries).values(part);
-      for (const part of chunks(keep(rows.flatMap((r) => r.turns)))) await tx.insert(schema.turns).values(part);
-      for (const part of chunks(keep(rows.flatMap((r) => r.toolCalls)))) await tx.insert(schema.toolCalls).values(part);
-      for (const part of chunks(keep(rows.flatMap((r) => r.bargeIns)))) await tx.insert(schema.bargeIns).values(part);
+    // Ids already stored are skipped with their children (a retry after a commit whose answer was
+    // lost): a call's rows are always written together, so its children conflict too.
+    await this.atomic(async (tx) => {
+      await tx.insert(schema.calls).values(rows.map((r) => r.call)).onConflictDoNothing();
+      for (const part of chunks(rows.flatMap((r) => r.transcript))) await tx.insert(schema.transcriptEntries).values(part).onConflictDoNothing();
+      for (const part of chunks(rows.flatMap((r) => r.turns))) await tx.insert(schema.turns).values(part).onConflictDoNothing();
+      for (const part of chunks(rows.flatMap((r) => r.toolCalls))) await tx.insert(schema.toolCalls).values(part).onConflictDoNothing();
+      for (const part of chunks(rows.flatMap((r) => r.bargeIns))) await tx.insert(schema.bargeIns).values(part).onConflictDoNothing();
     });
   }
 

@@ -12,6 +12,8 @@ import type { CallStore } from './types.js';
 export interface StoreSettings {
   DATA_DIR: string;
   DATABASE_URL?: string;
+  /** The embedded database's thread runs at this much higher nice value than the main thread. */
+  HELPER_THREAD_NICE: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function openCallStore(settings: StoreSettings, logger: Logger): Pr
     return store;
   }
   const dir = path.resolve(settings.DATA_DIR);
-  const store = await openPgliteStore(dir);
+  const store = await openPgliteStore(dir, { niceDelta: settings.HELPER_THREAD_NICE });
   logger.info({ dataDir: dir }, 'call store: embedded PGlite (DATA_DIR)');
   return store;
 }

@@ -50,5 +50,5 @@ export async function openPostgresStore(url: string, logger: Logger, options: Po
     throw err;
   }
   const db = drizzle({ client: pool, schema });
-  return new DrizzleCallStore('postgres', db as unknown as StoreDatabase, () => pool.end());
+  return new DrizzleCallStore('postgres', db as unknown as StoreDatabase, (fn) => db.transaction((tx) => fn(tx as unknown as StoreDatabase)), () => pool.end());
 }
