@@ -247,6 +247,14 @@ describe('the embedded store\'s data directory', () => {
   });
 });
 
+describe('an unreachable DATABASE_URL', () => {
+  it('is refused at start-up with an error that names the server and never the password', async () => {
+    const err = await openPostgresStore('postgres://voice:hunter2secret@127.0.0.1:1/calls', new RecordingLogger(), { connectTimeoutMs: 2000 }).then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.message).toMatch(/^call store: cannot open the PostgreSQL database at 127\.0\.0\.1:1 \(DATABASE_URL\): /);
+    expect(err?.message).not.toContain('hunter2secret');
+  });
+});
+
 describe('the embedded database off the main thread', () => {
   it('PGlite is loaded only by its worker thread (it runs every query synchronously on the thread that calls it)', () => {
     const src = path.join(ROOT, 'src');

@@ -6,6 +6,7 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { DrizzleCallStore, type StoreDatabase } from './drizzle-store.js';
 import { MIGRATIONS_FOLDER } from './migrations.js';
@@ -28,7 +29,7 @@ export interface PostgresStoreOptions {
 /**
  * Connects to `url`, brings the schema up to date, and returns the store. Errors of idle pooled
  * connections (the server restarting) are logged, never thrown.
- * @throws node-postgres's error when the server cannot be reached or the migration fails (the pool is closed).
+ * @throws Error naming the host (not the URL, which holds the password) and node-postgres's error when the server cannot be reached or the migration fails (the pool is closed).
  */
 export async function openPostgresStore(url: string, logger: Logger, options: PostgresStoreOptions = {}): Promise<CallStore> {
   const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000, query_timeout: options.queryTimeoutMs ?? 30_000, max: options.maxConnections ?? 4 });
@@ -47,8 +48,18 @@ export async function openPostgresStore(url: string, logger: Logger, options: Po
     }
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw err;
+    // Names the server, never the URL (it holds the password).
+    throw new Error(`call store: cannot open the PostgreSQL database at ${hostOf(url)} (DATABASE_URL): ${errorMessage(err)}`, { cause: err });
   }
   const db = drizzle({ client: pool, schema });
   return new DrizzleCallStore('postgres', db as unknown as StoreDatabase, (fn) => db.transaction((tx) => fn(tx as unknown as StoreDatabase)), () => pool.end());
+}
+
+/** `host:port` of a connection URL, or "an unreadable URL". */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || 'localhost';
+  } catch {
+    return 'an unreadable URL';
+  }
 }
