@@ -208,10 +208,11 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
   // Ended calls' records go to the store through the writer: queued, never awaited by a call.
   const writer = new CallWriter(store, clock, log);
   manager.events.on('call', (call) => void call.ended.then((summary) => writer.enqueue(summary)));
-  const retention = config.RETENTION_DAYS > 0 ? startRetention(config.RETENTION_DAYS, { store, clock, wallClockMs: overrides.wallClockMs ?? Date.now, logger: log }) : undefined;
   // Caller phrases that ask for a person (TRANSFER_PHRASES).
   manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
   const app = await buildApp({ config, manager, store, writer, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
+  // Started last: nothing after it can fail and leave its timer behind.
+  const retention = config.RETENTION_DAYS > 0 ? startRetention(config.RETENTION_DAYS, { store, clock, wallClockMs: overrides.wallClockMs ?? Date.now, logger: log }) : undefined;
   return {
     app,
     manager,
