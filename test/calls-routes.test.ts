@@ -154,6 +154,21 @@ describe('records outlive the server', () => {
   });
 });
 
+describe('RETENTION_DAYS', () => {
+  it('makes the server delete records older than that, at start-up', async () => {
+    const store = new MemoryCallStore();
+    const now = Date.UTC(2026, 5, 1);
+    await store.insert([sampleCall(1, { id: 'old', startedAt: new Date(now - 8 * 86_400_000).toISOString() }), sampleCall(2, { id: 'new', startedAt: new Date(now - 6 * 86_400_000).toISOString() })]);
+    const s = await createServer(loadConfig({}, { LOG_LEVEL: 'silent', BARGE_IN_VAD: false, RETENTION_DAYS: 7 }), { store, wallClockMs: () => now, logger: pino({ level: 'silent' }), model: loopbackModel(), webrtc: { available: false, reason: 'not in this test' } });
+    try {
+      await eventually(() => !store.records.has('old'), 'the 8-day-old record deleted');
+      expect([...store.records.keys()]).toEqual(['new']);
+    } finally {
+      await s.close(100);
+    }
+  });
+});
+
 describe('an unreachable store', () => {
   it('is answered 503 with a message, and the server goes on', async () => {
     const broken = Object.assign(new MemoryCallStore(), {
