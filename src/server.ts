@@ -105,17 +105,19 @@ export interface ServerOverrides {
  */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<Server> {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, service: 'voicebridge' });
-  const store = overrides.store ?? (await openCallStore(config, logger));
+  // The store opens (PGlite's first start takes seconds) while the models load.
+  const opening = overrides.store ? Promise.resolve(overrides.store) : openCallStore(config, logger);
+  opening.catch(() => undefined); // awaited (and its error thrown) in composeServer
   try {
-    return await composeServer(config, overrides, logger, store, !overrides.store);
+    return await composeServer(config, overrides, logger, opening, !overrides.store);
   } catch (err) {
-    if (!overrides.store) await store.close();
+    if (!overrides.store) await opening.then((store) => store.close(), () => undefined);
     throw err;
   }
 }
 
-/** `createServer` once the logger and the store exist; closes the store at close when `ownsStore`. */
-async function composeServer(config: Config, overrides: ServerOverrides, logger: PinoLogger, store: CallStore, ownsStore: boolean): Promise<Server> {
+/** `createServer` once the logger exists and the store is opening; closes the store at close when `ownsStore`. */
+async function composeServer(config: Config, overrides: ServerOverrides, logger: PinoLogger, opening: Promise<CallStore>, ownsStore: boolean): Promise<Server> {
   // V8's garbage-collection and compiler threads (started with the process, before any worker
   // pool) yield to the main thread that moves every call's audio. Worker pools started later (the
   // offline model's recognizers and synthesizer) keep their priority.
@@ -135,6 +137,13 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
   const handoffs = composeTransfers(config, { desk: transfers, clock, logger: log, findCall: transferableLiveCall });
   const tools = new ToolRegistry([...builtinTools(config.TOOLS, { [END_CALL_TOOL_NAME]: () => endCallTool(liveCall) }), ...(handoffs.hasDefaultTarget ? [handoffs.tool()] : [])]);
   const models = await composeModels(registry, config.VOICEBRIDGE_MODEL, config, { logger: log, clock, vad }, overrides.model, config.OFFER_MODELS);
+  let store: CallStore;
+  try {
+    store = await opening;
+  } catch (err) {
+    await models.close();
+    throw err;
+  }
   const { model, availableModels: available } = models;
   log.debug({ model: model.id, availableModels: available, vad: vad.name }, `voicebridge model in use: ${model.id}`);
 
