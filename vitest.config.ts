@@ -11,5 +11,7 @@ export default defineConfig({
     // with other work would measure the machine instead of the code. Unit files take seconds.
     fileParallelism: false,
     reporters: ['default'],
+    // Servers started by tests keep their call store in a temp directory, not in ./data.
+    setupFiles: ['test/setup/data-dir.ts'],
   },
 });

@@ -44,6 +44,13 @@ import { startTracing, tracerOf } from './observability/tracing.js';
 import { loadUserTools } from './tools/user-tools.js';
 import { holdPhrase as synthesisedHoldPhrase } from './tools/hold-phrase.js';
 import { FlitePool } from './models/local/tts/synthesizer.js';
+import { openCallStore } from './store/open.js';
+import { startRetention } from './store/retention.js';
+import type { CallStore } from './store/types.js';
+import { CallWriter } from './store/writer.js';
+
+/** Longest the shutdown waits for queued call records to reach the store (the database down), ms. */
+export const STORE_FLUSH_TIMEOUT_MS = 5000;
 
 /** A composed server. */
 export interface Server {
@@ -51,6 +58,9 @@ export interface Server {
   manager: CallManager;
   /** Transfers waiting for the carrier (hand-off to a person). */
   transfers: TransferDesk;
+  /** Where ended calls' records are kept, and the writer that queues them there. */
+  store: CallStore;
+  writer: CallWriter;
   model: SpeechModel;
   vad: VadModelFactory;
   logger: PinoLogger;
@@ -66,7 +76,10 @@ export interface Server {
   metrics: ServerMetrics;
   /** Starts listening; resolves with the bound address (e.g. `http://127.0.0.1:8080`). */
   listen(): Promise<string>;
-  /** Drains calls (up to `DRAIN_TIMEOUT_MS`, or `drainTimeoutMs`), closes the app and the model's workers. */
+  /**
+   * Drains calls (up to `DRAIN_TIMEOUT_MS`, or `drainTimeoutMs`), closes the app and the model's
+   * workers, then writes the queued call records (up to `STORE_FLUSH_TIMEOUT_MS`) and closes the store.
+   */
   close(drainTimeoutMs?: number): Promise<void>;
 }
 
@@ -88,17 +101,37 @@ export interface ServerOverrides {
   carriers?: readonly Carrier[];
   /** Spans go to this provider instead of the OTLP export / the API's global provider (tests: an in-memory exporter). */
   tracerProvider?: TracerProvider;
-  /** Call records waiting for the store, count (`voicebridge_store_backlog_records`; default: no store, 0). */
+  /** Call records waiting for the store, count (`voicebridge_store_backlog_records`; default: the call writer's queue). */
   storeBacklog?: () => number;
+  /** The call store to use instead of opening the configured one; the server does not close it. */
+  store?: CallStore;
+  /** Wall-clock time, ms since the Unix epoch, for the retention purge (default `Date.now`). */
+  wallClockMs?: () => number;
 }
 
 /**
  * Builds the server. Models come from the provider registry (`models/registry.ts`): the configured
- * one must start; `auto` picks local when installed, else loopback (`models/compose.ts`).
+ * one must start; `auto` picks local when installed, else loopback (`models/compose.ts`). The call
+ * store is opened first (`DATABASE_URL`, else PGlite in `DATA_DIR`), and closed again when
+ * anything after it fails.
  * @throws Error when the configured provider (e.g. `VOICEBRIDGE_MODEL=local`) cannot start.
+ * @throws DataDirLockedError when another server has `DATA_DIR` open; the driver's error when the database cannot be reached or migrated.
  */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<Server> {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, service: 'voicebridge' });
+  // The store opens (PGlite's first start takes seconds) while the models load.
+  const opening = overrides.store ? Promise.resolve(overrides.store) : openCallStore(config, logger);
+  opening.catch(() => undefined); // awaited (and its error thrown) in composeServer
+  try {
+    return await composeServer(config, overrides, logger, opening, !overrides.store);
+  } catch (err) {
+    if (!overrides.store) await opening.then((store) => store.close(), () => undefined);
+    throw err;
+  }
+}
+
+/** `createServer` once the logger exists and the store is opening; closes the store at close when `ownsStore`. */
+async function composeServer(config: Config, overrides: ServerOverrides, logger: PinoLogger, opening: Promise<CallStore>, ownsStore: boolean): Promise<Server> {
   // V8's garbage-collection and compiler threads (started with the process, before any worker
   // pool) yield to the main thread that moves every call's audio. Worker pools started later (the
   // offline model's recognizers and synthesizer) keep their priority.
@@ -117,6 +150,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const transfers = new TransferDesk(clock);
   const handoffs = composeTransfers(config, { desk: transfers, clock, logger: log, findCall: transferableLiveCall });
   const models = await composeModels(registry, config.VOICEBRIDGE_MODEL, config, { logger: log, clock, vad }, overrides.model, config.OFFER_MODELS);
+  let store: CallStore;
+  try {
+    store = await opening;
+  } catch (err) {
+    await models.close();
+    throw err;
+  }
   // User tools (TOOLS_FILE): HTTP tools, and MCP servers started and listed now.
   const userTools = config.TOOLS_FILE ? await loadUserTools(config.TOOLS_FILE, { clock, logger: log }).catch(async (err) => (await models.close(), Promise.reject(err))) : undefined;
   let tools: ToolRegistry;
@@ -206,23 +246,30 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // The server's WebRTC peer connections: closed at shutdown below.
   const webrtcPeers = new WebRtcPeers();
   const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });
+  // Ended calls' records go to the store through the writer: queued, never awaited by a call.
+  const writer = new CallWriter(store, clock, log);
+  manager.events.on('call', (call) => void call.ended.then((summary) => writer.enqueue(summary)));
   // Caller phrases that ask for a person (TRANSFER_PHRASES).
   manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
   // Metrics and traces, fed by each call's events (src/observability/).
-  const metrics = new ServerMetrics({ liveCalls: () => manager.calls(), toolNames: () => tools.specs().map((t) => t.name), storeBacklog: overrides.storeBacklog });
+  const metrics = new ServerMetrics({ liveCalls: () => manager.calls(), toolNames: () => tools.specs().map((t) => t.name), storeBacklog: overrides.storeBacklog ?? (() => writer.stats().queued) });
   const tracing = overrides.tracerProvider ? undefined : startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME }, log, clock);
   const tracer = tracerOf(overrides.tracerProvider, tracing);
   manager.events.on('call', (call) => {
     metrics.observeCall(call);
     traceCall(call, tracer, clock);
   });
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, mcpServers: userTools?.status, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
+  const app = await buildApp({ config, manager, store, writer, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, mcpServers: userTools?.status, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
   registerMetricsRoute(app, metrics, config.METRICS_TOKEN, log);
+  // Started last: nothing after it can fail and leave its timer behind.
+  const retention = config.RETENTION_DAYS > 0 ? startRetention(config.RETENTION_DAYS, { store, clock, wallClockMs: overrides.wallClockMs ?? Date.now, logger: log }) : undefined;
   return {
     app,
     manager,
     metrics,
     transfers,
+    store,
+    writer,
     model,
     vad,
     logger,
@@ -245,6 +292,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       webrtcPeers.shutdown();
       transfers.clear();
       await tracing?.shutdown();
+      // Every ended call's record (the drain has ended them all) reaches the store before exit.
+      await retention?.stop();
+      await writer.close(STORE_FLUSH_TIMEOUT_MS);
+      if (ownsStore) await store.close();
     },
   };
 }

@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/core/log-output.js';
 import { loopbackModel } from '../src/models/loopback/model.js';
 import { createServer, type Server } from '../src/server.js';
+import { MemoryCallStore } from './fakes/call-store.js';
 
 const SECRET = 'a-development-secret-of-enough-length';
 const ADMIN = 'admin-token-0123456789abcdef';
@@ -21,7 +22,7 @@ afterAll(async () => {
 
 async function make(settings: Record<string, string> = {}): Promise<Server> {
   const logger = createLogger({ level: 'silent', format: 'json', service: 'test' });
-  const s = await createServer(loadConfig({}, { BARGE_IN_VAD: 'false', ...settings }), { logger, model: loopbackModel(), webRoot: '/nonexistent' });
+  const s = await createServer(loadConfig({}, { BARGE_IN_VAD: 'false', ...settings }), { store: new MemoryCallStore(), logger, model: loopbackModel(), webRoot: '/nonexistent' });
   servers.push(s);
   return s;
 }
@@ -66,9 +67,9 @@ describe('admin routes with no auth configured', () => {
 
   it('guard call control registered under /calls/ too', async () => {
     const s = await make();
-    s.app.delete('/calls/:id', async () => ({ ended: true }));
-    expect(await status(s, '/calls/abc', { method: 'DELETE', remoteAddress: REMOTE })).toBe(403);
-    expect(await status(s, '/calls/abc', { method: 'DELETE' })).toBe(200);
+    s.app.delete('/calls/:id/control', async () => ({ ended: true }));
+    expect(await status(s, '/calls/abc/control', { method: 'DELETE', remoteAddress: REMOTE })).toBe(403);
+    expect(await status(s, '/calls/abc/control', { method: 'DELETE' })).toBe(200);
   });
 });
 

@@ -18,6 +18,7 @@ import type { CallerEvent, CallerTransport, HangupOptions } from '../src/callers
 import { loadConfig } from '../src/config/config.js';
 import { createServer, type Server } from '../src/server.js';
 import { eventually } from './helpers/wait.js';
+import { MemoryCallStore } from './fakes/call-store.js';
 
 /**
  * "Line": a made-up protocol. Text `{"op":"hello","line":"…"}` starts the stream; binary messages
@@ -75,7 +76,7 @@ afterEach(async () => {
 
 async function start(settings: Record<string, unknown> = {}): Promise<string> {
   const config = loadConfig({}, { LOG_LEVEL: 'silent', VOICEBRIDGE_MODEL: 'loopback', BARGE_IN_VAD: false, PORT: 0, HOST: '127.0.0.1', ...settings });
-  server = await createServer(config, { logger: pino({ level: 'silent' }), carriers: [...CARRIERS, lineCarrier], webrtc: { available: false, reason: 'not in this test' } });
+  server = await createServer(config, { store: new MemoryCallStore(), logger: pino({ level: 'silent' }), carriers: [...CARRIERS, lineCarrier], webrtc: { available: false, reason: 'not in this test' } });
   return (await server.listen()).replace(/^http/, 'ws');
 }
 

@@ -12,13 +12,14 @@ import { loadConfig } from '../src/config/config.js';
 import { loopbackModel } from '../src/models/loopback/model.js';
 import { createServer, type Server } from '../src/server.js';
 import { eventually } from './helpers/wait.js';
+import { MemoryCallStore } from './fakes/call-store.js';
 
 let server: Server;
 let port = 0;
 
 beforeAll(async () => {
   const config = loadConfig({}, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: 0, REQUEST_TIMEOUT_MS: 2000, HEADERS_TIMEOUT_MS: 1000, TWILIO_AUTH_TOKEN: 'tok', VONAGE_SIGNATURE_SECRET: 'sig' });
-  server = await createServer(config, { logger: pino({ level: 'silent' }), model: loopbackModel() });
+  server = await createServer(config, { store: new MemoryCallStore(), logger: pino({ level: 'silent' }), model: loopbackModel() });
   const address = await server.listen();
   port = Number(new URL(address).port);
 });

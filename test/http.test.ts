@@ -11,10 +11,11 @@ import { loadConfig } from '../src/config/config.js';
 import { loopbackModel } from '../src/models/loopback/model.js';
 import { createServer, type Server } from '../src/server.js';
 import { eventually } from './helpers/wait.js';
+import { MemoryCallStore } from './fakes/call-store.js';
 
 const servers: Server[] = [];
 async function make(settings: Record<string, unknown> = {}): Promise<Server> {
-  const s = await createServer(loadConfig({}, { LOG_LEVEL: 'silent', ...settings }), { logger: pino({ level: 'silent' }), model: loopbackModel() });
+  const s = await createServer(loadConfig({}, { LOG_LEVEL: 'silent', ...settings }), { store: new MemoryCallStore(), logger: pino({ level: 'silent' }), model: loopbackModel() });
   servers.push(s);
   return s;
 }

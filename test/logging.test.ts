@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/core/log-output.js';
 import { loopbackModel } from '../src/models/loopback/model.js';
 import { createServer, type Server } from '../src/server.js';
+import { MemoryCallStore } from './fakes/call-store.js';
 
 /** A stream that keeps what is written to it. */
 function sink(): { stream: Writable; text: () => string } {
@@ -58,7 +59,7 @@ describe('request logs', () => {
     fs.writeFileSync(path.join(webRoot, 'worklets.js'), '//');
     const out = sink();
     const logger = createLogger({ level: 'debug', format: 'json', service: 'voicebridge', destination: out.stream });
-    const s = await createServer(loadConfig({}, { LOG_LEVEL: 'debug' }), { logger, model: loopbackModel(), webRoot });
+    const s = await createServer(loadConfig({}, { LOG_LEVEL: 'debug' }), { store: new MemoryCallStore(), logger, model: loopbackModel(), webRoot });
     servers.push(s);
     for (const url of ['/health', '/ready', '/', '/worklets.js', '/calls']) expect((await s.app.inject({ method: 'GET', url })).statusCode).toBe(200);
     const completed = out

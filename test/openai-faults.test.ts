@@ -19,6 +19,7 @@ import { createServer, type Server } from '../src/server.js';
 import { twilioStream } from './helpers/carrier-stream.js';
 import { eventually } from './helpers/wait.js';
 import { startBrowserSession } from './helpers/browser-session.js';
+import { MemoryCallStore } from './fakes/call-store.js';
 
 const KEY = 'sk-faults-test-123456';
 let server: Server | undefined;
@@ -38,7 +39,7 @@ async function start(faults: RealtimeFault[], settings: Record<string, unknown> 
     LOG_LEVEL: 'silent', BARGE_IN_VAD: false, PORT: 0, HOST: '127.0.0.1', VOICEBRIDGE_MODEL: 'openai', OPENAI_API_KEY: KEY,
     OPENAI_REALTIME_URL: `${emulator.wsUrl}?model=gpt-realtime`, OPENAI_TRANSCRIPTION_MODEL: 'none', ...settings,
   });
-  server = await createServer(config, { logger: pino({ level: 'silent' }), webrtc: { available: false, reason: 'not in this test' } });
+  server = await createServer(config, { store: new MemoryCallStore(), logger: pino({ level: 'silent' }), webrtc: { available: false, reason: 'not in this test' } });
   return server.listen();
 }
 

@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createServer, type Server } from '../src/server.js';
 import { connectCaller } from '../src/sim/clients.js';
 import { eventually } from './helpers/wait.js';
+import { MemoryCallStore } from './fakes/call-store.js';
 
 const LIMIT_MS = 3000;
 const CALL_S = 30;
@@ -32,7 +33,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent', PORT: 0, HOST: '127.0.0.1', ADMIN_TOKEN: 'admin-token-0123456789', VOICEBRIDGE_MODEL: 'openai', BARGE_IN_VAD: false,
     OPENAI_API_KEY: 'sk-renew', OPENAI_REALTIME_URL: `${emulator.wsUrl}?model=gpt-realtime`, OPENAI_SESSION_LIMIT_MS: LIMIT_MS, OPENAI_RENEW_AFTER_MS: 1500,
   });
-  server = await createServer(config, { logger: pino({ level: 'silent' }), webrtc: { available: false, reason: 'not in this test' } });
+  server = await createServer(config, { store: new MemoryCallStore(), logger: pino({ level: 'silent' }), webrtc: { available: false, reason: 'not in this test' } });
   url = await server.listen();
 });
 afterAll(async () => {

@@ -26,6 +26,7 @@ import { energyVadFactory } from '../src/audio/vad/energy.js';
 import { systemClock } from '../src/core/clock.js';
 import { createServer, type Server } from '../src/server.js';
 import { RecordingLogger } from './fakes/logger.js';
+import { MemoryCallStore } from './fakes/call-store.js';
 
 /** A provider only this test knows: loopback at its own rate, counting creations and closes. */
 function fakeProvider(options: { id?: string; fails?: boolean; missing?: string[]; auto?: boolean } = {}) {
@@ -75,7 +76,7 @@ describe('a registry with one more provider', () => {
     const { provider: fake, counts } = fakeProvider();
     const reg = new ProviderRegistry([fake, loopbackProvider]);
     const config = loadConfig({ FAKE_RATE_HZ: '24000' }, { LOG_LEVEL: 'silent', VOICEBRIDGE_MODEL: 'fake', BARGE_IN_VAD: false }, reg);
-    const server: Server = await createServer(config, { logger: pino({ level: 'silent' }), registry: reg, webrtc: { available: false, reason: 'not in this test' } });
+    const server: Server = await createServer(config, { store: new MemoryCallStore(), logger: pino({ level: 'silent' }), registry: reg, webrtc: { available: false, reason: 'not in this test' } });
     try {
       expect(server.model.id).toBe('fake');
       expect(server.model.inputRateHz).toBe(24000);

@@ -23,6 +23,7 @@ import { connectCaller } from '../src/sim/clients.js';
 import { answerTwilioCall, answerVonageCall } from '../src/sim/webhooks.js';
 import { countingModel, type CountingModel } from './fakes/counting-model.js';
 import { eventually } from './helpers/wait.js';
+import { MemoryCallStore } from './fakes/call-store.js';
 
 const T0 = 1_800_000_000_000;
 const STREAM_SECRET = 'stream-secret-of-the-test-server';
@@ -46,7 +47,7 @@ async function start(settings: Record<string, unknown>, out: (line: string) => v
     },
   });
   const streamTokens = new StreamTokens({ secret: Buffer.from(STREAM_SECRET), ttlMs: 30_000, nowMs: () => wallMs, store: new MemoryReplayStore(() => wallMs) });
-  const s = await createServer(loadConfig({}, { BARGE_IN_VAD: false, ...settings }), { logger: pino({ level: 'info' }, sink), model: m, streamTokens, webrtc: { available: false, reason: 'not in this test' } });
+  const s = await createServer(loadConfig({}, { BARGE_IN_VAD: false, ...settings }), { store: new MemoryCallStore(), logger: pino({ level: 'info' }, sink), model: m, streamTokens, webrtc: { available: false, reason: 'not in this test' } });
   return { server: s, url: await s.app.listen({ port: 0, host: '127.0.0.1' }) };
 }
 
@@ -296,7 +297,7 @@ describe('presigned caller URLs (POST /streams, voicebridge sign-url)', () => {
 describe('start-up warnings', () => {
   it('without JWT auth and STREAM_TOKEN_SECRET, says who can reach what and that the key suits one instance', async () => {
     let out = '';
-    const loose = await createServer(loadConfig({}, { LOG_LEVEL: 'warn' }), { logger: pino({ level: 'warn' }, new Writable({ write: (c, _e, d) => ((out += c), d()) })), model: countingModel(), webrtc: { available: false, reason: 'not in this test' } });
+    const loose = await createServer(loadConfig({}, { LOG_LEVEL: 'warn' }), { store: new MemoryCallStore(), logger: pino({ level: 'warn' }, new Writable({ write: (c, _e, d) => ((out += c), d()) })), model: countingModel(), webrtc: { available: false, reason: 'not in this test' } });
     await loose.close(0);
     expect(out).toMatch(/anyone who can reach this server can open browser and raw PCM calls \(\/client, \/ws, \/webrtc\/offer\)/);
     expect(out).toMatch(/Twilio and Vonage media streams still need the one-time URL their answer webhook hands out/);

@@ -21,6 +21,7 @@ import { twilioStream, vonageStreamUrl } from './helpers/carrier-stream.js';
 import { eventually } from './helpers/wait.js';
 import { startVonageVoiceApi, type VonageVoiceApi } from './fakes/vonage-voice-api.js';
 import { startBrowserSession } from './helpers/browser-session.js';
+import { MemoryCallStore } from './fakes/call-store.js';
 
 const ADMIN = 'admin-token-0123456789';
 let server: Server | undefined;
@@ -79,7 +80,7 @@ function toolModel(options: { tool?: { name: string; arguments: unknown }; userS
 
 async function start(settings: Record<string, unknown>, model: SpeechModel = toolModel()): Promise<string> {
   const config = loadConfig({}, { LOG_LEVEL: 'silent', BARGE_IN_VAD: false, PORT: 0, HOST: '127.0.0.1', ADMIN_TOKEN: ADMIN, ...settings });
-  server = await createServer(config, { logger: pino({ level: 'silent' }), model, webrtc: { available: false, reason: 'not in this test' } });
+  server = await createServer(config, { store: new MemoryCallStore(), logger: pino({ level: 'silent' }), model, webrtc: { available: false, reason: 'not in this test' } });
   return server.listen();
 }
 

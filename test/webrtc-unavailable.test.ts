@@ -8,6 +8,7 @@ import { webRtcUnavailableReason } from '../src/callers/webrtc/loader.js';
 import { loadConfig } from '../src/config/config.js';
 import { loopbackModel } from '../src/models/loopback/model.js';
 import { createServer, type Server } from '../src/server.js';
+import { MemoryCallStore } from './fakes/call-store.js';
 
 const servers: Server[] = [];
 afterAll(async () => {
@@ -19,7 +20,7 @@ const OFFER = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/
 describe('WebRTC availability', () => {
   it('reports a missing add-on on /health and answers offers 503 with the reason', async () => {
     const reason = webRtcUnavailableReason('Cannot load native addon for node-datachannel on linux (x64). Attempted to require "@node-datachannel/linux-x64-gnu".');
-    const s = await createServer(loadConfig({}, { LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }), model: loopbackModel(), webrtc: { available: false, reason } });
+    const s = await createServer(loadConfig({}, { LOG_LEVEL: 'silent' }), { store: new MemoryCallStore(), logger: pino({ level: 'silent' }), model: loopbackModel(), webrtc: { available: false, reason } });
     servers.push(s);
     const health = (await s.app.inject({ method: 'GET', url: '/health' })).json();
     expect(health.webrtc).toEqual({ available: false, reason });
@@ -34,7 +35,7 @@ describe('WebRTC availability', () => {
   });
 
   it('loads node-datachannel when it is installed', async () => {
-    const s = await createServer(loadConfig({}, { LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }), model: loopbackModel() });
+    const s = await createServer(loadConfig({}, { LOG_LEVEL: 'silent' }), { store: new MemoryCallStore(), logger: pino({ level: 'silent' }), model: loopbackModel() });
     servers.push(s);
     expect((await s.app.inject({ method: 'GET', url: '/health' })).json().webrtc).toEqual({ available: true });
   });

@@ -33,7 +33,7 @@ export const CORE_SETTINGS = {
   INACTIVITY_TIMEOUT_MS: [int(1000, 86_400_000), 120_000, 'End a call after this long with no speech from either side.'],
   KEEPALIVE_AFTER_MS: [int(20, 60_000), 500, 'Send silence to models that need continuous audio once the caller has sent nothing for this long.'],
   PLAYOUT_LEAD_MS: [int(0, 1000), 60, 'How far ahead of real time assistant audio is sent to the carrier.'],
-  HELPER_THREAD_NICE: [int(0, 19), 10, 'Linux: the threads the process starts with (V8\'s garbage-collection and compiler workers) run at this much higher nice value than the main thread that moves the audio, so on a busy or single core they do not delay it (0: leave them).'],
+  HELPER_THREAD_NICE: [int(0, 19), 10, 'Linux: the threads the process starts with (V8\'s garbage-collection and compiler workers) run at this much higher nice value than the main thread that moves the audio, so on a busy or single core they do not delay it; so does the embedded call store\'s database thread (0: leave them).'],
   PLAYOUT_BATCH_MS: [int(20, 200), 40, 'Assistant audio leaves for the carrier in batches covering this much audio: one timer and one socket write per batch, each frame still its own 20 ms message (20: frame by frame).'],
   MARK_INTERVAL_MS: [int(20, 2000), 100, 'One playback mark (Twilio mark / Vonage notify) per this much assistant audio.'],
   BARGE_IN_VAD: [bool, true, 'Detect barge-in with local VAD on caller audio during playout (in addition to the model\'s own signal).'],
@@ -78,6 +78,10 @@ export const CORE_SETTINGS = {
   REQUEST_TIMEOUT_MS: [int(1000, 600_000), 10_000, 'A request\'s headers and body must have arrived within this long (WebSocket upgrades: their headers); otherwise 408 and the connection is closed.'],
   HEADERS_TIMEOUT_MS: [int(1000, 600_000), 5000, 'A request\'s headers must have arrived within this long (at most `REQUEST_TIMEOUT_MS`).'],
   TRUST_PROXY: [trustProxy, '', 'Client addresses for the per-address limits come from `X-Forwarded-For` set by these proxies: `true` (any), a hop count, or comma-separated addresses/CIDRs; empty: the socket\'s address.'],
+  DATA_DIR: [z.string().trim().min(1), './data', 'Folder of the embedded call store (PGlite) that keeps call records across restarts, used when `DATABASE_URL` is unset. The running server locks it: a second server on the same folder refuses to start.'],
+  // Not checked here: a config error would print the value, and this one holds a password.
+  DATABASE_URL: [optionalString, undefined, 'PostgreSQL connection URL (`postgres://user:password@host:5432/database`) for call records instead of the embedded store; the schema is migrated at start-up. While the database is down, records are queued in memory and written when it is back.'],
+  RETENTION_DAYS: [int(0, 36_500), 0, 'Delete call records that ended more than this many days ago (checked at start-up and hourly); 0: keep them.'],
 } as const;
 
 /**

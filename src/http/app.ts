@@ -3,8 +3,8 @@
  * health/readiness, the carrier webhooks (`POST /twilio/voice`, `/vonage/answer`,
  * `/vonage/event`), the carriers' media routes (`src/callers/registry.ts`: WS `/twilio/media`,
  * `/vonage/media`, `/client`, `/ws`, and WebRTC's `POST /webrtc/offer`), Pipecat's `POST /connect`
- * and `GET /status/:id`, `POST /streams`
- * (presigned caller URLs) and the admin routes `GET /calls` and `GET /stats` (admin-access.ts).
+ * and `GET /status/:id`, `POST /streams` (presigned caller URLs) and the admin routes `GET /stats`
+ * and the call records' `/calls` routes (calls-routes.ts; access: admin-access.ts).
  */
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
@@ -17,7 +17,7 @@ import { redactingSerializers } from '../core/redact.js';
 import { MemoryConcurrencyCounter, MemoryWindowCounter } from '../limits/counters.js';
 import { LimitStats } from '../limits/stats.js';
 import { createAdminAccess, isAdminRoute, requireAdmin } from './admin-access.js';
-import { registerCallRecordRoute } from './call-record-route.js';
+import { registerCallRoutes } from './calls-routes.js';
 import { registerCarrierRoutes } from './carrier-routes.js';
 import { ConnectSessions } from './connect-sessions.js';
 import type { AppDeps } from './deps.js';
@@ -104,14 +104,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     route.preValidation = [requireAdmin(admin), ...existing];
   });
 
-  registerCallRecordRoute(app, deps.manager);
-  app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}), limits: limitStats.snapshot(), ...(deps.mcpServers ? { mcpServers: deps.mcpServers() } : {}) }));
+  // `store`: the call store's backend and its writer's backlog (queued records while the database is down).
+  app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}), limits: limitStats.snapshot(), store: { backend: deps.store.backend, ...deps.writer.stats() }, ...(deps.mcpServers ? { mcpServers: deps.mcpServers() } : {}) }));
 
-  app.get('/calls', async () => ({
-    // Live calls with their transcript so far (`voicebridge call` shows it as it grows).
-    live: deps.manager.calls().map((c) => ({ id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, startedAt: c.startedAt, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters, transcript: c.transcript, toolCalls: c.toolCalls })),
-    recent: deps.manager.recentCalls(),
-  }));
+  registerCallRoutes(app, deps);
 
   // Pages on other origins (a Pipecat client) may call /connect, /status and the WebRTC offer.
   registerCors(app, deps.config.CORS_ORIGINS);

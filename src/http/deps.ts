@@ -18,11 +18,17 @@ import type { Warmup } from '../core/warmup.js';
 import type { Admission } from '../limits/admission.js';
 import type { LimitStats } from '../limits/stats.js';
 import type { BrowserAuth } from './auth.js';
+import type { CallStore } from '../store/types.js';
+import type { CallWriter } from '../store/writer.js';
 
 /** Dependencies of the HTTP app. */
 export interface AppDeps {
   config: Config;
   manager: CallManager;
+  /** Ended calls' records (`GET /calls`, `GET /calls/:id`, `DELETE /calls/:id`). */
+  store: CallStore;
+  /** Records queued for the store and not written yet (answered from here meanwhile). */
+  writer: CallWriter;
   clock: Clock;
   /** pino logger (Fastify's request logs and the calls' logs). */
   logger: PinoLogger;

@@ -8,7 +8,10 @@
  * the honest test: the server starts the way users start it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,11 +40,14 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts the server with `settings` as environment variables and waits until `/ready` answers.
+ * Its call store is embedded in a temp directory of its own (removed once it has stopped) unless
+ * `settings` give `DATA_DIR` or `DATABASE_URL`.
  * @throws Error with the server's output when it does not become ready within `readyTimeoutMs`.
  */
 export async function startServerProcess(settings: Record<string, string | number | boolean> = {}, readyTimeoutMs = 60_000): Promise<ServerProcess> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DRAIN_TIMEOUT_MS: '2000' };
+  const dataDir = settings.DATA_DIR || settings.DATABASE_URL ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'vb-data-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DRAIN_TIMEOUT_MS: '2000', ...(dataDir ? { DATA_DIR: dataDir } : {}) };
   for (const [k, v] of Object.entries(settings)) env[k] = String(v);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -55,6 +61,7 @@ export async function startServerProcess(settings: Record<string, string | numbe
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code, signal) => {
       if (signal) out += `\n[server process ended by ${signal}]`;
+      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
       resolve(code);
     }),
   );

@@ -1,0 +1,92 @@
+/**
+ * The call records routes (admin routes: auth as for `/calls`, `admin-access.ts`):
+ * - `GET /calls`: `live` calls with their state and transcript so far, and `recent` ended calls
+ *   from the store, newest first, a page at a time (`limit` 1–200, default 50; `cursor` = the
+ *   previous page's `nextCursor`), filtered by `from`/`to` (ISO 8601 start time), `carrier`,
+ *   `model`, `endReason` (a code: `stop`, `model-closed`, …) and `q` (words in one transcript line).
+ *   The first page also holds matching records still queued for the store.
+ * - `GET /calls/:id`: the whole record (a live call: its state so far, with `live: true`); 404.
+ * - `DELETE /calls/:id`: deletes an ended call's record (privacy requests): 204, 404, or 409 for a
+ *   live call.
+ * A query that does not parse is answered 400; the store unreachable, 503.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { Call } from '../call/call.js';
+import { errorMessage } from '../core/errors.js';
+import { matchesQuery } from '../store/records.js';
+import { InvalidCursorError, type CallListQuery } from '../store/types.js';
+import type { AppDeps } from './deps.js';
+
+const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+
+/** `GET /calls` query parameters. */
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(1000).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  carrier: z.string().max(100).optional(),
+  model: z.string().max(100).optional(),
+  endReason: z.string().max(200).optional(),
+  q: z.string().max(500).optional(),
+});
+
+/** A live call as `/calls` shows it: its state, transcript and tool calls so far. */
+function liveEntry(c: Call) {
+  return { id: c.id, phase: c.phase, startedAtMs: c.startedAtMs, startedAt: c.startedAt, kind: c.kind, model: c.modelId, turns: c.turns.length, carrierCallId: c.startInfo.carrierCallId, parameters: c.startInfo.parameters, transcript: c.transcript, toolCalls: c.toolCalls };
+}
+
+function storeUnavailable(reply: FastifyReply, err: unknown, deps: Pick<AppDeps, 'logger'>) {
+  deps.logger.warn({ err: errorMessage(err) }, 'call store read failed');
+  return reply.code(503).send({ error: 'store-unavailable', message: 'the call store cannot be reached; try again shortly' });
+}
+
+/** Registers `GET /calls`, `GET /calls/:id` and `DELETE /calls/:id`. */
+export function registerCallRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'manager' | 'store' | 'writer' | 'logger'>): void {
+  app.get<{ Querystring: Record<string, string> }>('/calls', async (req, reply) => {
+    const parsed = listQuery.safeParse(req.query);
+    if (!parsed.success) return reply.code(400).send({ error: 'bad-query', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    const { q, ...rest } = parsed.data;
+    const query: CallListQuery = { ...rest, text: q };
+    // Live calls with their transcript so far (`voicebridge call` shows it as it grows).
+    const live = deps.manager.calls().map(liveEntry);
+    try {
+      const page = await deps.store.list(query);
+      const stored = new Set(page.calls.map((c) => c.id));
+      const queued = query.cursor ? [] : deps.writer.pending().filter((r) => !stored.has(r.id) && matchesQuery(r, query)).reverse();
+      return { live, recent: [...queued, ...page.calls], nextCursor: page.nextCursor };
+    } catch (err) {
+      if (err instanceof InvalidCursorError) return reply.code(400).send({ error: 'bad-query', message: err.message });
+      return storeUnavailable(reply, err, deps);
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/calls/:id', async (req, reply) => {
+    const { id } = req.params;
+    const live = deps.manager.get(id);
+    if (live) return { live: true, ...liveEntry(live) };
+    const queued = deps.writer.pending().find((r) => r.id === id);
+    if (queued) return queued;
+    try {
+      const record = await deps.store.get(id);
+      return record ?? reply.code(404).send({ error: 'not-found', message: `no call ${id}` });
+    } catch (err) {
+      return storeUnavailable(reply, err, deps);
+    }
+  });
+
+  app.delete<{ Params: { id: string } }>('/calls/:id', async (req, reply) => {
+    const { id } = req.params;
+    if (deps.manager.get(id)) return reply.code(409).send({ error: 'call-live', message: `call ${id} is live: end it first` });
+    try {
+      const wasQueued = await deps.writer.forget(id);
+      const wasStored = await deps.store.delete(id);
+      if (!wasQueued && !wasStored) return reply.code(404).send({ error: 'not-found', message: `no call ${id}` });
+      deps.logger.info({ callId: id }, 'call record deleted');
+      return reply.code(204).send();
+    } catch (err) {
+      return storeUnavailable(reply, err, deps);
+    }
+  });
+}

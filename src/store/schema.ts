@@ -1,0 +1,132 @@
+/**
+ * The call store's one Drizzle schema (PostgreSQL dialect, `drizzle-orm/pg-core`), used by both
+ * backends (embedded PGlite and node-postgres). drizzle-kit generates the SQL migrations in
+ * `drizzle/` from this file (`npm run db:generate`); `migrate.ts` applies them at start-up.
+ *
+ * Tables: `calls` (one row per ended call), and per call, oldest first: `transcript_entries`,
+ * `turns`, `tool_calls`, `barge_ins`. JSON columns where a table would be overkill:
+ * `calls.parameters` (the carrier's custom parameters, string → string), `calls.model_stats` (the
+ * model session's counters: renewals, retries, model errors, usage figures), `calls.history` (the
+ * model's history as left at the end, truncated replies marked), `calls.handoff` (at most one
+ * hand-off record per call), `calls.usage` (provider usage, for cost).
+ *
+ * Times: `started_at`/`ended_at` are wall-clock instants (timestamptz); every `*_ms` column is
+ * milliseconds (positions in the call are ms since it started). Child rows go with their call
+ * (`ON DELETE CASCADE`).
+ */
+import { sql } from 'drizzle-orm';
+import { boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import type { HistoryMessage } from '../models/model.js';
+import type { Handoff } from '../handoff/record.js';
+
+/** One ended call. */
+export const calls = pgTable(
+  'calls',
+  {
+    /** Our call id (a UUID). */
+    id: text('id').primaryKey(),
+    /** The caller protocol (`twilio`, `vonage`, `browser`, `pcm`, `webrtc`, …). */
+    carrier: text('carrier').notNull(),
+    /** The carrier's call id (Twilio CallSid, Vonage uuid). */
+    carrierCallId: text('carrier_call_id'),
+    /** The carrier's stream id (Twilio StreamSid). */
+    streamId: text('stream_id'),
+    parameters: jsonb('parameters').$type<Record<string, string>>().notNull(),
+    model: text('model').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true, precision: 3, mode: 'date' }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true, precision: 3, mode: 'date' }).notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    /** Why it ended, as a code (`stop`, `inactivity`, `model-closed: …`), and in plain words. */
+    endReason: text('end_reason').notNull(),
+    endReasonLabel: text('end_reason_label').notNull(),
+    error: boolean('error').notNull(),
+    /** Reply latency over the call's turns (median and worst), ms; null when no turn had one. */
+    replyLatencyMedianMs: doublePrecision('reply_latency_median_ms'),
+    replyLatencyMaxMs: doublePrecision('reply_latency_max_ms'),
+    framesIn: integer('frames_in').notNull(),
+    framesOut: integer('frames_out').notNull(),
+    underruns: integer('underruns').notNull(),
+    bargeIns: integer('barge_ins').notNull(),
+    falseInterruptions: integer('false_interruptions').notNull(),
+    /** The model session's counters: renewals, retries, model errors, … (JSON). */
+    modelStats: jsonb('model_stats').$type<Record<string, number>>().notNull(),
+    /** Provider usage (tokens, audio seconds) for cost, when the provider reports it (JSON). */
+    usage: jsonb('usage').$type<Record<string, number>>(),
+    /** Cost of the call in US dollars, when prices are configured. */
+    costUsd: doublePrecision('cost_usd'),
+    history: jsonb('history').$type<HistoryMessage[]>().notNull(),
+    handoff: jsonb('handoff').$type<Handoff>(),
+  },
+  (t) => [
+    // Newest first with a (started_at, id) cursor.
+    index('calls_started_at_id_idx').on(t.startedAt.desc(), t.id.desc()),
+    index('calls_carrier_call_id_idx').on(t.carrierCallId),
+  ],
+);
+
+/** One transcript line (interrupted replies already cut to what was heard). */
+export const transcriptEntries = pgTable(
+  'transcript_entries',
+  {
+    callId: text('call_id').notNull().references(() => calls.id, { onDelete: 'cascade' }),
+    /** Position in the call's transcript, from 0. */
+    seq: integer('seq').notNull(),
+    role: text('role').$type<'user' | 'assistant'>().notNull(),
+    text: text('text').notNull(),
+    /** When it was said, ms since the call started. */
+    atMs: doublePrecision('at_ms').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.callId, t.seq] }), index('transcript_entries_text_idx').using('gin', sql`to_tsvector('simple', ${t.text})`)],
+);
+
+/** One turn with its metrics. */
+export const turns = pgTable(
+  'turns',
+  {
+    callId: text('call_id').notNull().references(() => calls.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    /** The call's turn number. */
+    turn: integer('turn').notNull(),
+    responseId: text('response_id').notNull(),
+    userText: text('user_text').notNull(),
+    assistantText: text('assistant_text').notNull(),
+    /** End of the caller's speech → the caller starts hearing the reply, ms (`reply-latency.ts`). */
+    replyLatencyMs: doublePrecision('reply_latency_ms'),
+    interrupted: boolean('interrupted').notNull(),
+    /** Reply audio heard before a barge-in, ms. */
+    heardMs: doublePrecision('heard_ms'),
+  },
+  (t) => [primaryKey({ columns: [t.callId, t.seq] })],
+);
+
+/** One tool call. */
+export const toolCalls = pgTable(
+  'tool_calls',
+  {
+    callId: text('call_id').notNull().references(() => calls.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    name: text('name').notNull(),
+    ok: boolean('ok').notNull(),
+    durationMs: doublePrecision('duration_ms').notNull(),
+    error: text('error'),
+  },
+  (t) => [primaryKey({ columns: [t.callId, t.seq] })],
+);
+
+/** One barge-in. */
+export const bargeIns = pgTable(
+  'barge_ins',
+  {
+    callId: text('call_id').notNull().references(() => calls.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    /** Who heard it: the model's own signal or the local VAD. */
+    source: text('source').$type<'model' | 'vad'>().notNull(),
+    responseId: text('response_id'),
+    heardMs: doublePrecision('heard_ms').notNull(),
+    sentMs: doublePrecision('sent_ms').notNull(),
+    droppedMs: doublePrecision('dropped_ms').notNull(),
+    /** Signal received → carrier clear sent, ms. */
+    reactionMs: doublePrecision('reaction_ms').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.callId, t.seq] })],
+);
