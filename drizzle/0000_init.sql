@@ -41,9 +41,13 @@ CREATE TABLE "tool_calls" (
 	"call_id" text NOT NULL,
 	"seq" integer NOT NULL,
 	"name" text NOT NULL,
+	"arguments" jsonb,
 	"ok" boolean NOT NULL,
+	"result" jsonb,
 	"duration_ms" double precision NOT NULL,
 	"error" text,
+	"at_ms" double precision,
+	"held_caller" boolean,
 	CONSTRAINT "tool_calls_call_id_seq_pk" PRIMARY KEY("call_id","seq")
 );
 --> statement-breakpoint

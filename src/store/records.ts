@@ -68,7 +68,7 @@ export function toRows(summary: CallSummary): CallRows {
     },
     transcript: summary.transcript.map((e, seq) => ({ callId, seq, role: e.role, text: e.text, atMs: e.atMs })),
     turns: summary.turns.map((t, seq) => ({ callId, seq, turn: t.turn, responseId: t.responseId, userText: t.userText, assistantText: t.assistantText, replyLatencyMs: t.replyLatencyMs, interrupted: t.interrupted, heardMs: t.heardMs ?? null })),
-    toolCalls: summary.toolCalls.map((c, seq) => ({ callId, seq, name: c.name, ok: c.ok, durationMs: c.durationMs, error: c.error ?? null })),
+    toolCalls: summary.toolCalls.map((c, seq) => ({ callId, seq, name: c.name, arguments: c.arguments ?? null, ok: c.ok, result: c.result ?? null, durationMs: c.durationMs, error: c.error ?? null, atMs: c.atMs ?? null, heldCaller: c.heldCaller ?? null })),
     bargeIns: summary.bargeInEvents.map((b, seq) => ({ callId, seq, source: b.source, responseId: b.responseId ?? null, heardMs: b.heardMs, sentMs: b.sentMs, droppedMs: b.droppedMs, reactionMs: b.reactionMs })),
   };
 }
@@ -98,7 +98,16 @@ export function fromRows(rows: StoredRows): CallSummary {
     bargeIns: c.bargeIns,
     bargeInEvents: bySeq(rows.bargeIns).map((b) => ({ source: b.source, responseId: b.responseId ?? undefined, heardMs: b.heardMs, sentMs: b.sentMs, droppedMs: b.droppedMs, reactionMs: b.reactionMs })),
     history: c.history,
-    toolCalls: bySeq(rows.toolCalls).map((t) => ({ name: t.name, ok: t.ok, durationMs: t.durationMs, ...(t.error !== null ? { error: t.error } : {}) })),
+    toolCalls: bySeq(rows.toolCalls).map((t) => ({
+      name: t.name,
+      ...(t.arguments !== null ? { arguments: t.arguments } : {}),
+      ok: t.ok,
+      ...(t.result !== null ? { result: t.result } : {}),
+      durationMs: t.durationMs,
+      ...(t.error !== null ? { error: t.error } : {}),
+      ...(t.atMs !== null ? { atMs: t.atMs } : {}),
+      ...(t.heldCaller !== null ? { heldCaller: t.heldCaller } : {}),
+    })),
     modelStats: c.modelStats,
     ...(c.handoff ? { handoff: c.handoff } : {}),
     falseInterruptions: c.falseInterruptions,

@@ -106,9 +106,17 @@ export const toolCalls = pgTable(
     callId: text('call_id').notNull().references(() => calls.id, { onDelete: 'cascade' }),
     seq: integer('seq').notNull(),
     name: text('name').notNull(),
+    /** The model's arguments (JSON, cut short in the record past 2000 characters). */
+    arguments: jsonb('arguments'),
     ok: boolean('ok').notNull(),
+    /** The result given to the model, when `ok` (JSON, cut short as the arguments). */
+    result: jsonb('result'),
     durationMs: doublePrecision('duration_ms').notNull(),
     error: text('error'),
+    /** When it started, ms from the call's start. */
+    atMs: doublePrecision('at_ms'),
+    /** The caller heard the hold phrase while it ran. */
+    heldCaller: boolean('held_caller'),
   },
   (t) => [primaryKey({ columns: [t.callId, t.seq] })],
 );

@@ -37,8 +37,8 @@ export function sampleCall(i: number, over: Partial<CallSummary> = {}): CallSumm
       { role: 'assistant', text: 'Rain is', truncatedAtMs: 840.25 },
     ],
     toolCalls: [
-      { name: 'get_current_time', ok: true, durationMs: 2.25 },
-      { name: 'lookup', ok: false, durationMs: 8000, error: 'timed out' },
+      { name: 'get_current_time', arguments: {}, ok: true, result: { time: '10:15' }, durationMs: 2.25, atMs: 1250.5 },
+      { name: 'notes__lookup', arguments: { city: `city${i}`, days: [1, 2] }, ok: false, durationMs: 8000, error: 'timed out', atMs: 4000, heldCaller: true },
     ],
     modelStats: { renewals: 1, modelErrors: i % 4 === 3 ? 1 : 0, inputTokens: 1200 },
     handoff: {
