@@ -35,6 +35,8 @@ import { providerRegistry, type ProviderRegistry } from './models/registry.js';
 import { InboundAudioGate } from './limits/inbound-audio.js';
 import { LimitStats } from './limits/stats.js';
 import { builtinTools } from './tools/builtin.js';
+import { Recordings } from './recording/recordings.js';
+import path from 'node:path';
 import { ToolRegistry } from './tools/registry.js';
 
 /** A composed server. */
@@ -54,6 +56,8 @@ export interface Server {
   webClient: boolean;
   /** Why WebRTC callers cannot be answered (undefined: they can). */
   webrtcUnavailable?: string;
+  /** The call recordings, when `RECORD_CALLS` is on. */
+  recordings?: Recordings;
   /** Starts listening; resolves with the bound address (e.g. `http://127.0.0.1:8080`). */
   listen(): Promise<string>;
   /** Drains calls (up to `DRAIN_TIMEOUT_MS`, or `drainTimeoutMs`), closes the app and the model's workers. */
@@ -174,9 +178,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // The server's WebRTC peer connections: closed at shutdown below.
   const webrtcPeers = new WebRtcPeers();
   const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });
+  // Call recordings (RECORD_CALLS): written behind the playout's lead so a barge-in can still cut what was sent ahead.
+  const recordings = config.RECORD_CALLS ? new Recordings({ dir: path.resolve(config.RECORDINGS_DIR), clock, logger: log, resamplers, holdBackMs: config.PLAYOUT_LEAD_MS + config.PLAYOUT_BATCH_MS + 300 }) : undefined;
+  if (recordings) manager.events.on('call', (call) => recordings.record(call));
   // Caller phrases that ask for a person (TRANSFER_PHRASES).
   manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
-  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
+  const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall }, recordings });
   return {
     app,
     manager,
@@ -187,6 +194,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     warmup,
     availableModels: available,
     webClient: hasWeb,
+    recordings,
     webrtcUnavailable: webrtc.available ? undefined : webrtc.reason,
     async listen() {
       return app.listen({ port: config.PORT, host: config.HOST });
@@ -196,6 +204,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       closed = true;
       const forced = await manager.drain(drainTimeoutMs);
       if (forced) log.info({ forced }, 'hung up calls that outlived the drain timeout');
+      // The drain ended the calls: their recordings are finalized (sizes patched) before exit.
+      await recordings?.close();
       await app.close();
       loopDelay.disable();
       await models.close();

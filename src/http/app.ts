@@ -3,7 +3,8 @@
  * health/readiness, the carrier webhooks (`POST /twilio/voice`, `/vonage/answer`,
  * `/vonage/event`), the carriers' media routes (`src/callers/registry.ts`: WS `/twilio/media`,
  * `/vonage/media`, `/client`, `/ws`, and WebRTC's `POST /webrtc/offer`), `POST /streams`
- * (presigned caller URLs) and the admin routes `GET /calls` and `GET /stats` (admin-access.ts).
+ * (presigned caller URLs) and the admin routes `GET /calls`, `GET /calls/:id/recording.wav` and
+ * `GET /stats` (admin-access.ts).
  */
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
@@ -24,6 +25,7 @@ import { QuietRoutesLogController } from './request-log.js';
 import { registerStreamRoutes } from './stream-routes.js';
 import { registerTelephonyRoutes } from './telephony-routes.js';
 import { registerTransferRoute } from './transfer-route.js';
+import { registerRecordingRoute } from './recording-route.js';
 import { registerWebRtcRoutes } from './webrtc-routes.js';
 
 export type { AppDeps } from './deps.js';
@@ -110,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerTelephonyRoutes(app, deps, limitStats);
   registerTransferRoute(app, deps.handoffs);
+  await registerRecordingRoute(app, deps.recordings);
   registerCarrierRoutes(app, deps, webSocketCarriers(deps.carriers ?? CARRIERS), webSocketLimits(admission));
   registerStreamRoutes(app, deps);
   registerWebRtcRoutes(app, deps, { carrier: webRtcCarrier, webrtc, network: deps.webrtcNetwork, peers: deps.webrtcPeers, admission, stats: limitStats });

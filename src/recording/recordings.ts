@@ -6,18 +6,22 @@
  * every recording still being finalized (the server's shutdown path, after the drain ended the
  * calls). Errors of the disk are logged and stop a recording, never a call.
  */
+import type { EventEmitter } from 'node:events';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResamplerFactory } from '../audio/resample.js';
-import type { Call } from '../call/call.js';
+import type { Call, CallEvents } from '../call/call.js';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { CallRecorder } from './recorder.js';
 import { WavFileWriter } from './wav-file.js';
 
-/** What a recording needs of a call (`Call` is one): its id, start, rates and audio events. */
-export type RecordableCall = Pick<Call, 'id' | 'startedAtMs' | 'callerRateHz' | 'agentRateHz' | 'on'>;
+/**
+ * What a recording needs of a call (`Call` is one): its id, start (clock ms), rates (Hz) and its
+ * events (`callerAudio`, `agentAudio`, `bargeIn`, `ended`).
+ */
+export type RecordableCall = Pick<Call, 'id' | 'startedAtMs' | 'callerRateHz' | 'agentRateHz'> & EventEmitter<CallEvents>;
 
 /** Dependencies and settings of `Recordings`. */
 export interface RecordingsDeps {
