@@ -120,7 +120,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
     closed: () => limitStats.inboundAudio.closedCallers++,
   };
+  // Call recordings (RECORD_CALLS): a tap on each call's transport; written behind the playout's lead so a barge-in can still cut what was sent ahead.
+  const recordings = config.RECORD_CALLS ? new Recordings({ dir: path.resolve(config.RECORDINGS_DIR), clock, logger: log, resamplers, holdBackMs: config.PLAYOUT_LEAD_MS + config.PLAYOUT_BATCH_MS + 300 }) : undefined;
   const manager = new CallManager({
+    wrapTransport: recordings && ((id, transport) => recordings.tap(id, transport)),
     model,
     inboundAudioLimiter: () => new InboundAudioGate(inboundAudioSettings, inboundAudioCounters),
     onMaxLength: () => limitStats.callsAtMaxLength++,
@@ -178,9 +181,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // The server's WebRTC peer connections: closed at shutdown below.
   const webrtcPeers = new WebRtcPeers();
   const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });
-  // Call recordings (RECORD_CALLS): written behind the playout's lead so a barge-in can still cut what was sent ahead.
-  const recordings = config.RECORD_CALLS ? new Recordings({ dir: path.resolve(config.RECORDINGS_DIR), clock, logger: log, resamplers, holdBackMs: config.PLAYOUT_LEAD_MS + config.PLAYOUT_BATCH_MS + 300 }) : undefined;
-  if (recordings) manager.events.on('call', (call) => recordings.record(call));
+  if (recordings) manager.events.on('call', (call) => void call.ended.then(() => recordings.finalize(call.id)));
   // Caller phrases that ask for a person (TRANSFER_PHRASES).
   manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
   const app = await buildApp({ config, manager, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall }, recordings });

@@ -33,7 +33,7 @@ const HOUSEKEEPING_MS = 100;
 /** End reason of a call hung up at `maxCallMs`. */
 export const MAX_CALL_LENGTH_REASON = 'max-call-length';
 
-/** A live call. Events are typed by `CallEvents`: `state`, `bargeIn`, `turn`, `dtmf`, `transcript`, `callerAudio`, `agentAudio`, `ended`. */
+/** A live call. Events are typed by `CallEvents`: `state`, `bargeIn`, `turn`, `dtmf`, `transcript`, `ended`. */
 export class Call extends EventEmitter<CallEvents> {
   readonly id: string;
   readonly startedAtMs: number;
@@ -90,10 +90,9 @@ export class Call extends EventEmitter<CallEvents> {
       clock, sink: transport, outputRateHz: transport.outputRateHz, supportsMarks: transport.supportsMarks,
       resampler: outputRateHz === transport.outputRateHz ? null : resamplers.create(outputRateHz, transport.outputRateHz, options.resampleQuality),
       leadMs: options.playoutLeadMs, batchMs: options.playoutBatchMs, markIntervalMs: options.markIntervalMs,
-      onFrameSent: (responseId, positionMs, sentAtMs, pcm) => {
+      onFrameSent: (responseId, positionMs, sentAtMs) => {
         this.watchdog.activity(sentAtMs);
         if (positionMs === FRAME_MS) this.conversation.replyStarted(responseId); // a reply's first frame
-        this.emit('agentAudio', pcm, sentAtMs);
       },
     });
     this.conversation = new Conversation(this.startedAtMs, this.out);
@@ -109,12 +108,6 @@ export class Call extends EventEmitter<CallEvents> {
 
   /** What the caller's carrier said when the stream started: its call id and custom parameters. */
   get startInfo(): CallDeps['startInfo'] { return this.deps.startInfo; }
-
-  /** Rate of the caller's audio (`callerAudio` events), Hz. */
-  get callerRateHz(): number { return this.deps.transport.inputRateHz; }
-
-  /** Rate of the agent audio sent to the caller (`agentAudio` events), Hz. */
-  get agentRateHz(): number { return this.deps.transport.outputRateHz; }
 
   /** The carrier (`twilio`, `vonage`, `browser`, …). */
   get kind(): string { return this.deps.transport.kind; }
@@ -255,7 +248,6 @@ export class Call extends EventEmitter<CallEvents> {
   private onCallerAudio(pcm: Int16Array, receivedAtMs: number): void {
     const now = this.deps.clock.nowMs();
     this.framesIn++;
-    this.emit('callerAudio', pcm, receivedAtMs);
     this.watchdog.callerAudio(pcm, now);
     const modelPcm = this.in.toModel(pcm, this.state.phase === 'responding');
     if (this.session) {

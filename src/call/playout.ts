@@ -57,10 +57,9 @@ export interface PlayoutDeps {
   markIntervalMs: number;
   /**
    * Called after each frame went to the sink: its response, the response's sent position after it
-   * (ms; 20 for a response's first frame), the clock time it was sent (ms) and the frame itself
-   * (PCM16 at `outputRateHz`; e.g. for the call recording).
+   * (ms; 20 for a response's first frame) and the clock time it was sent (ms).
    */
-  onFrameSent?: (responseId: string, positionMs: number, sentAtMs: number, pcm: Int16Array) => void;
+  onFrameSent?: (responseId: string, positionMs: number, sentAtMs: number) => void;
 }
 
 /** What a barge-in did to playout (see `Playout.interrupt`). */
@@ -215,7 +214,7 @@ export class Playout implements PlaybackStartSource {
     sink.sendAudio(f.pcm);
     this.lastFrameSentAtMs = now;
     const position = this.ledger.frameSent(f.responseId, FRAME_MS, now);
-    this.deps.onFrameSent?.(f.responseId, position, now, f.pcm);
+    this.deps.onFrameSent?.(f.responseId, position, now);
     if (this.deps.supportsMarks && ++this.framesSinceMark * FRAME_MS >= this.deps.markIntervalMs) {
       this.framesSinceMark = 0;
       const markId = `${f.responseId}:${++this.markSeq}`;

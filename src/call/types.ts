@@ -162,8 +162,6 @@ export interface CallTranscriptEvent {
  * - `turn`: a turn record, when a reply ends or is interrupted;
  * - `dtmf`: one keypad digit from the caller (`0`–`9`, `*`, `#`, `A`–`D`);
  * - `transcript`: a final transcript line;
- * - `callerAudio`: caller audio as it arrived (PCM16 at `Call.callerRateHz`) and its arrival, clock ms;
- * - `agentAudio`: one 20 ms frame as playout sent it to the caller (PCM16 at `Call.agentRateHz`) and when, clock ms;
  * - `ended`: the call summary, once.
  */
 export interface CallEvents {
@@ -172,7 +170,5 @@ export interface CallEvents {
   turn: [turn: TurnRecord];
   dtmf: [digit: string];
   transcript: [entry: CallTranscriptEvent];
-  callerAudio: [pcm: Int16Array, receivedAtMs: number];
-  agentAudio: [pcm: Int16Array, sentAtMs: number];
   ended: [summary: CallSummary];
 }

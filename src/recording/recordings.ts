@@ -1,27 +1,22 @@
 /**
  * `Recordings`: the call recordings of this server (`RECORD_CALLS`), one stereo 16-bit WAV per call
  * in a folder (`RECORDINGS_DIR`), named `<callId>.wav`: the caller on the left, the agent on the
- * right, at the caller's rate, aligned to what the caller heard (`aligner.ts`), streamed to disk
- * while the call runs (`recorder.ts`, `wav-file.ts`) and finalized when it ends; `close` waits for
+ * right, at the caller's rate, aligned to what the caller heard (`aligner.ts`) as it crossed the
+ * call's transport (`tap.ts`), streamed to disk while the call runs (`recorder.ts`, `wav-file.ts`)
+ * and finalized when it ends (`finalize`, on the call's end); `close` waits for
  * every recording still being finalized (the server's shutdown path, after the drain ended the
  * calls). Errors of the disk are logged and stop a recording, never a call.
  */
-import type { EventEmitter } from 'node:events';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResamplerFactory } from '../audio/resample.js';
-import type { Call, CallEvents } from '../call/call.js';
+import type { CallerTransport } from '../callers/transport.js';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { CallRecorder } from './recorder.js';
+import { RecordingTap } from './tap.js';
 import { WavFileWriter } from './wav-file.js';
-
-/**
- * What a recording needs of a call (`Call` is one): its id, start (clock ms), rates (Hz) and its
- * events (`callerAudio`, `agentAudio`, `bargeIn`, `ended`).
- */
-export type RecordableCall = Pick<Call, 'id' | 'startedAtMs' | 'callerRateHz' | 'agentRateHz'> & EventEmitter<CallEvents>;
 
 /** Dependencies and settings of `Recordings`. */
 export interface RecordingsDeps {
@@ -62,24 +57,24 @@ export class Recordings {
     return CALL_ID.test(callId) ? `${callId}.wav` : undefined;
   }
 
-  /** Starts recording `call` (from now until its `ended` event). */
-  record(call: RecordableCall): void {
+  /**
+   * Starts recording call `callId`, from now (the timeline's zero) until `finalize(callId)`: returns
+   * the transport the call is to use, a `RecordingTap` in front of `transport`.
+   */
+  tap(callId: string, transport: CallerTransport): CallerTransport {
     const { clock, logger, dir } = this.deps;
-    const name = this.fileName(call.id);
-    if (!name) return;
-    const log = logger.child({ callId: call.id });
-    const rateHz = call.callerRateHz;
+    const name = this.fileName(callId);
+    if (!name || this.active.has(callId)) return transport;
+    const log = logger.child({ callId });
+    const rateHz = transport.inputRateHz;
     const file = mkdir(dir, { recursive: true }).then(() => WavFileWriter.open(path.join(dir, name), { channels: 2, sampleRateHz: rateHz, logger: log }));
     const recorder = new CallRecorder({
-      clock, logger: log, file, rateHz, startedAtMs: call.startedAtMs,
-      agentResampler: call.agentRateHz === rateHz ? null : this.deps.resamplers.create(call.agentRateHz, rateHz, 5),
+      clock, logger: log, file, rateHz, startedAtMs: clock.nowMs(),
+      agentResampler: transport.outputRateHz === rateHz ? null : this.deps.resamplers.create(transport.outputRateHz, rateHz, 5),
       holdBackMs: this.deps.holdBackMs, flushIntervalMs: this.deps.flushIntervalMs,
     });
-    this.active.set(call.id, recorder);
-    call.on('callerAudio', (pcm, receivedAtMs) => recorder.callerAudio(pcm, receivedAtMs));
-    call.on('agentAudio', (pcm, sentAtMs) => recorder.agentAudio(pcm, sentAtMs));
-    call.on('bargeIn', () => recorder.cutAgent());
-    call.on('ended', () => void this.finish(call.id));
+    this.active.set(callId, recorder);
+    return new RecordingTap(transport, recorder, clock);
   }
 
   /**
@@ -105,7 +100,7 @@ export class Recordings {
   async deleteRecording(callId: string): Promise<boolean> {
     const name = this.fileName(callId);
     if (!name) return false;
-    await this.finish(callId);
+    await this.finalize(callId);
     if ((await this.sizeOf(callId)) === undefined) return false;
     await rm(path.join(this.deps.dir, name), { force: true });
     return true;
@@ -113,12 +108,12 @@ export class Recordings {
 
   /** Finalizes every recording still open (calls should have ended: the drain comes first) and waits for all. */
   async close(): Promise<void> {
-    for (const id of [...this.active.keys()]) void this.finish(id);
+    for (const id of [...this.active.keys()]) void this.finalize(id);
     while (this.finishing.size > 0) await Promise.all([...this.finishing.values()]);
   }
 
-  /** Finalizes call `callId`'s recording, or waits for it when that has begun already. */
-  private finish(callId: string): Promise<void> {
+  /** Finalizes call `callId`'s recording (its call ended), or waits for that when it has begun already; never rejects. */
+  finalize(callId: string): Promise<void> {
     const pending = this.finishing.get(callId);
     if (pending) return pending;
     const recorder = this.active.get(callId);
