@@ -1,6 +1,6 @@
 /**
  * A server whose WebRTC add-on cannot load (a lean install) still starts, says so on `/health`,
- * and answers `/webrtc/offer` with 503 and the reason instead of failing.
+ * and answers `/webrtc/offer` (and Pipecat's `/connect`) with 503 and the reason instead of failing.
  */
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,10 @@ describe('WebRTC availability', () => {
     const offer = await s.app.inject({ method: 'POST', url: '/webrtc/offer', payload: OFFER, headers: { 'content-type': 'application/sdp' } });
     expect(offer.statusCode).toBe(503);
     expect(offer.json()).toEqual({ error: 'webrtc_unavailable', message: reason });
+    // A Pipecat client's start request is told the same, before any session or token is made.
+    const connect = await s.app.inject({ method: 'POST', url: '/connect', headers: { 'content-type': 'application/json' } });
+    expect(connect.statusCode).toBe(503);
+    expect(connect.json()).toEqual({ error: 'webrtc_unavailable', message: reason });
   });
 
   it('loads node-datachannel when it is installed', async () => {

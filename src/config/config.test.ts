@@ -64,6 +64,14 @@ describe('settings parsed once, by the loader', () => {
     expect(() => loadConfig({ WEBRTC_PORT_RANGE: '10000' })).toThrow(/WEBRTC_PORT_RANGE/);
     expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
   });
+
+  it('reads CORS_ORIGINS as origins (a trailing slash dropped) or *, and refuses a URL with a path', () => {
+    expect(loadConfig({}).CORS_ORIGINS).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com/, http://localhost:5173,' }).CORS_ORIGINS).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).CORS_ORIGINS).toEqual(['*']);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://app.example.com/page' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'app.example.com' })).toThrow(/CORS_ORIGINS/);
+  });
 });
 
 describe('hand-off settings', () => {

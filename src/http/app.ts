@@ -2,9 +2,9 @@
  * `buildApp(deps)`: the Fastify application (never listens; `main.ts` does). Routes:
  * health/readiness, the carrier webhooks (`POST /twilio/voice`, `/vonage/answer`,
  * `/vonage/event`), the carriers' media routes (`src/callers/registry.ts`: WS `/twilio/media`,
- * `/vonage/media`, `/client`, `/ws`, and WebRTC's `POST /webrtc/offer`), `POST /streams`
- * (presigned caller URLs) and the admin routes `GET /calls`, `GET /calls/:id/recording.wav` and
- * `GET /stats` (admin-access.ts).
+ * `/vonage/media`, `/client`, `/ws`, and WebRTC's `POST /webrtc/offer`), Pipecat's `POST /connect`
+ * and `GET /status/:id`, `POST /streams` (presigned caller URLs) and the admin routes `GET /calls`,
+ * `GET /calls/:id/recording.wav` and `GET /stats` (admin-access.ts).
  */
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
@@ -18,9 +18,11 @@ import { MemoryConcurrencyCounter, MemoryWindowCounter } from '../limits/counter
 import { LimitStats } from '../limits/stats.js';
 import { createAdminAccess, isAdminRoute, requireAdmin } from './admin-access.js';
 import { registerCarrierRoutes } from './carrier-routes.js';
+import { ConnectSessions } from './connect-sessions.js';
 import type { AppDeps } from './deps.js';
 import { admissionFromConfig, serverOptions, webSocketLimits } from './limits.js';
 import type { RawBodyRequest } from './request-helpers.js';
+import { registerCors, registerPipecatRoutes } from './pipecat-routes.js';
 import { QuietRoutesLogController } from './request-log.js';
 import { registerStreamRoutes } from './stream-routes.js';
 import { registerTelephonyRoutes } from './telephony-routes.js';
@@ -110,12 +112,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     recent: deps.manager.recentCalls(),
   }));
 
+  // Pages on other origins (a Pipecat client) may call /connect, /status and the WebRTC offer.
+  registerCors(app, deps.config.CORS_ORIGINS);
   registerTelephonyRoutes(app, deps, limitStats);
   registerTransferRoute(app, deps.handoffs);
   await registerRecordingRoute(app, deps.recordings);
   registerCarrierRoutes(app, deps, webSocketCarriers(deps.carriers ?? CARRIERS), webSocketLimits(admission));
   registerStreamRoutes(app, deps);
-  registerWebRtcRoutes(app, deps, { carrier: webRtcCarrier, webrtc, network: deps.webrtcNetwork, peers: deps.webrtcPeers, admission, stats: limitStats });
+  const connectSessions = new ConnectSessions(deps.clock);
+  registerWebRtcRoutes(app, deps, { carrier: webRtcCarrier, webrtc, network: deps.webrtcNetwork, peers: deps.webrtcPeers, admission, stats: limitStats, connectSessions });
+  registerPipecatRoutes(app, deps, { webrtc, network: deps.webrtcNetwork, sessions: connectSessions });
   if (deps.webRoot) {
     const webRoot = deps.webRoot;
     // Static files of the web client: their request logs are at debug too.

@@ -21,7 +21,8 @@ const log = (deps: AppDeps) => appLogger(deps).child({ kind: 'stream-auth' });
 
 /**
  * A `preValidation` hook for a caller route: a stream token (`?token=` or `Authorization: Bearer`)
- * is admitted once for `route` (403 with the reason when refused); anything else goes to the JWT
+ * is admitted once for `route` (403 with the reason when refused; its claims kept in
+ * `upgradeClaims`); anything else goes to the JWT
  * check (401 without a valid one, when auth is configured).
  */
 export function requireCaller(deps: AppDeps, route: PresignableRoute) {
@@ -30,13 +31,20 @@ export function requireCaller(deps: AppDeps, route: PresignableRoute) {
     const presented = bearerToken(req.headers.authorization, req.url);
     if (!isStreamToken(presented)) return jwt(req, reply);
     const check = await deps.streamTokens.admit(presented, route);
-    if (check.ok) return;
+    if (check.ok) {
+      upgradeClaims.set(req, check.claims);
+      return;
+    }
     log(deps).warn({ route, problem: check.problem }, `refused ${route} caller: ${check.message}`);
     await reply.code(403).send({ error: 'forbidden', message: check.message });
   };
 }
 
-/** The claims of the stream token each admitted `stream-token` upgrade presented (its call is checked once the carrier names it). */
+/**
+ * The claims of the stream token each admitted request presented: a `stream-token` upgrade (its
+ * call is checked once the carrier names it) or a caller route (a `POST /connect` session's offer
+ * finds its session here).
+ */
 export const upgradeClaims = new WeakMap<FastifyRequest, StreamTokenClaims>();
 
 /**

@@ -1,11 +1,13 @@
 /**
  * WebRTC caller (`POST /webrtc/offer`): one browser peer connection answered by node-datachannel
  * (libdatachannel), Opus in both directions through @evan/opus, and a data channel carrying the
- * browser protocol's JSON messages (`browser/protocol.ts`). Follows webrtc.md §1.1 and §5:
+ * browser protocol's JSON messages (`browser/protocol.ts`) or, for a Pipecat client, RTVI
+ * (`channel.ts` picks by the client's first frame). Follows webrtc.md §1.1 and §5:
  * the audio track is added before the remote description so it matches the offer's `mid`; Opus is
  * declared mono (`minptime=10;useinbandfec=1`, not libdatachannel's 96 kbit/s stereo default);
  * RTCP is filtered from the track's packets; the answer is sent once ICE gathering completes
- * (non-trickle, WHIP-like). The call paces audio at 20 ms, so "sent" ≈ "heard" (no marks). A
+ * (our candidates in it, WHIP-like; a SmallWebRTC client trickles its own afterwards,
+ * `addRemoteCandidates`). The call paces audio at 20 ms, so "sent" ≈ "heard" (no marks). A
  * browser that vanishes without closing the connection is noticed by its inbound RTP stopping
  * (`InboundWatchdog`), not ≈27 s later when ICE fails.
  */
@@ -14,11 +16,11 @@ import { Decoder, Encoder } from '@evan/opus';
 import nodeDataChannel from 'node-datachannel';
 import type { TimerHandle } from '../../core/clock.js';
 import { errorMessage } from '../../core/errors.js';
-import { BrowserControl } from '../browser/control.js';
 import type { BrowserServerMessage } from '../browser/protocol.js';
 import { pcm16FromBytes } from '../core/socket-transport.js';
 import { TransportCore, type TransportDeps } from '../core/transport-core.js';
 import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport, InboundAudioLimiter } from '../transport.js';
+import { ChannelProtocol } from './channel.js';
 import { INBOUND_TIMEOUT_MS, InboundWatchdog } from './inbound-watchdog.js';
 import { BadOfferError, type WebRtcLifecycleHooks, type WebRtcNetwork } from './network.js';
 import type { WebRtcPeers } from './peers.js';
@@ -34,6 +36,9 @@ type DataChannel = Parameters<Parameters<PeerConnection['onDataChannel']>[0]>[0]
 /** Opus runs at 48 kHz; one 20 ms frame is 960 samples (RTP timestamp step). */
 export const WEBRTC_RATE_HZ = 48000;
 const FRAME_SAMPLES = 960;
+/** Frames of silence sent at once after a barge-in clear (see `clearPlayback`). */
+const CLEAR_SILENCE_FRAMES = 5;
+const SILENT_FRAME = new Int16Array(FRAME_SAMPLES);
 /** Notices held until the data channel opens. */
 const MAX_PENDING_NOTICES = 100;
 /** How long the data channel gets to deliver the last message after the call ended, ms. */
@@ -49,6 +54,8 @@ export interface WebRtcTransportDeps extends TransportDeps {
   requested?: { voice?: string; model?: string };
   /** Lifetime notifications (call slot, counters). */
   hooks?: WebRtcLifecycleHooks;
+  /** The time of day as ISO 8601 (RTVI transcript timestamps); `new Date().toISOString()` when absent. */
+  nowIso?: () => string;
 }
 
 /** One WebRTC caller. */
@@ -60,7 +67,7 @@ export class WebRtcTransport implements CallerTransport {
   readonly id = randomUUID();
   private connectDeadline: TimerHandle | undefined;
   private readonly core: TransportCore;
-  private readonly control: BrowserControl;
+  private readonly channel: ChannelProtocol;
   private readonly pc: PeerConnection;
   private readonly track: Track;
   private dc: DataChannel | undefined;
@@ -88,10 +95,14 @@ export class WebRtcTransport implements CallerTransport {
       // The peer is gone or leaving: release the connection whoever ended the call.
       clock.setTimeout(() => this.close(), RELEASE_DELAY_MS);
     });
-    this.control = new BrowserControl(
-      (m) => this.send(m),
-      (code, message) => this.send({ type: 'error', code, message }),
-    );
+    this.channel = new ChannelProtocol((frame) => this.sendFrameText(frame), {
+      text: (text) => this.core.emit({ type: 'text', text }),
+      dtmf: (digit) => this.core.emit({ type: 'dtmf', digit }),
+      end: () => {
+        this.core.reportEnded('caller-ended');
+        this.hangup('caller-ended');
+      },
+    }, deps.nowIso ?? (() => new Date().toISOString()));
     this.watchdog = new InboundWatchdog(clock, INBOUND_TIMEOUT_MS, (silentMs) => {
       log.info({ silentMs: Math.round(silentMs) }, 'no audio from the browser: ending the call');
       this.hangup('rtp-timeout');
@@ -197,23 +208,27 @@ export class WebRtcTransport implements CallerTransport {
   }
 
   private onControl(text: string): void {
-    const m = this.control.read(text);
-    if (!m) return;
-    switch (m.type) {
-      case 'text':
-        this.core.emit({ type: 'text', text: m.text });
-        return;
-      case 'session.end':
-        this.core.reportEnded('caller-ended');
-        this.hangup('caller-ended');
-        return;
-      case 'session.start':
-        // The call starts when the peer connects; a session.start on the channel changes nothing.
-        return;
-      default:
-        this.send({ type: 'error', code: 'bad_message', message: 'audio travels on the WebRTC audio track, not the data channel' });
-        return;
+    this.channel.read(text);
+  }
+
+  /**
+   * Applies the browser's trickled ICE candidates (`PATCH` of a SmallWebRTC client): each
+   * `candidate` line (`candidate:…`, with or without `a=`) for the m-section `mid`. An empty line
+   * is the end-of-candidates marker and is skipped.
+   * @returns how many were applied; a candidate libdatachannel refuses is logged and skipped.
+   */
+  addRemoteCandidates(candidates: readonly { candidate: string; mid: string }[]): number {
+    let applied = 0;
+    for (const c of candidates) {
+      if (!c.candidate.trim() || this.released) continue;
+      try {
+        this.pc.addRemoteCandidate(c.candidate, c.mid);
+        applied++;
+      } catch (err) {
+        this.deps.logger.debug({ err: errorMessage(err), mid: c.mid }, 'remote candidate refused');
+      }
     }
+    return applied;
   }
 
   private onPacket(buf: Buffer): void {
@@ -231,7 +246,7 @@ export class WebRtcTransport implements CallerTransport {
       return;
     }
     if (!this.core.admitAudio(((bytes.length >> 1) * 1000) / WEBRTC_RATE_HZ, receivedAtMs)) return;
-    if (!this.control.paused) this.core.emit({ type: 'audio', pcm: pcm16FromBytes(bytes), receivedAtMs });
+    if (!this.channel.paused) this.core.emit({ type: 'audio', pcm: pcm16FromBytes(bytes), receivedAtMs });
   }
 
   /** Puts `limiter` in front of inbound audio (see `CallerTransport.limitInboundAudio`). */
@@ -240,7 +255,10 @@ export class WebRtcTransport implements CallerTransport {
   }
 
   private send(message: BrowserServerMessage): void {
-    const text = JSON.stringify(message);
+    this.channel.deliver(message);
+  }
+
+  private sendFrameText(text: string): void {
     try {
       if (this.dc?.isOpen()) this.dc.sendMessage(text);
       else if (this.pendingNotices.length < MAX_PENDING_NOTICES && !this.released) this.pendingNotices.push(text);
@@ -284,8 +302,12 @@ export class WebRtcTransport implements CallerTransport {
 
   clearPlayback(): void {
     // Only the browser's jitter buffer (tens of ms) is ahead of the call's pacer; tell the page.
-    this.markerNext = true;
     this.send({ type: 'playback.clear' });
+    // With no packet after the dropped reply, the browser conceals the "loss": it stretches the
+    // last audio and fades it out over about 300 ms (seen in Chromium at -14 → -60 dBFS). Silence
+    // right behind the reply's last frame makes it play silence once its jitter buffer is empty.
+    for (let i = 0; i < CLEAR_SILENCE_FRAMES; i++) this.sendAudio(SILENT_FRAME);
+    this.markerNext = true;
   }
 
   notify(notice: CallerNotice): void {
@@ -315,7 +337,7 @@ export class WebRtcTransport implements CallerTransport {
     this.deps.peers.delete(this);
     if (this.connectDeadline !== undefined) this.deps.clock.clearTimeout(this.connectDeadline);
     this.connectDeadline = undefined;
-    this.deps.logger.info({ ...this.counters }, 'WebRTC session closed');
+    this.deps.logger.info({ ...this.counters, protocol: this.channel.protocol }, 'WebRTC session closed');
     try {
       this.dc?.close();
       this.track.close();
