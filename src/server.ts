@@ -36,6 +36,7 @@ import { InboundAudioGate } from './limits/inbound-audio.js';
 import { LimitStats } from './limits/stats.js';
 import { builtinTools } from './tools/builtin.js';
 import { Recordings } from './recording/recordings.js';
+import { repairUnfinished } from './recording/repair.js';
 import path from 'node:path';
 import { ToolRegistry } from './tools/registry.js';
 
@@ -122,6 +123,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   };
   // Call recordings (RECORD_CALLS): a tap on each call's transport; written behind the playout's lead so a barge-in can still cut what was sent ahead.
   const recordings = config.RECORD_CALLS ? new Recordings({ dir: path.resolve(config.RECORDINGS_DIR), clock, logger: log, resamplers, holdBackMs: config.PLAYOUT_LEAD_MS + config.PLAYOUT_BATCH_MS + 300 }) : undefined;
+  // Files a process that died mid-call left with "size unknown" get their sizes before any call records.
+  if (recordings) await repairUnfinished(recordings.dir, log);
   const manager = new CallManager({
     wrapTransport: recordings && ((id, transport) => recordings.tap(id, transport)),
     model,

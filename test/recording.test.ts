@@ -142,6 +142,33 @@ describe('call recordings at shutdown and on a bad disk (loopback model: the cal
     }
   });
 
+  it('a recording left unfinished by a killed server (SIGKILL mid-call) is finalized when the server starts again', async () => {
+    const dir = tempDir();
+    const settings = { VOICEBRIDGE_MODEL: 'loopback', BARGE_IN_VAD: false, RECORD_CALLS: true, RECORDINGS_DIR: dir };
+    const srv = await startServerProcess(settings);
+    const caller = await connectCaller({ url: srv.url, via: 'twilio' });
+    const frame = Int16Array.from({ length: 160 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+    const sender = setInterval(() => caller.sendFrame(frame), 20);
+    let file = '';
+    try {
+      const live = await eventually(() => liveCallOf(srv.url, caller), 'the call is live');
+      file = path.join(dir, `${live.id}.wav`);
+      await eventually(() => fs.existsSync(file) && fs.statSync(file).size > 44 + 8000 * 4, 'a second of the call on disk', 30_000);
+      srv.child.kill('SIGKILL');
+      await srv.stop();
+    } finally {
+      clearInterval(sender);
+    }
+    expect(fs.readFileSync(file).readUInt32LE(40), 'unfinished: "size unknown"').toBe(0xffffffff - 36);
+    const again = await startServerProcess(settings);
+    try {
+      const { channels: [left] } = parseFinalized(fs.readFileSync(file));
+      expect(voicedMs(left, 8000)).toBeGreaterThan(800);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+  });
+
   it('a recordings folder that cannot be written is logged and the call goes on', async () => {
     const notAFolder = path.join(tempDir(), 'a-file');
     fs.writeFileSync(notAFolder, 'not a folder');
