@@ -104,7 +104,8 @@ export class CallRecorder {
       if (!this.file) return 0;
       if (!wasStopped) this.file.append(this.aligner.takeAll());
       const bytes = await this.file.finish();
-      if (!this.file.failure) this.deps.logger.info({ durationMs: Math.round((bytes / 4 / this.deps.rateHz) * 1000) }, 'call recording finalized');
+      const [callerDroppedMs, agentDroppedMs] = this.aligner.droppedMs.map(Math.round);
+      if (!this.file.failure) this.deps.logger.info({ durationMs: Math.round((bytes / 4 / this.deps.rateHz) * 1000), ...(callerDroppedMs + agentDroppedMs > 0 ? { callerDroppedMs, agentDroppedMs } : {}) }, 'call recording finalized');
       return bytes;
     })();
     return this.finishing;
