@@ -35,6 +35,9 @@ import { providerRegistry, type ProviderRegistry } from './models/registry.js';
 import { InboundAudioGate } from './limits/inbound-audio.js';
 import { LimitStats } from './limits/stats.js';
 import { builtinTools } from './tools/builtin.js';
+import { Recordings } from './recording/recordings.js';
+import { repairUnfinished } from './recording/repair.js';
+import path from 'node:path';
 import { ToolRegistry } from './tools/registry.js';
 import type { TracerProvider } from '@opentelemetry/api';
 import { traceCall } from './observability/call-spans.js';
@@ -74,6 +77,8 @@ export interface Server {
   webrtcUnavailable?: string;
   /** Prometheus metrics (`GET /metrics`). */
   metrics: ServerMetrics;
+  /** The call recordings, when `RECORD_CALLS` is on. */
+  recordings?: Recordings;
   /** Starts listening; resolves with the bound address (e.g. `http://127.0.0.1:8080`). */
   listen(): Promise<string>;
   /**
@@ -185,7 +190,12 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
     },
     closed: () => limitStats.inboundAudio.closedCallers++,
   };
+  // Call recordings (RECORD_CALLS): a tap on each call's transport; written behind the playout's lead so a barge-in can still cut what was sent ahead.
+  const recordings = config.RECORD_CALLS ? new Recordings({ dir: path.resolve(config.RECORDINGS_DIR ?? path.join(config.DATA_DIR, 'recordings')), clock, logger: log, resamplers, holdBackMs: config.PLAYOUT_LEAD_MS + config.PLAYOUT_BATCH_MS + 300 }) : undefined;
+  // Files a process that died mid-call left with "size unknown" get their sizes before any call records.
+  if (recordings) await repairUnfinished(recordings.dir, log);
   const manager = new CallManager({
+    wrapTransport: recordings && ((id, transport) => recordings.tap(id, transport)),
     model,
     inboundAudioLimiter: () => new InboundAudioGate(inboundAudioSettings, inboundAudioCounters),
     onMaxLength: () => limitStats.callsAtMaxLength++,
@@ -248,6 +258,7 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
   const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });
   // Ended calls' records go to the store through the writer: queued, never awaited by a call.
   const writer = new CallWriter(store, clock, log);
+  if (recordings) manager.events.on('call', (call) => void call.ended.then(() => recordings.finalize(call.id)));
   manager.events.on('call', (call) => void call.ended.then((summary) => writer.enqueue(summary)));
   // Caller phrases that ask for a person (TRANSFER_PHRASES).
   manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
@@ -259,7 +270,7 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
     metrics.observeCall(call);
     traceCall(call, tracer, clock);
   });
-  const app = await buildApp({ config, manager, store, writer, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, mcpServers: userTools?.status, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall } });
+  const app = await buildApp({ config, manager, store, writer, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, mcpServers: userTools?.status, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall }, recordings });
   registerMetricsRoute(app, metrics, config.METRICS_TOKEN, log);
   // Started last: nothing after it can fail and leave its timer behind.
   const retention = config.RETENTION_DAYS > 0 ? startRetention(config.RETENTION_DAYS, { store, clock, wallClockMs: overrides.wallClockMs ?? Date.now, logger: log }) : undefined;
@@ -276,6 +287,7 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
     warmup,
     availableModels: available,
     webClient: hasWeb,
+    recordings,
     webrtcUnavailable: webrtc.available ? undefined : webrtc.reason,
     async listen() {
       return app.listen({ port: config.PORT, host: config.HOST });
@@ -285,6 +297,8 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
       closed = true;
       const forced = await manager.drain(drainTimeoutMs);
       if (forced) log.info({ forced }, 'hung up calls that outlived the drain timeout');
+      // The drain ended the calls: their recordings are finalized (sizes patched) before exit.
+      await recordings?.close();
       await app.close();
       loopDelay.disable();
       await models.close();

@@ -4,7 +4,12 @@
  * why it cannot list calls, offers an admin-token field, and lists them once it is filled in.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadResamplerFactory } from '../src/audio/resample.js';
+import { simulateCall } from '../src/sim/simulate.js';
 import { launchBrowser } from './helpers/browser.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
@@ -55,4 +60,33 @@ describe('the calls page', () => {
       await browser.close();
     }
   }, 60_000);
+
+  it('plays the recording of a recorded call (RECORD_CALLS), fetched with the admin token', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-page-recordings-'));
+    const srv = await start({ ADMIN_TOKEN: ADMIN, RECORD_CALLS: 'true', RECORDINGS_DIR: dir, BARGE_IN_VAD: 'false' });
+    const browser = await launchBrowser();
+    try {
+      // a short loopback call: a tone the caller hears back
+      const tone = Int16Array.from({ length: 16000 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 300 * i) / 16000)));
+      const call = await simulateCall({ url: srv.url, via: 'twilio', samples: tone, sampleRateHz: 16000, resamplers: await loadResamplerFactory(), maxTailMs: 4000, adminToken: ADMIN });
+      expect(call.summary).toBeDefined();
+      await browser.page.goto(`${srv.url}/#/calls`);
+      await browser.page.fill('[data-testid=admin-token]', ADMIN);
+      await browser.page.click('[data-testid=started]');
+      await browser.page.waitForSelector('[data-testid=recording]', { timeout: 15_000 });
+      const durationS = await browser.page.$eval('[data-testid=recording]', (el) => {
+        // the page's audio element (the test's types have no DOM)
+        const audio = el as unknown as { readyState: number; duration: number; error: { code: number } | null; addEventListener(type: string, fn: () => void): void };
+        return new Promise<number>((resolve, reject) => {
+          if (audio.readyState >= 1) return resolve(audio.duration);
+          audio.addEventListener('loadedmetadata', () => resolve(audio.duration));
+          audio.addEventListener('error', () => reject(new Error(`audio error ${audio.error?.code}`)));
+        });
+      });
+      expect(durationS).toBeGreaterThan(0.5);
+    } finally {
+      await browser.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readWav, writeWav } from './wav.js';
+import { DATA_SIZE_OFFSET, MAX_WAV_DATA_BYTES, pcm16WavHeader, readWav, readWavChannels, RIFF_SIZE_OFFSET, wavSizePatches, writeWav } from './wav.js';
 
 function header(format: number, channels: number, rate: number, bits: number, data: Buffer, extra?: Buffer): Buffer {
   const fmt = Buffer.alloc(24);
@@ -47,5 +47,34 @@ describe('WAV', () => {
   it('rejects garbage with a clear message', () => {
     expect(() => readWav(Buffer.from('hello world, not a wav'))).toThrow(/RIFF/);
     expect(() => readWav(header(2, 1, 8000, 4, Buffer.alloc(4)))).toThrow(/unsupported/);
+  });
+
+  it('writes a stereo PCM16 header (fmt fields per mmreg.h) and reads the channels apart', () => {
+    const h = pcm16WavHeader(2, 8000, 16);
+    expect(h.length).toBe(44);
+    expect(h.toString('ascii', 0, 4)).toBe('RIFF');
+    expect(h.readUInt32LE(RIFF_SIZE_OFFSET)).toBe(52);
+    expect(h.readUInt16LE(22)).toBe(2);
+    expect(h.readUInt32LE(24)).toBe(8000);
+    expect(h.readUInt32LE(28)).toBe(32000); // byte rate
+    expect(h.readUInt16LE(32)).toBe(4); // block align
+    expect(h.readUInt32LE(DATA_SIZE_OFFSET)).toBe(16);
+    const file = Buffer.concat([h, Buffer.from(Int16Array.of(1, -1, 2, -2, 3, -3, 4, -4).buffer)]);
+    const w = readWavChannels(file);
+    expect(w.sampleRateHz).toBe(8000);
+    expect(w.channels.map((c) => Array.from(c))).toEqual([[1, 2, 3, 4], [-1, -2, -3, -4]]);
+  });
+
+  it('patches the RIFF and data sizes of a file streamed with "unknown" sizes', () => {
+    const streaming = pcm16WavHeader(2, 16000, MAX_WAV_DATA_BYTES);
+    expect(streaming.readUInt32LE(RIFF_SIZE_OFFSET)).toBe(0xffffffff);
+    const file = Buffer.concat([streaming, Buffer.alloc(12)]);
+    for (const p of wavSizePatches(12)) p.bytes.copy(file, p.offset);
+    expect(file.readUInt32LE(RIFF_SIZE_OFFSET)).toBe(file.length - 8);
+    expect(file.readUInt32LE(DATA_SIZE_OFFSET)).toBe(12);
+    expect(readWavChannels(file).channels[1].length).toBe(3);
+    expect(() => wavSizePatches(-1)).toThrow(RangeError);
+    expect(() => wavSizePatches(MAX_WAV_DATA_BYTES + 1)).toThrow(RangeError);
+    expect(() => pcm16WavHeader(0, 8000, 0)).toThrow(RangeError);
   });
 });

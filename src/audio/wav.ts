@@ -2,7 +2,9 @@
  * WAV (RIFF) reading and writing. Reading walks the chunk list (it does not assume a 44-byte
  * header) and accepts PCM 8/16/24/32-bit, IEEE float 32/64-bit, A-law (tag 6), mu-law (tag 7) and
  * WAVE_FORMAT_EXTENSIBLE wrapping those, any channel count (mixed to mono) and any rate.
- * Writing produces 16-bit PCM. Layout per protocols.md part 5.5 (Microsoft RIFF/mmreg.h).
+ * Writing produces 16-bit PCM: whole files (`writeWav`), or a header for a file streamed to disk
+ * whose sizes are patched when it is finalized (`pcm16WavHeader`, `wavSizePatches`). Layout per
+ * protocols.md part 5.5 (Microsoft RIFF/mmreg.h).
  */
 import { alawDecode, mulawDecode } from './g711.js';
 import { downmixToMono } from './pcm.js';
@@ -29,6 +31,31 @@ const FORMAT_EXTENSIBLE = 0xfffe;
  *   unsupported encoding.
  */
 export function readWav(file: Uint8Array): WavAudio {
+  const { interleaved, channels, sampleRateHz } = parseWav(file);
+  return { samples: downmixToMono(interleaved, channels), sampleRateHz, sourceChannels: channels };
+}
+
+/** A decoded WAV file with its channels kept apart. */
+export interface WavChannels {
+  /** One PCM16 array per channel (channel 0 first: left of a stereo file). */
+  channels: Int16Array[];
+  /** Sample rate in Hz. */
+  sampleRateHz: number;
+}
+
+/**
+ * Parses a WAV file keeping its channels apart (e.g. a call recording: caller left, agent right).
+ * @throws Error as `readWav` does.
+ */
+export function readWavChannels(file: Uint8Array): WavChannels {
+  const { interleaved, channels, sampleRateHz } = parseWav(file);
+  const frames = Math.floor(interleaved.length / channels);
+  const out = Array.from({ length: channels }, () => new Int16Array(frames));
+  for (let i = 0; i < frames; i++) for (let c = 0; c < channels; c++) out[c][i] = interleaved[i * channels + c];
+  return { channels: out, sampleRateHz };
+}
+
+function parseWav(file: Uint8Array): { interleaved: Int16Array; channels: number; sampleRateHz: number } {
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const tag = (o: number) => String.fromCharCode(file[o], file[o + 1], file[o + 2], file[o + 3]);
   if (file.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new Error('not a RIFF/WAVE file');
@@ -55,8 +82,7 @@ export function readWav(file: Uint8Array): WavAudio {
   if (format < 0) throw new Error('WAV has no fmt chunk');
   if (!data) throw new Error('WAV has no data chunk');
   if (channels < 1 || rate < 1) throw new Error(`bad WAV fmt: ${channels} channels at ${rate} Hz`);
-  const interleaved = decodeSamples(data, format, bits);
-  return { samples: downmixToMono(interleaved, channels), sampleRateHz: rate, sourceChannels: channels };
+  return { interleaved: decodeSamples(data, format, bits), channels, sampleRateHz: rate };
 }
 
 function decodeSamples(data: Uint8Array, format: number, bits: number): Int16Array {
@@ -88,6 +114,59 @@ function decodeSamples(data: Uint8Array, format: number, bits: number): Int16Arr
   throw new Error(`unsupported WAV format tag ${format} with ${bits} bits`);
 }
 
+/** Length of the header `pcm16WavHeader` writes, bytes (RIFF + `fmt ` + `data` chunk headers). */
+export const PCM16_WAV_HEADER_BYTES = 44;
+/** Byte offset of the RIFF chunk size (file size − 8) in that header. */
+export const RIFF_SIZE_OFFSET = 4;
+/** Byte offset of the `data` chunk size in that header. */
+export const DATA_SIZE_OFFSET = 40;
+/** Largest `data` size a RIFF file can state, bytes (the RIFF size field is 32-bit and counts 36 header bytes too). */
+export const MAX_WAV_DATA_BYTES = 0xffffffff - 36;
+
+/**
+ * The 44-byte header of a 16-bit PCM WAV file (protocols.md part 5.5).
+ * @param channels channel count (1 mono, 2 stereo; samples interleaved).
+ * @param sampleRateHz sample rate.
+ * @param dataBytes length of the sample data that follows, bytes; for a file still being
+ *   streamed, `MAX_WAV_DATA_BYTES` ("unknown", as streaming writers do), patched at the end with
+ *   `wavSizePatches`.
+ * @throws RangeError for a channel count outside 1–65535 or a size over `MAX_WAV_DATA_BYTES`.
+ */
+export function pcm16WavHeader(channels: number, sampleRateHz: number, dataBytes: number): Buffer {
+  if (!Number.isInteger(channels) || channels < 1 || channels > 0xffff) throw new RangeError(`bad channel count ${channels}`);
+  const out = Buffer.alloc(PCM16_WAV_HEADER_BYTES);
+  out.write('RIFF', 0, 'ascii');
+  out.write('WAVE', 8, 'ascii');
+  out.write('fmt ', 12, 'ascii');
+  out.writeUInt32LE(16, 16);
+  out.writeUInt16LE(FORMAT_PCM, 20);
+  out.writeUInt16LE(channels, 22);
+  out.writeUInt32LE(sampleRateHz, 24);
+  out.writeUInt32LE(sampleRateHz * channels * 2, 28); // byte rate
+  out.writeUInt16LE(channels * 2, 32); // block align
+  out.writeUInt16LE(16, 34);
+  out.write('data', 36, 'ascii');
+  for (const p of wavSizePatches(dataBytes)) p.bytes.copy(out, p.offset);
+  return out;
+}
+
+/**
+ * The two size fields of a `pcm16WavHeader` file holding `dataBytes` of samples, as writes at
+ * their byte offsets: RIFF size (offset 4, = 36 + dataBytes) and `data` size (offset 40).
+ * @throws RangeError when `dataBytes` is negative, fractional or over `MAX_WAV_DATA_BYTES`.
+ */
+export function wavSizePatches(dataBytes: number): Array<{ offset: number; bytes: Buffer }> {
+  if (!Number.isInteger(dataBytes) || dataBytes < 0 || dataBytes > MAX_WAV_DATA_BYTES) throw new RangeError(`bad WAV data size ${dataBytes}`);
+  const riff = Buffer.alloc(4);
+  riff.writeUInt32LE(36 + dataBytes, 0);
+  const data = Buffer.alloc(4);
+  data.writeUInt32LE(dataBytes, 0);
+  return [
+    { offset: RIFF_SIZE_OFFSET, bytes: riff },
+    { offset: DATA_SIZE_OFFSET, bytes: data },
+  ];
+}
+
 /**
  * Encodes mono PCM16 samples as a 44-byte-header WAV file.
  * @param samples PCM16 samples.
@@ -95,20 +174,5 @@ function decodeSamples(data: Uint8Array, format: number, bits: number): Int16Arr
  */
 export function writeWav(samples: Int16Array, sampleRateHz: number): Buffer {
   const dataBytes = samples.length * 2;
-  const out = Buffer.alloc(44 + dataBytes);
-  out.write('RIFF', 0, 'ascii');
-  out.writeUInt32LE(36 + dataBytes, 4);
-  out.write('WAVE', 8, 'ascii');
-  out.write('fmt ', 12, 'ascii');
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(FORMAT_PCM, 20);
-  out.writeUInt16LE(1, 22);
-  out.writeUInt32LE(sampleRateHz, 24);
-  out.writeUInt32LE(sampleRateHz * 2, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write('data', 36, 'ascii');
-  out.writeUInt32LE(dataBytes, 40);
-  Buffer.from(samples.buffer, samples.byteOffset, dataBytes).copy(out, 44);
-  return out;
+  return Buffer.concat([pcm16WavHeader(1, sampleRateHz, dataBytes), Buffer.from(samples.buffer, samples.byteOffset, dataBytes)]);
 }

@@ -25,6 +25,8 @@ export interface CallManagerDeps extends Pick<CallDeps, 'model' | 'resamplers' |
   inboundAudioLimiter?: () => InboundAudioLimiter;
   /** Called for each call hung up at its longest length (`options.maxCallMs`), e.g. to count it. */
   onMaxLength?: () => void;
+  /** Wraps each call's transport before the call gets it, once the call id exists (e.g. the call recording's tap, `src/recording/tap.ts`). */
+  wrapTransport?: (callId: string, transport: CallerTransport) => CallerTransport;
 }
 
 /** Thrown by `accept` while draining. */
@@ -153,7 +155,7 @@ export class CallManager {
     if (info.systemPrompt && this.deps.allowPromptOverride) options.systemPrompt = info.systemPrompt;
     const model = this.modelFor(info.model);
     if (info.voice && (model.voices ?? []).includes(info.voice)) options.voice = info.voice;
-    const call = new Call({ id, transport, startInfo: info, model, resamplers: this.deps.resamplers, clock, logger: log, vad: this.deps.vad, options, tools: this.deps.tools, holdPhrase: this.deps.holdPhrase });
+    const call = new Call({ id, transport: this.deps.wrapTransport?.(id, transport) ?? transport, startInfo: info, model, resamplers: this.deps.resamplers, clock, logger: log, vad: this.deps.vad, options, tools: this.deps.tools, holdPhrase: this.deps.holdPhrase });
     this.live.set(id, call);
     log.info({ model: model.id, parameters: info.parameters }, 'call started');
     void call.ended.then((summary) => {

@@ -77,6 +77,8 @@ export const CORE_SETTINGS = {
   INBOUND_AUDIO_CLOSE_FACTOR: [z.coerce.number().min(1.5).max(100), 3, 'A caller who keeps sending audio faster than this many times real time (beyond 10 s of slack) is closed with 1008.'],
   REQUEST_TIMEOUT_MS: [int(1000, 600_000), 10_000, 'A request\'s headers and body must have arrived within this long (WebSocket upgrades: their headers); otherwise 408 and the connection is closed.'],
   HEADERS_TIMEOUT_MS: [int(1000, 600_000), 5000, 'A request\'s headers must have arrived within this long (at most `REQUEST_TIMEOUT_MS`).'],
+  RECORD_CALLS: [bool, false, 'Record every call: one stereo 16-bit WAV per call in `RECORDINGS_DIR` (`<call id>.wav`), the caller on the left and the agent on the right as the caller heard it (a barge-in is a cut), at the caller\'s rate, written while the call runs; served at `GET /calls/:id/recording.wav` (admin).'],
+  RECORDINGS_DIR: [optionalString, undefined, 'Folder of the call recordings (created when needed), relative to the working directory; default `DATA_DIR/recordings`, beside the call records.'],
   TRUST_PROXY: [trustProxy, '', 'Client addresses for the per-address limits come from `X-Forwarded-For` set by these proxies: `true` (any), a hop count, or comma-separated addresses/CIDRs; empty: the socket\'s address.'],
   DATA_DIR: [z.string().trim().min(1), './data', 'Folder of the embedded call store (PGlite) that keeps call records across restarts, used when `DATABASE_URL` is unset. The running server locks it: a second server on the same folder refuses to start.'],
   // Not checked here: a config error would print the value, and this one holds a password.

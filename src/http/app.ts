@@ -3,8 +3,9 @@
  * health/readiness, the carrier webhooks (`POST /twilio/voice`, `/vonage/answer`,
  * `/vonage/event`), the carriers' media routes (`src/callers/registry.ts`: WS `/twilio/media`,
  * `/vonage/media`, `/client`, `/ws`, and WebRTC's `POST /webrtc/offer`), Pipecat's `POST /connect`
- * and `GET /status/:id`, `POST /streams` (presigned caller URLs) and the admin routes `GET /stats`
- * and the call records' `/calls` routes (calls-routes.ts; access: admin-access.ts).
+ * and `GET /status/:id`, `POST /streams` (presigned caller URLs) and the admin routes `GET /stats`,
+ * the call records' `/calls` routes (calls-routes.ts) and `GET /calls/:id/recording.wav`
+ * (access: admin-access.ts).
  */
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
@@ -28,6 +29,7 @@ import { QuietRoutesLogController } from './request-log.js';
 import { registerStreamRoutes } from './stream-routes.js';
 import { registerTelephonyRoutes } from './telephony-routes.js';
 import { registerTransferRoute } from './transfer-route.js';
+import { registerRecordingRoute } from './recording-route.js';
 import { registerWebRtcRoutes } from './webrtc-routes.js';
 
 export type { AppDeps } from './deps.js';
@@ -113,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerCors(app, deps.config.CORS_ORIGINS);
   registerTelephonyRoutes(app, deps, limitStats);
   registerTransferRoute(app, deps.handoffs);
+  await registerRecordingRoute(app, deps.recordings);
   registerCarrierRoutes(app, deps, webSocketCarriers(deps.carriers ?? CARRIERS), webSocketLimits(admission));
   registerStreamRoutes(app, deps);
   const connectSessions = new ConnectSessions(deps.clock);

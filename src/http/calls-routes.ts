@@ -6,7 +6,7 @@
  *   `model`, `endReason` (a code: `stop`, `model-closed`, …) and `q` (words in one transcript line).
  *   The first page also holds matching records still queued for the store.
  * - `GET /calls/:id`: the whole record (a live call: its state so far, with `live: true`); 404.
- * - `DELETE /calls/:id`: deletes an ended call's record (privacy requests): 204, 404, or 409 for a
+ * - `DELETE /calls/:id`: deletes an ended call's record and its recording (privacy requests): 204, 404, or 409 for a
  *   live call.
  * A query that does not parse is answered 400; the store unreachable, 503.
  */
@@ -43,7 +43,7 @@ function storeUnavailable(reply: FastifyReply, err: unknown, deps: Pick<AppDeps,
 }
 
 /** Registers `GET /calls`, `GET /calls/:id` and `DELETE /calls/:id`. */
-export function registerCallRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'manager' | 'store' | 'writer' | 'logger'>): void {
+export function registerCallRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'manager' | 'store' | 'writer' | 'logger' | 'recordings'>): void {
   app.get<{ Querystring: Record<string, string> }>('/calls', async (req, reply) => {
     const parsed = listQuery.safeParse(req.query);
     if (!parsed.success) return reply.code(400).send({ error: 'bad-query', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
@@ -82,7 +82,8 @@ export function registerCallRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'ma
     try {
       const wasQueued = await deps.writer.forget(id);
       const wasStored = await deps.store.delete(id);
-      if (!wasQueued && !wasStored) return reply.code(404).send({ error: 'not-found', message: `no call ${id}` });
+      const hadRecording = (await deps.recordings?.deleteRecording(id)) ?? false;
+      if (!wasQueued && !wasStored && !hadRecording) return reply.code(404).send({ error: 'not-found', message: `no call ${id}` });
       deps.logger.info({ callId: id }, 'call record deleted');
       return reply.code(204).send();
     } catch (err) {

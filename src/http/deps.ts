@@ -20,6 +20,7 @@ import type { LimitStats } from '../limits/stats.js';
 import type { BrowserAuth } from './auth.js';
 import type { CallStore } from '../store/types.js';
 import type { CallWriter } from '../store/writer.js';
+import type { Recordings } from '../recording/recordings.js';
 
 /** Dependencies of the HTTP app. */
 export interface AppDeps {
@@ -62,6 +63,8 @@ export interface AppDeps {
   handoffs: TransferRouteDeps;
   /** Caller protocols to serve instead of the built-in ones (`CARRIERS` in `src/callers/registry.ts`). */
   carriers?: readonly Carrier[];
+  /** The call recordings (`GET /calls/:id/recording.wav`); absent: recordings are off (`RECORD_CALLS`). */
+  recordings?: Recordings;
 }
 
 

@@ -1,6 +1,7 @@
 /**
  * The calls page: recent calls from `GET /calls`, newest first, each with its start time, its end
- * reason in plain language, its transcript and its tool calls.
+ * reason in plain language, its transcript, its tool calls and, when the server records calls, its
+ * recording.
  */
 import { useEffect, useState } from 'react';
 import { endReasonLabel } from '../../src/call/end-reason.js';
@@ -42,6 +43,34 @@ function ToolCalls({ calls }: { calls: CallSummary['toolCalls'] }) {
       ))}
     </ul>
   );
+}
+
+/**
+ * A call's recording (`GET /calls/:id/recording.wav`, caller left, agent right), fetched with the
+ * admin credentials (an audio element cannot send them) and played from memory; a note when the
+ * server has none (recordings off: `RECORD_CALLS`).
+ */
+function Recording({ callId, bearer }: { callId: string; bearer: string }) {
+  const [src, setSrc] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  useEffect(() => {
+    let url: string | null = null;
+    let stop = false;
+    fetch(`/calls/${encodeURIComponent(callId)}/recording.wav`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} })
+      .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(r.status === 404 ? 'No recording of this call (the server records calls with RECORD_CALLS=true).' : `Recording: HTTP ${r.status}`))))
+      .then((b) => {
+        if (stop) return;
+        url = URL.createObjectURL(b);
+        setSrc(url);
+      })
+      .catch((err: Error) => !stop && setNote(err.message));
+    return () => {
+      stop = true;
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [callId, bearer]);
+  if (note) return <p className="hint">{note}</p>;
+  return src ? <audio controls src={src} data-testid="recording" title="caller left, agent right" /> : null;
 }
 
 export function Calls({ token }: { token: string }) {
@@ -130,6 +159,7 @@ export function Calls({ token }: { token: string }) {
                 {open === c.id && (
                   <tr key={`${c.id}-t`} className="detail">
                     <td colSpan={8}>
+                      <Recording callId={c.id} bearer={adminToken || token} />
                       {c.transcript.length === 0 ? (
                         <p className="hint">No words were exchanged.</p>
                       ) : (
