@@ -123,7 +123,13 @@ describe('GET /status/:id', () => {
 
 describe('the SmallWebRTC offer and trickle PATCH', () => {
   it('answers a JSON offer once per token, takes candidates only from that offer, speaks RTVI, and reports the session to its end', async () => {
-    // node-datachannel as the offerer sometimes fails to apply the answer (as in test/helpers/webrtc-peer.ts): a new session and peer then.
+    // node-datachannel 0.33.4 (libdatachannel 0.24.5) as the offerer sometimes cannot apply a good
+    // answer: the server already ran ICE checks against the candidates in the offer, so applying the
+    // answer connects ICE at once, and the offerer's DTLS (server role) verifies our certificate
+    // before the answer's fingerprint is stored ("DTLS alert: unknown CA", handshake failed); the
+    // connection closes and the answer's candidates find "no ICE transport" (libdatachannel's main
+    // branch now commits the fingerprint first). A browser does not do this. Only that error gets a
+    // new session and peer: any other refusal of our answer is a server bug and fails at once.
     let attempt: { c: Connected; peer: Awaited<ReturnType<typeof offerer>>; answer: { sdp: string; type: string; pc_id: string } } | undefined;
     for (let tries = 0; !attempt; tries++) {
       const c = (await (await connect()).json()) as Connected;
@@ -146,7 +152,7 @@ describe('the SmallWebRTC offer and trickle PATCH', () => {
         attempt = { c, peer, answer };
       } catch (err) {
         peer.close();
-        if (tries >= 3) throw err;
+        if (tries >= 3 || !/Got a remote candidate without ICE transport/.test(err instanceof Error ? err.message : String(err))) throw err;
         console.log(`the test peer could not apply the answer (${err instanceof Error ? err.message : err}); retrying`);
       }
     }

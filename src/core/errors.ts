@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'unknown_type'
   /** A WebRTC offer we cannot answer (HTTP 400). */
   | 'bad_offer'
+  /** The server could not set up a WebRTC peer connection for a valid offer (HTTP 503). */
+  | 'peer_setup_failed'
   /** The server is draining and takes no new calls (retry elsewhere or later). */
   | 'draining'
   /** The model provider refused or could not be reached. */

@@ -1,7 +1,7 @@
 /** The one `acceptCall` and the coded-error mappings every route uses. */
 import { describe, expect, it } from 'vitest';
 import { DrainingError } from '../call/manager.js';
-import { BadOfferError } from '../callers/webrtc/network.js';
+import { BadOfferError, PeerSetupError } from '../callers/webrtc/network.js';
 import { VoiceBridgeError } from '../core/errors.js';
 import { FakeCallerSocket } from '../../test/fakes/caller-socket.js';
 import { RecordingLogger } from '../../test/fakes/logger.js';
@@ -13,6 +13,7 @@ describe('coded errors → HTTP statuses and close codes', () => {
   it.each([
     [new BadOfferError('no audio'), 400],
     [new DrainingError(), 503],
+    [new PeerSetupError('no UDP port'), 503],
     [new VoiceBridgeError('stalled', 'x'), 500],
     [new Error('plain'), 500],
   ])('%s → HTTP %i', (err, status) => {

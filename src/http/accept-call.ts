@@ -16,9 +16,10 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   bad_json: 400,
   bad_message: 400,
   draining: 503,
+  peer_setup_failed: 503,
 };
 
-/** The HTTP status for `err`: its code's status (`bad_offer` 400, `draining` 503), else 500. */
+/** The HTTP status for `err`: its code's status (`bad_offer` 400, `draining` and `peer_setup_failed` 503), else 500. */
 export function httpStatusFor(err: unknown): number {
   return (err instanceof VoiceBridgeError && HTTP_STATUS[err.code]) || 500;
 }

@@ -65,8 +65,10 @@ function credentialHash(req: FastifyRequest): Buffer {
  * route answers 503 `webrtc_unavailable` with the reason. Each offer counts against its address's
  * offers per minute and takes a call slot until its peer's connection is released (503 with
  * `Retry-After` when refused); with a `WEBRTC_PORT_RANGE`, an offer that finds every port held is
- * refused the same way. A peer that does not connect within `WEBRTC_CONNECT_TIMEOUT_MS` is released
- * at once (the transport's deadline).
+ * refused the same way. An offer the server cannot set a peer up for (no UDP port could be bound,
+ * libdatachannel failed) is answered 503 `peer_setup_failed` with the reason and `Retry-After`; an
+ * offer libdatachannel refuses is 400 `bad_offer`. A peer that does not connect within
+ * `WEBRTC_CONNECT_TIMEOUT_MS` is released at once (the transport's deadline).
  */
 export function registerWebRtcRoutes(app: FastifyInstance, deps: AppDeps, route: WebRtcRouteDeps): void {
   const { webrtc, network, peers, admission, stats } = route;
@@ -123,6 +125,11 @@ export function registerWebRtcRoutes(app: FastifyInstance, deps: AppDeps, route:
     } catch (err) {
       lease.release();
       if (!(err instanceof VoiceBridgeError)) log.error({ err: errorMessage(err) }, 'WebRTC answer failed');
+      else if (err.code === 'peer_setup_failed') {
+        // Ours, not the caller's (e.g. no UDP port could be bound): 503, worth a retry.
+        log.warn({ err: err.message }, 'WebRTC peer setup failed');
+        reply.header('retry-after', String(Math.ceil(network.connectTimeoutMs / 1000)));
+      }
       return replyWithError(reply, err, 'could not answer the offer');
     }
     const { transport, answerSdp } = answered;

@@ -58,3 +58,37 @@ export class BadOfferError extends VoiceBridgeError {
     super('bad_offer', message);
   }
 }
+
+/**
+ * The server could not set up a peer connection for an offer it accepted (HTTP 503, code
+ * `peer_setup_failed`, retryable): libdatachannel could not be created, bind a UDP port for ICE
+ * (every port of `WEBRTC_PORT_RANGE` held, by our peers or another process, or an unusable
+ * `WEBRTC_BIND_ADDRESS`), or the connection closed before its answer was made. Not the caller's
+ * fault, so never a 4xx.
+ */
+export class PeerSetupError extends VoiceBridgeError {
+  /** @param message what failed, for the caller and the log. */
+  constructor(message: string) {
+    super('peer_setup_failed', message, true);
+  }
+}
+
+/**
+ * What libdatachannel's `setRemoteDescription` throws when the fault is ours, not the offer's
+ * (libdatachannel 0.24.5 `src/impl/peerconnection.cpp`, `src/impl/icetransport.cpp`; node-datachannel
+ * prefixes them with "libdatachannel error while adding remote description: "): the ICE agent could
+ * not be created or bind a port ("ICE transport initialization failed", "Failed to gather local ICE
+ * candidates"), the connection was closed ("Connection is
+ * closed", "called on destroyed peer connection"). Anything else it refuses (no ICE credentials,
+ * no fingerprint, no active media, an unparsable line) is the offer's fault.
+ */
+const PEER_SETUP_FAILURES = [/transport initialization failed/i, /failed to gather local ICE candidates/i, /connection is closed/i, /destroyed peer connection/i];
+
+/**
+ * Classifies an error libdatachannel threw while applying an offer: a `PeerSetupError` (503) when
+ * the fault is ours (see `PEER_SETUP_FAILURES`), else a `BadOfferError` (400). Pure.
+ * @param message the native error's message.
+ */
+export function remoteDescriptionError(message: string): BadOfferError | PeerSetupError {
+  return PEER_SETUP_FAILURES.some((p) => p.test(message)) ? new PeerSetupError(`could not set up the peer connection: ${message}`) : new BadOfferError(`offer rejected: ${message}`);
+}

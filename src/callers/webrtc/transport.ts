@@ -22,14 +22,16 @@ import { TransportCore, type TransportDeps } from '../core/transport-core.js';
 import type { CallerEvent, CallerNotice, CallerStartInfo, CallerTransport, InboundAudioLimiter } from '../transport.js';
 import { ChannelProtocol } from './channel.js';
 import { INBOUND_TIMEOUT_MS, InboundWatchdog } from './inbound-watchdog.js';
-import { BadOfferError, type WebRtcLifecycleHooks, type WebRtcNetwork } from './network.js';
+import { BadOfferError, PeerSetupError, remoteDescriptionError, type WebRtcLifecycleHooks, type WebRtcNetwork } from './network.js';
 import type { WebRtcPeers } from './peers.js';
 import { buildRtp, offerAudio, parseRtp } from './rtp.js';
 
-export { BadOfferError, type WebRtcLifecycleHooks, type WebRtcNetwork } from './network.js';
+export { BadOfferError, PeerSetupError, type WebRtcLifecycleHooks, type WebRtcNetwork } from './network.js';
 
 const { Audio, PeerConnection, RtcpReceivingSession } = nodeDataChannel;
 type PeerConnection = InstanceType<typeof PeerConnection>;
+/** node-datachannel's peer connection settings (`RtcConfig`). */
+export type PeerConnectionConfig = ConstructorParameters<typeof PeerConnection>[1];
 type Track = ReturnType<PeerConnection['addTrack']>;
 type DataChannel = Parameters<Parameters<PeerConnection['onDataChannel']>[0]>[0];
 
@@ -56,6 +58,8 @@ export interface WebRtcTransportDeps extends TransportDeps {
   hooks?: WebRtcLifecycleHooks;
   /** The time of day as ISO 8601 (RTVI transcript timestamps); `new Date().toISOString()` when absent. */
   nowIso?: () => string;
+  /** Makes the peer connection (node-datachannel's `PeerConnection` when absent; tests inject a failing one). */
+  createPeerConnection?: (name: string, config: PeerConnectionConfig) => PeerConnection;
 }
 
 /** One WebRTC caller. */
@@ -107,27 +111,41 @@ export class WebRtcTransport implements CallerTransport {
       log.info({ silentMs: Math.round(silentMs) }, 'no audio from the browser: ending the call');
       this.hangup('rtp-timeout');
     });
+    // The native parts: a failure here is ours (503), and leaves nothing open or counted.
+    let pc: PeerConnection | undefined;
+    try {
+      pc = (deps.createPeerConnection ?? ((name, config) => new PeerConnection(name, config)))(this.id, {
+        iceServers: network.iceServers,
+        ...(network.bindAddress ? { bindAddress: network.bindAddress } : {}),
+        ...(network.portRange ? { portRangeBegin: network.portRange[0], portRangeEnd: network.portRange[1] } : {}),
+      });
+      const media = new Audio(audio.mid, 'SendRecv');
+      media.addOpusCodec(audio.opusPayloadType, 'minptime=10;useinbandfec=1');
+      media.addSSRC(this.ssrc, 'voicebridge', 'voicebridge', 'voicebridge-audio');
+      // The track must exist before the remote description so libdatachannel matches it by mid.
+      this.track = pc.addTrack(media);
+      this.track.setMediaHandler(new RtcpReceivingSession());
+      this.track.onMessage(this.guard('packet', (buf: Buffer) => this.onPacket(buf)));
+      pc.onDataChannel(this.guard('data channel', (dc: DataChannel) => this.attach(dc)));
+      pc.onStateChange(this.guard('state', (state: string) => this.onState(state)));
+    } catch (err) {
+      try {
+        pc?.close();
+      } catch {
+        // already unusable
+      }
+      throw new PeerSetupError(`could not create the peer connection: ${errorMessage(err)}`);
+    }
+    this.pc = pc;
     deps.peers.add(this);
-    this.pc = new PeerConnection(this.id, {
-      iceServers: network.iceServers,
-      ...(network.bindAddress ? { bindAddress: network.bindAddress } : {}),
-      ...(network.portRange ? { portRangeBegin: network.portRange[0], portRangeEnd: network.portRange[1] } : {}),
-    });
-    const media = new Audio(audio.mid, 'SendRecv');
-    media.addOpusCodec(audio.opusPayloadType, 'minptime=10;useinbandfec=1');
-    media.addSSRC(this.ssrc, 'voicebridge', 'voicebridge', 'voicebridge-audio');
-    // The track must exist before the remote description so libdatachannel matches it by mid.
-    this.track = this.pc.addTrack(media);
-    this.track.setMediaHandler(new RtcpReceivingSession());
-    this.track.onMessage(this.guard('packet', (buf: Buffer) => this.onPacket(buf)));
-    this.pc.onDataChannel(this.guard('data channel', (dc: DataChannel) => this.attach(dc)));
-    this.pc.onStateChange(this.guard('state', (state: string) => this.onState(state)));
   }
 
   /**
    * Answers `offerSdp`: resolves with the transport and the answer SDP once ICE gathering is
    * complete (or `network.gatherTimeoutMs` passed).
-   * @throws BadOfferError when the offer has no Opus audio or libdatachannel rejects it.
+   * @throws BadOfferError when the offer has no Opus audio or libdatachannel rejects it;
+   * PeerSetupError when the peer connection cannot be set up (created, a UDP port bound for ICE)
+   * or closes before its answer is made. Either way nothing stays open or counted in `peers`.
    */
   static async answer(offerSdp: string, deps: WebRtcTransportDeps): Promise<{ transport: WebRtcTransport; answerSdp: string }> {
     const { clock, network } = deps;
@@ -142,14 +160,15 @@ export class WebRtcTransport implements CallerTransport {
     } catch (err) {
       clock.clearTimeout(gatherTimer);
       t.close();
-      throw new BadOfferError(`offer rejected: ${errorMessage(err)}`);
+      throw remoteDescriptionError(errorMessage(err));
     }
     if (t.pc.gatheringState() !== 'complete') await gathered;
     clock.clearTimeout(gatherTimer);
-    const answer = t.pc.localDescription();
+    // The peer may have been released while gathering (its state went closed or failed).
+    const answer = t.released ? null : t.pc.localDescription();
     if (!answer) {
       t.close();
-      throw new BadOfferError('no answer could be made for this offer');
+      throw new PeerSetupError('the peer connection closed before its answer was made');
     }
     t.connectDeadline = clock.setTimeout(() => t.onConnectTimeout(network.connectTimeoutMs), network.connectTimeoutMs);
     return { transport: t, answerSdp: answer.sdp };
