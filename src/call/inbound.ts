@@ -54,6 +54,8 @@ export class InboundAudio {
       this.vad = new VadStream(deps.vad.createStream(rateHz), {
         minSpeechMs: VAD_MIN_SPEECH_MS,
         minSilenceMs: VAD_MIN_SILENCE_MS,
+        // The model runs only on windows that rise over the line's floor (a listening caller is mostly quiet).
+        gate: {},
         onEvent: (e) => {
           if (e.type === 'start') deps.onSpeechStarted();
           else if (!e.forced) deps.onSpeechEnded?.();

@@ -68,4 +68,25 @@ describe('VadStream', () => {
     expect(events).toEqual([]);
     expect(() => factory.createStream(24000)).toThrow(RangeError);
   });
+
+  it('with a gate, a steady tone stops reaching the model and an onset after it reaches it again', async () => {
+    let calls = 0;
+    const model = { windowSamples: 256, sampleRateHz: 8000, probability: () => (calls++, 0.9), reset() {}, close() {} };
+    const events: SegmenterEvent[] = [];
+    const vad = new VadStream(model, { minSpeechMs: 64, minSilenceMs: 96, onEvent: (e) => events.push(e), gate: {} });
+    const toneAt = (dbfsLevel: number, ms: number) => {
+      const amp = 32768 * Math.SQRT2 * 10 ** (dbfsLevel / 20);
+      return Int16Array.from({ length: (8000 * ms) / 1000 }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+    };
+    vad.push(toneAt(-30, 2048)); // 64 windows of a steady tone
+    await vad.idle();
+    expect(calls).toBe(10); // the first 320 ms only
+    expect(vad.gateStats).toEqual({ windows: 64, skipped: 54 });
+    expect(events.map((e) => e.type)).toEqual(['start', 'end']);
+    vad.push(toneAt(-10, 320)); // 20 dB louder: an onset
+    await vad.idle();
+    expect(calls).toBeGreaterThan(10);
+    expect(events.map((e) => e.type)).toEqual(['start', 'end', 'start']);
+  });
 });
+

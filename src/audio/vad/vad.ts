@@ -2,6 +2,7 @@
  * Streaming voice activity detector: re-frames arbitrary PCM16 chunks into the model's windows,
  * runs them in order (model calls may be async), and reports speech start / end through callbacks.
  */
+import { EnergyGate, type EnergyGateOptions } from './gate.js';
 import { VadSegmenter, type SegmenterEvent, type SegmenterOptions } from './segmenter.js';
 import type { SpeechProbabilityStream } from './types.js';
 
@@ -16,6 +17,11 @@ export interface VadStreamOptions extends SegmenterOptions {
    * (default 64, ≈2 s at Silero's 32 ms windows).
    */
   maxPendingWindows?: number;
+  /**
+   * An energy onset gate in front of the model (`gate.ts`): windows it keeps shut skip the model
+   * and count as non-speech. Absent: every window goes to the model.
+   */
+  gate?: EnergyGateOptions;
 }
 
 /** Default bound on windows waiting for the model. */
@@ -31,6 +37,7 @@ export class VadStream {
   private readonly windowMs: number;
   private pendingWindows = 0;
   private readonly maxPendingWindows: number;
+  private readonly gate: EnergyGate | null;
   /** Last probability computed. */
   lastProbability = 0;
   /** Windows dropped because `maxPendingWindows` were already waiting. */
@@ -41,6 +48,12 @@ export class VadStream {
     this.pending = new Int16Array(model.windowSamples);
     this.windowMs = (model.windowSamples * 1000) / model.sampleRateHz;
     this.maxPendingWindows = options.maxPendingWindows ?? MAX_PENDING_WINDOWS;
+    this.gate = options.gate ? new EnergyGate(options.gate) : null;
+  }
+
+  /** Windows the gate kept from the model, and windows seen by it (0/0 without a gate). */
+  get gateStats(): { windows: number; skipped: number } {
+    return { windows: this.gate?.windows ?? 0, skipped: this.gate ? this.gate.windows - this.gate.opened : 0 };
   }
 
   /** Whether a speech segment is open. */
@@ -60,6 +73,11 @@ export class VadStream {
       offset += take;
       if (this.pendingLength === n) {
         this.pendingLength = 0;
+        if (this.gate && !this.gate.update(this.pending, this.windowMs)) {
+          // Shut: non-speech, in order behind any window still with the model.
+          this.chain = this.chain.then(() => this.onProbability(0));
+          continue;
+        }
         if (this.pendingWindows >= this.maxPendingWindows) {
           this.droppedWindows++;
           continue;
@@ -81,6 +99,10 @@ export class VadStream {
     } finally {
       this.pendingWindows--;
     }
+    this.onProbability(p);
+  }
+
+  private onProbability(p: number): void {
     if (this.closed) return;
     this.lastProbability = p;
     const event = this.segmenter.update(p, this.windowMs);
