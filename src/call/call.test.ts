@@ -107,6 +107,16 @@ describe('Call', () => {
     expect(order).toContain('transcript:cut short');
   });
 
+  it("tells the caller when the model hears the caller start and stop speaking (RTVI's user-started/stopped-speaking)", async () => {
+    const { transport, session } = await setup();
+    session.relay.emit({ type: 'speechStarted' });
+    session.relay.emit({ type: 'speechStopped', speechEndedAgoMs: 200 });
+    expect(transport.notices.filter((n) => n.type === 'speech')).toEqual([
+      { type: 'speech', speaking: true },
+      { type: 'speech', speaking: false },
+    ]);
+  });
+
   it('resamples caller audio 8→16 kHz for the model and model audio 16→8 kHz into exact paced 20 ms frames with marks', async () => {
     const { clock, transport, session, call } = await setup();
     expect(call.phase).toBe('listening');

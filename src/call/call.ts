@@ -284,9 +284,11 @@ export class Call extends EventEmitter<CallEvents> {
         return this.onResponseDone(e.responseId);
       case 'speechStarted':
         this.watchdog.activity(now);
+        this.deps.transport.notify({ type: 'speech', speaking: true });
         this.dispatch({ type: 'userSpeechStarted', source: 'model' });
         return;
       case 'speechStopped':
+        this.deps.transport.notify({ type: 'speech', speaking: false });
         return this.conversation.userTurnEnded(now - (e.speechEndedAgoMs ?? 0));
       case 'transcript':
         return this.onTranscript(e.role, e.text, e.final, e.responseId);

@@ -44,6 +44,8 @@ export type CallerEvent =
 export type CallerNotice =
   | { type: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; turn: number }
   | { type: 'state'; state: string }
+  /** The caller started (`true`) or stopped (`false`) speaking, as the model's endpointing heard it. */
+  | { type: 'speech'; speaking: boolean }
   | { type: 'turn'; turn: number; replyLatencyMs: number | null; interrupted: boolean }
   | { type: 'error'; code: string; message: string }
   /** A tool call the model made, once it has run. */

@@ -7,7 +7,8 @@
  * `session.resume`, `session.end`, `ping`. Over WebRTC the same messages travel on the data channel
  * (audio on the track).
  * Server → client: `session.started`, `audio` / binary frames, `playback.clear` (barge-in: stop
- * local playback now), `transcript`, `state`, `turn`, `error`, `pong`, `session.ended`.
+ * local playback now), `transcript`, `state`, `speech` (the caller started or stopped speaking),
+ * `turn`, `error`, `pong`, `session.ended`.
  */
 
 import { isObject, tryParseJson } from '../wire.js';
@@ -45,6 +46,7 @@ export type BrowserServerMessage =
   | { type: 'playback.clear' }
   | { type: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; turn: number }
   | { type: 'state'; state: string }
+  | { type: 'speech'; speaking: boolean }
   | { type: 'turn'; turn: number; replyLatencyMs: number | null; interrupted: boolean }
   | { type: 'error'; code: string; message: string }
   | { type: 'tool'; name: string; ok: boolean; durationMs: number }

@@ -50,15 +50,16 @@ describe('server messages', () => {
 describe('RtviEncoder', () => {
   const encoder = () => new RtviEncoder(() => NOW);
 
-  it('turns user transcripts into speaking events and user-transcription (interim, then final)', () => {
+  it('reports the caller speaking from our speech notices, once each way, and user transcripts as user-transcription (interim, then final)', () => {
     const e = encoder();
+    expect(types(e.encode({ type: 'speech', speaking: true }))).toEqual(['user-started-speaking']);
+    expect(types(e.encode({ type: 'speech', speaking: true }))).toEqual([]);
     const interim = e.encode({ type: 'transcript', role: 'user', text: 'hello', final: false, turn: 1 });
-    expect(types(interim)).toEqual(['user-started-speaking', 'user-transcription']);
-    expect(interim[1]).toEqual({ label: 'rtvi-ai', type: 'user-transcription', data: { text: 'hello', final: false, timestamp: NOW, user_id: '' } });
+    expect(interim).toEqual([{ label: 'rtvi-ai', type: 'user-transcription', data: { text: 'hello', final: false, timestamp: NOW, user_id: '' } }]);
+    expect(types(e.encode({ type: 'speech', speaking: false }))).toEqual(['user-stopped-speaking']);
+    expect(types(e.encode({ type: 'speech', speaking: false }))).toEqual([]);
     const final = e.encode({ type: 'transcript', role: 'user', text: 'hello there', final: true, turn: 1 });
-    expect(types(final)).toEqual(['user-transcription', 'user-stopped-speaking']);
-    expect(final[0].data).toMatchObject({ text: 'hello there', final: true });
-    expect(final.every((m) => m.label === 'rtvi-ai' && m.id === undefined)).toBe(true);
+    expect(final).toEqual([{ label: 'rtvi-ai', type: 'user-transcription', data: { text: 'hello there', final: true, timestamp: NOW, user_id: '' } }]);
   });
 
   it('streams the new part of cumulative assistant partials as bot-llm-text, and the final as bot-output and bot-transcription', () => {
@@ -87,7 +88,9 @@ describe('RtviEncoder', () => {
     expect(types(clear)).toEqual(['bot-stopped-speaking', 'user-started-speaking', 'bot-interrupted', 'server-message']);
     expect(clear[3].data).toEqual({ type: 'playback.clear' });
     expect(types(e.encode({ type: 'state', state: 'listening' }))).toEqual([]);
-    expect(types(e.encode({ type: 'transcript', role: 'user', text: 'stop', final: true, turn: 2 }))).toEqual(['user-transcription', 'user-stopped-speaking']);
+    // The model hears the same speech: no second start; its end stops the user.
+    expect(types(e.encode({ type: 'speech', speaking: true }))).toEqual([]);
+    expect(types(e.encode({ type: 'speech', speaking: false }))).toEqual(['user-stopped-speaking']);
   });
 
   it('sends errors as non-fatal RTVI errors and our session notices as server-message; pong and audio have no RTVI form', () => {

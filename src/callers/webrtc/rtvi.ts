@@ -127,12 +127,13 @@ export function signalling(message: SignallingMessage): { type: 'signalling'; me
 
 /**
  * Turns our browser protocol's server messages (`browser/protocol.ts`) into RTVI events, keeping
- * what RTVI needs that our messages leave implicit: whether the user and the bot are speaking (for
- * the `*-started/stopped-speaking` pairs) and the assistant's text so far in this reply (our
+ * what RTVI needs that our messages leave implicit: whether the user and the bot are speaking (so
+ * each `*-started/stopped-speaking` pair is sent once) and the assistant's text so far in this reply (our
  * partial transcripts are cumulative, `bot-llm-text` carries only the new part).
  *
- * Mapping: user transcripts → `user-started-speaking` (once) and `user-transcription`
- * `{text, final, timestamp, user_id}`, a final one then `user-stopped-speaking`; assistant partials →
+ * Mapping: `speech` (the model heard the caller start or stop) → `user-started-speaking` /
+ * `user-stopped-speaking`, once each way; user transcripts → `user-transcription`
+ * `{text, final, timestamp, user_id}`; assistant partials →
  * `bot-llm-started` (once) and `bot-llm-text {text: new part}`; an assistant final → `bot-output`
  * (`aggregated_by: "sentence"`, spoken, `completed`) and the deprecated `bot-transcription`, then
  * `bot-llm-stopped`; state `responding` → `bot-started-speaking`, leaving it →
@@ -162,6 +163,8 @@ export class RtviEncoder {
       case 'state':
         if (m.state === 'responding') return this.botStarted();
         return this.botStopped();
+      case 'speech':
+        return m.speaking ? this.userStarted() : this.userStopped();
       case 'playback.clear':
         // Pipecat's own barge-in event (client 1.13.1 ignores it) and ours as a server message,
         // which a page sees in `onServerMessage` at the moment the server stopped the bot's audio.
@@ -186,14 +189,14 @@ export class RtviEncoder {
     return [rtvi('user-started-speaking')];
   }
 
+  private userStopped(): RtviMessage[] {
+    if (!this.userSpeaking) return [];
+    this.userSpeaking = false;
+    return [rtvi('user-stopped-speaking')];
+  }
+
   private userTranscript(text: string, final: boolean): RtviMessage[] {
-    const out = this.userStarted();
-    out.push(rtvi('user-transcription', { text, final, timestamp: this.nowIso(), user_id: '' }));
-    if (final) {
-      this.userSpeaking = false;
-      out.push(rtvi('user-stopped-speaking'));
-    }
-    return out;
+    return [rtvi('user-transcription', { text, final, timestamp: this.nowIso(), user_id: '' })];
   }
 
   private botText(text: string, final: boolean): RtviMessage[] {
