@@ -1,9 +1,8 @@
 /**
  * `Call`: joins one caller transport to one model session. Audio flows caller → resample → model
- * here, and model → caller through `Playout` (resampler, 20 ms framer, pacer, playback ledger,
- * marks). What was said is kept by the pure `Conversation` record. Control events go through the
- * pure state machine in `state.ts`; this class runs the commands it returns (barge-in, end of call),
- * dispatches model events, keeps the housekeeping timer and builds the summary.
+ * here, and model → caller through `Playout` (resampler, 20 ms framer, pacer, playback ledger, marks).
+ * What was said is kept by the pure `Conversation` record. Control events go through the pure state
+ * machine in `state.ts`; this class runs its commands, dispatches model events and builds the summary.
  */
 import { EventEmitter } from 'node:events';
 import type { PlayoutPacer } from '../audio/pacer.js';
