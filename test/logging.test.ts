@@ -80,6 +80,7 @@ describe('start-up block', () => {
     expect(lines[0]).toBe('voicebridge 1.2.3 listening on http://0.0.0.0:8080');
     expect(lines).toContain('  web page  http://localhost:8080/');
     expect(lines).toContain('  model     local   (also available: loopback, nova-sonic)');
+    expect(startupLines({ version: '1', address: 'http://127.0.0.1:9000', host: '127.0.0.1', model: 'local', availableModels: ['local'], webClient: true, records: 'embedded, in ./data (DATA_DIR)' })).toContain('  records   embedded, in ./data (DATA_DIR)');
     expect(lines.length).toBeLessThanOrEqual(5);
     const lean = startupLines({ version: '1', address: 'http://127.0.0.1:9000', host: '127.0.0.1', model: 'loopback', availableModels: ['loopback'], webClient: false, webrtcUnavailable: 'no add-on' });
     expect(lean).toContain('  web page  not built (run npm run build)');

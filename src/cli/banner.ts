@@ -15,6 +15,8 @@ export interface StartupInfo {
   webClient: boolean;
   /** Why WebRTC is unavailable (undefined: available). */
   webrtcUnavailable?: string;
+  /** Where call records are kept, e.g. `PostgreSQL (DATABASE_URL)` or `embedded, in ./data`. */
+  records?: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export function startupLines(info: StartupInfo): string[] {
     `voicebridge ${info.version} listening on ${info.address}`,
     `  web page  ${page}`,
     `  model     ${info.model}${others.length ? `   (also available: ${others.join(', ')})` : ''}`,
+    ...(info.records ? [`  records   ${info.records}`] : []),
     ...(info.webrtcUnavailable ? ['  WebRTC    unavailable (lean install); browsers use WebSocket'] : []),
     '  stop      Ctrl+C (live calls are drained first)',
   ];

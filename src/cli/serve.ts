@@ -46,9 +46,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     availableModels: server.availableModels,
     webClient: server.webClient,
     webrtcUnavailable: server.webrtcUnavailable,
+    records: config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded, in ${config.DATA_DIR} (DATA_DIR)`,
   };
   if (isPrettyFormat(config.LOG_FORMAT, Boolean(process.stdout.isTTY))) process.stdout.write(`${startupLines(info).join('\n')}\n`);
-  else server.logger.info({ address, webPage: server.webClient ? webPageUrl(address, config.HOST) : null, model: info.model, availableModels: info.availableModels, version: info.version }, `voicebridge listening on ${address}`);
+  else server.logger.info({ address, webPage: server.webClient ? webPageUrl(address, config.HOST) : null, model: info.model, availableModels: info.availableModels, records: info.records, version: info.version }, `voicebridge listening on ${address}`);
   await new Promise<void>((resolve) => {
     // First signal: drain (calls may finish for up to DRAIN_TIMEOUT_MS). A second one during the
     // drain ends the calls now, politely (close 1001, session.ended); never an abrupt exit that

@@ -24,11 +24,11 @@ export interface StoreSettings {
 export async function openCallStore(settings: StoreSettings, logger: Logger): Promise<CallStore> {
   if (settings.DATABASE_URL) {
     const store = await openPostgresStore(settings.DATABASE_URL, logger);
-    logger.info('call store: PostgreSQL (DATABASE_URL)');
+    logger.debug('call store: PostgreSQL (DATABASE_URL)');
     return store;
   }
   const dir = path.resolve(settings.DATA_DIR);
   const store = await openPgliteStore(dir, { niceDelta: settings.HELPER_THREAD_NICE });
-  logger.info({ dataDir: dir }, 'call store: embedded PGlite (DATA_DIR)');
+  logger.debug({ dataDir: dir }, 'call store: embedded PGlite (DATA_DIR)');
   return store;
 }
