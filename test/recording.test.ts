@@ -9,10 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dbfs, voicedMs } from '../src/audio/level.js';
-import { readWavChannels } from '../src/audio/wav.js';
+import { voicedMs } from '../src/audio/level.js';
 import { connectCaller } from '../src/sim/clients.js';
 import { liveCallOf, simulateCall, voicedSpans } from '../src/sim/simulate.js';
+import { parseFinalized, levelBetween } from './helpers/recording-wav.js';
 import { startServerProcess } from './helpers/server-process.js';
 import { useSpokenCallFixture } from './helpers/spoken-calls.js';
 import { eventually } from './helpers/wait.js';
@@ -31,21 +31,6 @@ afterAll(() => {
 const RECORDINGS_DIR = tempDir();
 const fx = useSpokenCallFixture({ VOICEBRIDGE_MODEL: 'local', STT_POOL_SIZE: 1, RECORD_CALLS: true, RECORDINGS_DIR, ADMIN_TOKEN });
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-
-/** Checks a finalized recording's header sizes against its length, and returns its channels. */
-function parseFinalized(file: Buffer) {
-  expect(file.toString('ascii', 0, 4)).toBe('RIFF');
-  expect(file.readUInt32LE(4), 'RIFF size = file length − 8').toBe(file.length - 8);
-  expect(file.readUInt32LE(40), 'data size = file length − 44').toBe(file.length - 44);
-  expect(file.readUInt16LE(22), 'stereo').toBe(2);
-  expect((file.length - 44) % 4).toBe(0);
-  const wav = readWavChannels(file);
-  expect(wav.channels).toHaveLength(2);
-  return wav;
-}
-
-/** Loudness of `pcm` between `fromMs` and `toMs`, dBFS. */
-const levelBetween = (pcm: Int16Array, rateHz: number, fromMs: number, toMs: number) => dbfs(pcm.subarray(Math.round((fromMs * rateHz) / 1000), Math.round((toMs * rateHz) / 1000)));
 
 describe('call recordings via Twilio', () => {
   it('a spoken call leaves a stereo WAV: the caller on the left where they spoke, the reply on the right', async () => {
