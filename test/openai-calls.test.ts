@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { voicedMs } from '../src/audio/level.js';
 import { simulateCall } from '../src/sim/simulate.js';
-import { startEmulatorProcess, type EmulatorProcess } from './helpers/server-process.js';
+import { openAIEmulatorSettings, startEmulatorProcess, type EmulatorProcess } from './helpers/server-process.js';
 import { useSpokenCallFixture } from './helpers/spoken-calls.js';
 import { words } from './helpers/wer.js';
 
@@ -21,13 +21,7 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-const fx = useSpokenCallFixture(() => ({
-  VOICEBRIDGE_MODEL: 'openai',
-  OPENAI_API_KEY: 'test',
-  OPENAI_REALTIME_URL: `${emulator.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`,
-  OPENAI_TRANSCRIPTION_MODEL: 'gpt-4o-mini-transcribe',
-  BARGE_IN_VAD: false,
-}));
+const fx = useSpokenCallFixture(() => openAIEmulatorSettings(emulator));
 
 describe.each(['twilio', 'vonage', 'ws'] as const)('a spoken conversation with OpenAI Realtime via %s', (via) => {
   it('transcribes the caller and answers with audible speech', async () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { emulatedToolCallTests } from './helpers/emulated-tool-calls.js';
-import { startEmulatorProcess, type EmulatorProcess } from './helpers/server-process.js';
+import { openAIEmulatorSettings, startEmulatorProcess, type EmulatorProcess } from './helpers/server-process.js';
 import { useSpokenCallFixture } from './helpers/spoken-calls.js';
 import { EMULATOR_TRIGGERS, useToolFixtures } from './helpers/user-tools.js';
 
@@ -18,14 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator?.stop();
 });
-const fx = useSpokenCallFixture(() => ({
-  VOICEBRIDGE_MODEL: 'openai',
-  OPENAI_API_KEY: 'test',
-  OPENAI_REALTIME_URL: `${emulator.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`,
-  OPENAI_TRANSCRIPTION_MODEL: 'gpt-4o-mini-transcribe',
-  BARGE_IN_VAD: false,
-  TOOLS: '',
-  ...tools.env,
-}));
+const fx = useSpokenCallFixture(() => ({ ...openAIEmulatorSettings(emulator), TOOLS: '', ...tools.env }));
 
 emulatedToolCallTests('openai', fx, tools);

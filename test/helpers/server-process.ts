@@ -104,6 +104,21 @@ export interface EmulatorProcess {
 }
 
 /**
+ * Server settings for `VOICEBRIDGE_MODEL=openai` against an `openai-realtime` emulator process:
+ * its WebSocket URL with the default model, a test key, caller transcription asked for, and no
+ * local barge-in VAD (barge-in comes from the emulator's `speech_started`).
+ */
+export function openAIEmulatorSettings(emulator: EmulatorProcess) {
+  return {
+    VOICEBRIDGE_MODEL: 'openai',
+    OPENAI_API_KEY: 'test',
+    OPENAI_REALTIME_URL: `${emulator.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`,
+    OPENAI_TRANSCRIPTION_MODEL: 'gpt-4o-mini-transcribe',
+    BARGE_IN_VAD: false,
+  };
+}
+
+/**
  * Starts `voicebridge emulate nova-sonic` (or `target`) on a free port with extra `args`, and waits
  * until it says it is listening.
  * @throws Error with its output when it is not listening within `readyTimeoutMs`.
