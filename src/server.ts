@@ -43,6 +43,8 @@ import type { TracerProvider } from '@opentelemetry/api';
 import { traceCall } from './observability/call-spans.js';
 import { ServerMetrics } from './observability/metrics.js';
 import { registerMetricsRoute } from './observability/metrics-route.js';
+import { LiveMonitor } from './observability/monitor.js';
+import { processProbes } from './observability/monitor-probes.js';
 import { startTracing, tracerOf } from './observability/tracing.js';
 import { loadUserTools } from './tools/user-tools.js';
 import { holdPhrase as synthesisedHoldPhrase } from './tools/hold-phrase.js';
@@ -77,6 +79,8 @@ export interface Server {
   webrtcUnavailable?: string;
   /** Prometheus metrics (`GET /metrics`). */
   metrics: ServerMetrics;
+  /** The live performance monitor (`GET /monitor`). */
+  monitor: LiveMonitor;
   /** The call recordings, when `RECORD_CALLS` is on. */
   recordings?: Recordings;
   /** Starts listening; resolves with the bound address (e.g. `http://127.0.0.1:8080`). */
@@ -233,7 +237,7 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
   const streamTokens =
     overrides.streamTokens ??
     new StreamTokens({ secret: config.STREAM_TOKEN_SECRET ? Buffer.from(config.STREAM_TOKEN_SECRET) : randomStreamSecret(), ttlMs: config.STREAM_TOKEN_TTL_MS, nowMs: Date.now, store: new MemoryReplayStore(Date.now) });
-  if (!auth.required && !config.ADMIN_TOKEN) log.info('call records and statistics (/calls, /stats) are served to clients on this machine only; set ADMIN_TOKEN to read them from elsewhere');
+  if (!auth.required && !config.ADMIN_TOKEN) log.info('call records, statistics and the monitor (/calls, /stats, /monitor) are served to clients on this machine only; set ADMIN_TOKEN to read them from elsewhere');
   const webRoot = overrides.webRoot ?? fileURLToPath(new URL('../web/dist', import.meta.url));
   const hasWeb = existsSync(`${webRoot}/index.html`);
   if (!hasWeb) log.warn('web client not built (web/dist missing): run `npm run build` to serve it at /');
@@ -263,21 +267,27 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
   // Caller phrases that ask for a person (TRANSFER_PHRASES).
   manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
   // Metrics and traces, fed by each call's events (src/observability/).
-  const metrics = new ServerMetrics({ liveCalls: () => manager.calls(), toolNames: () => tools.specs().map((t) => t.name), storeBacklog: overrides.storeBacklog ?? (() => writer.stats().queued) });
+  const storeBacklog = overrides.storeBacklog ?? (() => writer.stats().queued);
+  const metrics = new ServerMetrics({ liveCalls: () => manager.calls(), toolNames: () => tools.specs().map((t) => t.name), storeBacklog });
+  const probes = processProbes();
+  const monitor = new LiveMonitor({ clock, wallClockMs: overrides.wallClockMs ?? Date.now, liveCalls: () => manager.calls(), storeBacklog, probes });
   const tracing = overrides.tracerProvider ? undefined : startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME }, log, clock);
   const tracer = tracerOf(overrides.tracerProvider, tracing);
   manager.events.on('call', (call) => {
     metrics.observeCall(call);
+    monitor.observeCall(call);
     traceCall(call, tracer, clock);
   });
-  const app = await buildApp({ config, manager, store, writer, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, mcpServers: userTools?.status, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall }, recordings });
+  const app = await buildApp({ config, manager, store, writer, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, mcpServers: userTools?.status, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall }, recordings, monitor });
   registerMetricsRoute(app, metrics, config.METRICS_TOKEN, log);
   // Started last: nothing after it can fail and leave its timer behind.
   const retention = config.RETENTION_DAYS > 0 ? startRetention(config.RETENTION_DAYS, { store, clock, wallClockMs: overrides.wallClockMs ?? Date.now, logger: log }) : undefined;
+  monitor.start();
   return {
     app,
     manager,
     metrics,
+    monitor,
     transfers,
     store,
     writer,
@@ -301,6 +311,8 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
       await recordings?.close();
       await app.close();
       loopDelay.disable();
+      monitor.stop();
+      probes.close();
       await models.close();
       await userTools?.close();
       webrtcPeers.shutdown();

@@ -22,7 +22,7 @@ describe('admin access rule parts', () => {
   });
 
   it('names the admin routes', () => {
-    for (const r of ['/calls', '/stats', '/calls/:id', '/calls/:id/hangup']) expect(isAdminRoute(r), r).toBe(true);
-    for (const r of ['/callsx', '/health', '/client', '/']) expect(isAdminRoute(r), r).toBe(false);
+    for (const r of ['/calls', '/stats', '/monitor', '/calls/:id', '/calls/:id/hangup']) expect(isAdminRoute(r), r).toBe(true);
+    for (const r of ['/callsx', '/health', '/client', '/', '/monitorx', '/metrics']) expect(isAdminRoute(r), r).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Who may read every caller's records and control calls: `GET /calls` (transcripts, numbers),
- * `GET /stats` and any route under `/calls/`. Callers are not admins; the rule, in order:
+ * `GET /stats`, `GET /monitor` and any route under `/calls/`. Callers are not admins; the rule, in order:
  *
  * 1. `ADMIN_TOKEN` set: `Authorization: Bearer <ADMIN_TOKEN>` is admin (compared in constant time;
  *    header only, so it never sits in a URL).
@@ -101,9 +101,9 @@ export function adminRequestOf(req: FastifyRequest): AdminRequest {
   return { authorization: req.headers.authorization, url: req.url, remoteAddress: req.socket?.remoteAddress ?? req.raw.socket?.remoteAddress, forwarded: FORWARDING_HEADERS.some((h) => req.headers[h] !== undefined) };
 }
 
-/** Whether `url` (a route path) is an admin route: `/calls`, `/stats`, or under `/calls/`. */
+/** Whether `url` (a route path) is an admin route: `/calls`, `/stats`, `/monitor`, or under `/calls/`. */
 export function isAdminRoute(url: string): boolean {
-  return url === '/calls' || url === '/stats' || url.startsWith('/calls/');
+  return url === '/calls' || url === '/stats' || url === '/monitor' || url.startsWith('/calls/');
 }
 
 /**

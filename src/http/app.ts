@@ -4,8 +4,8 @@
  * `/vonage/event`), the carriers' media routes (`src/callers/registry.ts`: WS `/twilio/media`,
  * `/vonage/media`, `/client`, `/ws`, and WebRTC's `POST /webrtc/offer`), Pipecat's `POST /connect`
  * and `GET /status/:id`, `POST /streams` (presigned caller URLs) and the admin routes `GET /stats`,
- * the call records' `/calls` routes (calls-routes.ts) and `GET /calls/:id/recording.wav`
- * (access: admin-access.ts).
+ * the call records' `/calls` routes (calls-routes.ts), `GET /calls/:id/recording.wav` and the
+ * live monitor's `GET /monitor` (access: admin-access.ts).
  */
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
@@ -19,6 +19,7 @@ import { MemoryConcurrencyCounter, MemoryWindowCounter } from '../limits/counter
 import { LimitStats } from '../limits/stats.js';
 import { createAdminAccess, isAdminRoute, requireAdmin } from './admin-access.js';
 import { registerCallRoutes } from './calls-routes.js';
+import { registerMonitorRoute } from '../observability/monitor-route.js';
 import { registerCarrierRoutes } from './carrier-routes.js';
 import { ConnectSessions } from './connect-sessions.js';
 import type { AppDeps } from './deps.js';
@@ -98,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // Every caller's records, the statistics and call control are for admins (admin-access.ts), on
-  // every route registered from here on under /calls, /calls/… and /stats.
+  // every route registered from here on under /calls, /calls/…, /stats and /monitor.
   const admin = createAdminAccess({ adminToken: deps.config.ADMIN_TOKEN, adminScope: deps.config.AUTH_ADMIN_SCOPE, auth: deps.auth });
   app.addHook('onRoute', (route) => {
     if (!isAdminRoute(route.url)) return;
@@ -110,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/stats', async () => ({ ...deps.manager.stats(), ...(deps.eventLoopDelay ? { eventLoopDelayMs: deps.eventLoopDelay() } : {}), limits: limitStats.snapshot(), store: { backend: deps.store.backend, ...deps.writer.stats() }, ...(deps.mcpServers ? { mcpServers: deps.mcpServers() } : {}) }));
 
   registerCallRoutes(app, deps);
+  if (deps.monitor) registerMonitorRoute(app, deps.monitor);
 
   // Pages on other origins (a Pipecat client) may call /connect, /status and the WebRTC offer.
   registerCors(app, deps.config.CORS_ORIGINS);

@@ -21,6 +21,7 @@ import type { BrowserAuth } from './auth.js';
 import type { CallStore } from '../store/types.js';
 import type { CallWriter } from '../store/writer.js';
 import type { Recordings } from '../recording/recordings.js';
+import type { MonitorSnapshot } from '../observability/monitor.js';
 
 /** Dependencies of the HTTP app. */
 export interface AppDeps {
@@ -65,6 +66,8 @@ export interface AppDeps {
   carriers?: readonly Carrier[];
   /** The call recordings (`GET /calls/:id/recording.wav`); absent: recordings are off (`RECORD_CALLS`). */
   recordings?: Recordings;
+  /** The live performance monitor (`GET /monitor`); absent: no such route. */
+  monitor?: { snapshot(): MonitorSnapshot };
 }
 
 

@@ -1,6 +1,7 @@
-/** The web client: a talk page and a calls page, switched by the URL hash. */
+/** The web client: a talk page, a calls page and the live monitor, switched by the URL hash. */
 import { useEffect, useState } from 'react';
 import { Calls } from './Calls.js';
+import { Monitor } from './Monitor.js';
 import { Talk } from './Talk.js';
 
 /** What `/health` says about the server. */
@@ -22,7 +23,7 @@ function usePage(): string {
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);
-  return hash === '#/calls' ? 'calls' : 'talk';
+  return hash === '#/calls' ? 'calls' : hash === '#/monitor' ? 'monitor' : 'talk';
 }
 
 export function App() {
@@ -49,6 +50,7 @@ export function App() {
         <nav>
           <a href="#/" className={page === 'talk' ? 'active' : ''}>Talk</a>
           <a href="#/calls" className={page === 'calls' ? 'active' : ''}>Calls</a>
+          <a href="#/monitor" className={page === 'monitor' ? 'active' : ''}>Monitor</a>
         </nav>
         <div className="server">{info ? <>model <b>{info.model}</b></> : infoError ? <span className="bad">offline</span> : '…'}</div>
       </header>
@@ -60,7 +62,7 @@ export function App() {
           </label>
         </div>
       )}
-      <main>{page === 'calls' ? <Calls token={token} /> : <Talk info={info} token={token} />}</main>
+      <main>{page === 'calls' ? <Calls token={token} /> : page === 'monitor' ? <Monitor token={token} /> : <Talk info={info} token={token} />}</main>
     </div>
   );
 }
