@@ -22,7 +22,7 @@ function usePage(): string {
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);
-  return hash === '#/calls' ? 'calls' : 'talk';
+  return hash.startsWith('#/calls') ? 'calls' : 'talk';
 }
 
 export function App() {
