@@ -87,7 +87,8 @@ export function Timeline({ channels, totalMs, currentMs, marks, onSeek }: { chan
         ))}
       </div>
       <div className="axis">
-        <span>{clock(currentMs)}</span>
+        <span>0:00</span>
+        <span data-testid="position">{clock(currentMs)}</span>
         <span>{clock(totalMs)}</span>
       </div>
     </div>
