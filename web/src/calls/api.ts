@@ -105,9 +105,14 @@ export async function listCalls(query: string, bearer: string): Promise<CallList
   return (await request(`/calls?${query}`, bearer)).json() as Promise<CallList>;
 }
 
-/** `GET /calls/:id`: the record, or a live call's state so far. */
+/** `GET /calls/:id`: the record, or a live call's state so far. @throws RequestError (404: no such call, in plain words). */
 export async function getCall(id: string, bearer: string): Promise<CallRecord | LiveRecord> {
-  return (await request(`/calls/${encodeURIComponent(id)}`, bearer)).json() as Promise<CallRecord | LiveRecord>;
+  try {
+    return (await (await request(`/calls/${encodeURIComponent(id)}`, bearer)).json()) as CallRecord | LiveRecord;
+  } catch (err) {
+    if (err instanceof RequestError && err.status === 404) throw new RequestError(404, `No call ${id} in the records: it was deleted, or the link is wrong.`);
+    throw err;
+  }
 }
 
 /** `DELETE /calls/:id`: the record and its recording. */
