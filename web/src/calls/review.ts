@@ -152,7 +152,7 @@ export function peaks(samples: ArrayLike<number>, columns: number): Peak[] {
 /** The parts of a call record `lineStarts` reads. */
 export interface TimedRecord {
   transcript: ReadonlyArray<{ role: 'user' | 'assistant'; text: string; atMs: number }>;
-  turns: ReadonlyArray<{ userText: string; assistantText: string; atMs?: number; replyAtMs?: number }>;
+  turns: ReadonlyArray<{ userText: string; assistantText: string; atMs?: number | null; replyAtMs?: number | null }>;
 }
 
 /**
