@@ -61,7 +61,7 @@ let fox: CallSummary;
 beforeAll(async () => {
   morning = await spokenCall('Please say good morning to everyone');
   fox = await spokenCall('Please repeat after me the quick brown fox jumps over the lazy dog');
-}, 120_000);
+}, 240_000);
 
 /** Opens `hash` on the server with the admin token already given (as a previous visit leaves it). */
 async function open(browser: TestBrowser, hash: string): Promise<void> {
