@@ -23,7 +23,7 @@ function usePage(): string {
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);
-  return hash === '#/calls' ? 'calls' : hash === '#/monitor' ? 'monitor' : 'talk';
+  return hash.startsWith('#/calls') ? 'calls' : hash === '#/monitor' ? 'monitor' : 'talk';
 }
 
 export function App() {
