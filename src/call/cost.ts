@@ -10,7 +10,8 @@
  * - Nova Sonic (`amazon.nova-sonic-v1:0`): speech input $0.0034 and speech output $0.0136 per 1,000
  *   tokens (https://aws.amazon.com/bedrock/pricing/, "Amazon Nova Sonic", us-east-1).
  * - Nova 2 Sonic (`amazon.nova-2-sonic-v1:0`): speech input $3.00 and speech output $12.00 per 1M
- *   tokens (AWS Price List API, AmazonBedrock offer, us-east-1; the Bedrock pricing page).
+ *   tokens (AWS Price List API, AmazonBedrock offer, us-east-1, as quoted by cost write-ups; the
+ *   Bedrock pricing page's figure was not read: check it).
  * - OpenAI `gpt-realtime`, `gpt-realtime-1.5`, `gpt-realtime-2`: audio input $32 and audio output
  *   $64 per 1M tokens; `gpt-realtime-mini`: $10 and $20
  *   (https://developers.openai.com/api/docs/models/gpt-realtime-1.5, …/gpt-realtime-2, …/gpt-realtime-mini).

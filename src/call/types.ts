@@ -71,7 +71,7 @@ export interface CallDeps {
 
 /**
  * One finished or running turn. Its timings (`atMs` … `replyAtMs`, `turn-timing.ts`; README
- * "Reply latency and turn timings") are whole ms, each absent when it cannot be known. "The
+ * "Turn timings") are whole ms, each absent when it cannot be known. "The
  * caller's speech" is what the model reported (`speechStarted` … `speechStopped`) since the previous
  * turn began: its first start to its last end, pauses included. Nova Sonic reports a start only
  * when the caller interrupts, and the end when its transcript of the caller arrives, with no
