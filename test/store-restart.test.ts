@@ -58,6 +58,7 @@ describe('the embedded store across a restart (SIGTERM, then a new server on the
     // plausible and consistent with each other, not timing targets.
     const turn = record.turns.find((t) => /morning|everyone/i.test(t.userText))!;
     const spokenMs = (input.length * 1000) / 16000 - 2 * 300; // TestSpeech pads 300 ms each side
+    console.log(`spoken turn (utterance ${Math.round(spokenMs)} ms): ${JSON.stringify({ ...turn, userText: undefined, assistantText: undefined })}`);
     expect(turn.atMs, 'the caller started speaking after the call started').toBeGreaterThan(0);
     expect(turn.callerSpeechMs, `caller speech ≈ the ${Math.round(spokenMs)} ms utterance`).toBeGreaterThan(spokenMs * 0.5);
     expect(turn.callerSpeechMs).toBeLessThan(spokenMs + 1500);
