@@ -209,6 +209,7 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
     vad: config.BARGE_IN_VAD ? vad : null,
     tools,
     holdPhrase,
+    prices: config.MODEL_PRICES,
     alternatives: models.alternatives,
     startTimeoutMs: config.START_TIMEOUT_MS,
     allowPromptOverride: config.ALLOW_PROMPT_OVERRIDE,

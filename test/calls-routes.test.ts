@@ -82,6 +82,18 @@ describe('GET /calls pages and filters', () => {
     expect(ids).toEqual(['call-0006', 'call-0005', 'call-0004', 'call-0003', 'call-0002', 'call-0001', 'call-0000']);
   });
 
+  it('totals every matching call on every page, whatever the page asked', async () => {
+    const calls = [0, 1, 2, 3, 4, 5, 6].map((i) => sampleCall(i));
+    const window = 'from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z';
+    const first = (await get(`/calls?limit=2&${window}`)).body;
+    expect(first.totals).toMatchObject({ calls: 7, durationMs: calls.reduce((t, c) => t + c.durationMs, 0) });
+    expect(first.totals.costUsd).toBeCloseTo(calls.reduce((t, c) => t + c.costUsd!, 0), 9);
+    const second = (await get(`/calls?limit=2&${window}&cursor=${encodeURIComponent(first.nextCursor)}`)).body;
+    expect(second.totals).toEqual(first.totals);
+    expect((await get(`/calls?model=openai&${window}`)).body.totals).toMatchObject({ calls: 3 });
+    expect((await get('/calls?q=nothing-says-this')).body.totals).toEqual({ calls: 0, durationMs: 0, costUsd: null });
+  });
+
   it('filters by carrier, model, end reason, time and words', async () => {
     const ids = async (q: string) => (await get(`/calls?${q}`)).body.recent.map((c: CallSummary) => c.id).sort();
     expect(await ids('carrier=vonage&model=openai')).toEqual(['call-0003']);
@@ -102,8 +114,12 @@ describe('GET /calls pages and filters', () => {
     server.writer.enqueue(sampleCall(40, { id: 'queued' }));
     // Answered from the queue or the store, whichever holds it when asked.
     expect((await get('/calls/queued')).body).toEqual(sampleCall(40, { id: 'queued' }));
-    expect((await get('/calls?q=city40')).body.recent.map((c: CallSummary) => c.id)).toEqual(['queued']);
+    const found = (await get('/calls?q=city40')).body;
+    expect(found.recent.map((c: CallSummary) => c.id)).toEqual(['queued']);
+    // Counted once, queued or stored.
+    expect(found.totals).toMatchObject({ calls: 1, durationMs: sampleCall(40).durationMs });
     await written();
+    expect((await get('/calls?q=city40')).body.totals).toMatchObject({ calls: 1 });
   });
 });
 

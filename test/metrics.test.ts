@@ -153,7 +153,7 @@ describe('three Twilio calls on OpenAI Realtime', () => {
     const { samples, types, contentType } = await scrape();
     expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     const families = {
-      voicebridge_calls_total: 'counter', voicebridge_call_duration_seconds: 'histogram', voicebridge_active_calls: 'gauge',
+      voicebridge_calls_total: 'counter', voicebridge_call_duration_seconds: 'histogram', voicebridge_active_calls: 'gauge', voicebridge_call_cost_usd_total: 'counter',
       voicebridge_reply_latency_seconds: 'histogram', voicebridge_barge_in_reaction_seconds: 'histogram', voicebridge_playout_underruns_total: 'counter',
       voicebridge_model_errors_total: 'counter', voicebridge_model_renewals_total: 'counter', voicebridge_tool_calls_total: 'counter',
       voicebridge_tool_call_duration_seconds: 'histogram', voicebridge_store_backlog_records: 'gauge',
@@ -170,6 +170,9 @@ describe('three Twilio calls on OpenAI Realtime', () => {
     expect(sumOf(samples, 'voicebridge_call_duration_seconds_count', { carrier: 'twilio' })).toBe(3);
     const durationS = records.reduce((a, r) => a + r.durationMs / 1000, 0);
     expect(sumOf(samples, 'voicebridge_call_duration_seconds_sum')).toBeCloseTo(durationS, 3);
+    // cost: the records' own (their usage × gpt-realtime's default prices)
+    for (const r of records) expect(r.costUsd, r.id).toBeCloseTo((r.usage?.inputTokens ?? 0) * 0.000032 + (r.usage?.outputTokens ?? 0) * 0.000064, 12);
+    expect(sumOf(samples, 'voicebridge_call_cost_usd_total', { model: 'openai' })).toBeCloseTo(records.reduce((a, r) => a + r.costUsd!, 0), 9);
 
     // reply latency: one observation per turn with a latency, the same figures as the records
     const latencies = records.flatMap((r) => r.turns.map((t) => t.replyLatencyMs).filter((ms): ms is number => ms !== null));
@@ -195,6 +198,11 @@ describe('three Twilio calls on OpenAI Realtime', () => {
     expect(modelErrors.size).toBeGreaterThanOrEqual(1);
     for (const [code, n] of modelErrors) expect(sumOf(samples, 'voicebridge_model_errors_total', { provider: 'openai', code }), code).toBe(n);
     expect(sumOf(samples, 'voicebridge_model_errors_total')).toBe([...modelErrors.values()].reduce((a, n) => a + n, 0));
+    // the records list the same renewals and model errors, each with its time
+    const events = records.flatMap((r) => r.events ?? []);
+    expect(events.filter((e) => e.kind === 'renewal' && e.code !== 'failure')).toHaveLength(renewals);
+    expect(events.filter((e) => e.kind === 'model-error')).toHaveLength([...modelErrors.values()].reduce((a, n) => a + n, 0));
+    for (const [code, n] of modelErrors) expect(events.filter((e) => e.kind === 'model-error' && e.code === code), code).toHaveLength(n);
     expect(records.reduce((a, r) => a + (r.modelStats.openaiErrors ?? 0), 0)).toBeGreaterThanOrEqual(sumOf(samples, 'voicebridge_model_errors_total'));
 
     // no tools were called in these calls (tool metrics: src/observability/metrics.test.ts)

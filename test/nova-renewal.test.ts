@@ -4,7 +4,8 @@
  * frame number in every caller frame, so the test can check that every caller frame reached some
  * model stream, that every bit of the assistant's audio reached the caller across the handovers
  * (the longest gap there is logged; gaps are timing, measured by benchmarks), and that the
- * history sent at each renewal passed the emulator's 1 KB / 40 KB checks.
+ * history sent at each renewal passed the emulator's 1 KB / 40 KB checks. The call's record lists
+ * the renewals with increasing times, and its usage over all streams with its cost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NovaEmulator } from '../src/emulators/nova-sonic/server.js';
@@ -88,6 +89,19 @@ describe(`a ${CALL_S} s call with a ${LIMIT_MS / 1000} s model session limit`, (
     expect(streams.flatMap((s) => s.validationErrors)).toEqual([]);
     expect(stats.maxHistoryBytes).toBeLessThanOrEqual(40 * 1024);
     expect(summary.reason).not.toMatch(/model/);
+    // The record lists each renewal with its time in the call, oldest first, and no model error.
+    const renewals = (summary.events ?? []).filter((e) => e.kind === 'renewal');
+    expect(renewals.length).toBe(stats.renewals);
+    const times = renewals.map((e) => e.atMs);
+    expect(times[0]).toBeGreaterThan(0);
+    expect(times.every((t, i) => i === 0 || t > times[i - 1]!), `renewals at ${times.join(', ')} ms`).toBe(true);
+    expect(times.at(-1)!).toBeLessThanOrEqual(summary.durationMs);
+    expect(summary.events!.filter((e) => e.kind === 'model-error')).toEqual([]);
+    // Usage summed over every stream, priced at Nova 2 Sonic's default speech prices ($3 / $12 per million tokens).
+    const { inputTokens, outputTokens } = summary.usage!;
+    expect(inputTokens).toBeGreaterThan(0);
+    expect(outputTokens).toBeGreaterThan(0);
+    expect(summary.costUsd).toBeCloseTo((inputTokens * 0.003 + outputTokens * 0.012) / 1000, 12);
 
     // The assistant answered every utterance (9 bursts in 30 s).
     const utterances = Math.ceil((CALL_S * 1000) / PERIOD_MS);

@@ -3,10 +3,12 @@
  * OpenAI Realtime emulator (a child process, `voicebridge emulate openai-realtime --brain speech`,
  * its offline speech pipeline answering): spoken conversations over Twilio (a G.711 session),
  * Vonage and the browser WebSocket (PCM16 24 kHz), a tool call round trip, and barge-in on the
- * API's own `speech_started` with the reply's item truncated to what the caller heard.
+ * API's own `speech_started` with the reply's item truncated to what the caller heard; the call's
+ * cost from the usage the API reported.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { voicedMs } from '../src/audio/level.js';
+import type { CallSummary } from '../src/call/types.js';
 import { simulateCall } from '../src/sim/simulate.js';
 import { openAIEmulatorSettings, startEmulatorProcess, type EmulatorProcess } from './helpers/server-process.js';
 import { useSpokenCallFixture } from './helpers/spoken-calls.js';
@@ -46,6 +48,24 @@ describe('tools with OpenAI Realtime', () => {
   });
 });
 
+describe('the cost of a call with OpenAI Realtime', () => {
+  it('is the usage the API reported × the default gpt-realtime prices, in the record and in the totals', async () => {
+    const input = await fx.speech.say('What is two plus two?', 'rms');
+    const result = await simulateCall({ url: fx.srv.url, via: 'ws', samples: input, sampleRateHz: 16000, resamplers: fx.resamplers, maxTailMs: 15_000 });
+    const id = result.summary!.id;
+    const record = (await (await fetch(`${fx.srv.url}/calls/${id}`)).json()) as CallSummary;
+    const { inputTokens, outputTokens } = record.usage!;
+    expect(inputTokens, 'input tokens reported').toBeGreaterThan(0);
+    expect(outputTokens, 'output tokens reported').toBeGreaterThan(0);
+    // gpt-realtime (OPENAI_REALTIME_MODEL's default): $32 / $64 per million audio tokens (src/call/cost.ts).
+    expect(record.costUsd).toBeCloseTo((inputTokens * 0.032 + outputTokens * 0.064) / 1000, 12);
+    expect(record.costUsd!).toBeGreaterThan(0);
+    const list = (await (await fetch(`${fx.srv.url}/calls?model=openai`)).json()) as { totals: { calls: number; costUsd: number | null } };
+    expect(list.totals.calls).toBeGreaterThanOrEqual(1);
+    expect(list.totals.costUsd!).toBeGreaterThanOrEqual(record.costUsd!);
+  });
+});
+
 describe('barge-in with OpenAI Realtime', () => {
   it("stops the caller hearing the reply on the API's speech_started and truncates the reply to what was heard", async () => {
     const input = await fx.speech.say('Please repeat after me the quick brown fox jumps over the lazy dog near the river bank', 'rms');
@@ -55,6 +75,8 @@ describe('barge-in with OpenAI Realtime', () => {
     const b = summary.bargeInEvents[0];
     expect(b.source).toBe('model');
     expect(b.heardMs).toBeGreaterThan(800);
+    expect(b.atMs, 'when, in the call').toBeGreaterThan(0);
+    expect(b.atMs!).toBeLessThan(summary.durationMs);
     const bi = result.bargeIn!;
     console.log(`openai barge-in: caller speech onset → carrier clear ${bi.clearAfterMs} ms, → caller audio stopped ${bi.audioStoppedAfterMs} ms; signal → clear ${b.reactionMs.toFixed(2)} ms; heard ${b.heardMs} ms of ${b.sentMs} ms sent`);
     expect(bi.clearAfterMs, 'clear received').not.toBeNull();

@@ -6,7 +6,8 @@
  * frame reached some emulator session, that no session hit the limit (no `session_expired`), that
  * renewed sessions were opened with the conversation so far as history and went on answering, and it logs the longest handover
  * gap (the call's `maxHandoverGapMs`: clock time between the last caller frame the old session got
- * and the first the new one got), which stays within a few frame intervals.
+ * and the first the new one got), which stays within a few frame intervals. The call's record lists
+ * the renewals with increasing times.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadResamplerFactory } from '../src/audio/resample.js';
@@ -99,5 +100,15 @@ describe(`a ${CALL_S} s call on OpenAI Realtime with a ${LIMIT_MS / 1000} s sess
         `sent ${CALL_S * 1000} ms, received ${Math.round(receivedMs)} ms (replayed ${stats.replayedMs} ms), longest handover gap ${stats.maxHandoverGapMs} ms, max history ${stats.maxHistoryBytes} bytes`,
     );
     expect(stats.maxHandoverGapMs).toBeLessThanOrEqual(200);
+    // The record lists each renewal with its time in the call, oldest first, and the usage of every session.
+    const summary = await call.ended;
+    const renewals = (summary.events ?? []).filter((e) => e.kind === 'renewal');
+    expect(renewals.length).toBe(stats.renewals);
+    expect(renewals.every((e) => e.code === 'limit' || e.code === 'forced')).toBe(true);
+    const times = renewals.map((e) => e.atMs);
+    expect(times[0]).toBeGreaterThan(0);
+    expect(times.every((t, i) => i === 0 || t > times[i - 1]!), `renewals at ${times.join(', ')} ms`).toBe(true);
+    expect(times.at(-1)!).toBeLessThanOrEqual(summary.durationMs);
+    expect(summary.usage!.inputTokens).toBeGreaterThan(0);
   }, 90_000);
 });

@@ -3,7 +3,7 @@
  * default store (PGlite in DATA_DIR, no DATABASE_URL) with RECORD_CALLS and the offline `local`
  * model takes a Twilio call of real speech, is stopped with SIGTERM and started again on the same
  * DATA_DIR; the new server still has the call's record with the caller's words, and its stereo
- * recording with both sides audible.
+ * recording with both sides audible; the record's spoken turn has plausible timings.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -54,6 +54,22 @@ describe('the embedded store across a restart (SIGTERM, then a new server on the
     expect(record).toMatchObject({ id, kind: 'twilio', model: 'local', error: false });
     expect(record.transcript.find((t) => t.role === 'user')?.text).toMatch(/morning|everyone/i);
     expect(record.transcript.some((t) => t.role === 'assistant' && t.text.length > 0), 'the reply is in the transcript').toBe(true);
+    // The spoken turn's timings (definitions: TurnRecord, README "Reply latency and turn timings"):
+    // plausible and consistent with each other, not timing targets.
+    const turn = record.turns.find((t) => /morning|everyone/i.test(t.userText))!;
+    const spokenMs = (input.length * 1000) / 16000 - 2 * 300; // TestSpeech pads 300 ms each side
+    console.log(`spoken turn (utterance ${Math.round(spokenMs)} ms): ${JSON.stringify({ ...turn, userText: undefined, assistantText: undefined })}`);
+    expect(turn.atMs, 'the caller started speaking after the call started').toBeGreaterThan(0);
+    expect(turn.callerSpeechMs, `caller speech ≈ the ${Math.round(spokenMs)} ms utterance`).toBeGreaterThan(spokenMs * 0.5);
+    expect(turn.callerSpeechMs).toBeLessThan(spokenMs + 1500);
+    expect(turn.endpointingMs, 'the local model waited some silence').toBeGreaterThan(0);
+    expect(turn.firstAudioMs).toBeGreaterThan(0);
+    expect(turn.replyLatencyMs!, 'heard no sooner than it reached the server').toBeGreaterThanOrEqual(turn.firstAudioMs!);
+    expect(turn.replyMs, 'reply audio heard').toBeGreaterThan(500);
+    expect(turn.replyAtMs!, 'heard after the caller stopped speaking').toBeGreaterThan(turn.atMs! + turn.callerSpeechMs!);
+    // The local model is free and reports no usage; it had no renewal or error.
+    expect(record).not.toHaveProperty('costUsd');
+    expect(record.events).toEqual([]);
 
     const wav = await fetch(`${second.url}/calls/${id}/recording.wav`);
     expect(wav.status).toBe(200);

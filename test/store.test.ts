@@ -108,6 +108,43 @@ describe.each(backends)('the call store on $name', (backend) => {
     expect(await store.get('nope')).toBeUndefined();
   });
 
+  test('keeps turn timings, barge-in times, usage, cost and model events', async () => {
+    const call = sampleCall(3);
+    await store.insert([call]);
+    const back = (await store.get(call.id))!;
+    expect(back.turns[0]).toMatchObject({ atMs: 300, callerSpeechMs: 1400, endpointingMs: 500, firstAudioMs: 420, replyMs: 1900, replyAtMs: 2312 });
+    expect(back.turns[1]).not.toHaveProperty('endpointingMs');
+    expect(back.bargeInEvents[0]!.atMs).toBe(6950);
+    expect(back).toMatchObject({ usage: { inputTokens: 1203, outputTokens: 800 }, costUsd: 0.128 });
+    expect(back.events).toEqual([{ kind: 'renewal', atMs: 20_000, code: 'limit' }, { kind: 'model-error', atMs: 29_003, code: 'model_error', message: '1011 upstream' }]);
+    // A record without them (an older one, a model with no price).
+    const plain = sampleCall(4, { id: 'plain', usage: undefined, costUsd: undefined, events: [] });
+    await store.insert([plain]);
+    const plainBack = (await store.get('plain'))!;
+    expect(plainBack).not.toHaveProperty('usage');
+    expect(plainBack).not.toHaveProperty('costUsd');
+    expect(plainBack.events).toEqual([]);
+  });
+
+  test('totals calls, duration and cost over every matching call, leaving out the ids asked', async () => {
+    expect(await store.totals({})).toEqual({ calls: 0, durationMs: 0, costUsd: null });
+    await store.insert(Array.from({ length: 8 }, (_, i) => sampleCall(i)));
+    await store.insert([sampleCall(20, { id: 'free', model: 'local', usage: undefined, costUsd: undefined })]);
+    const all = await store.totals({});
+    const expected = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => sampleCall(i));
+    expect(all.calls).toBe(9);
+    expect(all.durationMs).toBe(expected.reduce((t, c) => t + c.durationMs, 0) + sampleCall(20).durationMs);
+    expect(all.costUsd).toBeCloseTo(expected.reduce((t, c) => t + c.costUsd!, 0), 9);
+    // Filters as `list` applies them, on every page (not only the first).
+    const openai = await store.totals({ model: 'openai' });
+    expect(openai.calls).toBe(3);
+    expect(openai.costUsd).toBeCloseTo([0, 3, 6].reduce((t, i) => t + sampleCall(i).costUsd!, 0), 9);
+    expect(await store.totals({ text: 'city3' })).toMatchObject({ calls: 1, durationMs: sampleCall(3).durationMs });
+    // No matching call has a cost: null, not 0.
+    expect(await store.totals({ model: 'local' })).toEqual({ calls: 1, durationMs: sampleCall(20).durationMs, costUsd: null });
+    expect(await store.totals({ model: 'openai' }, ['call-0000', 'call-0003'])).toMatchObject({ calls: 1, durationMs: sampleCall(6).durationMs });
+  });
+
   test('skips a record it already has (a retried write)', async () => {
     await store.insert([sampleCall(1)]);
     await store.insert([sampleCall(1), sampleCall(2)]);

@@ -19,7 +19,7 @@ import { Conversation } from './conversation.js';
 import { InboundAudio } from './inbound.js';
 import { ReentryGuard } from './reentry.js';
 import { CallToolRunner, HoldPlayer, isHoldResponse } from './tool-call.js';
-import { FRAME_MS, Playout, type PlayoutFrame } from './playout.js';
+import { Playout, type PlayoutFrame } from './playout.js';
 import { callSummary } from './summary.js';
 import { CallWatchdog } from './watchdog.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
@@ -92,7 +92,7 @@ export class Call extends EventEmitter<CallEvents> {
       leadMs: options.playoutLeadMs, batchMs: options.playoutBatchMs, markIntervalMs: options.markIntervalMs,
       onFrameSent: (responseId, positionMs, sentAtMs) => {
         this.watchdog.activity(sentAtMs);
-        if (positionMs === FRAME_MS) this.conversation.replyStarted(responseId); // a reply's first frame
+        this.conversation.replyFrameSent(responseId, positionMs);
       },
     });
     this.conversation = new Conversation(this.startedAtMs, this.out);
@@ -101,6 +101,7 @@ export class Call extends EventEmitter<CallEvents> {
       resume: (heldMs) => (this.out.release(), this.log.info({ heldMs: Math.round(heldMs) }, 'false interruption: playback resumed')),
     });
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
+    this.on('model', (e) => this.conversation.modelEvent(e, clock.nowMs())); // usage, renewals, errors
     // Tool calls run on their own; a slow one's hold phrase plays unless the caller hears something already.
     const play = (pcm: Int16Array, id: string): boolean => this.state.phase === 'listening' && (this.out.push(pcm, id), this.out.responseDone(id), this.dispatch({ type: 'holdAudio' }), true);
     const hold = deps.holdPhrase && { player: new HoldPlayer(deps.holdPhrase, outputRateHz, resamplers, options.resampleQuality), afterMs: deps.holdPhrase.afterMs, play };
@@ -275,7 +276,7 @@ export class Call extends EventEmitter<CallEvents> {
     const now = this.deps.clock.nowMs();
     switch (e.type) {
       case 'audio':
-        return this.onModelAudio(e.pcm, e.responseId);
+        return this.onModelAudio(e.pcm, e.responseId, now);
       case 'responseStarted':
         if (!this.out.isCancelled(e.responseId)) this.conversation.responseStarted(e.responseId);
         return;
@@ -284,17 +285,15 @@ export class Call extends EventEmitter<CallEvents> {
       case 'speechStarted':
         this.watchdog.activity(now);
         this.deps.transport.notify({ type: 'speech', speaking: true });
-        this.dispatch({ type: 'userSpeechStarted', source: 'model' });
-        return;
+        this.conversation.speechStarted(now);
+        return this.dispatch({ type: 'userSpeechStarted', source: 'model' });
       case 'speechStopped':
         this.deps.transport.notify({ type: 'speech', speaking: false });
-        return this.conversation.userTurnEnded(now - (e.speechEndedAgoMs ?? 0));
+        return this.conversation.speechStopped(now, e.speechEndedAgoMs);
       case 'transcript':
         return this.onTranscript(e.role, e.text, e.final, e.responseId);
       case 'toolCall':
         return void this.tools.run(e.toolCallId, e.name, e.arguments);
-      case 'usage':
-        return;
       case 'error':
         this.log.warn({ code: e.code, retryable: e.retryable }, `model error: ${e.message}`);
         this.deps.transport.notify({ type: 'error', code: e.code, message: e.message });
@@ -305,10 +304,10 @@ export class Call extends EventEmitter<CallEvents> {
     }
   }
 
-  private onModelAudio(pcm: Int16Array, responseId: string): void {
+  private onModelAudio(pcm: Int16Array, responseId: string, now: number): void {
     if (this.out.isCancelled(responseId)) return;
     if (this.state.phase === 'connecting') return;
-    this.conversation.assistantAudio(responseId);
+    this.conversation.assistantAudio(responseId, now);
     if (this.state.phase !== 'responding' || this.state.holding) this.dispatch({ type: 'assistantAudio' }); // the model's reply after a hold phrase
     this.out.push(pcm, responseId);
   }
@@ -355,7 +354,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.bargeIns++;
     const turn = this.conversation.interrupted(responseId, heardMs);
     if (turn) this.announceTurn(turn);
-    const event: BargeInEvent = { source, ...cut };
+    const event: BargeInEvent = { source, ...cut, atMs: Math.round(this.deps.clock.nowMs() - this.startedAtMs) };
     this.bargeInEvents.push(event);
     this.log.info(event, 'barge-in');
     this.emit('bargeIn', event);
@@ -410,7 +409,7 @@ export class Call extends EventEmitter<CallEvents> {
       id: this.id, kind: transport.kind, modelId: model.id, startInfo: this.deps.startInfo,
       startedAt: this.startedAt, startedAtMs: this.startedAtMs, endedAtMs: clock.nowMs(), reason, error,
       conversation: this.conversation, framesIn: this.framesIn, playout: this.playout, bargeIns: this.bargeIns, bargeInEvents: this.bargeInEvents,
-      modelStats: { ...modelStats, ...(session?.stats?.() ?? {}) }, handoff: this.handoff, falseInterruptions: this.hold.resumed,
+      modelStats: { ...modelStats, ...(session?.stats?.() ?? {}) }, handoff: this.handoff, falseInterruptions: this.hold.resumed, prices: this.deps.prices, billingId: model.billingId,
     });
     this.log.info({ reason, durationMs: summary.durationMs, turns: summary.turns.length, error }, 'call ended');
     this.emit('ended', summary);

@@ -1,12 +1,16 @@
 /**
  * The conversation record of one call: turns, transcript, history (for models and renewals),
- * the caller's text waiting for the next turn, each response's assistant line, tool calls and
- * reply latency. Pure: no I/O, no timers, no events. Times are passed in as clock ms; methods
+ * the caller's text waiting for the next turn, each response's assistant line, tool calls, reply
+ * latency and the other turn timings (`turn-timing.ts`), and the model's usage and events
+ * (renewals, errors: `call-events.ts`). Pure: no I/O, no timers, no events. Times are passed in as clock ms; methods
  * return what the caller of this record should announce (a turn, a transcript line).
  */
-import type { HistoryMessage } from '../models/model.js';
+import type { HistoryMessage, ModelEvent } from '../models/model.js';
+import { CallEventLog } from './call-events.js';
+import type { TokenUsage } from './cost.js';
 import { ReplyLatencyMeter, type PlaybackStartSource } from './reply-latency.js';
-import type { CallTranscriptEvent, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
+import { TurnTiming } from './turn-timing.js';
+import type { CallEvent, CallTranscriptEvent, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
 /** Assistant lines kept per response for replacement after truncation, count (oldest forgotten first). */
 const MAX_ASSISTANT_ENTRIES = 16;
@@ -30,6 +34,8 @@ export class Conversation {
   /** Heard ms of responses cut by barge-in before their final line arrived (some models send it after). */
   private readonly cutBeforeFinal = new Map<string, number>();
   private readonly latency: ReplyLatencyMeter;
+  private readonly timing: TurnTiming;
+  private readonly modelLog = new CallEventLog();
 
   /**
    * @param startedAtMs when the call started (clock ms); transcript lines are timed from it.
@@ -37,6 +43,22 @@ export class Conversation {
    */
   constructor(private readonly startedAtMs: number, playback: PlaybackStartSource) {
     this.latency = new ReplyLatencyMeter(playback);
+    this.timing = new TurnTiming(startedAtMs, playback);
+  }
+
+  /** The model's token usage over the whole call, if it reported any. */
+  get usage(): TokenUsage | undefined {
+    return this.modelLog.usage;
+  }
+
+  /** Session renewals and model errors, oldest first. */
+  get events(): CallEvent[] {
+    return this.modelLog.events;
+  }
+
+  /** A model event (any but audio) at `nowMs` (clock ms): usage, renewals and errors are kept (`CallEventLog`). */
+  modelEvent(e: ModelEvent, nowMs: number): void {
+    this.modelLog.add(e, nowMs - this.startedAtMs);
   }
 
   /** The latest turn, if any. */
@@ -54,10 +76,14 @@ export class Conversation {
     if (this.turn?.responseId !== responseId) this.beginTurn(responseId);
   }
 
-  /** Audio of response `responseId` arrived: starts its turn if new and makes it the active response. */
-  assistantAudio(responseId: string): void {
+  /**
+   * Audio of response `responseId` arrived (at `atMs`, clock ms: its first sets the turn's
+   * `firstAudioMs`): starts its turn if new and makes it the active response.
+   */
+  assistantAudio(responseId: string, atMs?: number): void {
     if (this.turn?.responseId !== responseId) this.beginTurn(responseId);
     this.active = responseId;
+    if (atMs !== undefined) this.timing.audio(this.turn!, atMs);
   }
 
   /**
@@ -70,9 +96,24 @@ export class Conversation {
     return this.turn;
   }
 
-  /** The caller's turn ended at `atMs` (clock ms): speech end as the server detected it, or typed text arrival. */
+  /** The model heard the caller start speaking at `atMs` (clock ms). */
+  speechStarted(atMs: number): void {
+    this.timing.speechStarted(atMs);
+  }
+
+  /**
+   * The model ended the caller's turn at `atMs` (clock ms), `endpointingMs` after their speech
+   * ended (absent: unknown; the speech is taken to end at `atMs`).
+   */
+  speechStopped(atMs: number, endpointingMs?: number): void {
+    this.latency.userTurnEnded(atMs - (endpointingMs ?? 0));
+    this.timing.speechStopped(atMs, endpointingMs);
+  }
+
+  /** The caller's turn ended at `atMs` (clock ms) with a typed message or keypad digit. */
   userTurnEnded(atMs: number): void {
     this.latency.userTurnEnded(atMs);
+    this.timing.typedTurn(atMs);
   }
 
   /** The first frame of response `responseId` was sent: binds the caller's last turn end to its turn. */
@@ -81,12 +122,25 @@ export class Conversation {
   }
 
   /**
+   * A frame of response `responseId` was sent, `positionMs` of it so far: its first binds the
+   * caller's last turn end to its turn (`replyStarted`); each sets the turn's `replyMs`.
+   */
+  replyFrameSent(responseId: string, positionMs: number): void {
+    const t = this.turn;
+    if (t?.responseId !== responseId) return;
+    if (t.replyMs === undefined) this.latency.replyStarted(t);
+    this.timing.frameSent(t, positionMs);
+  }
+
+  /**
    * A playback mark came back (the start of a reply may be known only now).
    * @returns a turn whose reply latency was just set and that was already announced (its response is
    * no longer active), to announce again; else undefined.
    */
   playbackConfirmed(): TurnRecord | undefined {
+    if (this.turn) this.timing.playbackKnown(this.turn);
     const t = this.latency.update();
+    if (t) this.timing.playbackKnown(t);
     return t && this.active !== t.responseId ? t : undefined;
   }
 
@@ -148,6 +202,7 @@ export class Conversation {
     if (!this.turn || this.turn.responseId !== responseId) return undefined;
     this.turn.interrupted = true;
     this.turn.heardMs = heardMs;
+    this.timing.interrupted(this.turn, heardMs);
     return this.turn;
   }
 
@@ -168,6 +223,7 @@ export class Conversation {
       interrupted: false,
     };
     this.pendingUserText = [];
+    this.timing.turnBegan(this.turn);
     this.turns.push(this.turn);
   }
 

@@ -12,7 +12,7 @@ import { Call, MAX_CALL_LENGTH_REASON, type CallDeps, type CallSummary } from '.
 import { Histogram } from '../core/histogram.js';
 
 /** Dependencies of the manager. */
-export interface CallManagerDeps extends Pick<CallDeps, 'model' | 'resamplers' | 'clock' | 'logger' | 'vad' | 'options' | 'tools' | 'holdPhrase'> {
+export interface CallManagerDeps extends Pick<CallDeps, 'model' | 'resamplers' | 'clock' | 'logger' | 'vad' | 'options' | 'tools' | 'holdPhrase' | 'prices'> {
   /** How long a transport may take to start its stream, ms. */
   startTimeoutMs?: number;
   /** Whether browser callers may override the system prompt. */
@@ -155,7 +155,7 @@ export class CallManager {
     if (info.systemPrompt && this.deps.allowPromptOverride) options.systemPrompt = info.systemPrompt;
     const model = this.modelFor(info.model);
     if (info.voice && (model.voices ?? []).includes(info.voice)) options.voice = info.voice;
-    const call = new Call({ id, transport: this.deps.wrapTransport?.(id, transport) ?? transport, startInfo: info, model, resamplers: this.deps.resamplers, clock, logger: log, vad: this.deps.vad, options, tools: this.deps.tools, holdPhrase: this.deps.holdPhrase });
+    const call = new Call({ id, transport: this.deps.wrapTransport?.(id, transport) ?? transport, startInfo: info, model, resamplers: this.deps.resamplers, clock, logger: log, vad: this.deps.vad, options, tools: this.deps.tools, holdPhrase: this.deps.holdPhrase, prices: this.deps.prices });
     this.live.set(id, call);
     log.info({ model: model.id, parameters: info.parameters }, 'call started');
     void call.ended.then((summary) => {

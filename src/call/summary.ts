@@ -4,6 +4,7 @@
 import type { CallerKind, CallerStartInfo } from '../callers/transport.js';
 import type { Handoff } from '../handoff/record.js';
 import type { Conversation } from './conversation.js';
+import { callCostUsd, priceFor, type PriceTable } from './cost.js';
 import { endReasonLabel } from './end-reason.js';
 import type { BargeInEvent, CallSummary } from './types.js';
 
@@ -20,7 +21,7 @@ export interface CallRecordParts {
   /** Why the call ended, as a code (`stop`, `inactivity`, `model-closed: …`). */
   reason: string;
   error: boolean;
-  conversation: Pick<Conversation, 'turns' | 'transcript' | 'history' | 'toolCalls'>;
+  conversation: Pick<Conversation, 'turns' | 'transcript' | 'history' | 'toolCalls'> & Partial<Pick<Conversation, 'usage' | 'events'>>;
   /** Caller audio events received. */
   framesIn: number;
   /** Playout counters: frames sent to the caller, underruns. */
@@ -34,13 +35,21 @@ export interface CallRecordParts {
   handoff?: Handoff;
   /** Held barge-ins that resumed playback. */
   falseInterruptions: number;
+  /** Prices by model (`priceFor` looks up `billingId`, then `modelId`); absent, or no price for the model: no cost. */
+  prices?: PriceTable;
+  /** The model's vendor id (`SpeechModel.billingId`). */
+  billingId?: string;
 }
 
 /**
  * The summary of an ended call. Arrays are shared with the call's record, not copied.
- * `durationMs` is `endedAtMs − startedAtMs` rounded to whole ms.
+ * `durationMs` is `endedAtMs − startedAtMs` rounded to whole ms; `costUsd` is `callCostUsd` of the
+ * usage when the model has a price.
  */
 export function callSummary(p: CallRecordParts): CallSummary {
+  const durationMs = Math.round(p.endedAtMs - p.startedAtMs);
+  const usage = p.conversation.usage;
+  const price = p.prices && priceFor(p.prices, { id: p.modelId, billingId: p.billingId });
   return {
     id: p.id,
     kind: p.kind,
@@ -52,7 +61,7 @@ export function callSummary(p: CallRecordParts): CallSummary {
     reasonLabel: endReasonLabel(p.reason, p.error),
     error: p.error,
     startedAt: p.startedAt,
-    durationMs: Math.round(p.endedAtMs - p.startedAtMs),
+    durationMs,
     turns: p.conversation.turns,
     transcript: p.conversation.transcript,
     framesIn: p.framesIn,
@@ -65,5 +74,8 @@ export function callSummary(p: CallRecordParts): CallSummary {
     modelStats: p.modelStats,
     ...(p.handoff ? { handoff: p.handoff } : {}),
     falseInterruptions: p.falseInterruptions,
+    ...(usage ? { usage: { ...usage } } : {}),
+    ...(price ? { costUsd: callCostUsd(price, usage, durationMs) } : {}),
+    ...(p.conversation.events ? { events: p.conversation.events } : {}),
   };
 }

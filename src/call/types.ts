@@ -11,6 +11,7 @@ import type { HistoryMessage, ModelEvent, SpeechModel } from '../models/model.js
 import type { ToolRegistry } from '../tools/registry.js';
 import type { CallPhase } from './state.js';
 import type { Handoff } from '../handoff/record.js';
+import type { PriceTable, TokenUsage } from './cost.js';
 
 /** Tunables for a call (see the configuration table in the README). */
 export interface CallOptions {
@@ -61,12 +62,21 @@ export interface CallDeps {
   tools?: ToolRegistry;
   /** What the caller hears while a slow tool runs (none when absent). */
   holdPhrase?: HoldPhrase;
+  /** Prices of the models, for the call's cost (`cost.ts`; none: no cost). */
+  prices?: PriceTable;
   /** Wall-clock time in ms since the Unix epoch, for the call's start time (default `Date.now`). */
   wallClockMs?: () => number;
   options: CallOptions;
 }
 
-/** One finished or running turn. */
+/**
+ * One finished or running turn. Its timings (`atMs` … `replyAtMs`, `turn-timing.ts`; README
+ * "Turn timings") are whole ms, each absent when it cannot be known. "The
+ * caller's speech" is what the model reported (`speechStarted` … `speechStopped`) since the previous
+ * turn began: its first start to its last end, pauses included. Nova Sonic reports a start only
+ * when the caller interrupts, and the end when its transcript of the caller arrives, with no
+ * endpointing figure.
+ */
 export interface TurnRecord {
   turn: number;
   responseId: string;
@@ -82,6 +92,36 @@ export interface TurnRecord {
   interrupted: boolean;
   /** Assistant audio heard by the caller, ms (set on barge-in). */
   heardMs?: number;
+  /** When the caller started speaking for this turn, ms since the call started. */
+  atMs?: number;
+  /** The caller's speech for this turn, its start to its end (the end being `endpointingMs` before the model ended the turn), ms. */
+  callerSpeechMs?: number;
+  /** End of the caller's speech → the model decided the turn was over (the silence it waited for), ms; absent when the model does not say. */
+  endpointingMs?: number;
+  /**
+   * End of the caller's turn (as for `replyLatencyMs`: speech end as detected, or a typed message's
+   * arrival) → the reply's first audio reached the server from the model, ms. `replyLatencyMs` −
+   * `firstAudioMs` is the time the audio spent in voicebridge and on the way to the caller's ear.
+   */
+  firstAudioMs?: number;
+  /** Reply audio the caller heard, ms: all that was sent, or up to the barge-in (`heardMs`). */
+  replyMs?: number;
+  /** When the caller started hearing the reply (marks, else first frame's playout time), ms since the call started. */
+  replyAtMs?: number;
+}
+
+/** A model event worth reviewing in a call record, oldest first in `CallSummary.events`. */
+export interface CallEvent {
+  /**
+   * `renewal`: the conversation moved to a new model session (`code`: `limit`, at a turn boundary
+   * before the provider's session limit; `forced`, at the limit mid-turn; `failure`, replacing a
+   * failed session, `message` its error); `model-error`: an error the model reported (`code`, `message`).
+   */
+  kind: 'renewal' | 'model-error';
+  /** When, ms since the call started. */
+  atMs: number;
+  code?: string;
+  message?: string;
 }
 
 /** A transcript line. */
@@ -104,6 +144,8 @@ export interface BargeInEvent {
   droppedMs: number;
   /** Signal received → carrier clear sent, ms. */
   reactionMs: number;
+  /** When it happened (the carrier was told to clear), ms since the call started. */
+  atMs?: number;
 }
 
 /** Summary when a call ends. */
@@ -141,6 +183,12 @@ export interface CallSummary {
   handoff?: Handoff;
   /** Local-VAD barge-ins that turned out false (a cough, a door): playback resumed where it stopped. */
   falseInterruptions: number;
+  /** The model's token usage over the whole call (every renewed session); absent when it reported none. */
+  usage?: TokenUsage;
+  /** What the call cost, US dollars (`cost.ts`: usage × the model's prices); absent when the model has no price. */
+  costUsd?: number;
+  /** Session renewals and model errors, oldest first. */
+  events?: CallEvent[];
 }
 
 /** Audio the caller hears while a slow tool runs (`TOOL_HOLD_PHRASE`, synthesised at start-up). */

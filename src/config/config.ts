@@ -9,6 +9,7 @@ import { providerRegistry, type BuiltinProviderSettings, type ProviderRegistry }
 import { bool, commaList, int, optionalHttpUrl, optionalString, parseSettings, portRange, transferTarget, trustProxy, settingsTable, type SettingsSpec, type SettingValues } from './settings.js';
 
 import { ConfigError } from './settings.js';
+import { modelPricesSetting } from '../call/cost.js';
 
 export { ConfigError };
 
@@ -84,6 +85,7 @@ export const CORE_SETTINGS = {
   // Not checked here: a config error would print the value, and this one holds a password.
   DATABASE_URL: [optionalString, undefined, 'PostgreSQL connection URL (`postgres://user:password@host:5432/database`) for call records instead of the embedded store; the schema is migrated at start-up. While the database is down, records are queued in memory and written when it is back.'],
   RETENTION_DAYS: [int(0, 36_500), 0, 'Delete call records that ended more than this many days ago (checked at start-up and hourly); 0: keep them.'],
+  MODEL_PRICES: [modelPricesSetting, '', 'Prices for each call\'s cost, JSON: `{"<model>": {"inputPer1kTokensUsd": 0.032, "outputPer1kTokensUsd": 0.064, "perMinuteUsd": 0}}` (US dollars; absent prices count 0), by vendor model id (`NOVA_MODEL_ID`, `OPENAI_REALTIME_MODEL` values) or provider id (`local`, …); merged over the defaults for Nova Sonic, Nova 2 Sonic and OpenAI Realtime (README "Call cost"). A model with no price has no cost; an invalid value stops start-up.'],
 } as const;
 
 /**

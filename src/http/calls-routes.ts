@@ -4,7 +4,9 @@
  *   from the store, newest first, a page at a time (`limit` 1–200, default 50; `cursor` = the
  *   previous page's `nextCursor`), filtered by `from`/`to` (ISO 8601 start time), `carrier`,
  *   `model`, `endReason` (a code: `stop`, `model-closed`, …) and `q` (words in one transcript line).
- *   The first page also holds matching records still queued for the store.
+ *   The first page also holds matching records still queued for the store. `totals` (`calls`,
+ *   `durationMs`, `costUsd`: null when no call has a cost) sum every matching call, stored (all
+ *   pages) or queued, whatever the cursor.
  * - `GET /calls/:id`: the whole record (a live call: its state so far, with `live: true`); 404.
  * - `DELETE /calls/:id`: deletes an ended call's record and its recording (privacy requests): 204, 404, or 409 for a
  *   live call.
@@ -14,7 +16,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Call } from '../call/call.js';
 import { errorMessage } from '../core/errors.js';
-import { matchesQuery } from '../store/records.js';
+import { addTotals, matchesQuery } from '../store/records.js';
 import { InvalidCursorError, type CallListQuery } from '../store/types.js';
 import type { AppDeps } from './deps.js';
 
@@ -52,10 +54,12 @@ export function registerCallRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'ma
     // Live calls with their transcript so far (`voicebridge call` shows it as it grows).
     const live = deps.manager.calls().map(liveEntry);
     try {
-      const page = await deps.store.list(query);
-      const stored = new Set(page.calls.map((c) => c.id));
-      const queued = query.cursor ? [] : deps.writer.pending().filter((r) => !stored.has(r.id) && matchesQuery(r, query)).reverse();
-      return { live, recent: [...queued, ...page.calls], nextCursor: page.nextCursor };
+      const pending = deps.writer.pending().filter((r) => matchesQuery(r, query));
+      // Queued records are counted once: the store's sums leave out their ids (one may be committing now).
+      const [page, stored] = await Promise.all([deps.store.list(query), deps.store.totals(query, pending.map((r) => r.id))]);
+      const onPage = new Set(page.calls.map((c) => c.id));
+      const queued = query.cursor ? [] : pending.filter((r) => !onPage.has(r.id)).reverse();
+      return { live, recent: [...queued, ...page.calls], nextCursor: page.nextCursor, totals: addTotals(stored, pending) };
     } catch (err) {
       if (err instanceof InvalidCursorError) return reply.code(400).send({ error: 'bad-query', message: err.message });
       return storeUnavailable(reply, err, deps);

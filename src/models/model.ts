@@ -102,8 +102,14 @@ export type ModelEvent =
   | { type: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; responseId?: string }
   /** The model asks for a tool call. */
   | { type: 'toolCall'; toolCallId: string; name: string; arguments: unknown }
-  /** Token usage. */
+  /** Token usage of the whole conversation so far (cumulative over renewed sessions), tokens. */
   | { type: 'usage'; inputTokens: number; outputTokens: number }
+  /**
+   * The conversation moved to a new provider session (`RenewingSession`): `cause` `limit` at a turn
+   * boundary before the provider's session limit, `forced` at the limit mid-turn, `failure` replacing
+   * a session that failed with a retryable error (its `code` and `message`; not sent as `error`).
+   */
+  | { type: 'renewed'; cause: 'limit' | 'forced' | 'failure'; code?: ErrorCode; message?: string }
   /** An error; `retryable` errors may be recovered by a new session. */
   | { type: 'error'; code: ErrorCode; message: string; retryable: boolean }
   /** The session is over. */
@@ -133,6 +139,11 @@ export interface ModelSession {
 export interface SpeechModel {
   /** Provider id, e.g. `local`, `loopback`, `nova-sonic`. */
   readonly id: string;
+  /**
+   * The vendor's own id of the model it bills for (`amazon.nova-2-sonic-v1:0`, `gpt-realtime`), to
+   * price a call (`src/call/cost.ts`); absent: priced by `id` only.
+   */
+  readonly billingId?: string;
   /** What the provider supports. */
   readonly capabilities: ModelCapabilities;
   /** Rate of PCM16 the session accepts. */

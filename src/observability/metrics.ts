@@ -7,6 +7,8 @@
  * Families (names follow the Prometheus conventions: base units, `_total` on counters):
  * - `voicebridge_calls_total{carrier,model,end_reason}` — ended calls (`end_reason`: `endReasonCode`);
  * - `voicebridge_call_duration_seconds{carrier,model}` — their length;
+ * - `voicebridge_call_cost_usd_total{model}` — their cost, US dollars (`CallSummary.costUsd`: calls
+ *   with a price only; `src/call/cost.ts`);
  * - `voicebridge_active_calls{carrier,model}` — live calls;
  * - `voicebridge_reply_latency_seconds{carrier,model}` — each turn's reply latency, the project's one
  *   definition (`src/call/reply-latency.ts`), observed once per turn;
@@ -86,6 +88,7 @@ export class ServerMetrics {
   private readonly toolLabels = new Set<string>();
   private readonly calls: Counter<'carrier' | 'model' | 'end_reason'>;
   private readonly callDuration: Histogram<'carrier' | 'model'>;
+  private readonly cost: Counter<'model'>;
   private readonly replyLatency: Histogram<'carrier' | 'model'>;
   private readonly bargeInReaction: Histogram<'carrier' | 'source'>;
   private readonly underruns: Counter<'carrier'>;
@@ -102,6 +105,7 @@ export class ServerMetrics {
     };
     this.calls = new Counter({ name: 'voicebridge_calls_total', help: 'Calls ended, by carrier, model and end reason.', labelNames: ['carrier', 'model', 'end_reason'], registers });
     this.callDuration = new Histogram({ name: 'voicebridge_call_duration_seconds', help: 'Length of ended calls, seconds.', labelNames: ['carrier', 'model'], buckets: CALL_BUCKETS_S, registers });
+    this.cost = new Counter({ name: 'voicebridge_call_cost_usd_total', help: 'Cost of ended calls (model usage x configured prices), US dollars, by model; calls of models with no price add nothing.', labelNames: ['model'], registers });
     const liveCalls = this.deps.liveCalls;
     new Gauge({
       name: 'voicebridge_active_calls', help: 'Calls live now, by carrier and model.', labelNames: ['carrier', 'model'], registers,
@@ -159,6 +163,7 @@ export class ServerMetrics {
       if (endReason === 'model-open-failed') this.modelErrors.inc({ provider: model, code: 'model_unavailable' });
       this.calls.inc({ carrier, model, end_reason: endReason });
       this.callDuration.observe({ carrier, model }, s.durationMs / 1000);
+      if (s.costUsd !== undefined) this.cost.inc({ model }, s.costUsd);
     });
   }
 

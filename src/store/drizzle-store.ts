@@ -3,12 +3,12 @@
  * node-postgres: both are `PgDatabase`s over the same schema). Queries only; opening, migrating,
  * running a batch atomically and closing belong to the backend that built it (`pglite.ts`, `postgres.ts`).
  */
-import { and, desc, eq, inArray, like, lt, gte, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, like, lt, gte, notInArray, or, sql, sum, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { CallSummary } from '../call/types.js';
 import { decodeCursor, encodeCursor, fromRows, toRows } from './records.js';
 import * as schema from './schema.js';
-import type { CallListQuery, CallPage, CallStore } from './types.js';
+import type { CallFilters, CallListQuery, CallPage, CallStore, CallTotals } from './types.js';
 
 /** A Drizzle database over the store's schema, whichever driver. */
 export type StoreDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -53,10 +53,12 @@ export class DrizzleCallStore implements CallStore {
       for (const part of chunks(rows.flatMap((r) => r.turns))) await tx.insert(schema.turns).values(part).onConflictDoNothing();
       for (const part of chunks(rows.flatMap((r) => r.toolCalls))) await tx.insert(schema.toolCalls).values(part).onConflictDoNothing();
       for (const part of chunks(rows.flatMap((r) => r.bargeIns))) await tx.insert(schema.bargeIns).values(part).onConflictDoNothing();
+      for (const part of chunks(rows.flatMap((r) => r.events))) await tx.insert(schema.callEvents).values(part).onConflictDoNothing();
     });
   }
 
-  async list(query: CallListQuery): Promise<CallPage> {
+  /** The WHERE conditions of `query`'s filters (not its cursor). */
+  private filters(query: CallFilters): SQL[] {
     const c = schema.calls;
     const where: SQL[] = [];
     if (query.from) where.push(gte(c.startedAt, query.from));
@@ -68,6 +70,12 @@ export class DrizzleCallStore implements CallStore {
       const t = schema.transcriptEntries;
       where.push(sql`exists (select 1 from ${t} where ${t.callId} = ${c.id} and to_tsvector('simple', ${t.text}) @@ plainto_tsquery('simple', ${query.text}))`);
     }
+    return where;
+  }
+
+  async list(query: CallListQuery): Promise<CallPage> {
+    const c = schema.calls;
+    const where = this.filters(query);
     if (query.cursor) {
       const at = decodeCursor(query.cursor);
       where.push(sql`(${c.startedAt}, ${c.id}) < (${new Date(at.startedAtMs).toISOString()}::timestamptz, ${at.id})`);
@@ -83,6 +91,18 @@ export class DrizzleCallStore implements CallStore {
     const records = await this.children(shown);
     const last = shown[shown.length - 1];
     return { calls: records, nextCursor: more && last ? encodeCursor({ startedAtMs: last.startedAt.getTime(), id: last.id }) : null };
+  }
+
+  async totals(query: CallFilters, exclude: readonly string[] = []): Promise<CallTotals> {
+    const c = schema.calls;
+    const where = this.filters(query);
+    if (exclude.length) where.push(notInArray(c.id, [...exclude]));
+    const [row] = await this.db
+      .select({ calls: count(), durationMs: sum(c.durationMs), costUsd: sum(c.costUsd) })
+      .from(c)
+      .where(and(...where));
+    // PostgreSQL's sum() is numeric (a string in node-postgres) and null over no rows.
+    return { calls: Number(row?.calls ?? 0), durationMs: Number(row?.durationMs ?? 0), costUsd: row?.costUsd === null || row?.costUsd === undefined ? null : Number(row.costUsd) };
   }
 
   async get(id: string): Promise<CallSummary | undefined> {
@@ -109,13 +129,14 @@ export class DrizzleCallStore implements CallStore {
   private async children(calls: (typeof schema.calls.$inferSelect)[]): Promise<CallSummary[]> {
     if (calls.length === 0) return [];
     const ids = calls.map((c) => c.id);
-    const [transcript, turns, toolCalls, bargeIns] = await Promise.all([
+    const [transcript, turns, toolCalls, bargeIns, events] = await Promise.all([
       this.db.select().from(schema.transcriptEntries).where(inArray(schema.transcriptEntries.callId, ids)),
       this.db.select().from(schema.turns).where(inArray(schema.turns.callId, ids)),
       this.db.select().from(schema.toolCalls).where(inArray(schema.toolCalls.callId, ids)),
       this.db.select().from(schema.bargeIns).where(inArray(schema.bargeIns.callId, ids)),
+      this.db.select().from(schema.callEvents).where(inArray(schema.callEvents.callId, ids)),
     ]);
     const of = <T extends { callId: string }>(rows: T[], id: string) => rows.filter((r) => r.callId === id);
-    return calls.map((call) => fromRows({ call, transcript: of(transcript, call.id), turns: of(turns, call.id), toolCalls: of(toolCalls, call.id), bargeIns: of(bargeIns, call.id) }));
+    return calls.map((call) => fromRows({ call, transcript: of(transcript, call.id), turns: of(turns, call.id), toolCalls: of(toolCalls, call.id), bargeIns: of(bargeIns, call.id), events: of(events, call.id) }));
   }
 }

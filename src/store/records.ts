@@ -3,8 +3,8 @@
  * the list cursor's encoding. No I/O.
  */
 import type { CallSummary } from '../call/types.js';
-import { InvalidCursorError, type CallListQuery } from './types.js';
-import type { bargeIns, calls, toolCalls, transcriptEntries, turns } from './schema.js';
+import { InvalidCursorError, type CallListQuery, type CallTotals } from './types.js';
+import type { bargeIns, callEvents, calls, toolCalls, transcriptEntries, turns } from './schema.js';
 
 /** Rows of one call, ready to insert. */
 export interface CallRows {
@@ -13,6 +13,7 @@ export interface CallRows {
   turns: (typeof turns.$inferInsert)[];
   toolCalls: (typeof toolCalls.$inferInsert)[];
   bargeIns: (typeof bargeIns.$inferInsert)[];
+  events: (typeof callEvents.$inferInsert)[];
 }
 
 /** Rows of one call as read back. */
@@ -22,6 +23,8 @@ export interface StoredRows {
   turns: (typeof turns.$inferSelect)[];
   toolCalls: (typeof toolCalls.$inferSelect)[];
   bargeIns: (typeof bargeIns.$inferSelect)[];
+  /** Absent: read without its events (as before they were stored). */
+  events?: (typeof callEvents.$inferSelect)[];
 }
 
 /** Median of `values` (mean of the middle two when even); undefined when empty. */
@@ -63,15 +66,30 @@ export function toRows(summary: CallSummary): CallRows {
       bargeIns: summary.bargeIns,
       falseInterruptions: summary.falseInterruptions,
       modelStats: summary.modelStats,
+      usage: summary.usage ?? null,
+      costUsd: summary.costUsd ?? null,
       history: summary.history,
       handoff: summary.handoff ?? null,
     },
     transcript: summary.transcript.map((e, seq) => ({ callId, seq, role: e.role, text: e.text, atMs: e.atMs })),
-    turns: summary.turns.map((t, seq) => ({ callId, seq, turn: t.turn, responseId: t.responseId, userText: t.userText, assistantText: t.assistantText, replyLatencyMs: t.replyLatencyMs, interrupted: t.interrupted, heardMs: t.heardMs ?? null })),
+    turns: summary.turns.map((t, seq) => ({
+      callId, seq, turn: t.turn, responseId: t.responseId, userText: t.userText, assistantText: t.assistantText, replyLatencyMs: t.replyLatencyMs, interrupted: t.interrupted, heardMs: t.heardMs ?? null,
+      atMs: t.atMs ?? null, callerSpeechMs: t.callerSpeechMs ?? null, endpointingMs: t.endpointingMs ?? null, firstAudioMs: t.firstAudioMs ?? null, replyMs: t.replyMs ?? null, replyAtMs: t.replyAtMs ?? null,
+    })),
     toolCalls: summary.toolCalls.map((c, seq) => ({ callId, seq, name: c.name, arguments: c.arguments ?? null, ok: c.ok, result: c.result ?? null, durationMs: c.durationMs, error: c.error ?? null, atMs: c.atMs ?? null, heldCaller: c.heldCaller ?? null })),
-    bargeIns: summary.bargeInEvents.map((b, seq) => ({ callId, seq, source: b.source, responseId: b.responseId ?? null, heardMs: b.heardMs, sentMs: b.sentMs, droppedMs: b.droppedMs, reactionMs: b.reactionMs })),
+    bargeIns: summary.bargeInEvents.map((b, seq) => ({ callId, seq, source: b.source, responseId: b.responseId ?? null, heardMs: b.heardMs, sentMs: b.sentMs, droppedMs: b.droppedMs, reactionMs: b.reactionMs, atMs: b.atMs ?? null })),
+    events: (summary.events ?? []).map((e, seq) => ({ callId, seq, kind: e.kind, atMs: e.atMs, code: e.code ?? null, message: e.message ?? null })),
   };
 }
+
+/** `row`'s non-null values of `keys` (a nullable column read back as an absent optional field). */
+function present<R, K extends keyof R>(row: R, keys: readonly K[]): { [P in K]?: NonNullable<R[P]> } {
+  const out: { [P in K]?: NonNullable<R[P]> } = {};
+  for (const k of keys) if (row[k] !== null && row[k] !== undefined) out[k] = row[k] as NonNullable<R[K]>;
+  return out;
+}
+
+const TURN_TIMINGS = ['heardMs', 'atMs', 'callerSpeechMs', 'endpointingMs', 'firstAudioMs', 'replyMs', 'replyAtMs'] as const;
 
 const bySeq = <T extends { seq: number }>(rows: T[]): T[] => [...rows].sort((a, b) => a.seq - b.seq);
 
@@ -90,13 +108,13 @@ export function fromRows(rows: StoredRows): CallSummary {
     error: c.error,
     startedAt: c.startedAt.toISOString(),
     durationMs: c.durationMs,
-    turns: bySeq(rows.turns).map((t) => ({ turn: t.turn, responseId: t.responseId, userText: t.userText, assistantText: t.assistantText, replyLatencyMs: t.replyLatencyMs, interrupted: t.interrupted, ...(t.heardMs !== null ? { heardMs: t.heardMs } : {}) })),
+    turns: bySeq(rows.turns).map((t) => ({ turn: t.turn, responseId: t.responseId, userText: t.userText, assistantText: t.assistantText, replyLatencyMs: t.replyLatencyMs, interrupted: t.interrupted, ...present(t, TURN_TIMINGS) })),
     transcript: bySeq(rows.transcript).map((e) => ({ role: e.role, text: e.text, atMs: e.atMs })),
     framesIn: c.framesIn,
     framesOut: c.framesOut,
     underruns: c.underruns,
     bargeIns: c.bargeIns,
-    bargeInEvents: bySeq(rows.bargeIns).map((b) => ({ source: b.source, responseId: b.responseId ?? undefined, heardMs: b.heardMs, sentMs: b.sentMs, droppedMs: b.droppedMs, reactionMs: b.reactionMs })),
+    bargeInEvents: bySeq(rows.bargeIns).map((b) => ({ source: b.source, responseId: b.responseId ?? undefined, heardMs: b.heardMs, sentMs: b.sentMs, droppedMs: b.droppedMs, reactionMs: b.reactionMs, ...present(b, ['atMs'] as const) })),
     history: c.history,
     toolCalls: bySeq(rows.toolCalls).map((t) => ({
       name: t.name,
@@ -111,6 +129,9 @@ export function fromRows(rows: StoredRows): CallSummary {
     modelStats: c.modelStats,
     ...(c.handoff ? { handoff: c.handoff } : {}),
     falseInterruptions: c.falseInterruptions,
+    ...(c.usage ? { usage: { inputTokens: c.usage.inputTokens, outputTokens: c.usage.outputTokens } } : {}),
+    ...(c.costUsd !== null ? { costUsd: c.costUsd } : {}),
+    ...(rows.events ? { events: bySeq(rows.events).map((e) => ({ kind: e.kind, atMs: e.atMs, ...present(e, ['code', 'message'] as const) })) } : {}),
   };
 }
 
@@ -157,4 +178,18 @@ export function matchesQuery(record: CallSummary, query: Omit<CallListQuery, 'cu
   const wanted = wordsOf(query.text ?? '');
   if (wanted.length && !record.transcript.some((e) => wanted.every((w) => wordsOf(e.text).includes(w)))) return false;
   return true;
+}
+
+/**
+ * `base` plus the totals of `records` (records not stored yet, or a store in memory): calls
+ * counted, durations summed, costs summed (still null when neither `base` nor any record has a cost).
+ */
+export function addTotals(base: CallTotals, records: readonly CallSummary[]): CallTotals {
+  let { calls, durationMs, costUsd } = base;
+  for (const r of records) {
+    calls++;
+    durationMs += r.durationMs;
+    if (r.costUsd !== undefined) costUsd = (costUsd ?? 0) + r.costUsd;
+  }
+  return { calls, durationMs, costUsd };
 }

@@ -4,11 +4,11 @@
  * `drizzle/` from this file (`npm run db:generate`); `migrate.ts` applies them at start-up.
  *
  * Tables: `calls` (one row per ended call), and per call, oldest first: `transcript_entries`,
- * `turns`, `tool_calls`, `barge_ins`. JSON columns where a table would be overkill:
+ * `turns`, `tool_calls`, `barge_ins`, `call_events` (session renewals and model errors). JSON columns where a table would be overkill:
  * `calls.parameters` (the carrier's custom parameters, string → string), `calls.model_stats` (the
  * model session's counters: renewals, retries, model errors, usage figures), `calls.history` (the
  * model's history as left at the end, truncated replies marked), `calls.handoff` (at most one
- * hand-off record per call), `calls.usage` (provider usage, for cost).
+ * hand-off record per call), `calls.usage` (the model's token usage: `inputTokens`, `outputTokens`).
  *
  * Times: `started_at`/`ended_at` are wall-clock instants (timestamptz); every `*_ms` column is
  * milliseconds (positions in the call are ms since it started). Child rows go with their call
@@ -50,9 +50,9 @@ export const calls = pgTable(
     falseInterruptions: integer('false_interruptions').notNull(),
     /** The model session's counters: renewals, retries, model errors, … (JSON). */
     modelStats: jsonb('model_stats').$type<Record<string, number>>().notNull(),
-    /** Provider usage (tokens, audio seconds) for cost, when the provider reports it (JSON). */
-    usage: jsonb('usage').$type<Record<string, number>>(),
-    /** Cost of the call in US dollars, when prices are configured. */
+    /** The model's token usage over the call (`{ inputTokens, outputTokens }`), when it reports it (JSON). */
+    usage: jsonb('usage').$type<{ inputTokens: number; outputTokens: number }>(),
+    /** Cost of the call in US dollars (usage × the model's prices), when the model has a price. */
     costUsd: doublePrecision('cost_usd'),
     history: jsonb('history').$type<HistoryMessage[]>().notNull(),
     handoff: jsonb('handoff').$type<Handoff>(),
@@ -95,6 +95,18 @@ export const turns = pgTable(
     interrupted: boolean('interrupted').notNull(),
     /** Reply audio heard before a barge-in, ms. */
     heardMs: doublePrecision('heard_ms'),
+    /** Turn timings (`TurnRecord`), ms; null when unknown. When the caller started speaking, ms since the call started. */
+    atMs: doublePrecision('at_ms'),
+    /** The caller's speech, start to end, ms. */
+    callerSpeechMs: doublePrecision('caller_speech_ms'),
+    /** End of the caller's speech → the model ended the turn, ms. */
+    endpointingMs: doublePrecision('endpointing_ms'),
+    /** End of the caller's turn → the reply's first audio reached the server, ms. */
+    firstAudioMs: doublePrecision('first_audio_ms'),
+    /** Reply audio the caller heard, ms. */
+    replyMs: doublePrecision('reply_ms'),
+    /** When the caller started hearing the reply, ms since the call started. */
+    replyAtMs: doublePrecision('reply_at_ms'),
   },
   (t) => [primaryKey({ columns: [t.callId, t.seq] })],
 );
@@ -135,6 +147,24 @@ export const bargeIns = pgTable(
     droppedMs: doublePrecision('dropped_ms').notNull(),
     /** Signal received → carrier clear sent, ms. */
     reactionMs: doublePrecision('reaction_ms').notNull(),
+    /** When it happened, ms since the call started. */
+    atMs: doublePrecision('at_ms'),
+  },
+  (t) => [primaryKey({ columns: [t.callId, t.seq] })],
+);
+
+/** One session renewal or model error (`CallEvent`). */
+export const callEvents = pgTable(
+  'call_events',
+  {
+    callId: text('call_id').notNull().references(() => calls.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    kind: text('kind').$type<'renewal' | 'model-error'>().notNull(),
+    /** When, ms since the call started. */
+    atMs: doublePrecision('at_ms').notNull(),
+    /** Renewal: its cause (`limit`, `forced`, `failure`); model error: its code. */
+    code: text('code'),
+    message: text('message'),
   },
   (t) => [primaryKey({ columns: [t.callId, t.seq] })],
 );

@@ -24,6 +24,19 @@ export interface CallListQuery {
   limit: number;
 }
 
+/** The filters of a `CallListQuery` (no page). */
+export type CallFilters = Omit<CallListQuery, 'cursor' | 'limit'>;
+
+/** Sums over every call matching some filters (all pages). */
+export interface CallTotals {
+  /** Calls, count. */
+  calls: number;
+  /** Their durations summed, ms. */
+  durationMs: number;
+  /** Their costs summed, US dollars; null when none of them has a cost. */
+  costUsd: number | null;
+}
+
 /** One page of calls, newest first (by start time, then id). */
 export interface CallPage {
   calls: CallSummary[];
@@ -45,6 +58,8 @@ export interface CallStore {
    * @throws InvalidCursorError when `query.cursor` is not one this store handed out.
    */
   list(query: CallListQuery): Promise<CallPage>;
+  /** Totals over every stored call matching `filters` (all pages) but those whose id is in `exclude`. */
+  totals(filters: CallFilters, exclude?: readonly string[]): Promise<CallTotals>;
   /** The whole record of call `id`, or undefined. */
   get(id: string): Promise<CallSummary | undefined>;
   /** Deletes call `id` and everything recorded with it; resolves whether it existed. */

@@ -17,8 +17,8 @@ export function sampleCall(i: number, over: Partial<CallSummary> = {}): CallSumm
     startedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000 + 123).toISOString(),
     durationMs: 30_000 + i,
     turns: [
-      { turn: 1, responseId: `r${i}a`, userText: `what is the weather in city${i}`, assistantText: 'It is sunny.', replyLatencyMs: 612.5, interrupted: false },
-      { turn: 2, responseId: `r${i}b`, userText: 'and tomorrow', assistantText: 'Rain is', replyLatencyMs: null, interrupted: true, heardMs: 840.25 },
+      { turn: 1, responseId: `r${i}a`, userText: `what is the weather in city${i}`, assistantText: 'It is sunny.', replyLatencyMs: 612.5, interrupted: false, atMs: 300, callerSpeechMs: 1400, endpointingMs: 500, firstAudioMs: 420, replyMs: 1900, replyAtMs: 2312 },
+      { turn: 2, responseId: `r${i}b`, userText: 'and tomorrow', assistantText: 'Rain is', replyLatencyMs: null, interrupted: true, heardMs: 840.25, atMs: 4100, callerSpeechMs: 800, replyMs: 840.25 },
     ],
     transcript: [
       { role: 'user', text: `what is the weather in city${i}`, atMs: 1200.5 },
@@ -30,7 +30,7 @@ export function sampleCall(i: number, over: Partial<CallSummary> = {}): CallSumm
     framesOut: 900,
     underruns: 1,
     bargeIns: 1,
-    bargeInEvents: [{ source: 'vad', responseId: `r${i}b`, heardMs: 840.25, sentMs: 1200, droppedMs: 360, reactionMs: 3.5 }],
+    bargeInEvents: [{ source: 'vad', responseId: `r${i}b`, heardMs: 840.25, sentMs: 1200, droppedMs: 360, reactionMs: 3.5, atMs: 6950 }],
     history: [
       { role: 'user', text: `what is the weather in city${i}` },
       { role: 'assistant', text: 'It is sunny.' },
@@ -53,6 +53,12 @@ export function sampleCall(i: number, over: Partial<CallSummary> = {}): CallSumm
       summary: 'Transferred call.',
     },
     falseInterruptions: 0,
+    usage: { inputTokens: 1200 + i, outputTokens: 800 },
+    costUsd: 0.125 + i / 1000,
+    events: [
+      { kind: 'renewal', atMs: 20_000, code: 'limit' },
+      ...(i % 4 === 3 ? [{ kind: 'model-error' as const, atMs: 29_000 + i, code: 'model_error', message: '1011 upstream' }] : []),
+    ],
     ...over,
   };
 }

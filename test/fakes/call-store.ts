@@ -4,8 +4,8 @@
  * cursor as the real store (`src/store/drizzle-store.ts`, tested in test/store.test.ts).
  */
 import type { CallSummary } from '../../src/call/types.js';
-import { decodeCursor, encodeCursor, matchesQuery } from '../../src/store/records.js';
-import type { CallListQuery, CallPage, CallStore } from '../../src/store/types.js';
+import { addTotals, decodeCursor, encodeCursor, matchesQuery } from '../../src/store/records.js';
+import type { CallFilters, CallListQuery, CallPage, CallStore, CallTotals } from '../../src/store/types.js';
 
 /** Records in a map; `structuredClone`d in and out, as a database would. */
 export class MemoryCallStore implements CallStore {
@@ -26,6 +26,11 @@ export class MemoryCallStore implements CallStore {
     const page = all.slice(0, query.limit);
     const last = page[page.length - 1];
     return { calls: page.map((r) => structuredClone(r)), nextCursor: all.length > query.limit && last ? encodeCursor(key(last)) : null };
+  }
+
+  async totals(filters: CallFilters, exclude: readonly string[] = []): Promise<CallTotals> {
+    const matching = [...this.records.values()].filter((r) => matchesQuery(r, filters) && !exclude.includes(r.id));
+    return addTotals({ calls: 0, durationMs: 0, costUsd: null }, matching);
   }
 
   async get(id: string): Promise<CallSummary | undefined> {

@@ -98,6 +98,7 @@ export function novaCapabilities(settings: Pick<NovaSettings, 'modelId'>): Model
 export function novaSonicModel(client: BedrockStreamClient, settings: NovaSettings, clock: Clock): SpeechModel {
   return {
     id: 'nova-sonic',
+    billingId: settings.modelId,
     capabilities: novaCapabilities(settings),
     inputRateHz: settings.inputRateHz,
     outputRateHz: settings.outputRateHz,

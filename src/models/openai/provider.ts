@@ -49,6 +49,6 @@ export const openaiProvider = defineProvider({
   async create(config, { logger, clock }) {
     const settings = openaiSettingsFromConfig(config);
     logger.info({ model: config.OPENAI_REALTIME_MODEL, url: settings.url.replace(/\?.*$/, ''), turnDetection: settings.turnDetection.type }, 'OpenAI Realtime provider configured');
-    return { model: openaiRealtimeModel(settings, clock) };
+    return { model: { ...openaiRealtimeModel(settings, clock), billingId: config.OPENAI_REALTIME_MODEL } };
   },
 });

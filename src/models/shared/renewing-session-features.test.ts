@@ -127,6 +127,8 @@ describe('RenewingSession with recovery', () => {
     // The replay: the audio since the reply started (kept in case of a failure), then that of the outage.
     expect(segments[1].audioIn.map((a) => a[0]).slice(0, 20)).toEqual([...Array(20).keys()]);
     expect(events.filter((e) => e.type === 'error' || e.type === 'closed')).toEqual([]);
+    // The call hears of it as a renewal caused by the failure.
+    expect(events.filter((e) => e.type === 'renewed')).toEqual([{ type: 'renewed', cause: 'failure', code: 'stream_ended', message: 'gone' }]);
     expect(session.stats()).toMatchObject({ failures: 1, retries: 2, droppedInputMs: 0, segments: 3, framesIn: 10 + segments[1].audioIn.length });
     expect(session.stats().maxOutageMs).toBeGreaterThanOrEqual(250);
     await session.close();

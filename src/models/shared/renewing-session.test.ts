@@ -52,7 +52,7 @@ const framesIn = (s: FakeModelSession) => s.audioIn.map((a) => a[0]);
 
 describe('RenewingSession', () => {
   it('prepares at renewAfterMs, hands over at once when idle, replays the audio sent since the next segment opened', async () => {
-    const { session, segments, histories, talk } = await start({ history: [{ role: 'user', text: 'earlier' }] });
+    const { session, segments, histories, events, talk } = await start({ history: [{ role: 'user', text: 'earlier' }] });
     segments[0].reply('Hello there.');
     let k = await talk(0, 5900);
     expect(segments).toHaveLength(1);
@@ -60,6 +60,7 @@ describe('RenewingSession', () => {
     expect(segments).toHaveLength(2);
     expect(histories[1]).toEqual([{ role: 'user', text: 'earlier' }, { role: 'assistant', text: 'Hello there.' }]);
     expect(segments[0].closed).toBe(true);
+    expect(events.filter((e) => e.type === 'renewed')).toEqual([{ type: 'renewed', cause: 'limit' }]);
     k = await talk(k, 100);
     // Every frame reached a session; the frames sent while the next one opened went to both.
     const all = new Set([...framesIn(segments[0]), ...framesIn(segments[1])]);
@@ -111,6 +112,7 @@ describe('RenewingSession', () => {
     await talk(0, 8600);
     expect(session.stats()).toMatchObject({ renewals: 1, forcedRenewals: 1 });
     expect(events).toContainEqual({ type: 'responseDone', responseId: 'r1', cancelled: true });
+    expect(events.filter((e) => e.type === 'renewed')).toEqual([{ type: 'renewed', cause: 'forced' }]);
     expect(segments[0].closed).toBe(true);
     await session.close();
   });

@@ -16,7 +16,8 @@
  *   handover, so the replayed audio never holds a turn the new segment would answer again;
  * - replays the buffered caller audio to the new segment, closes the old one, and forwards events
  *   from the current segment only. Response ids of segment n ≥ 1 get the prefix `s<n>-`; a reply's
- *   final text that comes again (a truncation) replaces its history line; usage counts on;
+ *   final text that comes again (a truncation) replaces its history line; usage counts on; each
+ *   handover and each replacement after a failure is announced as a `renewed` event;
  * - with `recovery`, retries a refused first open and replaces a failed segment (closed after a
  *   retryable error) by a new one with the conversation so far, replaying the audio buffered
  *   meanwhile, with bounded retries on the `retry.ts` backoff.
@@ -264,6 +265,7 @@ export class RenewingSession implements ModelSession {
     this.counters.maxHandoverGapMs = Math.max(this.counters.maxHandoverGapMs, Math.round(now - old.lastAudioAtMs));
     this.counters.renewals++;
     if (forced) this.counters.forcedRenewals++;
+    this.emit({ type: 'renewed', cause: forced ? 'forced' : 'limit' });
     this.options.logger.info({ segment: seg.n, forced, replayedMs: Math.round(this.counters.replayedMs) }, 'model session renewed');
     this.retire(old.session);
   }
@@ -326,6 +328,7 @@ export class RenewingSession implements ModelSession {
         this.recoveryCounters.maxOutageMs = Math.max(this.recoveryCounters.maxOutageMs, Math.round(clock.nowMs() - outage.sinceMs));
         this.outage = undefined;
         this.goCurrent(seg);
+        this.emit({ type: 'renewed', cause: 'failure', code: failure.code, message: failure.message });
         this.buffer.setCapacityMs(this.options.replayMs ?? 10_000);
         logger.info({ segment: seg.n, attempt }, 'model session replaced after a failure');
         return;
