@@ -7,18 +7,7 @@ CREATE TABLE "barge_ins" (
 	"sent_ms" double precision NOT NULL,
 	"dropped_ms" double precision NOT NULL,
 	"reaction_ms" double precision NOT NULL,
-	"at_ms" double precision,
 	CONSTRAINT "barge_ins_call_id_seq_pk" PRIMARY KEY("call_id","seq")
-);
---> statement-breakpoint
-CREATE TABLE "call_events" (
-	"call_id" text NOT NULL,
-	"seq" integer NOT NULL,
-	"kind" text NOT NULL,
-	"at_ms" double precision NOT NULL,
-	"code" text,
-	"message" text,
-	CONSTRAINT "call_events_call_id_seq_pk" PRIMARY KEY("call_id","seq")
 );
 --> statement-breakpoint
 CREATE TABLE "calls" (
@@ -81,17 +70,10 @@ CREATE TABLE "turns" (
 	"reply_latency_ms" double precision,
 	"interrupted" boolean NOT NULL,
 	"heard_ms" double precision,
-	"at_ms" double precision,
-	"caller_speech_ms" double precision,
-	"endpointing_ms" double precision,
-	"first_audio_ms" double precision,
-	"reply_ms" double precision,
-	"reply_at_ms" double precision,
 	CONSTRAINT "turns_call_id_seq_pk" PRIMARY KEY("call_id","seq")
 );
 --> statement-breakpoint
 ALTER TABLE "barge_ins" ADD CONSTRAINT "barge_ins_call_id_calls_id_fk" FOREIGN KEY ("call_id") REFERENCES "public"."calls"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "call_events" ADD CONSTRAINT "call_events_call_id_calls_id_fk" FOREIGN KEY ("call_id") REFERENCES "public"."calls"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tool_calls" ADD CONSTRAINT "tool_calls_call_id_calls_id_fk" FOREIGN KEY ("call_id") REFERENCES "public"."calls"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "transcript_entries" ADD CONSTRAINT "transcript_entries_call_id_calls_id_fk" FOREIGN KEY ("call_id") REFERENCES "public"."calls"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "turns" ADD CONSTRAINT "turns_call_id_calls_id_fk" FOREIGN KEY ("call_id") REFERENCES "public"."calls"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
