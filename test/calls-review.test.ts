@@ -133,6 +133,28 @@ describe('reviewing calls in Chromium', () => {
     }
   }, 90_000);
 
+  it('pages through the calls with Older and Newest, with the totals of them all', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = browser.page;
+      const listed = () => page.$$eval('[data-testid=calls] tr[data-call]', (rows) => rows.map((r) => r.getAttribute('data-call')));
+      await open(browser, '#/calls?per=1');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=calls] tr[data-call]').length === 1, undefined, { timeout: 15_000 });
+      expect(await listed()).toEqual([fox.id]);
+      expect(await page.textContent('[data-testid=totals]')).toMatch(/^2 calls/);
+      await page.click('[data-testid=older]');
+      await page.waitForSelector(`[data-testid=calls] tr[data-call="${morning.id}"]`, { timeout: 15_000 });
+      expect(await listed()).toEqual([morning.id]);
+      expect(await page.$('[data-testid=older]'), 'no page older than the first call').toBeNull();
+      expect(await page.textContent('[data-testid=totals]')).toMatch(/^2 calls/);
+      await page.click('[data-testid=newest]');
+      await page.waitForSelector(`[data-testid=calls] tr[data-call="${fox.id}"]`, { timeout: 15_000 });
+      expect(await listed()).toEqual([fox.id]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
   it("a call's page opened by link without the admin token says what is needed, then shows the call", async () => {
     const browser = await launchBrowser();
     try {

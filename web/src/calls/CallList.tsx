@@ -122,7 +122,7 @@ export function CallList({ filters, bearer, onRefused }: { filters: ListFilters;
   const { data, error } = usePolled(() => listCalls(query, bearer), `${query} ${bearer}`, 3000, onRefused);
   const [open, setOpen] = useState<string | null>(null);
   const calls = data?.recent ?? null;
-  const filtered = Object.keys(filters).some((k) => k !== 'cursor');
+  const filtered = Object.keys(filters).some((k) => k !== 'cursor' && k !== 'per');
   const models = [...new Set((calls ?? []).map((c) => c.model))];
   return (
     <div className="panel">

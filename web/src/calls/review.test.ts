@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiQuery, callHash, clock, currentLine, duration, fraction, lineStarts, listHash, median, ms, parseCallsHash, peaks, usd } from './review.js';
+import { apiQuery, callHash, pageSize, clock, currentLine, duration, fraction, lineStarts, listHash, median, ms, parseCallsHash, peaks, usd } from './review.js';
 
 describe('the calls hash route', () => {
   it('parses the list with its filters and one call', () => {
@@ -20,6 +20,8 @@ describe('the calls hash route', () => {
     const q = new URLSearchParams(apiQuery({ q: 'fox', carrier: 'twilio', from: '2026-11-30', to: '2026-12-01', cursor: 'c1' }, 20, () => -60));
     expect(Object.fromEntries(q)).toEqual({ limit: '20', q: 'fox', carrier: 'twilio', from: '2026-11-29T23:00:00.000Z', to: '2026-12-01T23:00:00.000Z', cursor: 'c1' });
     expect(apiQuery({ from: 'yesterday' }, 50, () => 0)).toBe('limit=50');
+    expect(apiQuery({ per: '2' })).toBe('limit=2');
+    expect([pageSize('1'), pageSize('200'), pageSize('0'), pageSize('201'), pageSize('2.5'), pageSize('x'), pageSize(undefined)]).toEqual([1, 200, 50, 50, 50, 50, 50]);
   });
 });
 

@@ -20,9 +20,17 @@ export interface ListFilters {
   to?: string;
   /** The `nextCursor` of the previous page; absent: the newest page. */
   cursor?: string;
+  /** Calls per page, 1–200 (default 50). */
+  per?: string;
 }
 
-const FILTER_KEYS = ['q', 'carrier', 'model', 'endReason', 'from', 'to', 'cursor'] as const;
+const FILTER_KEYS = ['q', 'carrier', 'model', 'endReason', 'from', 'to', 'cursor', 'per'] as const;
+
+/** Calls per page for `per` (a whole number 1–200), else `fallback`. */
+export function pageSize(per: string | undefined, fallback = 50): number {
+  const n = Number(per);
+  return Number.isInteger(n) && n >= 1 && n <= 200 ? n : fallback;
+}
 
 /** Which calls page a hash shows: the list with its filters, or one call. */
 export type CallsRoute = { page: 'list'; filters: ListFilters } | { page: 'call'; id: string };
@@ -65,7 +73,7 @@ export function callHash(id: string): string {
  * that local day, `to` at the start of the day after, as the API's `to` is exclusive).
  * @param offsetOf the local time zone's offset, minutes (`Date#getTimezoneOffset`), for tests.
  */
-export function apiQuery(filters: ListFilters, limit = 50, offsetOf = (d: Date) => d.getTimezoneOffset()): string {
+export function apiQuery(filters: ListFilters, limit = pageSize(filters.per), offsetOf = (d: Date) => d.getTimezoneOffset()): string {
   const qs = new URLSearchParams({ limit: String(limit) });
   if (filters.q) qs.set('q', filters.q);
   if (filters.carrier) qs.set('carrier', filters.carrier);
