@@ -83,6 +83,11 @@ export const CORE_SETTINGS = {
   DATA_DIR: [z.string().trim().min(1), './data', 'Folder of the embedded call store (PGlite) that keeps call records across restarts, used when `DATABASE_URL` is unset. The running server locks it: a second server on the same folder refuses to start.'],
   // Not checked here: a config error would print the value, and this one holds a password.
   DATABASE_URL: [optionalString, undefined, 'PostgreSQL connection URL (`postgres://user:password@host:5432/database`) for call records instead of the embedded store; the schema is migrated at start-up. While the database is down, records are queued in memory and written when it is back.'],
+  // Not checked here: a config error would print the value, and this one may hold a password.
+  REDIS_URL: [optionalString, undefined, 'Redis connection URL (`redis://[:password@]host:6379[/db]`, `rediss://` for TLS) shared by several instances behind one address: one-time stream tokens, the live-call registry, operator actions and the `MAX_CALLS` and rate limits are then kept there (see the README section "Several instances"). Unset: one instance, all in memory.'],
+  INSTANCE_ID: [optionalString.pipe(z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : - only (at most 100)').optional()), undefined, 'This instance\'s name in the live-call registry (`/calls` shows it for each live call); default: host name and process id.'],
+  HEARTBEAT_INTERVAL_MS: [int(100, 60_000), 2000, 'With `REDIS_URL`: how often an instance refreshes its live calls in Redis (their transcript so far, and that it is alive), ms.'],
+  HEARTBEAT_TTL_MS: [int(300, 600_000), 10_000, 'With `REDIS_URL`: an instance unheard of for this long is taken for dead; a surviving instance then ends its calls (reason `instance-lost`) and writes their records. At least twice `HEARTBEAT_INTERVAL_MS`.'],
   RETENTION_DAYS: [int(0, 36_500), 0, 'Delete call records that ended more than this many days ago (checked at start-up and hourly); 0: keep them.'],
 } as const;
 
@@ -125,6 +130,7 @@ function crossSettingProblems(config: Config): string[] {
   if (config.TRANSFER_WEBHOOK_URL && (config.TRANSFER_WEBHOOK_SECRET ?? '').length < 16) {
     problems.push('TRANSFER_WEBHOOK_SECRET: required (at least 16 characters) when TRANSFER_WEBHOOK_URL is set, to sign the hand-off records');
   }
+  if (config.HEARTBEAT_TTL_MS < 2 * config.HEARTBEAT_INTERVAL_MS) problems.push('HEARTBEAT_TTL_MS: must be at least twice HEARTBEAT_INTERVAL_MS (one missed heartbeat must not end live calls)');
   if (Boolean(config.VONAGE_APPLICATION_ID) !== Boolean(config.VONAGE_PRIVATE_KEY)) {
     problems.push('VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY: set both (the Voice API needs the application id and its private key) or neither');
   }

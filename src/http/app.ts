@@ -89,6 +89,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     webrtc: webrtc.available ? { available: true } : { available: false, reason: webrtc.reason },
     calls: deps.manager.size,
     draining: deps.manager.isDraining,
+    /** This instance's id, when state is shared with other instances (`REDIS_URL`). */
+    ...(deps.cluster?.registry.shared ? { instance: deps.cluster.instanceId } : {}),
   }));
 
   app.get('/ready', quiet, async (_req, reply) => {
