@@ -26,7 +26,7 @@ import { webRtcNetwork } from './callers/webrtc/network.js';
 import { WebRtcPeers } from './callers/webrtc/peers.js';
 import { fileURLToPath } from 'node:url';
 import { createBrowserAuth } from './http/auth.js';
-import { openCluster } from './cluster/compose.js';
+import { openCluster, type Cluster } from './cluster/compose.js';
 import { admissionFromConfig } from './http/limits.js';
 import { transferHere } from './http/transfer-route.js';
 import { randomStreamSecret, StreamTokens } from './auth/stream-tokens.js';
@@ -133,16 +133,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // The store opens (PGlite's first start takes seconds) while the models load.
   const opening = overrides.store ? Promise.resolve(overrides.store) : openCallStore(config, logger);
   opening.catch(() => undefined); // awaited (and its error thrown) in composeServer
+  // Shared with other instances through Redis when REDIS_URL is set (src/cluster/), else in memory.
+  const cluster = openCluster(config, { clock: overrides.clock ?? systemClock, logger, wallClockMs: overrides.wallClockMs });
   try {
-    return await composeServer(config, overrides, logger, opening, !overrides.store);
+    return await composeServer(config, overrides, logger, opening, !overrides.store, cluster);
   } catch (err) {
+    await cluster.close();
     if (!overrides.store) await opening.then((store) => store.close(), () => undefined);
     throw err;
   }
 }
 
-/** `createServer` once the logger exists and the store is opening; closes the store at close when `ownsStore`. */
-async function composeServer(config: Config, overrides: ServerOverrides, logger: PinoLogger, opening: Promise<CallStore>, ownsStore: boolean): Promise<Server> {
+/** `createServer` once the logger exists, the store is opening and the shared state is open; closes the store at close when `ownsStore` (and `cluster` always). */
+async function composeServer(config: Config, overrides: ServerOverrides, logger: PinoLogger, opening: Promise<CallStore>, ownsStore: boolean, cluster: Cluster): Promise<Server> {
   // V8's garbage-collection and compiler threads (started with the process, before any worker
   // pool) yield to the main thread that moves every call's audio. Worker pools started later (the
   // offline model's recognizers and synthesizer) keep their priority.
@@ -158,8 +161,6 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
     const call = liveCall(id);
     return call && transferableCall(call);
   };
-  // Shared with other instances through Redis when REDIS_URL is set (src/cluster/), else in memory.
-  const cluster = openCluster(config, { clock, logger: log, wallClockMs: overrides.wallClockMs });
   const transfers = new TransferDesk(clock, undefined, cluster.sharedDesk);
   const handoffs = composeTransfers(config, { desk: transfers, clock, logger: log, findCall: transferableLiveCall });
   const models = await composeModels(registry, config.VOICEBRIDGE_MODEL, config, { logger: log, clock, vad }, overrides.model, config.OFFER_MODELS);
@@ -167,7 +168,7 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
   try {
     store = await opening;
   } catch (err) {
-    await Promise.all([models.close(), cluster.close()]);
+    await models.close();
     throw err;
   }
   // User tools (TOOLS_FILE): HTTP tools, and MCP servers started and listed now.

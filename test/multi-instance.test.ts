@@ -91,6 +91,8 @@ describe.skipIf(!redisServerBin() || !postgresBinDir())('several instances on on
       HEARTBEAT_TTL_MS,
       TRANSFER_TO: '+15557654321',
       DRAIN_TIMEOUT_MS: 3000,
+      // Counted across the three instances (the tests hold at most three calls at once).
+      MAX_CALLS: 3,
     });
     // A first: it migrates the shared schema; then B and C.
     servers.A = await startServerProcess(settings('A'));
@@ -148,6 +150,30 @@ describe.skipIf(!redisServerBin() || !postgresBinDir())('several instances on on
     await second.closed;
   }, 60_000);
 
+  it('MAX_CALLS counts the calls of every instance: a fourth call is refused (1013) wherever it arrives, and admitted once one ends', async () => {
+    const held = [await twilioCall('A', 'A', 'CA-max-1'), await twilioCall('B', 'B', 'CA-max-2'), await twilioCall('C', 'C', 'CA-max-3')];
+    await eventually(async () => {
+      const p = await calls('A');
+      return held.every((h) => liveOf(p, h.callSid));
+    }, 'three calls live on three instances');
+    const fourth = await twilioCall('B', 'A', 'CA-max-4');
+    expect((await fourth.closed).code).toBe(1013);
+    hangUp(held[1].ws, held[1].callSid);
+    await held[1].closed;
+    // The slot returns when the connection closes: a new call is admitted soon after.
+    const admitted = await eventually(async () => {
+      const c = await twilioCall('A', 'C', `CA-max-5-${Date.now()}`);
+      let refused = false;
+      void c.closed.then(() => (refused = true));
+      await eventually(async () => refused || liveOf(await calls('C'), c.callSid), 'the call refused or live');
+      return refused ? undefined : c;
+    }, 'a call admitted after one ended');
+    for (const c of [held[0], held[2], admitted]) {
+      hangUp(c.ws, c.callSid);
+      await c.closed;
+    }
+  }, 60_000);
+
   it("an operator's transfer asked of B reaches the call held by A; Twilio's after-stream request then dials from any instance; 404 when no instance has the call", async () => {
     const call = await twilioCall('A', 'A', 'CA-multi-3');
     const live = await eventually(async () => liveOf(await calls('B'), 'CA-multi-3'), 'the call held by A listed on B');
@@ -190,6 +216,19 @@ describe.skipIf(!redisServerBin() || !postgresBinDir())('several instances on on
       const closed = await refused.closed;
       expect(closed.code).toBe(1008);
       expect(closed.reason).toContain('could not be checked');
+      // Vonage's stream is checked at the upgrade: 503 with Retry-After.
+      const answer = await fetch(`${srv('A').url}/vonage/answer?${new URLSearchParams({ uuid: 'vonage-down-1', from: '447700900000', to: '447700900001' })}`);
+      const uri = ((await answer.json()) as Array<{ endpoint?: Array<{ uri?: string }> }>).flatMap((a) => a.endpoint ?? []).find((e) => e.uri)!.uri!;
+      const upgrade = await new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
+        const ws = new WebSocket(uri.replace(srv('A').url.replace(/^http/, 'ws'), srv('B').url.replace(/^http/, 'ws')));
+        ws.once('unexpected-response', (_req, res) => {
+          resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string | undefined });
+          ws.terminate();
+        });
+        ws.once('open', () => reject(new Error('the Vonage stream was admitted with Redis down')));
+        ws.once('error', () => undefined);
+      });
+      expect(upgrade).toEqual({ status: 503, retryAfter: '5' });
     } finally {
       await redis!.start();
     }

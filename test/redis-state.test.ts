@@ -112,20 +112,29 @@ describe.skipIf(!redisServerBin())('shared state on a real Redis', () => {
     expect(refused.retryAfterMs).toBeGreaterThan(0);
 
     await redis.stop();
+    const local = new RedisConcurrencyCounter(a.command, 60_000);
     try {
       // Local counts: this instance's own limit still holds.
-      const local = new RedisConcurrencyCounter(a.command, 60_000);
       expect(await local.acquire('calls:9.9.9.9', 1)).toBe(true);
       expect(await local.acquire('calls:9.9.9.9', 1)).toBe(false);
       local.release('calls:9.9.9.9');
       expect(local.held('calls:9.9.9.9')).toBe(0);
+      expect(await local.acquire('calls:9.9.9.9', 1)).toBe(true);
       expect((await winA.hit('offer:9.9.9.9', 1, 60_000)).allowed).toBe(true);
       expect((await winA.hit('offer:9.9.9.9', 1, 60_000)).allowed).toBe(false);
       await expect(new RedisReplayStore(a.command).consume('tok-down', Date.now() + 10_000)).rejects.toThrow();
     } finally {
       await redis.start();
     }
-    await ready(a);
+    await Promise.all([ready(a), ready(b)]);
     expect(await new RedisReplayStore(a.command).consume('tok-up', Date.now() + 10_000)).toBe(true);
+    // The restarted Redis lost every slot: the next heartbeat's refresh writes them again, and the
+    // slot counted locally during the outage joins them.
+    await Promise.all([slotsB.refresh(), local.refresh()]);
+    expect(await a.command.zcard('vb:slots:*')).toBe(2);
+    expect(await a.command.zcard('vb:slots:calls:9.9.9.9')).toBe(1);
+    expect(await local.acquire('calls:9.9.9.9', 1)).toBe(false);
+    local.release('calls:9.9.9.9');
+    await eventually(async () => (await a.command.zcard('vb:slots:calls:9.9.9.9')) === 0, 'the slot returned');
   });
 });

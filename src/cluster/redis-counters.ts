@@ -40,10 +40,10 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
 end
 return 0`;
 
-// ARGV[1] lease TTL ms, then key, lease id pairs.
+// ARGV[1] lease TTL ms, then key, lease id pairs. Leases Redis lost (a restart) are written again.
 const REFRESH = `${LUA_NOW_MS}
 for i = 2, #ARGV, 2 do
-  redis.call('ZADD', ARGV[i], 'XX', now + tonumber(ARGV[1]), ARGV[i + 1])
+  redis.call('ZADD', ARGV[i], now + tonumber(ARGV[1]), ARGV[i + 1])
   redis.call('PEXPIRE', ARGV[i], ARGV[1])
 end
 return 1`;
@@ -104,9 +104,28 @@ export class RedisConcurrencyCounter implements ConcurrencyCounter {
     return this.leases.get(key)?.length ?? 0;
   }
 
-  /** Keeps this instance's slots alive (each heartbeat). Rejects when Redis cannot be reached. */
+  /**
+   * Keeps this instance's slots alive (each heartbeat), writing again those Redis lost and moving
+   * slots counted locally during an outage into Redis, so counts are whole again after it.
+   * Rejects when Redis cannot be reached.
+   */
   async refresh(): Promise<void> {
-    const pairs = [...this.leases].flatMap(([key, ids]) => ids.flatMap((id) => (id ? [`vb:slots:${key}`, id] : [])));
-    if (pairs.length) await this.redis.eval(REFRESH, 0, String(this.leaseTtlMs), ...pairs);
+    const moved: Array<[string, string]> = [];
+    const pairs = [...this.leases].flatMap(([key, ids]) =>
+      ids.flatMap((id) => {
+        const lease = id ?? randomUUID();
+        if (id === null) moved.push([key, lease]);
+        return [`vb:slots:${key}`, lease];
+      }),
+    );
+    if (!pairs.length) return;
+    await this.redis.eval(REFRESH, 0, String(this.leaseTtlMs), ...pairs);
+    for (const [key, lease] of moved) {
+      const ids = this.leases.get(key);
+      const at = ids?.indexOf(null) ?? -1;
+      if (!ids || at < 0) continue;
+      ids[at] = lease;
+      this.local.release(key);
+    }
   }
 }
