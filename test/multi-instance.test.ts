@@ -243,7 +243,7 @@ describe.skipIf(!redisServerBin() || !postgresBinDir())('several instances on on
     }
   }, 60_000);
 
-  it('kill -9 of A: its calls are ended (instance-lost) by a survivor within the heartbeat TTL; B keeps serving', async () => {
+  it('kill -9 of A: once its heartbeat lapses, a survivor ends its calls (instance-lost) and writes their records; B keeps serving', async () => {
     const lost = await twilioCall('A', 'A', 'CA-multi-7');
     await speak(lost.ws);
     const entry = await eventually(async () => {

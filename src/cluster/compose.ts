@@ -11,9 +11,8 @@ import type { CallSummary } from '../call/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { SharedDesk } from '../handoff/desk.js';
-import type { TransferAnswer } from '../http/transfer-route.js';
 import type { ConcurrencyCounter, WindowCounter } from '../limits/counters.js';
-import { RedisActionBus, type ActionRequest } from './actions.js';
+import { RedisActionBus, type ActionReply, type ActionRequest } from './actions.js';
 import { CallHeartbeat } from './heartbeat.js';
 import type { LiveCallView } from './live-entry.js';
 import { connectRedis } from './redis-client.js';
@@ -37,8 +36,8 @@ export interface ClusterAttachment {
   liveCalls(): readonly LiveCallView[];
   /** Queues a call record (the call writer). */
   writeRecord(summary: CallSummary): void;
-  /** Runs an operator's transfer of a call held here (`transferHere`). */
-  transferHere(callId: string, body: ActionRequest['body']): Promise<TransferAnswer>;
+  /** Runs an operator's transfer of a call held here (`transferHere` of src/http/transfer-route.ts). */
+  transferHere(callId: string, body: ActionRequest['body']): Promise<ActionReply>;
 }
 
 /** An instance's shared (or lone) state. */
@@ -55,7 +54,7 @@ export interface Cluster {
   /** Admission counters across instances (Redis only; absent: the in-memory ones). */
   readonly counters?: { windows: WindowCounter; calls: ConcurrencyCounter };
   /** Transfers a call held by another instance; undefined when none holds it (Redis only). */
-  readonly elsewhere?: (callId: string, body: ActionRequest['body']) => Promise<TransferAnswer | undefined>;
+  readonly elsewhere?: (callId: string, body: ActionRequest['body']) => Promise<ActionReply | undefined>;
   /** Starts the heartbeat and serves other instances' operator actions. */
   attach(attachment: ClusterAttachment): void;
   /** Tells the registry a call started (its entry is written at once). */
