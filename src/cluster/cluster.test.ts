@@ -123,3 +123,12 @@ describe('openCluster without REDIS_URL', () => {
     await cluster.close();
   });
 });
+
+describe('the shared-state settings', () => {
+  it('need a TTL of at least two heartbeats, and an INSTANCE_ID of plain characters', async () => {
+    const { loadConfig, ConfigError } = await import('../config/config.js');
+    expect(loadConfig({ HEARTBEAT_INTERVAL_MS: '1000', HEARTBEAT_TTL_MS: '2000', INSTANCE_ID: 'pod-7.eu:1' })).toMatchObject({ HEARTBEAT_TTL_MS: 2000, INSTANCE_ID: 'pod-7.eu:1', REDIS_URL: undefined });
+    expect(() => loadConfig({ HEARTBEAT_INTERVAL_MS: '2000', HEARTBEAT_TTL_MS: '3000' })).toThrow(/HEARTBEAT_TTL_MS: must be at least twice/);
+    expect(() => loadConfig({ INSTANCE_ID: 'two words' })).toThrow(ConfigError);
+  });
+});
