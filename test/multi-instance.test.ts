@@ -150,6 +150,14 @@ describe.skipIf(!redisServerBin() || !postgresBinDir())('several instances on on
     await second.closed;
   }, 60_000);
 
+  it("a Pipecat session made by A's POST /connect is reported by GET /status/:id on B; 404 for one no instance made", async () => {
+    const res = await fetch(`${srv('A').url}/connect`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const { sessionId } = (await res.json()) as { sessionId: string };
+    expect(await eventually(async () => (await fetch(`${srv('B').url}/status/${sessionId}`)).json(), 'the session on B')).toEqual({ sessionId, state: 'waiting' });
+    expect((await fetch(`${srv('C').url}/status/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+  });
+
   it('MAX_CALLS counts the calls of every instance: a fourth call is refused (1013) wherever it arrives, and admitted once one ends', async () => {
     const held = [await twilioCall('A', 'A', 'CA-max-1'), await twilioCall('B', 'B', 'CA-max-2'), await twilioCall('C', 'C', 'CA-max-3')];
     await eventually(async () => {

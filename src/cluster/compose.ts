@@ -11,13 +11,14 @@ import type { CallSummary } from '../call/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { SharedDesk } from '../handoff/desk.js';
+import type { SharedSessions } from '../http/connect-sessions.js';
 import type { ConcurrencyCounter, WindowCounter } from '../limits/counters.js';
 import { RedisActionBus, type ActionReply, type ActionRequest } from './actions.js';
 import { CallHeartbeat } from './heartbeat.js';
 import type { LiveCallView } from './live-entry.js';
 import { connectRedis } from './redis-client.js';
 import { RedisConcurrencyCounter, RedisWindowCounter } from './redis-counters.js';
-import { RedisDesk } from './redis-desk.js';
+import { RedisDesk, RedisSessions } from './redis-desk.js';
 import { RedisCallRegistry } from './redis-registry.js';
 import { RedisReplayStore } from './redis-replay-store.js';
 import { MemoryCallRegistry, type CallRegistry } from './registry.js';
@@ -51,6 +52,8 @@ export interface Cluster {
   readonly registry: CallRegistry;
   /** The transfer desk's shared copy (Redis only). */
   readonly sharedDesk?: SharedDesk;
+  /** Pipecat connect sessions' shared copy (Redis only). */
+  readonly sharedSessions?: SharedSessions;
   /** Admission counters across instances (Redis only; absent: the in-memory ones). */
   readonly counters?: { windows: WindowCounter; calls: ConcurrencyCounter };
   /** Transfers a call held by another instance; undefined when none holds it (Redis only). */
@@ -99,6 +102,7 @@ export function openCluster(settings: ClusterSettings, deps: { clock: Clock; log
     replayStore: new RedisReplayStore(redis.command),
     registry,
     sharedDesk: new RedisDesk(redis.command, log),
+    sharedSessions: new RedisSessions(redis.command, wallClockMs),
     counters: { windows: new RedisWindowCounter(redis.command, deps.clock), calls },
     async elsewhere(callId, body) {
       let entry;

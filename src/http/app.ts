@@ -122,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerRecordingRoute(app, deps.recordings);
   registerCarrierRoutes(app, deps, webSocketCarriers(deps.carriers ?? CARRIERS), webSocketLimits(admission));
   registerStreamRoutes(app, deps);
-  const connectSessions = new ConnectSessions(deps.clock);
+  const connectSessions = new ConnectSessions(deps.clock, deps.cluster?.sharedSessions);
   registerWebRtcRoutes(app, deps, { carrier: webRtcCarrier, webrtc, network: deps.webrtcNetwork, peers: deps.webrtcPeers, admission, stats: limitStats, connectSessions });
   registerPipecatRoutes(app, deps, { webrtc, network: deps.webrtcNetwork, sessions: connectSessions });
   if (deps.webRoot) {

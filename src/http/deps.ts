@@ -69,8 +69,8 @@ export interface AppDeps {
   recordings?: Recordings;
   /** The live performance monitor (`GET /monitor`); absent: no such route. */
   monitor?: { snapshot(): MonitorSnapshot };
-  /** This instance's id and the live-call registry of every instance (absent: this instance alone, unnamed). */
-  cluster?: Pick<Cluster, 'instanceId' | 'registry'>;
+  /** This instance's id, the live-call registry of every instance and the shared Pipecat sessions (absent: this instance alone, unnamed). */
+  cluster?: Pick<Cluster, 'instanceId' | 'registry' | 'sharedSessions'>;
 }
 
 
