@@ -26,7 +26,9 @@ import { webRtcNetwork } from './callers/webrtc/network.js';
 import { WebRtcPeers } from './callers/webrtc/peers.js';
 import { fileURLToPath } from 'node:url';
 import { createBrowserAuth } from './http/auth.js';
-import { MemoryReplayStore } from './auth/replay-store.js';
+import { openCluster, type Cluster } from './cluster/compose.js';
+import { admissionFromConfig } from './http/limits.js';
+import { transferHere } from './http/transfer-route.js';
 import { randomStreamSecret, StreamTokens } from './auth/stream-tokens.js';
 import { buildApp } from './http/app.js';
 import { composeModels } from './models/compose.js';
@@ -131,16 +133,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // The store opens (PGlite's first start takes seconds) while the models load.
   const opening = overrides.store ? Promise.resolve(overrides.store) : openCallStore(config, logger);
   opening.catch(() => undefined); // awaited (and its error thrown) in composeServer
+  // Shared with other instances through Redis when REDIS_URL is set (src/cluster/), else in memory.
+  const cluster = openCluster(config, { clock: overrides.clock ?? systemClock, logger, wallClockMs: overrides.wallClockMs });
   try {
-    return await composeServer(config, overrides, logger, opening, !overrides.store);
+    return await composeServer(config, overrides, logger, opening, !overrides.store, cluster);
   } catch (err) {
+    await cluster.close();
     if (!overrides.store) await opening.then((store) => store.close(), () => undefined);
     throw err;
   }
 }
 
-/** `createServer` once the logger exists and the store is opening; closes the store at close when `ownsStore`. */
-async function composeServer(config: Config, overrides: ServerOverrides, logger: PinoLogger, opening: Promise<CallStore>, ownsStore: boolean): Promise<Server> {
+/** `createServer` once the logger exists, the store is opening and the shared state is open; closes the store at close when `ownsStore` (and `cluster` always). */
+async function composeServer(config: Config, overrides: ServerOverrides, logger: PinoLogger, opening: Promise<CallStore>, ownsStore: boolean, cluster: Cluster): Promise<Server> {
   // V8's garbage-collection and compiler threads (started with the process, before any worker
   // pool) yield to the main thread that moves every call's audio. Worker pools started later (the
   // offline model's recognizers and synthesizer) keep their priority.
@@ -156,7 +161,7 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
     const call = liveCall(id);
     return call && transferableCall(call);
   };
-  const transfers = new TransferDesk(clock);
+  const transfers = new TransferDesk(clock, undefined, cluster.sharedDesk);
   const handoffs = composeTransfers(config, { desk: transfers, clock, logger: log, findCall: transferableLiveCall });
   const models = await composeModels(registry, config.VOICEBRIDGE_MODEL, config, { logger: log, clock, vad }, overrides.model, config.OFFER_MODELS);
   let store: CallStore;
@@ -237,7 +242,7 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
   if (!config.STREAM_TOKEN_SECRET && !overrides.streamTokens) log.warn('STREAM_TOKEN_SECRET is not set: stream URLs are signed with a random key made at start-up, which suits one instance only (URLs from another instance or from `voicebridge sign-url` are refused)');
   const streamTokens =
     overrides.streamTokens ??
-    new StreamTokens({ secret: config.STREAM_TOKEN_SECRET ? Buffer.from(config.STREAM_TOKEN_SECRET) : randomStreamSecret(), ttlMs: config.STREAM_TOKEN_TTL_MS, nowMs: Date.now, store: new MemoryReplayStore(Date.now) });
+    new StreamTokens({ secret: config.STREAM_TOKEN_SECRET ? Buffer.from(config.STREAM_TOKEN_SECRET) : randomStreamSecret(), ttlMs: config.STREAM_TOKEN_TTL_MS, nowMs: Date.now, store: cluster.replayStore });
   if (!auth.required && !config.ADMIN_TOKEN) log.info('call records, statistics and the monitor (/calls, /stats, /monitor) are served to clients on this machine only; set ADMIN_TOKEN to read them from elsewhere');
   const webRoot = overrides.webRoot ?? fileURLToPath(new URL('../web/dist', import.meta.url));
   const hasWeb = existsSync(`${webRoot}/index.html`);
@@ -265,6 +270,13 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
   const writer = new CallWriter(store, clock, log);
   if (recordings) manager.events.on('call', (call) => void call.ended.then(() => recordings.finalize(call.id)));
   manager.events.on('call', (call) => void call.ended.then((summary) => writer.enqueue(summary)));
+  // The live-call registry: each call listed for every instance while it lives (src/cluster/).
+  manager.events.on('call', (call) => {
+    cluster.callStarted(call);
+    void call.ended.then(() => cluster.callEnded(call.id));
+  });
+  const handoffRoute = { transfers: handoffs, findCall: transferableLiveCall, elsewhere: cluster.elsewhere };
+  cluster.attach({ liveCalls: () => manager.calls(), writeRecord: (summary) => writer.enqueue(summary), transferHere: (id, body) => transferHere(handoffRoute, id, body) });
   // Caller phrases that ask for a person (TRANSFER_PHRASES).
   manager.events.on('call', (call) => call.on('transcript', (line) => line.role === 'user' && void handoffs.onCallerText(call.id, line.text)));
   // Metrics and traces, fed by each call's events (src/observability/).
@@ -279,7 +291,7 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
     monitor.observeCall(call);
     traceCall(call, tracer, clock);
   });
-  const app = await buildApp({ config, manager, store, writer, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, mcpServers: userTools?.status, limitStats, carriers: overrides.carriers, transfers, handoffs: { transfers: handoffs, findCall: transferableLiveCall }, recordings, monitor });
+  const app = await buildApp({ config, manager, store, writer, clock, logger, availableModels: available, auth, streamTokens, webRoot: hasWeb ? webRoot : undefined, warmup, webrtc, webrtcPeers, webrtcNetwork, eventLoopDelay, mcpServers: userTools?.status, limitStats, carriers: overrides.carriers, transfers, handoffs: handoffRoute, recordings, monitor, cluster, admission: cluster.counters && admissionFromConfig(config, cluster.counters, limitStats) });
   registerMetricsRoute(app, metrics, config.METRICS_TOKEN, log);
   // Started last: nothing after it can fail and leave its timer behind.
   const retention = config.RETENTION_DAYS > 0 ? startRetention(config.RETENTION_DAYS, { store, clock, wallClockMs: overrides.wallClockMs ?? Date.now, logger: log }) : undefined;
@@ -321,6 +333,7 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
       await tracing?.shutdown();
       // Every ended call's record (the drain has ended them all) reaches the store before exit.
       await retention?.stop();
+      await cluster.close();
       await writer.close(STORE_FLUSH_TIMEOUT_MS);
       if (ownsStore) await store.close();
     },

@@ -24,8 +24,8 @@ import { parseDockerfile } from './helpers/dockerfile.js';
 const DEPLOY = fileURLToPath(new URL('../deploy/', import.meta.url));
 const K8S = path.join(DEPLOY, 'k8s');
 
-/** Settings the manifests carry before the server reads them (issue 14 §1: multi-instance support). */
-const PENDING_SETTINGS = new Set(['REDIS_URL']);
+/** Settings the manifests carry before the server reads them (none now: `REDIS_URL` is read since issue 14 §1). */
+const PENDING_SETTINGS = new Set<string>();
 
 /** A parsed Kubernetes object and the file it came from. */
 interface K8sObject {

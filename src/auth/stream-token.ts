@@ -45,7 +45,7 @@ const MESSAGES: Record<StreamTokenProblem, string> = {
   'wrong-route': 'stream token is for another route',
   'wrong-call': 'stream token is for another call',
   replayed: 'stream token was already used',
-  unchecked: 'stream token could not be checked for reuse',
+  unchecked: 'stream token could not be checked for reuse (shared state unreachable): try again shortly',
 };
 
 /** A refusal with its standard message. */

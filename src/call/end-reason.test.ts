@@ -14,6 +14,7 @@ describe('endReasonLabel', () => {
     ['inactivity', false, 'inactivity'],
     ['server shutting down', false, 'server shutting down'],
     ['server-shutdown', false, 'server shutting down'],
+    ['instance-lost', true, 'server lost'],
     ['model-closed: stream ended', true, 'model error'],
     ['model-open-failed: no credentials', true, 'model unavailable'],
     ['something-new', false, 'something-new'],

@@ -24,6 +24,7 @@ const LABELS: Record<string, string> = {
   'server shutting down': 'server shutting down',
   'server-shutdown': 'server shutting down',
   'server error': 'server error',
+  'instance-lost': 'server lost',
   'stream did not start': 'caller never started',
 };
 

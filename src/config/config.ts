@@ -68,7 +68,7 @@ export const CORE_SETTINGS = {
   WEBRTC_PORT_RANGE: [portRange, '', 'UDP port range for WebRTC, `FIRST-LAST` (e.g. `10000-10999`); empty: any port.'],
   CORS_ORIGINS: [commaList.pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s,]+\/?)$/, 'expected * or origins like https://app.example.com (scheme, host, optional port; no path)').transform((o) => o.replace(/\/+$/, '')))), '', 'Comma-separated web origins (e.g. `https://app.example.com,http://localhost:5173`) whose pages may call `POST /connect`, `GET /status/:id` and the WebRTC offer from the browser (CORS, preflight included), as a Pipecat page served elsewhere does; `*` allows any origin; empty: same-origin pages only.'],
   MAX_MESSAGE_BYTES: [int(1024, 16 * 1024 * 1024), 131_072, 'Largest WebSocket message accepted; larger ones close the socket with 1009.'],
-  MAX_CALLS: [int(1, 100_000), 200, 'Calls live at once (counting caller sockets and WebRTC offers that have not started yet); more are refused: WebSocket close 1013, or 503 with `Retry-After` for WebRTC offers.'],
+  MAX_CALLS: [int(1, 100_000), 200, 'Calls live at once (counting caller sockets and WebRTC offers that have not started yet); more are refused: WebSocket close 1013, or 503 with `Retry-After` for WebRTC offers. With `REDIS_URL`, every instance\'s calls count together (the deployment\'s total), as do the per-address and per-minute limits.'],
   MAX_CALLS_PER_ADDRESS: [int(1, 100_000), 50, 'Calls live at once from one client address (IPv6: one /64), refused like `MAX_CALLS`. A carrier\'s media streams arrive from a few of its addresses: keep this above your busiest carrier\'s concurrent calls. Behind a proxy, set `TRUST_PROXY`.'],
   WS_UPGRADES_PER_MINUTE: [int(1, 1_000_000), 300, 'WebSocket connections one client address may open per minute (sliding window); more are answered 503 with `Retry-After` before the upgrade.'],
   WEBRTC_OFFERS_PER_MINUTE: [int(1, 1_000_000), 60, 'WebRTC offers one client address may send per minute; more are answered 503 with `Retry-After`.'],
@@ -84,6 +84,11 @@ export const CORE_SETTINGS = {
   DATA_DIR: [z.string().trim().min(1), './data', 'Folder of the embedded call store (PGlite) that keeps call records across restarts, used when `DATABASE_URL` is unset. The running server locks it: a second server on the same folder refuses to start.'],
   // Not checked here: a config error would print the value, and this one holds a password.
   DATABASE_URL: [optionalString, undefined, 'PostgreSQL connection URL (`postgres://user:password@host:5432/database`) for call records instead of the embedded store; the schema is migrated at start-up. While the database is down, records are queued in memory and written when it is back.'],
+  // Not checked here: a config error would print the value, and this one may hold a password.
+  REDIS_URL: [optionalString, undefined, 'Redis connection URL (`redis://[:password@]host:6379[/db]`, `rediss://` for TLS) shared by several instances behind one address: one-time stream tokens, the live-call registry, operator actions and the `MAX_CALLS` and rate limits are then kept there (see the README section "Several instances"). Unset: one instance, all in memory.'],
+  INSTANCE_ID: [optionalString.pipe(z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : - only (at most 100)').optional()), undefined, 'This instance\'s name in the live-call registry (`/calls` shows it for each live call); default: host name and process id.'],
+  HEARTBEAT_INTERVAL_MS: [int(100, 60_000), 2000, 'With `REDIS_URL`: how often an instance refreshes its live calls in Redis (their transcript so far, and that it is alive), ms.'],
+  HEARTBEAT_TTL_MS: [int(300, 600_000), 10_000, 'With `REDIS_URL`: an instance unheard of for this long is taken for dead; a surviving instance then ends its calls (reason `instance-lost`) and writes their records. At least twice `HEARTBEAT_INTERVAL_MS`.'],
   RETENTION_DAYS: [int(0, 36_500), 0, 'Delete call records that ended more than this many days ago (checked at start-up and hourly); 0: keep them.'],
   MODEL_PRICES: [modelPricesSetting, '', 'Prices for each call\'s cost, JSON: `{"<model>": {"inputPer1kTokensUsd": 0.032, "outputPer1kTokensUsd": 0.064, "perMinuteUsd": 0}}` (US dollars; absent prices count 0), by vendor model id (`NOVA_MODEL_ID`, `OPENAI_REALTIME_MODEL` values) or provider id (`local`, …); merged over the defaults for Nova Sonic, Nova 2 Sonic and OpenAI Realtime (README "Call cost"). A model with no price has no cost; an invalid value stops start-up.'],
 } as const;
@@ -127,6 +132,7 @@ function crossSettingProblems(config: Config): string[] {
   if (config.TRANSFER_WEBHOOK_URL && (config.TRANSFER_WEBHOOK_SECRET ?? '').length < 16) {
     problems.push('TRANSFER_WEBHOOK_SECRET: required (at least 16 characters) when TRANSFER_WEBHOOK_URL is set, to sign the hand-off records');
   }
+  if (config.HEARTBEAT_TTL_MS < 2 * config.HEARTBEAT_INTERVAL_MS) problems.push('HEARTBEAT_TTL_MS: must be at least twice HEARTBEAT_INTERVAL_MS (one missed heartbeat must not end live calls)');
   if (Boolean(config.VONAGE_APPLICATION_ID) !== Boolean(config.VONAGE_PRIVATE_KEY)) {
     problems.push('VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY: set both (the Voice API needs the application id and its private key) or neither');
   }

@@ -9,14 +9,25 @@ import type { Handoff } from './record.js';
 /** How long a pending transfer waits for the carrier's request, ms. */
 export const PENDING_TRANSFER_TTL_MS = 5 * 60_000;
 
-/** Pending transfers by carrier call id (in memory, per instance). */
+/**
+ * A copy of the pending transfers other instances can read (Redis, `src/cluster/`): with several
+ * instances, the carrier's next request may reach any of them. Its methods never reject.
+ */
+export interface SharedDesk {
+  put(carrierCallId: string, handoff: Handoff, ttlMs: number): void;
+  peek(carrierCallId: string): Promise<Handoff | undefined>;
+  take(carrierCallId: string): Promise<Handoff | undefined>;
+}
+
+/** Pending transfers by carrier call id (in memory, per instance; copied to `shared` when given). */
 export class TransferDesk {
   private readonly pending = new Map<string, { handoff: Handoff; timer: TimerHandle }>();
 
-  constructor(private readonly clock: Clock, private readonly ttlMs = PENDING_TRANSFER_TTL_MS) {}
+  constructor(private readonly clock: Clock, private readonly ttlMs = PENDING_TRANSFER_TTL_MS, private readonly shared?: SharedDesk) {}
 
   /** Keeps `handoff` for `carrierCallId` (replacing an earlier one) until taken or expired. */
   put(carrierCallId: string, handoff: Handoff): void {
+    this.shared?.put(carrierCallId, handoff, this.ttlMs);
     this.remove(carrierCallId);
     const timer = this.clock.setTimeout(() => this.pending.delete(carrierCallId), this.ttlMs);
     this.pending.set(carrierCallId, { handoff, timer });
@@ -32,6 +43,18 @@ export class TransferDesk {
     const entry = this.pending.get(carrierCallId);
     this.remove(carrierCallId);
     return entry?.handoff;
+  }
+
+  /** `peek`, then the shared copy (a transfer made on another instance). */
+  async peekAnywhere(carrierCallId: string): Promise<Handoff | undefined> {
+    return this.peek(carrierCallId) ?? (await this.shared?.peek(carrierCallId));
+  }
+
+  /** `take`, here and from the shared copy. */
+  async takeAnywhere(carrierCallId: string): Promise<Handoff | undefined> {
+    const here = this.take(carrierCallId);
+    const there = await this.shared?.take(carrierCallId);
+    return here ?? there;
   }
 
   /** Pending transfers. */

@@ -89,6 +89,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     webrtc: webrtc.available ? { available: true } : { available: false, reason: webrtc.reason },
     calls: deps.manager.size,
     draining: deps.manager.isDraining,
+    /** This instance's id, when state is shared with other instances (`REDIS_URL`). */
+    ...(deps.cluster?.registry.shared ? { instance: deps.cluster.instanceId } : {}),
   }));
 
   app.get('/ready', quiet, async (_req, reply) => {
@@ -120,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerRecordingRoute(app, deps.recordings);
   registerCarrierRoutes(app, deps, webSocketCarriers(deps.carriers ?? CARRIERS), webSocketLimits(admission));
   registerStreamRoutes(app, deps);
-  const connectSessions = new ConnectSessions(deps.clock);
+  const connectSessions = new ConnectSessions(deps.clock, deps.cluster?.sharedSessions);
   registerWebRtcRoutes(app, deps, { carrier: webRtcCarrier, webrtc, network: deps.webrtcNetwork, peers: deps.webrtcPeers, admission, stats: limitStats, connectSessions });
   registerPipecatRoutes(app, deps, { webrtc, network: deps.webrtcNetwork, sessions: connectSessions });
   if (deps.webRoot) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/clock.js';
-import { CONNECT_SESSION_RETENTION_MS, ConnectSessions, parseConnectRequest } from './connect-sessions.js';
+import { CONNECT_SESSION_RETENTION_MS, ConnectSessions, parseConnectRequest, type ConnectSessionStatus, type SharedSessions } from './connect-sessions.js';
 
 describe('ConnectSessions', () => {
   it('goes waiting → connecting → connected → ended, and says why it ended', () => {
@@ -48,5 +48,22 @@ describe('parseConnectRequest', () => {
     for (const body of [[], 'text', 3, null]) expect(parseConnectRequest(body)).toEqual({ ok: false, error: 'the body must be a JSON object (or empty)' });
     expect(parseConnectRequest({ voice: '../x' })).toEqual({ ok: false, error: 'voice must be a voice id (letters, digits, - and _)' });
     expect(parseConnectRequest({ model: 7 })).toMatchObject({ ok: false });
+  });
+});
+
+describe('ConnectSessions with a shared copy (several instances)', () => {
+  it('a session made on one instance is read, and moved on, at another', async () => {
+    const copy = new Map<string, ConnectSessionStatus>();
+    const shared: SharedSessions = { put: (s) => void copy.set(s.sessionId, s), get: async (id) => copy.get(id) };
+    const clock = new FakeClock();
+    const [a, b] = [new ConnectSessions(clock, shared), new ConnectSessions(clock, shared)];
+    const id = a.create(30_000);
+    expect(await b.statusAnywhere(id)).toEqual({ sessionId: id, state: 'waiting' });
+    b.connecting(id);
+    b.connected(id, 'call-9');
+    expect(await a.statusAnywhere(id)).toEqual({ sessionId: id, state: 'connected', callId: 'call-9' });
+    b.ended(id, 'caller-ended');
+    expect(await a.statusAnywhere(id)).toEqual({ sessionId: id, state: 'ended', callId: 'call-9', endedReason: 'caller-ended' });
+    expect(await b.statusAnywhere('nope')).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@
  * The sessions `POST /connect` creates for Pipecat clients and `GET /status/:id` reports: each is
  * waiting for its offer (the one-time token it was given), then connecting (offer answered), then
  * connected (a call), then ended; a session whose token expired unused is expired. Bounded and
- * pruned by age through the injected clock; no I/O.
+ * pruned by age through the injected clock; no I/O here (with several instances, a `SharedSessions` copy in Redis).
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -60,12 +60,23 @@ export const MAX_CONNECT_SESSIONS = 10_000;
 /** How long a finished (ended or expired) session stays readable, ms. */
 export const CONNECT_SESSION_RETENTION_MS = 10 * 60_000;
 
-/** The connect sessions of one server. */
+/**
+ * A copy of the sessions other instances can read (Redis, `src/cluster/`): with several instances a
+ * page's `GET /status/:id` may reach another instance than its `POST /connect`. `put` never throws;
+ * `get` resolves undefined when the copy cannot be read.
+ */
+export interface SharedSessions {
+  /** Keeps `status` readable for `ttlMs`; a `waiting` one reads as `expired` after `offerTtlMs`. */
+  put(status: ConnectSessionStatus, offerTtlMs: number, ttlMs: number): void;
+  get(id: string): Promise<ConnectSessionStatus | undefined>;
+}
+
+/** The connect sessions of one server (copied to `shared` when given). */
 export class ConnectSessions {
   private readonly entries = new Map<string, Entry>();
 
   /** @param clock times offer deadlines and retention. */
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: Clock, private readonly shared?: SharedSessions) {}
 
   /** Creates a session whose token admits an offer for `offerTtlMs`; returns its id (a UUID). */
   create(offerTtlMs: number): string {
@@ -73,6 +84,7 @@ export class ConnectSessions {
     const now = this.clock.nowMs();
     const sessionId = randomUUID();
     this.entries.set(sessionId, { sessionId, state: 'waiting', offerDeadlineMs: now + offerTtlMs, touchedAtMs: now });
+    this.shared?.put({ sessionId, state: 'waiting' }, offerTtlMs, offerTtlMs + CONNECT_SESSION_RETENTION_MS);
     return sessionId;
   }
 
@@ -85,26 +97,52 @@ export class ConnectSessions {
     return { sessionId, state, ...(callId ? { callId } : {}), ...(endedReason ? { endedReason } : {}) };
   }
 
+  /**
+   * The shared copy's status when there is one (the session may have moved on at another
+   * instance), else `status`.
+   */
+  async statusAnywhere(id: string): Promise<ConnectSessionStatus | undefined> {
+    const local = this.status(id);
+    return (await this.shared?.get(id)) ?? local;
+  }
+
   /** Its offer was answered. */
   connecting(id: string): void {
-    const e = this.entries.get(id);
+    const e = this.entries.get(id) ?? this.adopt(id);
     if (e?.state === 'waiting') this.set(e, { state: 'connecting' });
   }
 
   /** Its call `callId` started. */
   connected(id: string, callId: string): void {
-    const e = this.entries.get(id);
+    const e = this.entries.get(id) ?? this.adopt(id);
     if (e && e.state !== 'ended') this.set(e, { state: 'connected', callId });
   }
 
   /** It ended (`reason`: the call's end reason, or why it never became a call). */
   ended(id: string, reason: string): void {
-    const e = this.entries.get(id);
+    const e = this.entries.get(id) ?? this.adopt(id);
     if (e && e.state !== 'ended') this.set(e, { state: 'ended', endedReason: reason });
+  }
+
+  /**
+   * With a shared copy, a session another instance made whose offer reached this one (its id
+   * comes from a verified stream token): kept here from now on, its changes written to the copy.
+   */
+  private adopt(id: string): Entry | undefined {
+    if (!this.shared) return undefined;
+    this.prune();
+    const now = this.clock.nowMs();
+    const e: Entry = { sessionId: id, state: 'waiting', offerDeadlineMs: now, touchedAtMs: now };
+    this.entries.set(id, e);
+    return e;
   }
 
   private set(e: Entry, change: Partial<Entry>): void {
     Object.assign(e, change, { touchedAtMs: this.clock.nowMs() });
+    if (!this.shared) return;
+    const { sessionId, state, callId, endedReason } = e;
+    // A live call's session stays readable as long as a call may last; a finished one for the retention.
+    this.shared.put({ sessionId, state, ...(callId ? { callId } : {}), ...(endedReason ? { endedReason } : {}) }, 0, state === 'ended' || state === 'expired' ? CONNECT_SESSION_RETENTION_MS : 86_400_000);
   }
 
   /** Drops finished sessions past their retention, and the oldest beyond `MAX_CONNECT_SESSIONS`. */

@@ -22,6 +22,7 @@ import type { CallStore } from '../store/types.js';
 import type { CallWriter } from '../store/writer.js';
 import type { Recordings } from '../recording/recordings.js';
 import type { MonitorSnapshot } from '../observability/monitor.js';
+import type { Cluster } from '../cluster/compose.js';
 
 /** Dependencies of the HTTP app. */
 export interface AppDeps {
@@ -68,6 +69,8 @@ export interface AppDeps {
   recordings?: Recordings;
   /** The live performance monitor (`GET /monitor`); absent: no such route. */
   monitor?: { snapshot(): MonitorSnapshot };
+  /** This instance's id, the live-call registry of every instance and the shared Pipecat sessions (absent: this instance alone, unnamed). */
+  cluster?: Pick<Cluster, 'instanceId' | 'registry' | 'sharedSessions'>;
 }
 
 

@@ -88,7 +88,7 @@ export function registerPipecatRoutes(app: FastifyInstance, deps: AppDeps, route
   for (const url of START_PATHS) app.post(url, { preValidation: requireAuth(deps.auth) }, start);
 
   app.get<{ Params: { id: string } }>('/status/:id', { preValidation: requireAuth(deps.auth) }, async (req, reply) => {
-    const status = sessions.status(req.params.id);
+    const status = await sessions.statusAnywhere(req.params.id);
     if (!status) return reply.code(404).send({ error: 'not_found', message: 'no such session' });
     return status;
   });

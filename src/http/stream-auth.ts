@@ -36,8 +36,17 @@ export function requireCaller(deps: AppDeps, route: PresignableRoute) {
       return;
     }
     log(deps).warn({ route, problem: check.problem }, `refused ${route} caller: ${check.message}`);
+    if (check.problem === 'unchecked') return void (await unchecked(reply, check.message));
     await reply.code(403).send({ error: 'forbidden', message: check.message });
   };
+}
+
+/** Retry-After for a token that could not be checked (the shared store unreachable), s. */
+const UNCHECKED_RETRY_AFTER_S = 5;
+
+/** 503 with `Retry-After`: the token may be good, but its single use cannot be checked now (fail closed). */
+function unchecked(reply: FastifyReply, message: string): FastifyReply {
+  return reply.code(503).header('retry-after', String(UNCHECKED_RETRY_AFTER_S)).send({ error: 'unavailable', message });
 }
 
 /**
@@ -60,6 +69,7 @@ export function requireStreamToken(deps: AppDeps, route: StreamRoute, name: stri
       return;
     }
     log(deps).warn({ route, problem: check.problem }, `refused ${name} media stream: ${check.message}`);
+    if (check.problem === 'unchecked') return void (await unchecked(reply, check.message));
     await reply.code(check.problem === 'missing' ? 401 : 403).send({ error: check.problem === 'missing' ? 'unauthorized' : 'forbidden', message: check.message });
   };
 }

@@ -101,7 +101,7 @@ export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps, sta
     const params = (req.body ?? {}) as Record<string, string>;
     if (!(await checkTwilio(req, reply, params))) return reply;
     const callSid = typeof params.CallSid === 'string' ? params.CallSid : '';
-    const handoff = callSid ? deps.transfers.peek(callSid) : undefined;
+    const handoff = callSid ? await deps.transfers.peekAnywhere(callSid) : undefined;
     if (!handoff) return reply.type('text/xml').send(hangupTwiml());
     req.log.info({ callId: handoff.callId, CallSid: callSid, to: targetText(handoff.target) }, 'dialling the transfer target');
     const whisperUrl = `${publicBaseUrl(config, req)}/twilio/whisper?CallSid=${encodeURIComponent(callSid)}`;
@@ -113,7 +113,7 @@ export function registerTelephonyRoutes(app: FastifyInstance, deps: AppDeps, sta
     const params = (req.body ?? {}) as Record<string, string>;
     if (!(await checkTwilio(req, reply, params))) return reply;
     const callSid = (req.query as Record<string, unknown>).CallSid;
-    const handoff = typeof callSid === 'string' ? deps.transfers.take(callSid) : undefined;
+    const handoff = typeof callSid === 'string' ? await deps.transfers.takeAnywhere(callSid) : undefined;
     return reply.type('text/xml').send(whisperTwiml(handoff?.summary ?? 'Transferred call.'));
   });
 

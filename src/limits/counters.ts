@@ -86,11 +86,12 @@ export class MemoryWindowCounter implements WindowCounter {
 }
 
 /**
- * How long until `previous · overlap + current + 1 ≤ limit`, ms: the previous window's share
+ * How long until `previous · overlap + current + 1 ≤ limit`, ms (`intoMs`: time since the current
+ * window began): the previous window's share
  * fades linearly; when the current window alone is full, the wait runs to its end (and then the
  * fading of what it held).
  */
-function retryAfter(previous: number, current: number, limit: number, windowMs: number, intoMs: number): number {
+export function retryAfter(previous: number, current: number, limit: number, windowMs: number, intoMs: number): number {
   const room = limit - 1 - current;
   if (room >= 0 && previous > 0) {
     // previous · (1 − t/windowMs) ≤ room  ⇔  t ≥ windowMs · (1 − room/previous)
