@@ -29,6 +29,7 @@
  *
  *   npm run bench:soak -- [--calls 200] [--minutes 10] [--warmup-minutes 2] [--call-minutes 1-3]
  *                         [--sample-seconds 10] [--settle-seconds 80] [--database embedded|postgres] [--no-pin] [--nice=-10]
+ *                         [--node-flag=--cpu-prof --node-flag=--cpu-prof-dir=DIR]
  *
  * Linux only (reads /proc; pins with taskset when available).
  */
@@ -60,6 +61,8 @@ const { values } = parseArgs({
      * shared with other work (needs root for < 0; as bench/nova-calls.ts).
      */
     nice: { type: 'string', default: '0' },
+    /** Extra node flags for the server (diagnosis, e.g. --cpu-prof --cpu-prof-dir=DIR). */
+    'node-flag': { type: 'string', multiple: true, default: [] },
   },
 });
 const N = Number(values.calls);
@@ -134,6 +137,20 @@ function get(url: string): Promise<string> {
 function metric(text: string, name: string): number {
   const m = new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : NaN;
+}
+
+/** What process `pid`'s descriptors other than sockets point at (files, pipes, anon inodes). */
+function fdTargets(pid: number): string[] {
+  const out: string[] = [];
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (!target.startsWith('socket:')) out.push(target.replace(tmp, '$TMP'));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
 }
 
 /** Open socket descriptors of process `pid`. */
@@ -230,7 +247,7 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-soak-'));
 
 async function startServer(port: number, database: { dataDir: string } | { url: string }): Promise<ChildProcess> {
-  const args = ['dist/cli/index.js', 'serve', '--model', 'loopback'];
+  const args = [...values['node-flag']!, 'dist/cli/index.js', 'serve', '--model', 'loopback'];
   const [cmd, argv] = pin ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -294,6 +311,7 @@ const load0 = os.loadavg();
 
 await new Promise((r) => setTimeout(r, idleMs));
 const connectionsIdle = tcpSockets(pid);
+const fdsIdle = fdTargets(pid);
 const idle = await view(url, pid);
 console.error(`idle: ${JSON.stringify({ ...idle, tcp: connectionsIdle })}`);
 
@@ -385,6 +403,7 @@ await Promise.all([...legs].map(hangUp));
 running = false;
 await new Promise((r) => setTimeout(r, settleMs));
 const connectionsAfter = tcpSockets(pid);
+const fdsAfter = fdTargets(pid);
 const after = await view(url, pid);
 const calls = JSON.parse(await get(`${url}/calls?limit=200`)) as { live: unknown[]; recent: unknown[]; nextCursor: string | null };
 let stored = calls.recent.length;
@@ -440,6 +459,8 @@ const result = {
     socketFds: { idle: idle.socketFds, after: after.socketFds },
     tcpAfter: connectionsAfter,
     openFds: { idle: idle.openFds, after: after.openFds },
+    /** Descriptors (not sockets) open after the hang-ups that were not open when idle. */
+    newFds: fdsAfter.filter((t) => !fdsIdle.includes(t)),
     handles: { idle: idle.handles, after: after.handles },
     timers: { idle: idle.timers, after: after.timers },
     rssAfterMb: r1(after.rssMb),
