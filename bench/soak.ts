@@ -195,6 +195,8 @@ function tcpSockets(pid: number): string[] {
 interface ProcessView {
   rssMb: number;
   heapUsedMb: number;
+  /** Memory of C++ objects bound to JavaScript ones (Buffers, ArrayBuffers, WebAssembly memory), MB. */
+  externalMb: number;
   cpuS: number;
   socketFds: number;
   openFds: number;
@@ -216,6 +218,7 @@ async function view(url: string, pid: number): Promise<ProcessView> {
   return {
     rssMb: rssMb(pid),
     heapUsedMb: metric(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20,
+    externalMb: metric(metrics, 'nodejs_external_memory_bytes') / 2 ** 20,
     cpuS: cpuSeconds(pid),
     socketFds: sockets,
     openFds: metric(metrics, 'process_open_fds'),
@@ -393,7 +396,7 @@ while (performance.now() - t0 < runMs && !serverExited) {
   samples.push(s);
   const prev = samples.length > 1 ? samples[samples.length - 2] : undefined;
   const cpu = prev ? `${r1(((s.cpuS - prev.cpuS) / ((s.tMin - prev.tMin) * 60)) * 100)}%` : '-';
-  console.error(`t=${r1(s.tMin * 60)} s cpu=${cpu} live=${s.activeCalls} placed=${s.placed} rss=${r1(s.rssMb)} MB heap=${r1(s.heapUsedMb)} MB lagP99=${s.loopLagP99Ms} ms sockets=${s.socketFds} handles=${s.handles} timers=${s.timers} underruns=${s.underruns}`);
+  console.error(`t=${r1(s.tMin * 60)} s cpu=${cpu} live=${s.activeCalls} placed=${s.placed} rss=${r1(s.rssMb)} MB heap=${r1(s.heapUsedMb)} MB external=${r1(s.externalMb)} MB lagP99=${s.loopLagP99Ms} ms sockets=${s.socketFds} handles=${s.handles} timers=${s.timers} underruns=${s.underruns}`);
 }
 if (serverExited) throw new Error('the server exited during the run');
 
@@ -441,6 +444,7 @@ const result = {
   rssSlopeMbPer10Min: r1(slope(steady.map((s) => s.tMin), steady.map((s) => s.rssMb)) * 10),
   heapAfterWarmupMb: r1(first.heapUsedMb),
   heapSlopeMbPer10Min: r1(slope(steady.map((s) => s.tMin), steady.map((s) => s.heapUsedMb)) * 10),
+  externalSlopeMbPer10Min: r1(slope(steady.map((s) => s.tMin), steady.map((s) => s.externalMb)) * 10),
   loopLagP99Ms: { medianWindow: median(lags), worstWindow: Math.max(...lags), windowSeconds: sampleMs / 1000 },
   loopLagMaxMs: Math.max(...steady.map((s) => s.loopLagMaxMs)),
   underruns: last.underruns - first.underruns,
@@ -464,6 +468,7 @@ const result = {
     handles: { idle: idle.handles, after: after.handles },
     timers: { idle: idle.timers, after: after.timers },
     rssAfterMb: r1(after.rssMb),
+    heapAfterMb: r1(after.heapUsedMb),
   },
 };
 console.log(JSON.stringify(result));
