@@ -42,7 +42,7 @@ import { parseArgs } from 'node:util';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
 import { Histogram } from '../src/core/histogram.js';
 import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres.js';
-import { cpuSeconds, freePort, LOAD_TEST_LIMITS, rssMb } from './proc.js';
+import { cpuSeconds, fdTargets, freePort, LOAD_TEST_LIMITS, rssMb, socketFds, tcpSockets } from './proc.js';
 
 const { values } = parseArgs({
   options: {
@@ -137,58 +137,6 @@ function get(url: string): Promise<string> {
 function metric(text: string, name: string): number {
   const m = new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : NaN;
-}
-
-/** What process `pid`'s descriptors other than sockets point at (files, pipes, anon inodes). */
-function fdTargets(pid: number): string[] {
-  const out: string[] = [];
-  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-      if (!target.startsWith('socket:')) out.push(target.replace(tmp, '$TMP'));
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return out;
-}
-
-/** Open socket descriptors of process `pid`. */
-function socketFds(pid: number): number {
-  let n = 0;
-  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return n;
-}
-
-const TCP_STATES: Record<string, string> = { '01': 'ESTABLISHED', '06': 'TIME_WAIT', '08': 'CLOSE_WAIT', '0A': 'LISTEN', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2', '09': 'LAST_ACK' };
-
-/** The TCP sockets process `pid` holds, as `local port → remote port STATE` (from /proc/net/tcp{,6}). */
-function tcpSockets(pid: number): string[] {
-  const inodes = new Set<string>();
-  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  const out: string[] = [];
-  for (const table of ['tcp', 'tcp6']) {
-    for (const line of fs.readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 10 || !inodes.has(f[9])) continue;
-      const portOf = (a: string) => parseInt(a.slice(a.lastIndexOf(':') + 1), 16);
-      out.push(`${portOf(f[1])} → ${portOf(f[2])} ${TCP_STATES[f[3]] ?? f[3]}`);
-    }
-  }
-  return out;
 }
 
 /** What the server's process looks like at one moment. */
@@ -314,7 +262,7 @@ const load0 = os.loadavg();
 
 await new Promise((r) => setTimeout(r, idleMs));
 const connectionsIdle = tcpSockets(pid);
-const fdsIdle = fdTargets(pid);
+const fdsIdle = fdTargets(pid).map((t) => t.replace(tmp, '$TMP'));
 const idle = await view(url, pid);
 console.error(`idle: ${JSON.stringify({ ...idle, tcp: connectionsIdle })}`);
 
@@ -406,7 +354,7 @@ await Promise.all([...legs].map(hangUp));
 running = false;
 await new Promise((r) => setTimeout(r, settleMs));
 const connectionsAfter = tcpSockets(pid);
-const fdsAfter = fdTargets(pid);
+const fdsAfter = fdTargets(pid).map((t) => t.replace(tmp, '$TMP'));
 const after = await view(url, pid);
 const calls = JSON.parse(await get(`${url}/calls?limit=200`)) as { live: unknown[]; recent: unknown[]; nextCursor: string | null };
 let stored = calls.recent.length;
@@ -472,9 +420,9 @@ const result = {
   },
 };
 console.log(JSON.stringify(result));
-console.log(`\n| calls × minutes (call length) | store | idle RSS | RSS after warm-up → end | RSS slope | heap slope | event-loop lag p99 (median/worst ${sampleMs / 1000} s window) | CPU s per call-minute | underruns | calls placed | left after hang-up: calls / sockets / handles / timers (idle) |`);
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log(`\n| calls × minutes (call length) | store | idle RSS | RSS after warm-up → end | RSS slope | heap slope | event-loop lag p99 (median/worst ${sampleMs / 1000} s window) | CPU s per call-minute | server CPU | underruns | calls placed (records stored) | left after hang-up: calls / sockets / handles / timers (idle) |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 const l = result.leaks;
 console.log(
-  `| ${N} × ${result.minutes} (${result.callMinutes} min) | ${usePostgres ? 'PostgreSQL' : 'PGlite'} | ${result.idleRssMb} MB | ${result.rssAfterWarmupMb} → ${result.rssEndMb} MB | ${result.rssSlopeMbPer10Min} MB/10 min | ${result.heapSlopeMbPer10Min} MB/10 min | ${result.loopLagP99Ms.medianWindow}/${result.loopLagP99Ms.worstWindow} ms | ${result.cpuSecondsPerCallMinute} | ${result.underruns} | ${placed} (${l.recordsStored} records) | ${l.liveCalls} / ${l.socketFds.after} (${l.socketFds.idle}) / ${l.handles.after} (${l.handles.idle}) / ${l.timers.after} (${l.timers.idle}) |`,
+  `| ${N} × ${result.minutes} (${result.callMinutes} min) | ${usePostgres ? 'PostgreSQL' : 'PGlite'} | ${result.idleRssMb} MB | ${result.rssAfterWarmupMb} → ${result.rssEndMb} MB | ${result.rssSlopeMbPer10Min} MB/10 min | ${result.heapSlopeMbPer10Min} MB/10 min | ${result.loopLagP99Ms.medianWindow}/${result.loopLagP99Ms.worstWindow} ms | ${result.cpuSecondsPerCallMinute} | ${result.serverCpuPercent}% | ${result.underruns} | ${placed} (${l.recordsStored}) | ${l.liveCalls} / ${l.socketFds.after} (${l.socketFds.idle}) / ${l.handles.after} (${l.handles.idle}) / ${l.timers.after} (${l.timers.idle}) |`,
 );
