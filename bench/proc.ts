@@ -1,5 +1,5 @@
 /**
- * Process helpers the benchmarks share (Linux: reads /proc): CPU time and RSS of a child, and
+ * Process helpers the benchmarks share (Linux: reads /proc): CPU time, RSS and descriptors of a child, and
  * waiting for a server to answer `/ready`. Free ports come from the test helpers.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -79,4 +79,56 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
     }
   }
   return byName;
+}
+
+/** What process `pid`'s descriptors other than sockets point at (files, pipes, anon inodes). */
+export function fdTargets(pid: number): string[] {
+  const out: string[] = [];
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (!target.startsWith('socket:')) out.push(target);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
+}
+
+/** Open socket descriptors of process `pid`. */
+export function socketFds(pid: number): number {
+  let n = 0;
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
+}
+
+const TCP_STATES: Record<string, string> = { '01': 'ESTABLISHED', '06': 'TIME_WAIT', '08': 'CLOSE_WAIT', '0A': 'LISTEN', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2', '09': 'LAST_ACK' };
+
+/** The TCP sockets process `pid` holds, as `local port → remote port STATE` (from /proc/net/tcp{,6}). */
+export function tcpSockets(pid: number): string[] {
+  const inodes = new Set<string>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const out: string[] = [];
+  for (const table of ['tcp', 'tcp6']) {
+    for (const line of fs.readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || !inodes.has(f[9])) continue;
+      const portOf = (a: string) => parseInt(a.slice(a.lastIndexOf(':') + 1), 16);
+      out.push(`${portOf(f[1])} → ${portOf(f[2])} ${TCP_STATES[f[3]] ?? f[3]}`);
+    }
+  }
+  return out;
 }

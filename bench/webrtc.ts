@@ -5,6 +5,7 @@
  * sending a 20 ms Opus packet on an absolute schedule. Reports per N: server CPU per session,
  * sessions one core would hold at that cost, and whether the server's 20 ms packets arrive on
  * time (share of inter-arrival gaps more than 10 ms off 20 ms, packets per second per session).
+ * Each run's JSON line also holds the server's RSS and its growth per session over the idle server.
  *
  *   npm run build && npx tsx bench/webrtc.ts [--sessions 5,10,20] [--seconds 20]
  *
@@ -16,7 +17,7 @@ import { Encoder } from '@evan/opus';
 import nodeDataChannel from 'node-datachannel';
 import { Histogram } from '../src/core/histogram.js';
 import { buildRtp, parseRtp } from '../src/callers/webrtc/rtp.js';
-import { cpuSeconds, freePort, LOAD_TEST_LIMITS, whenReady } from './proc.js';
+import { cpuSeconds, freePort, LOAD_TEST_LIMITS, rssMb, whenReady } from './proc.js';
 import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({ options: { sessions: { type: 'string', default: '5,10,20' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '4' } } });
@@ -99,6 +100,8 @@ async function runOnce(n: number) {
   const port = await freePort();
   const server = await startServer(port);
   const url = `http://127.0.0.1:${port}`;
+  await new Promise((r) => setTimeout(r, 500));
+  const rssIdle = rssMb(server.pid!);
   let measuring = false;
   const peers: Peer[] = [];
   for (let i = 0; i < n; i++) {
@@ -135,6 +138,7 @@ async function runOnce(n: number) {
   await new Promise((r) => setTimeout(r, windowS * 1000));
   const cpu1 = cpuSeconds(server.pid!);
   const t1 = performance.now();
+  const rss = rssMb(server.pid!);
   measuring = false;
   running = false;
   const stats = (await (await fetch(`${url}/stats`)).json()) as Record<string, any>;
@@ -164,6 +168,9 @@ async function runOnce(n: number) {
     gapOffMs: { p50: gaps.summary().p50Ms, p99: gaps.summary().p99Ms },
     outboundAddedMs: { p50: stats.outboundLatencyMs.p50Ms, p99: stats.outboundLatencyMs.p99Ms },
     underruns: stats.underruns,
+    rssMb: +rss.toFixed(0),
+    /** Growth over the idle server divided by the session count (GC makes small counts noisy). */
+    rssPerSessionMb: +((rss - rssIdle) / n).toFixed(2),
   };
 }
 
