@@ -136,8 +136,9 @@ describe('the calls page', () => {
     await record(call.callId);
     const browser = await launchBrowser();
     try {
+      // the list links each call to its page, which lists the tool calls
       await browser.page.goto(`${fx.srv.url}/#/calls`);
-      await browser.page.click('tbody tr >> nth=0');
+      await browser.page.click(`tr[data-call="${call.callId}"] [data-testid=started]`);
       const list = await browser.page.waitForSelector('[data-testid=tool-calls]', { timeout: 15_000 });
       const text = (await list.textContent()) ?? '';
       expect(text).toMatch(/notes__lookup\(\{"key":"seven"\}\) → note seven says blue · \d+ ms/);
