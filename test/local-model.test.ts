@@ -68,10 +68,12 @@ describe('reply latency, one figure', () => {
     expect(turnEvents(result.events)[0].replyLatencyMs).toBe(fromRecord);
     expect(latencyReport(result).replyLatencyMs[0]).toBe(fromRecord);
     // The same quantity the caller measures from audio alone (speech end → reply heard), within
-    // what energy-vs-VAD speech edges can differ by (measured 30–140 ms); the old server figure
-    // left out the whole endpointing silence (512 ms) and counted flite's leading silence.
+    // what energy-vs-VAD speech edges and the simulated caller's own scheduling can differ by
+    // (measured 30–260 ms on a quiet machine, 376–464 ms with the other core busy and other tests
+    // running: the caller measures in this process); the old server figure left out the whole
+    // endpointing silence (512 ms) and counted flite's leading silence.
     expect(result.replyLatenciesMs.length).toBe(1);
-    expect(Math.abs(result.replyLatenciesMs[0] - fromRecord!)).toBeLessThanOrEqual(400);
+    expect(Math.abs(result.replyLatenciesMs[0] - fromRecord!)).toBeLessThanOrEqual(600);
   });
 
   it('on a mark carrier (Twilio) comes from the marks, and voicebridge call prints the record\'s figure', async () => {
@@ -96,7 +98,7 @@ describe('reply latency, one figure', () => {
       const heard = readWav(fs.readFileSync(path.join(dir, 'out.wav')));
       const speechEndMs = voicedSpans(input, 16000).at(-1)![1];
       const replyAtMs = voicedSpans(heard.samples, heard.sampleRateHz, -45, 300).find(([start]) => start > speechEndMs)![0];
-      expect(Math.abs(replyAtMs - speechEndMs - record!.turns[0].replyLatencyMs!)).toBeLessThanOrEqual(400);
+      expect(Math.abs(replyAtMs - speechEndMs - record!.turns[0].replyLatencyMs!)).toBeLessThanOrEqual(600);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
