@@ -28,7 +28,7 @@
  *
  * Linux only (reads /proc; pins with taskset when available).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -41,7 +41,7 @@ import { startNovaSonicEmulator } from '../src/emulators/nova-sonic/server.js';
 import { startOpenAIRealtimeEmulator } from '../src/emulators/openai-realtime/server.js';
 import { CarrierPlayout } from '../src/sim/carrier-playout.js';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
-import { cpuSeconds, cpuSplitSeconds, freePort, LOAD_TEST_LIMITS, rssMb, threadCpuSeconds, whenReady } from './proc.js';
+import { cpuSeconds, cpuSplitSeconds, freePort, LOAD_TEST_LIMITS, pinBenchmarkProcess, rssMb, threadCpuSeconds, whenReady } from './proc.js';
 import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({
@@ -79,25 +79,8 @@ const CHUNK_MS = 100;
 const FRAME_MS = 20;
 const FRAMES_PER_CHUNK = CHUNK_MS / FRAME_MS;
 
-let pin = !values['no-pin'];
-if (pin) {
-  try {
-    execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    console.error('taskset is not available: running unpinned');
-    pin = false;
-  }
-}
 const nice = Number(values.nice);
-if (nice !== 0) {
-  os.setPriority(nice);
-  // With autogroup scheduling a nice value only counts inside the session's group: when this
-  // process leads its own session (started with setsid), give the whole group that priority.
-  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-  const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
-  if (session === process.pid && fs.existsSync('/proc/self/autogroup')) fs.writeFileSync('/proc/self/autogroup', String(nice));
-  else console.error('not a session leader: --nice applies to the main thread only (start it with setsid node --import tsx …)');
-}
+const pin = pinBenchmarkProcess(!values['no-pin'], nice);
 const extraEnv = Object.fromEntries(values.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
 /** The model service's settings for the server: the Bedrock emulator's endpoint and test keys, or the OpenAI emulator's URL and key. */

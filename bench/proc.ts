@@ -2,8 +2,9 @@
  * Process helpers the benchmarks share (Linux: reads /proc): CPU time, RSS and descriptors of a child, and
  * waiting for a server to answer `/ready`. Free ports come from the test helpers.
  */
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 
 export { freePort } from '../test/helpers/server-process.js';
 
@@ -131,4 +132,32 @@ export function tcpSockets(pid: number): string[] {
     }
   }
   return out;
+}
+
+/**
+ * Sets up this benchmark process as the load side of a pinned run: pins it to CPU 1 with `taskset`
+ * when `pin` (the server goes on CPU 0), and gives it nice value `nice` when not 0 (with autogroup
+ * scheduling a nice value only counts inside the session's group, so a process that leads its own
+ * session, started with `setsid`, gives the whole group that priority).
+ * @returns whether the process is pinned (false when `taskset` is missing: the run goes unpinned).
+ * @throws Error from `os.setPriority` when `nice` is not permitted (raising priority needs root).
+ */
+export function pinBenchmarkProcess(pin: boolean, nice: number): boolean {
+  let pinned = pin;
+  if (pinned) {
+    try {
+      execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+    } catch {
+      console.error('taskset is not available: running unpinned');
+      pinned = false;
+    }
+  }
+  if (nice !== 0) {
+    os.setPriority(nice);
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+    if (session === process.pid && fs.existsSync('/proc/self/autogroup')) fs.writeFileSync('/proc/self/autogroup', String(nice));
+    else console.error('not a session leader: --nice applies to the main thread only (start it with setsid node --import tsx …)');
+  }
+  return pinned;
 }

@@ -33,7 +33,7 @@
  *
  * Linux only (reads /proc; pins with taskset when available).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -42,7 +42,7 @@ import { parseArgs } from 'node:util';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
 import { Histogram } from '../src/core/histogram.js';
 import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres.js';
-import { cpuSeconds, fdTargets, freePort, LOAD_TEST_LIMITS, rssMb, socketFds, tcpSockets } from './proc.js';
+import { cpuSeconds, fdTargets, freePort, LOAD_TEST_LIMITS, pinBenchmarkProcess, rssMb, socketFds, tcpSockets } from './proc.js';
 
 const { values } = parseArgs({
   options: {
@@ -76,26 +76,8 @@ const usePostgres = values.database === 'postgres';
 /** prom-client's event-loop histogram resolution, ms: every recorded delay includes it. */
 const LOOP_RESOLUTION_MS = 10;
 
-let pin = !values['no-pin'];
-if (pin) {
-  try {
-    execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    console.error('taskset is not available: running unpinned');
-    pin = false;
-  }
-}
-
 const nice = Number(values.nice);
-if (nice !== 0) {
-  os.setPriority(nice);
-  // With autogroup scheduling a nice value only counts inside the session's group: when this
-  // process leads its own session (started with setsid), give the whole group that priority.
-  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-  const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
-  if (session === process.pid && fs.existsSync('/proc/self/autogroup')) fs.writeFileSync('/proc/self/autogroup', String(nice));
-  else console.error('not a session leader: --nice applies to the main thread only (start it with setsid node --import tsx …)');
-}
+const pin = pinBenchmarkProcess(!values['no-pin'], nice);
 
 /** mulberry32: a small seeded PRNG, so call lengths repeat from run to run. */
 function prng(seed: number): () => number {
