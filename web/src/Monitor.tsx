@@ -7,6 +7,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import type { MonitorSnapshot } from '../../src/observability/monitor.js';
 import './monitor.css';
+import { AdminTokenField, useAdminToken } from './admin-token.js';
 
 /** How often the panel asks, ms. */
 const REFRESH_MS = 2000;
@@ -59,8 +60,8 @@ export function Monitor({ token }: { token: string }) {
   const [snap, setSnap] = useState<MonitorSnapshot | null>(null);
   const [history, setHistory] = useState<{ cpu: number; lag: number }[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const [adminToken, setAdminToken] = useState(() => localStorage.getItem('vb-admin-token') ?? '');
-  const [needsAdmin, setNeedsAdmin] = useState(false);
+  const admin = useAdminToken();
+  const { adminToken, refused } = admin;
   useEffect(() => {
     let stop = false;
     const bearer = adminToken || token;
@@ -69,7 +70,7 @@ export function Monitor({ token }: { token: string }) {
         .then((r) => {
           if (r.ok) return r.json();
           if (r.status === 401 || r.status === 403) {
-            setNeedsAdmin(true);
+            refused();
             return Promise.reject(new Error(refusal(r.status)));
           }
           return Promise.reject(new Error(`HTTP ${r.status}`));
@@ -87,11 +88,7 @@ export function Monitor({ token }: { token: string }) {
       stop = true;
       clearInterval(t);
     };
-  }, [token, adminToken]);
-  const saveAdminToken = (t: string) => {
-    setAdminToken(t);
-    localStorage.setItem('vb-admin-token', t);
-  };
+  }, [token, adminToken, refused]);
   const carriers = snap ? Object.entries(snap.activeByCarrier).map(([k, n]) => `${n} ${k}`).join(', ') : '';
   return (
     <section className="monitor" data-testid="monitor">
@@ -100,13 +97,7 @@ export function Monitor({ token }: { token: string }) {
           Monitor <span className="hint">{snap ? `up ${uptime(snap.uptimeMs)} · every ${REFRESH_MS / 1000} s` : 'waiting for the server…'}</span>
         </h2>
         {error && <div className="banner error">{error}</div>}
-        {(needsAdmin || adminToken) && (
-          <div className="banner">
-            <label>
-              Admin token <input type="password" value={adminToken} onChange={(e) => saveAdminToken(e.target.value)} placeholder="ADMIN_TOKEN" data-testid="admin-token" />
-            </label>
-          </div>
-        )}
+        <AdminTokenField admin={admin} />
         {snap && (
           <div className="tiles">
             <Tile id="active-calls" name="Active calls" value={String(snap.activeCalls)} detail={carriers || 'none live'} />
