@@ -3,38 +3,16 @@
  * the admin bearer, and the shapes they answer. Fields the records may lack (older records, or
  * servers without usage/cost) are optional here.
  */
-import type { BargeInEvent, CallSummary, TurnRecord } from '../../../src/call/types.js';
+import type { CallEvent, CallSummary, TurnRecord } from '../../../src/call/types.js';
 
-/** A turn with its metrics (ms; each absent on records that predate it). */
-export type TurnWithMetrics = TurnRecord & {
-  /** When the caller started speaking, ms since the call started. */
-  atMs?: number;
-  callerSpeechMs?: number;
-  endpointingMs?: number;
-  firstAudioMs?: number;
-  replyMs?: number;
-  /** When the caller started hearing the reply, ms since the call started. */
-  replyAtMs?: number;
-};
+/** A turn with its metrics (`TurnRecord`: each timing absent on records that predate it). */
+export type TurnWithMetrics = TurnRecord;
 
-/** A model session handover or model error during a call. */
-export interface CallEventRecord {
-  kind: 'renewal' | 'model-error';
-  /** Ms since the call started. */
-  atMs: number;
-  code?: string;
-  message?: string;
-}
+/** A model session handover or model error during a call (`CallEvent`). */
+export type CallEventRecord = CallEvent;
 
-/** An ended call's record as `GET /calls` and `GET /calls/:id` answer it. */
-export type CallRecord = Omit<CallSummary, 'turns' | 'bargeInEvents'> & {
-  turns: TurnWithMetrics[];
-  bargeInEvents: Array<BargeInEvent & { atMs?: number }>;
-  usage?: { inputTokens: number; outputTokens: number };
-  /** Usage × the configured prices; absent when no price is known for the model. */
-  costUsd?: number;
-  events?: CallEventRecord[];
-};
+/** An ended call's record as `GET /calls` and `GET /calls/:id` answer it (`CallSummary`). */
+export type CallRecord = CallSummary;
 
 /** A live call as `GET /calls` lists it. */
 export interface LiveCall {
