@@ -143,6 +143,9 @@ describe.each(backends)('the call store on $name', (backend) => {
     // No matching call has a cost: null, not 0.
     expect(await store.totals({ model: 'local' })).toEqual({ calls: 1, durationMs: sampleCall(20).durationMs, costUsd: null });
     expect(await store.totals({ model: 'openai' }, ['call-0000', 'call-0003'])).toMatchObject({ calls: 1, durationMs: sampleCall(6).durationMs });
+    // Thousands of queued ids (a burst of ended calls), quotes and backslashes included.
+    const many = [...Array.from({ length: 3000 }, (_, i) => `queued-${i}`), `it's "odd" \\ {x,y}`, 'free'];
+    expect(await store.totals({}, many)).toMatchObject({ calls: 8 });
   });
 
   test('skips a record it already has (a retried write)', async () => {
