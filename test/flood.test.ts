@@ -102,6 +102,15 @@ describe('a flood from one client beside honest calls', () => {
     const baseline = { rssMb: rssMb(pid), files: openFiles(pid), logBytes: fx.srv.outputBytes() };
 
     const echoes = [await echoCall(), await echoCall()];
+    // The server's own event-loop lag while it lasts (its monitor's 2 s windows), to tell a stall
+    // of the server from one of this machine in a failure's figures.
+    let serverLagMaxMs = 0;
+    const lagPoll = setInterval(() => {
+      fetch(`${fx.srv.url}/monitor`)
+        .then((r) => r.json() as Promise<{ eventLoopLagMs: { max: number } }>)
+        .then((m) => (serverLagMaxMs = Math.max(serverLagMaxMs, m.eventLoopLagMs.max)))
+        .catch(() => {});
+    }, 1000);
     const flood = runFlood('127.0.0.2', FLOOD_MS);
     await new Promise((r) => setTimeout(r, 2000));
     // Local-model callers in the thick of it: one on raw PCM (the wideband recognizer the /ws flood
@@ -112,11 +121,12 @@ describe('a flood from one client beside honest calls', () => {
     ]);
     const report = await flood;
     const echoResults = await Promise.all(echoes.map((e) => e.stop()));
+    clearInterval(lagPoll);
     const logGrowth = fx.srv.outputBytes() - baseline.logBytes;
 
     const stats = (await (await fetch(`${fx.srv.url}/stats`)).json()) as { limits?: { refusedTotal: number; inboundAudio: { closedCallers: number } } };
     // The figures, for the record (and for a failure's diagnosis).
-    console.log(JSON.stringify({ baseline, now: { rssMb: rssMb(pid), files: openFiles(pid) }, logGrowth, echo: echoResults, replies: [pcmCall, twilioCall].map((c) => c.replyLatenciesMs), report, limits: stats.limits }));
+    console.log(JSON.stringify({ serverLagMaxMs, baseline, now: { rssMb: rssMb(pid), files: openFiles(pid) }, logGrowth, echo: echoResults, replies: [pcmCall, twilioCall].map((c) => c.replyLatenciesMs), report, limits: stats.limits }));
     // The flood was a flood, and the server refused or cut it.
     expect(Object.values(report.upgrades).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(300);
     expect(Object.values(report.offers).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(150);
