@@ -9,7 +9,7 @@
  * each): renewed before the 8-minute limit at a turn boundary, and a failed stream replaced with
  * bounded retries — the renewal mechanism shared with OpenAI (issue 11 §1).
  */
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, type BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import type { Clock } from '../../core/clock.js';
 import { errorMessage, VoiceBridgeError } from '../../core/errors.js';
@@ -18,6 +18,7 @@ import type { ModelCapabilities, ModelSession, SessionInit, SessionRates, Speech
 import { renewalTimingFor } from '../shared/renewal.js';
 import { RenewingSession } from '../shared/renewing-session.js';
 import { NOVA_HISTORY_LIMITS } from './history.js';
+import { eventStreamSigningHandlerProvider } from './event-signing.js';
 import { isNova2, NovaSonicSession, type NovaSettings } from './session.js';
 import type { BedrockStreamClient } from './stream.js';
 
@@ -73,6 +74,8 @@ export function createBedrockClient(settings: BedrockClientSettings): BedrockRun
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     requestHandler: new NodeHttp2Handler({ requestTimeout: 600_000, sessionTimeout: 600_000 }),
+    // Input events signed synchronously (event-signing.ts), the same bytes as the SDK's own handler.
+    eventStreamPayloadHandlerProvider: eventStreamSigningHandlerProvider as unknown as BedrockRuntimeClientConfig['eventStreamPayloadHandlerProvider'],
     // The SDK's own console.warn for non-retryable streaming requests goes to our logger instead.
     logger: { trace: () => {}, debug: () => {}, info: () => {}, warn: (...a: unknown[]) => log.debug({ sdk: sdkText(a) }, 'aws sdk warning'), error: (...a: unknown[]) => log.debug({ sdk: sdkText(a) }, 'aws sdk error') },
   });
