@@ -26,7 +26,11 @@ const tempDir = () => {
   dirs.push(d);
   return d;
 };
-afterEach(() => {
+const opened: Recordings[] = [];
+afterEach(async () => {
+  // Every recording finalized (its file written and closed) before its folder is removed: a file
+  // still being opened would land in the folder while it is being emptied (ENOTEMPTY).
+  for (const r of opened.splice(0)) await r.close();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -34,6 +38,7 @@ async function setUp(dir = path.join(tempDir(), 'recordings')) {
   const clock = new FakeClock();
   const logger = new RecordingLogger();
   const recordings = new Recordings({ dir, clock, logger, resamplers: await loadResamplerFactory() });
+  opened.push(recordings);
   return { clock, logger, recordings, dir };
 }
 
