@@ -2,32 +2,17 @@
  * Signing one Nova Sonic input event: CPU per event for the AWS SDK's way (`SignatureV4.signMessage`
  * and `EventStreamCodec.encode`, what `@aws-sdk/eventstream-handler-node` runs per event, without its
  * stream plumbing) and for voicebridge's synchronous `SigV4EventSigner`, on an event the size of a
- * 60 ms phone-band audio batch. Both produce the same bytes (src/models/nova-sonic/event-signing.test.ts).
+ * 60 ms phone-band audio batch. Both produce the same bytes (src/models/nova-sonic/event-signing.test.ts);
+ * the SDK signer hashes with node:crypto (the emulator's `NodeSha256`).
  *
  *   npx tsx bench/nova-signing.ts
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { audioInput } from '../src/models/nova-sonic/events.js';
 import { SigV4EventSigner } from '../src/models/nova-sonic/event-signing.js';
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: SourceData): string | Uint8Array => (typeof d === 'string' ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d));
-/** node:crypto behind the SDK's hash interface (what the SDK uses in Node). */
-class Sha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: SourceData): void {
-    this.h.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
+import { NodeSha256 as Sha256 } from '../src/emulators/nova-sonic/sigv4.js';
 
 const EVENTS = 20_000;
 const codec = new EventStreamCodec(toUtf8, fromUtf8);

@@ -10,13 +10,14 @@
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { parseAuthorization, type ParsedAuthorization } from '../../models/nova-sonic/event-signing.js';
 
-/** SHA-256 for the signer on node:crypto (the pure-JS one costs about twice the CPU). */
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const toBytes = (d: SourceData): Uint8Array =>
   typeof d === 'string' ? Buffer.from(d) : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d);
 
-class NodeSha256 {
+/** SHA-256 (and HMAC-SHA-256 with a secret) for `@smithy/signature-v4` on node:crypto (the pure-JS one costs about twice the CPU). */
+export class NodeSha256 {
   private h: Hash | Hmac;
   constructor(private readonly secret?: SourceData) {
     this.h = this.fresh();
@@ -33,23 +34,6 @@ class NodeSha256 {
   reset(): void {
     this.h = this.fresh();
   }
-}
-
-/** Parsed `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`. */
-export interface ParsedAuthorization {
-  accessKeyId: string;
-  shortDate: string;
-  region: string;
-  service: string;
-  signedHeaders: string[];
-  signature: string;
-}
-
-/** Parses a SigV4 `Authorization` header; undefined when it is not one. */
-export function parseAuthorization(header: string | undefined): ParsedAuthorization | undefined {
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(header ?? '');
-  if (!m) return undefined;
-  return { accessKeyId: m[1], shortDate: m[2], region: m[3], service: m[4], signedHeaders: m[5].split(';'), signature: m[6] };
 }
 
 /** `20261121T062735Z` → Date; undefined when malformed. */

@@ -1,26 +1,10 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { describe, expect, it } from 'vitest';
 import { eventStreamSigningHandlerProvider, requestSignature, SigV4EventSigner } from './event-signing.js';
-
-/** node:crypto behind the SDK's hash interface (as the emulator's verifier uses it). */
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: SourceData): string | Uint8Array => (typeof d === 'string' ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d));
-class Sha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: SourceData): void {
-    this.h.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
+import { NodeSha256 as Sha256 } from '../../emulators/nova-sonic/sigv4.js';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const REQUEST_SIGNATURE = 'c0ffee'.repeat(10) + 'abcd';

@@ -118,15 +118,31 @@ export class SigV4EventSigner {
   }
 }
 
+/** Parsed `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`. */
+export interface ParsedAuthorization {
+  accessKeyId: string;
+  shortDate: string;
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+/** Parses a SigV4 `Authorization` header; undefined when it is not one. */
+export function parseAuthorization(header: string | undefined): ParsedAuthorization | undefined {
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(header ?? '');
+  if (!m) return undefined;
+  return { accessKeyId: m[1], shortDate: m[2], region: m[3], service: m[4], signedHeaders: m[5].split(';'), signature: m[6] };
+}
+
 /**
  * The request's SigV4 signature and scope, from its `Authorization` header (or the presigned
  * query's `X-Amz-Credential` / `X-Amz-Signature`).
  * @throws Error when neither carries a SigV4 credential scope and signature.
  */
 export function requestSignature(headers: Record<string, string | undefined>, query: Record<string, unknown> | undefined): { signature: string; region: string; service: string } {
-  const auth = headers.authorization ?? headers.Authorization;
-  const fromHeader = auth && /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request.*Signature=([0-9a-f]+)$/.exec(auth);
-  if (fromHeader) return { region: fromHeader[1]!, service: fromHeader[2]!, signature: fromHeader[3]! };
+  const auth = parseAuthorization(headers.authorization ?? headers.Authorization);
+  if (auth) return { region: auth.region, service: auth.service, signature: auth.signature };
   const credential = typeof query?.['X-Amz-Credential'] === 'string' ? /^[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request$/.exec(query['X-Amz-Credential']) : null;
   const signature = query?.['X-Amz-Signature'];
   if (credential && typeof signature === 'string') return { region: credential[1]!, service: credential[2]!, signature };
