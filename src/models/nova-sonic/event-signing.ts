@@ -17,6 +17,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { crc32 } from 'node:zlib';
+import { InputQueue } from './input-queue.js';
+import { SignedInputSink } from './signed-input.js';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256-PAYLOAD';
 const DATE_NAME = Buffer.from(':date');
@@ -159,7 +161,13 @@ export interface PayloadHandlerConfig {
 
 /** The SDK's event-stream payload handler shape (`@smithy/types` `EventStreamPayloadHandler`). */
 export interface EventStreamSigningHandler {
-  handle<T>(next: (args: { request: SdkRequest }) => Promise<T>, args: { request: SdkRequest }, context?: Record<string, unknown>): Promise<T>;
+  handle<T>(next: (args: SdkHandlerArgs) => Promise<T>, args: SdkHandlerArgs, context?: Record<string, unknown>): Promise<T>;
+}
+
+/** The SDK's finalize-step arguments: the command's input and its HTTP request. */
+interface SdkHandlerArgs {
+  request: SdkRequest;
+  input?: unknown;
 }
 
 /** The parts of the SDK's HTTP request a payload handler touches. */
@@ -174,6 +182,10 @@ interface SdkRequest {
  * readable of encoded event messages, ending with the empty end frame) is signed as it arrives by a
  * `SigV4EventSigner` and written as bytes. Time is the local clock plus the SDK's learned offset.
  * A signing failure fails the request the way the SDK's handler does (the send rejects).
+ *
+ * When the command's input body is our own `InputQueue` (NovaStream's), the SDK's serializer is
+ * bypassed: the queue is attached to a `SignedInputSink` that encodes (chunk-event.ts, the SDK's
+ * bytes) and signs each event as it is pushed, with no per-event promise or object stream.
  */
 export function eventStreamSigningHandlerProvider(config: PayloadHandlerConfig): EventStreamSigningHandler {
   return {
@@ -185,11 +197,20 @@ export function eventStreamSigningHandlerProvider(config: PayloadHandlerConfig):
       const identity = await config.credentials?.();
       if (!identity?.secretAccessKey) throw new Error('event stream signing needs credentials with a secret access key');
       const signer = new SigV4EventSigner({ ...scope, secretAccessKey: identity.secretAccessKey, priorSignature: context.__staticSignature ? '' : scope.signature });
+      const nowMs = (): number => Date.now() + (config.systemClockOffset ?? 0);
+      const input = (args.input as { body?: unknown } | undefined)?.body;
+      if (input instanceof InputQueue && input.canAttach) {
+        const sink = new SignedInputSink(signer, nowMs);
+        payload.destroy(); // the SDK's serializer readable, never read
+        request.body = sink.readable;
+        input.attach(sink);
+        return next(args);
+      }
       const signing = new Transform({
         writableObjectMode: true,
         transform(chunk: Uint8Array, _encoding, callback) {
           try {
-            callback(null, signer.sign(chunk, Date.now() + (config.systemClockOffset ?? 0)));
+            callback(null, signer.sign(chunk, nowMs()));
           } catch (err) {
             callback(err as Error);
           }

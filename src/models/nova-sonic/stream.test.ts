@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
 import type { NovaFailure } from './errors.js';
-import { sessionEnd } from './events.js';
+import { audioInput, sessionEnd } from './events.js';
 import { NovaStream, type BedrockStreamClient } from './stream.js';
 
 /** A client that accepts the command and never answers (a silent service), recording its abort signal. */
@@ -31,9 +31,13 @@ describe('NovaStream', () => {
   it('fails as stalled when the service stops reading input instead of queueing without bound', () => {
     const ends: (NovaFailure | undefined)[] = [];
     const s = stream(silentClient(), ends);
-    for (let i = 0; i < 2100; i++) s.send(sessionEnd());
-    expect(ends).toEqual([expect.objectContaining({ code: 'stalled', retryable: true })]);
-    expect(s.eventsSent).toBe(2000);
-    expect(s.isEnded).toBe(true);
+    // 60 ms of 8 kHz audio per event; the limit is 8 MiB queued.
+    const event = audioInput('p', 'c', new Int16Array(480));
+    const eventBytes = Buffer.byteLength(JSON.stringify(event));
+    for (let i = 0; i < 10_000 && !s.isEnded; i++) s.send(event);
+    expect(ends).toEqual([expect.objectContaining({ code: 'stalled', retryable: true, message: expect.stringMatching(/KiB queued/) })]);
+    expect(s.eventsSent).toBe(Math.ceil((8 * 1024 * 1024) / eventBytes));
+    s.send(event);
+    expect(s.eventsSent).toBe(Math.ceil((8 * 1024 * 1024) / eventBytes));
   });
 });

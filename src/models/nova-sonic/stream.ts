@@ -39,8 +39,12 @@ export interface NovaStreamOptions {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-/** Input events queued for a stream that is not reading before it counts as stalled (≈ 2 min of 60 ms audio; above a full 30 s outage replay plus history). */
-const MAX_INPUT_BACKLOG = 2000;
+/**
+ * Input queued for a stream that is not reading before it counts as stalled, bytes (signed
+ * envelopes once the request body is attached): ≈ 2 min of 8 kHz audio or 1 min of 16 kHz in
+ * 60 ms events, above a full 30 s outage replay plus history.
+ */
+const MAX_INPUT_BACKLOG_BYTES = 8 * 1024 * 1024;
 /** After an abort, longest wait for the SDK to end the output loop, ms. */
 const ABORT_WAIT_MS = 1000;
 
@@ -162,13 +166,13 @@ export class NovaStream {
 
   /**
    * Queues one input event (dropped after the stream ended). A service that stops reading (HTTP/2
-   * flow control) makes the SDK stop pulling; past `MAX_INPUT_BACKLOG` queued events the stream is
-   * failed as stalled rather than left to grow.
+   * flow control) makes the request body stop draining; past `MAX_INPUT_BACKLOG_BYTES` queued the
+   * stream is failed as stalled rather than left to grow.
    */
   send(event: NovaInputEvent): void {
     if (this.ended || this.queue.isEnded) return;
-    if (this.queue.backlog >= MAX_INPUT_BACKLOG) {
-      this.fail({ code: 'stalled', message: `Nova Sonic stopped reading input (${this.queue.backlog} events queued)`, retryable: true });
+    if (this.queue.backlogBytes >= MAX_INPUT_BACKLOG_BYTES) {
+      this.fail({ code: 'stalled', message: `Nova Sonic stopped reading input (${Math.round(this.queue.backlogBytes / 1024)} KiB queued)`, retryable: true });
       return;
     }
     this.eventsSent++;
