@@ -35,6 +35,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   applyDotEnv(process.cwd(), process.env);
+  // The AWS SDK prints a multi-line process warning whenever a client starts on Node < 22 (its
+  // releases after January 2027 will need Node 22). This package pins its SDK version, which runs on
+  // Node 20, so the notice says nothing about this install; "false" in the environment shows it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (command === 'serve') {
     const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, host: { type: 'string' }, model: { type: 'string' } } });
     return runServe({ port: values.port, host: values.host, model: values.model });
