@@ -158,7 +158,9 @@ describe('call recordings at shutdown and on a bad disk (loopback model: the cal
     } finally {
       expect(await again.stop()).toBe(0);
     }
-  });
+    // Two server start-ups (each warms its models) and up to 30 s waiting for the file: more than the
+    // default 60 s on a machine busy with other work.
+  }, 180_000);
 
   it('a recordings folder that cannot be written is logged and the call goes on', async () => {
     const notAFolder = path.join(tempDir(), 'a-file');
