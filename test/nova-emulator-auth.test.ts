@@ -43,7 +43,8 @@ async function expectRefused(options: RawOptions, status: number, type: string, 
   const record = emulator!.streams.at(-1)!;
   expect(record).toMatchObject({ endReason: 'auth', exception: { type }, conversation: undefined });
   expect(emulator!.openStreams()).toBe(0);
-  const line = logger.lines.find((l) => l.fields.exception === type);
+  // The last refusal logged is this run's (a test may run an earlier one; messages carry the time to the second).
+  const line = logger.lines.findLast((l) => l.fields.exception === type);
   expect(line, 'the refusal is logged').toMatchObject({ level: 'warn', fields: { status, exception: type, message: run.error?.message } });
 }
 
