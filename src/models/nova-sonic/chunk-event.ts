@@ -1,13 +1,11 @@
 /**
  * Bedrock's bidirectional-stream input event, encoded the way the AWS SDK encodes it: one
- * `application/vnd.amazon.eventstream` message (AWS, "Event stream encoding": 12-byte prelude of
- * total length, headers length and their CRC-32; headers; body; CRC-32 of everything before it)
- * with the string headers `:event-type: chunk`, `:message-type: event`,
+ * `application/vnd.amazon.eventstream` message (framed by event-frame.ts) with the string headers `:event-type: chunk`, `:message-type: event`,
  * `:content-type: application/json`, in that order, and the body `{"bytes":"<base64 of the event
  * JSON>"}` (the `BidirectionalInputPayloadPart` shape; bedrock-wire.md §4). The unit test checks it
  * byte for byte against the SDK's own serializer. Pure.
  */
-import { crc32 } from 'node:zlib';
+import { allocFrame, PRELUDE_BYTES, sealFrame } from './event-frame.js';
 
 /** The three headers, encoded once: name length, name, type 7 (string), uint16 value length, value. */
 const HEADERS: Buffer = Buffer.concat(
@@ -25,8 +23,6 @@ const HEADERS: Buffer = Buffer.concat(
     return h;
   }),
 );
-const PRELUDE_BYTES = 12;
-const CRC_BYTES = 4;
 const BODY_START = '{"bytes":"';
 const BODY_END = '"}';
 
@@ -38,17 +34,12 @@ const BODY_END = '"}';
 export function encodeChunkEvent(eventJson: Uint8Array): Buffer {
   const base64Bytes = 4 * Math.ceil(eventJson.length / 3);
   const bodyBytes = BODY_START.length + base64Bytes + BODY_END.length;
-  const total = PRELUDE_BYTES + HEADERS.length + bodyBytes + CRC_BYTES;
-  const out = Buffer.allocUnsafe(total);
-  out.writeUInt32BE(total, 0);
-  out.writeUInt32BE(HEADERS.length, 4);
-  out.writeUInt32BE(crc32(out.subarray(0, 8)), 8);
+  const out = allocFrame(HEADERS.length, bodyBytes);
   let at = PRELUDE_BYTES;
   at += HEADERS.copy(out, at);
   at += out.write(BODY_START, at, 'latin1');
   const json = Buffer.isBuffer(eventJson) ? eventJson : Buffer.from(eventJson.buffer, eventJson.byteOffset, eventJson.length);
   at += out.write(json.toString('base64'), at, 'latin1');
-  at += out.write(BODY_END, at, 'latin1');
-  out.writeUInt32BE(crc32(out.subarray(0, at)), at);
-  return out;
+  out.write(BODY_END, at, 'latin1');
+  return sealFrame(out);
 }

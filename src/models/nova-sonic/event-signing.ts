@@ -6,9 +6,7 @@
  * `:chunk-signature` (32 bytes): an AWS SigV4 chain seeded with the request's own signature
  * ("AWS4-HMAC-SHA256-PAYLOAD" string to sign; AWS, "Signature Version 4 for streaming uploads"
  * and `@smithy/signature-v4` `signEvent`; bedrock-wire.md §4). The envelope is an
- * `application/vnd.amazon.eventstream` message: 12-byte prelude (total length, headers length,
- * CRC-32 of those 8 bytes), headers, body, CRC-32 of everything before it (AWS, "Event stream
- * encoding"). At 60 calls this runs a thousand times a second, so it is synchronous: node:crypto
+ * `application/vnd.amazon.eventstream` message (framed by event-frame.ts). At 60 calls this runs a thousand times a second, so it is synchronous: node:crypto
  * hashes and zlib's native CRC-32, the signing key derived once per day.
  *
  * `SigV4EventSigner` is pure (no clock, no I/O); `eventStreamSigningHandlerProvider` plugs it into
@@ -16,7 +14,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { Readable, Transform, pipeline } from 'node:stream';
-import { crc32 } from 'node:zlib';
+import { allocFrame, PRELUDE_BYTES, sealFrame } from './event-frame.js';
 import { InputQueue } from './input-queue.js';
 import { SignedInputSink } from './signed-input.js';
 
@@ -28,8 +26,6 @@ const DATE_HEADER_BYTES = 1 + DATE_NAME.length + 1 + 8;
 /** `:chunk-signature` header bytes: name length, name, type 6 (byte array), uint16 length, 32 bytes. */
 const SIGNATURE_HEADER_BYTES = 1 + SIGNATURE_NAME.length + 1 + 2 + 32;
 const HEADERS_BYTES = DATE_HEADER_BYTES + SIGNATURE_HEADER_BYTES;
-const PRELUDE_BYTES = 12;
-const CRC_BYTES = 4;
 
 /** Credentials and scope of one signed stream. */
 export interface EventSignerOptions {
@@ -91,8 +87,7 @@ export class SigV4EventSigner {
    * @returns the envelope: prelude, `:date` and `:chunk-signature` headers, `body`, message CRC.
    */
   sign(body: Uint8Array, ms: number): Buffer {
-    const total = PRELUDE_BYTES + HEADERS_BYTES + body.length + CRC_BYTES;
-    const out = Buffer.allocUnsafe(total);
+    const out = allocFrame(HEADERS_BYTES, body.length);
     const dateAt = PRELUDE_BYTES;
     writeDateHeader(out, dateAt, ms);
     const { longDate, shortDate } = sigV4Dates(ms);
@@ -103,9 +98,6 @@ export class SigV4EventSigner {
     const signature = createHmac('sha256', this.signingKey(shortDate)).update(stringToSign).digest();
     this.prior = signature.toString('hex');
 
-    out.writeUInt32BE(total, 0);
-    out.writeUInt32BE(HEADERS_BYTES, 4);
-    out.writeUInt32BE(crc32(out.subarray(0, 8)), 8);
     let at = dateAt + DATE_HEADER_BYTES;
     out[at] = SIGNATURE_NAME.length;
     SIGNATURE_NAME.copy(out, at + 1);
@@ -115,8 +107,7 @@ export class SigV4EventSigner {
     signature.copy(out, at + 3);
     at += 3 + 32;
     out.set(body, at);
-    out.writeUInt32BE(crc32(out.subarray(0, total - CRC_BYTES)), total - CRC_BYTES);
-    return out;
+    return sealFrame(out);
   }
 }
 
