@@ -2,9 +2,11 @@
  * Bedrock's bidirectional-stream input event, encoded the way the AWS SDK encodes it: one
  * `application/vnd.amazon.eventstream` message (framed by event-frame.ts) with the string headers `:event-type: chunk`, `:message-type: event`,
  * `:content-type: application/json`, in that order, and the body `{"bytes":"<base64 of the event
- * JSON>"}` (the `BidirectionalInputPayloadPart` shape; bedrock-wire.md §4). The unit test checks it
+ * JSON>"}` (the `BidirectionalInputPayloadPart` shape; bedrock-wire.md §4), the base64 written
+ * straight into the message. The unit test checks it
  * byte for byte against the SDK's own serializer. Pure.
  */
+import { base64Bytes, writeBase64 } from '../../core/base64.js';
 import { allocFrame, PRELUDE_BYTES, sealFrame } from './event-frame.js';
 
 /** The three headers, encoded once: name length, name, type 7 (string), uint16 value length, value. */
@@ -32,14 +34,12 @@ const BODY_END = '"}';
  * @returns the whole message (prelude, headers, body, message CRC-32).
  */
 export function encodeChunkEvent(eventJson: Uint8Array): Buffer {
-  const base64Bytes = 4 * Math.ceil(eventJson.length / 3);
-  const bodyBytes = BODY_START.length + base64Bytes + BODY_END.length;
+  const bodyBytes = BODY_START.length + base64Bytes(eventJson.length) + BODY_END.length;
   const out = allocFrame(HEADERS.length, bodyBytes);
   let at = PRELUDE_BYTES;
   at += HEADERS.copy(out, at);
   at += out.write(BODY_START, at, 'latin1');
-  const json = Buffer.isBuffer(eventJson) ? eventJson : Buffer.from(eventJson.buffer, eventJson.byteOffset, eventJson.length);
-  at += out.write(json.toString('base64'), at, 'latin1');
+  at = writeBase64(eventJson, out, at);
   out.write(BODY_END, at, 'latin1');
   return sealFrame(out);
 }

@@ -30,3 +30,30 @@ describe('Nova input event builders (protocols.md §1.4)', () => {
     expect(ev.toolResultBlock('p', 'c', 'u', 1).map((e) => Object.keys(e.event)[0])).toEqual(['contentStart', 'toolResult', 'contentEnd']);
   });
 });
+
+describe('audioInputEncoder', () => {
+  it('gives the bytes of JSON.stringify(audioInput(…)) for every chunk length and names needing escapes', () => {
+    for (const [prompt, content] of [
+      ['3f2a6c1e-9b7d-4e2a-8f11-2c4b6d8e0a13', '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9'],
+      ['quote " back \\ slash', 'ünïcødé ☎'],
+    ] as const) {
+      const encode = ev.audioInputEncoder(prompt, content);
+      for (const samples of [0, 1, 2, 3, 160, 320, 959, 960, 961]) {
+        const pcm = Int16Array.from({ length: samples }, (_, i) => ((i * 7919) % 65536) - 32768);
+        const expected = new TextEncoder().encode(JSON.stringify(ev.audioInput(prompt, content, pcm)));
+        expect(Buffer.from(encode(pcm)).equals(Buffer.from(expected))).toBe(true);
+      }
+    }
+  });
+
+  it('reads only the view it is given, and returns a fresh array each time', () => {
+    const encode = ev.audioInputEncoder('p', 'c');
+    const whole = Int16Array.from([1, 2, 3, 4, 5, 6]);
+    const view = whole.subarray(2, 4);
+    const a = encode(view);
+    expect(JSON.parse(Buffer.from(a).toString()).event.audioInput.content).toBe(Buffer.from(Int16Array.from([3, 4]).buffer).toString('base64'));
+    const b = encode(view);
+    expect(a).not.toBe(b);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+  });
+});

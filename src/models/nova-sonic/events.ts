@@ -3,6 +3,7 @@
  * `InvokeModelWithBidirectionalStream`). Each returns the JSON object `{ event: { <name>: … } }`.
  * Shapes: protocols.md §1.4 (AWS "Input events" references for Nova 1 and Nova 2).
  */
+import { base64Bytes, writeBase64 } from '../../core/base64.js';
 
 /** Sample rates Nova accepts for input and produces for output, Hz (protocols.md §1.9). */
 export type NovaRateHz = 8000 | 16000 | 24000;
@@ -108,6 +109,28 @@ export function audioContentStart(promptName: string, contentName: string, rateH
 export function audioInput(promptName: string, contentName: string, pcm: Int16Array): NovaInputEvent {
   const content = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64');
   return { event: { audioInput: { promptName, contentName, content } } };
+}
+
+/**
+ * An encoder of one audio container's `audioInput` events straight to UTF-8 JSON: the returned
+ * function gives, for each PCM16 chunk, byte for byte what
+ * `JSON.stringify(audioInput(promptName, contentName, pcm))` gives, written into one array with no
+ * base64 string, event object or JSON string per event (the 60 ms audio event is a stream's most
+ * frequent one). The JSON around the content is built with `JSON.stringify` once, here.
+ * @returns `(pcm) => bytes`, a fresh array per call that the caller may keep.
+ */
+export function audioInputEncoder(promptName: string, contentName: string): (pcm: Int16Array) => Uint8Array {
+  const json = JSON.stringify(audioInput(promptName, contentName, new Int16Array(0)));
+  const cut = json.lastIndexOf('""') + 1;
+  const head = Buffer.from(json.slice(0, cut));
+  const tail = Buffer.from(json.slice(cut));
+  return (pcm) => {
+    const bytes = new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+    const out = Buffer.allocUnsafe(head.length + base64Bytes(bytes.length) + tail.length);
+    head.copy(out, 0);
+    tail.copy(out, writeBase64(bytes, out, head.length));
+    return out;
+  };
 }
 
 /** `contentStart` of a TOOL result block for `toolUseId`. */

@@ -65,6 +65,8 @@ export class Generation {
   /** When the stream was opened (its age counts toward the limit), ms. */
   readonly openedAtMs: number;
   audioContentName: string | undefined;
+  /** Encodes this stream's `audioInput` events (set with `audioContentName`). */
+  private encodeAudio: ((pcm: Int16Array) => Uint8Array) | undefined;
   /** The service accepted the stream. */
   ready = false;
   /** Tool uses awaiting a result on this stream. */
@@ -104,11 +106,12 @@ export class Generation {
     for (const b of history) for (const e of ev.textBlock(this.promptName, randomUUID(), b.role, false, b.contents)) this.stream.send(e);
     this.audioContentName = randomUUID();
     this.stream.send(ev.audioContentStart(this.promptName, this.audioContentName, this.deps.settings.inputRateHz));
+    this.encodeAudio = ev.audioInputEncoder(this.promptName, this.audioContentName);
   }
 
   /** Sends caller audio (after `goLive`). */
   sendAudio(pcm: Int16Array): void {
-    if (this.audioContentName) this.stream.send(ev.audioInput(this.promptName, this.audioContentName, pcm));
+    if (this.encodeAudio) this.stream.sendJson(this.encodeAudio(pcm));
   }
 
   /** Sends Nova 2 interactive user text. */

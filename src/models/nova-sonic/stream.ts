@@ -170,13 +170,18 @@ export class NovaStream {
    * stream is failed as stalled rather than left to grow.
    */
   send(event: NovaInputEvent): void {
+    this.sendJson(encoder.encode(JSON.stringify(event)));
+  }
+
+  /** `send` for an event already encoded as UTF-8 JSON (e.g. by `audioInputEncoder`); the queue keeps `json`. */
+  sendJson(json: Uint8Array): void {
     if (this.ended || this.queue.isEnded) return;
     if (this.queue.backlogBytes >= MAX_INPUT_BACKLOG_BYTES) {
       this.fail({ code: 'stalled', message: `Nova Sonic stopped reading input (${Math.round(this.queue.backlogBytes / 1024)} KiB queued)`, retryable: true });
       return;
     }
     this.eventsSent++;
-    this.queue.push(encoder.encode(JSON.stringify(event)));
+    this.queue.push(json);
   }
 
   /**
