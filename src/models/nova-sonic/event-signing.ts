@@ -12,7 +12,7 @@
  * `SigV4EventSigner` is pure (no clock, no I/O); `eventStreamSigningHandlerProvider` plugs it into
  * the real SDK client through its `eventStreamPayloadHandlerProvider` option.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { allocFrame, PRELUDE_BYTES, sealFrame } from './event-frame.js';
 import { InputQueue } from './input-queue.js';
@@ -46,11 +46,18 @@ function writeDateHeader(buf: Buffer, offset: number, ms: number): void {
   buf.writeBigInt64BE(BigInt(ms), offset + 2 + DATE_NAME.length);
 }
 
-/** `YYYYMMDDTHHMMSSZ` and `YYYYMMDD` of a time (UTC, whole seconds), as SigV4 writes dates. */
+/**
+ * `YYYYMMDDTHHMMSSZ` and `YYYYMMDD` of a time (UTC, whole seconds), as SigV4 writes dates; the
+ * last second's pair is reused (every stream signs many events a second).
+ */
+let lastDates = { second: NaN, longDate: '', shortDate: '' };
 function sigV4Dates(ms: number): { longDate: string; shortDate: string } {
+  const second = Math.floor(ms / 1000);
+  if (second === lastDates.second) return lastDates;
   const iso = new Date(ms).toISOString(); // 2026-12-01T13:41:09.123Z
   const shortDate = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10);
-  return { shortDate, longDate: `${shortDate}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z` };
+  lastDates = { second, shortDate, longDate: `${shortDate}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z` };
+  return lastDates;
 }
 
 /**
@@ -93,8 +100,8 @@ export class SigV4EventSigner {
     const { longDate, shortDate } = sigV4Dates(ms);
     const stringToSign =
       `${ALGORITHM}\n${longDate}\n${shortDate}/${this.options.region}/${this.options.service}/aws4_request\n${this.prior}\n` +
-      `${createHash('sha256').update(out.subarray(dateAt, dateAt + DATE_HEADER_BYTES)).digest('hex')}\n` +
-      createHash('sha256').update(body).digest('hex');
+      `${hash('sha256', out.subarray(dateAt, dateAt + DATE_HEADER_BYTES), 'hex')}\n` +
+      hash('sha256', body, 'hex');
     const signature = createHmac('sha256', this.signingKey(shortDate)).update(stringToSign).digest();
     this.prior = signature.toString('hex');
 
