@@ -2,9 +2,9 @@
  * Bedrock's bidirectional-stream input event, encoded the way the AWS SDK encodes it: one
  * `application/vnd.amazon.eventstream` message (framed by event-frame.ts) with the string headers `:event-type: chunk`, `:message-type: event`,
  * `:content-type: application/json`, in that order, and the body `{"bytes":"<base64 of the event
- * JSON>"}` (the `BidirectionalInputPayloadPart` shape; bedrock-wire.md §4), the base64 written
- * straight into the message. The unit test checks it
- * byte for byte against the SDK's own serializer. Pure.
+ * JSON>"}` (the `BidirectionalInputPayloadPart` shape; bedrock-wire.md §4), its base64 written
+ * straight into the message. The unit test checks it byte for byte against the SDK's own
+ * serializer. Pure.
  */
 import { base64Bytes, writeBase64 } from '../../core/base64.js';
 import { allocFrame, PRELUDE_BYTES, sealFrame } from './event-frame.js';

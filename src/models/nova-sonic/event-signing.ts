@@ -46,11 +46,13 @@ function writeDateHeader(buf: Buffer, offset: number, ms: number): void {
   buf.writeBigInt64BE(BigInt(ms), offset + 2 + DATE_NAME.length);
 }
 
+/** The last second `sigV4Dates` formatted (Unix seconds) and its two dates. */
+let lastDates = { second: NaN, longDate: '', shortDate: '' };
+
 /**
  * `YYYYMMDDTHHMMSSZ` and `YYYYMMDD` of a time (UTC, whole seconds), as SigV4 writes dates; the
  * last second's pair is reused (every stream signs many events a second).
  */
-let lastDates = { second: NaN, longDate: '', shortDate: '' };
 function sigV4Dates(ms: number): { longDate: string; shortDate: string } {
   const second = Math.floor(ms / 1000);
   if (second === lastDates.second) return lastDates;
