@@ -36,4 +36,63 @@ describe('RollingAudioBuffer', () => {
     b.clear();
     expect(b.durationMs).toBe(0);
   });
+
+  it('matches a plain list of chunks through wrap-around, growth, odd chunk sizes and capacity changes', () => {
+    // The reference: the chunk list the buffer replaced (drop whole oldest chunks while the rest still covers the capacity).
+    class Reference {
+      chunks: Int16Array[] = [];
+      samples = 0;
+      dropped = 0;
+      constructor(private readonly rateHz: number, public capacityMs: number) {}
+      push(pcm: Int16Array): void {
+        this.chunks.push(pcm.slice());
+        this.samples += pcm.length;
+        const cap = (this.capacityMs * this.rateHz) / 1000;
+        while (this.chunks.length > 1 && this.samples - this.chunks[0].length >= cap) {
+          const d = this.chunks.shift()!;
+          this.samples -= d.length;
+          this.dropped += d.length;
+        }
+      }
+    }
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const b = new RollingAudioBuffer(8000, 60);
+    const ref = new Reference(8000, 60);
+    let value = 0;
+    for (let step = 0; step < 3000; step++) {
+      const r = random(100);
+      if (r < 3) {
+        const ms = [0, 20, 60, 250, 3000][random(5)];
+        b.setCapacityMs(ms);
+        ref.capacityMs = ms;
+      } else if (r < 4) {
+        b.clear();
+        ref.chunks = [];
+        ref.samples = 0;
+      } else {
+        const n = [1, 80, 160, 161, 480, 1500][random(6)];
+        const pcm = Int16Array.from({ length: n }, () => (value = (value + 1) % 30000));
+        b.push(pcm);
+        ref.push(pcm);
+        pcm.fill(-1); // the buffer keeps its own copy
+      }
+      expect(b.durationMs).toBe((ref.samples * 1000) / 8000);
+      expect(b.droppedSamples).toBe(ref.dropped);
+      if (step % 10 === 0) expect(b.snapshot()).toEqual(ref.chunks);
+    }
+  });
+
+  it('ignores an empty chunk and keeps the newest chunk even when it is longer than the capacity', () => {
+    const b = new RollingAudioBuffer(16000, 10);
+    b.push(new Int16Array(0));
+    expect(b.snapshot()).toEqual([]);
+    b.push(new Int16Array(320).fill(1));
+    b.push(new Int16Array(320).fill(2));
+    expect(b.snapshot()).toEqual([new Int16Array(320).fill(2)]);
+    expect(b.droppedSamples).toBe(320);
+  });
 });
