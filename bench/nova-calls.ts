@@ -5,7 +5,9 @@
  * CPU 0 with `taskset`; in this process, pinned to CPU 1, N simulated Twilio callers and a stand-in
  * model service (the Bedrock or the OpenAI Realtime emulator with the timed brain: 2 s of speech
  * every 6 s, streamed in 100 ms chunks at real-time pace, or with `--pace burst` all at once).
- * Callers send a continuous 440 Hz tone.
+ * The stand-in runs on its own worker thread (bench/stand-in.ts), so the callers' work does not
+ * make its chunks late and its work does not make the callers' receive times late; the two
+ * threads share CPU 1. Callers send a continuous 440 Hz tone.
  *
  * Everything is timed outside the server:
  * - CPU: the whole server process (`/proc/PID/stat` utime + stime, every thread), per call-minute,
@@ -17,6 +19,9 @@
  * - underruns, counted twice: at a carrier with a one-frame (20 ms) jitter buffer, as real carriers
  *   have at least, and at the strictest carrier (no buffer). `CarrierPlayout`: from a reply's first
  *   frame it plays 20 ms every 20 ms; a tick finding the buffer empty mid-reply is an underrun.
+ *   Each underrun at the one-frame-buffer carrier is put down to whichever was later than at its
+ *   reply's start: the stand-in sending the chunk (`underrunCauses.standInLate`) or the chunk's
+ *   trip through the server to the carrier (`underrunCauses.tripLate`).
  *
  *   npm run bench:nova -- [--model nova-sonic|openai] [--calls 20,60] [--seconds 30] [--pace realtime|burst] [--no-pin]
  *                         [--nice=-10] [--env KEY=VALUE]… [--profile DIR] [--server-dir OTHER_CHECKOUT]
@@ -33,15 +38,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { loadResamplerFactory } from '../src/audio/resample.js';
+import { Worker } from 'node:worker_threads';
 import { Histogram } from '../src/core/histogram.js';
-import { timedBrainFactory } from '../src/emulators/nova-sonic/brains.js';
-import type { TimedChunk } from '../src/emulators/nova-sonic/timed-brain.js';
-import { startNovaSonicEmulator } from '../src/emulators/nova-sonic/server.js';
-import { startOpenAIRealtimeEmulator } from '../src/emulators/openai-realtime/server.js';
 import { CarrierPlayout } from '../src/sim/carrier-playout.js';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
 import { cpuSeconds, cpuSplitSeconds, freePort, LOAD_TEST_LIMITS, pinBenchmarkProcess, rssMb, threadCpuSeconds, whenReady } from './proc.js';
+import type { StandInMessage, StandInOptions } from './stand-in.js';
 import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({
@@ -128,11 +130,66 @@ interface Leg {
   carrier: CarrierPlayout;
   /** The same frames at a carrier with a one-frame jitter buffer. */
   buffered: CarrierPlayout;
-  /** Emission times of the current reply's chunks at the stand-in (when the carrier's reply began). */
-  replyChunksAtMs: number[] | undefined;
-  /** Stand-in → carrier time of the current reply's first frame, ms. */
-  firstTransitMs: number;
+  /** Replies as the carrier received them (frame arrival times), matched to the stand-in's chunks after the run. */
+  replies: CarrierReply[];
   clears: number;
+}
+
+/** One reply at a carrier: when each frame arrived (NaN outside the measuring window), ms. */
+interface CarrierReply {
+  startMs: number;
+  arrivalsMs: number[];
+  /** The frames whose late arrival made the one-frame-buffer carrier run dry. */
+  lateFrames: number[];
+}
+
+/**
+ * The stand-in model service in a worker thread (bench/stand-in.ts), with its messages mapped onto
+ * this thread's clock: chunk emission times by stream session and reply, caller audio arrivals,
+ * and the session id of each stream once its caller audio flows.
+ */
+async function startStandIn(onInput: (stream: number, durationMs: number, atMs: number) => void, onChunk: (sessionId: string, reply: number, chunk: number, atMs: number, dueAtMs: number) => void) {
+  const options: StandInOptions = { model: modelId, pace, replyMs: REPLY_MS, chunkMs: CHUNK_MS, replyEveryMs: 6000, ...(nice < 0 ? { nice: Math.max(-20, nice - 5) } : {}) };
+  // A worker does not inherit tsx's loader: register it there before loading the TypeScript module.
+  const entry = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./stand-in.ts', import.meta.url).href)}); })`;
+  const worker = new Worker(entry, { eval: true, workerData: options });
+  const live: string[] = [];
+  let shift = 0;
+  let waiting: { type: StandInMessage['type']; resolve: () => void } | undefined;
+  const ready = new Promise<string>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.on('message', (m: StandInMessage) => {
+      if (m.type === 'ready') {
+        // Its performance.now() + shift = ours (both from process.hrtime's clock).
+        shift = m.originMs - (Number(process.hrtime.bigint()) / 1e6 - performance.now());
+        resolve(m.url);
+      } else if (m.type === 'live') live[m.index] = m.sessionId;
+      else if (m.type === 'batch') {
+        for (const [session, reply, chunk, atMs, dueAtMs] of m.chunks) onChunk(session, reply, chunk, atMs + shift, dueAtMs + shift);
+        for (const [stream, durationMs, atMs] of m.inputs) onInput(stream, durationMs, atMs + shift);
+      }
+      if (waiting?.type === m.type) {
+        waiting.resolve();
+        waiting = undefined;
+      }
+    });
+  });
+  const request = (type: 'flush' | 'close', reply: StandInMessage['type']) =>
+    new Promise<void>((resolve) => {
+      waiting = { type: reply, resolve };
+      worker.postMessage({ type });
+    });
+  const url = await ready;
+  return {
+    url,
+    liveSession: (i: number): string | undefined => live[i],
+    /** Resolves once every record up to now has arrived. */
+    flush: () => request('flush', 'flushed'),
+    close: async () => {
+      await request('close', 'closed');
+      await worker.terminate();
+    },
+  };
 }
 
 async function runOnce(n: number) {
@@ -146,33 +203,27 @@ async function runOnce(n: number) {
   const legs: Leg[] = [];
   const sessionOfLeg: string[] = [];
   const chunkLateness = new Histogram(1000);
-  const onChunk = (c: TimedChunk): void => {
-    if (measuring.on) chunkLateness.record(c.atMs - c.dueAtMs);
-    let replies = emitted.get(c.sessionId);
-    if (!replies) emitted.set(c.sessionId, (replies = new Map()));
-    let times = replies.get(c.reply);
-    if (!times) {
-      replies.set(c.reply, (times = []));
-      replies.delete(c.reply - 3);
-    }
-    times[c.chunk] = c.atMs;
+  /** The measuring window on this thread's clock (records arrive in batches, after the fact). */
+  const window = { fromMs: Infinity, toMs: Infinity };
+  const inWindow = (atMs: number): boolean => atMs >= window.fromMs && atMs <= window.toMs;
+  const onChunk = (sessionId: string, reply: number, chunk: number, atMs: number, dueAtMs: number): void => {
+    if (inWindow(atMs)) chunkLateness.record(atMs - dueAtMs);
+    let replies = emitted.get(sessionId);
+    if (!replies) emitted.set(sessionId, (replies = new Map()));
+    let times = replies.get(reply);
+    if (!times) replies.set(reply, (times = []));
+    times[chunk] = atMs;
   };
   const onAudioInput = (stream: number, durationMs: number, atMs: number): void => {
-      const leg = legs[stream - 1];
-      if (!leg) return;
-      const before = Math.floor(leg.deliveredMs / FRAME_MS);
-      leg.deliveredMs += durationMs;
-      const after = Math.floor(leg.deliveredMs / FRAME_MS);
-      if (measuring.on) for (let k = before; k < after && k < leg.sentAtMs.length; k++) inbound.record(atMs - leg.sentAtMs[k]);
+    const leg = legs[stream - 1];
+    if (!leg) return;
+    const before = Math.floor(leg.deliveredMs / FRAME_MS);
+    leg.deliveredMs += durationMs;
+    const after = Math.floor(leg.deliveredMs / FRAME_MS);
+    if (inWindow(atMs)) for (let k = before; k < after && k < leg.sentAtMs.length; k++) inbound.record(atMs - leg.sentAtMs[k]);
   };
-  const brain = timedBrainFactory({ pace, replyMs: REPLY_MS, chunkMs: CHUNK_MS, replyEveryMs: 6000, onChunk });
-  const resamplers = await loadResamplerFactory();
   /** The stand-in model service, and the brain session id of its i-th stream once its audio flows. */
-  const emulator =
-    modelId === 'openai'
-      ? // The timed brain paces its replies itself; the emulator passes its chunks on as they come.
-        await startOpenAIRealtimeEmulator({ brain, resamplers, pace: 'burst', onAudioInput }).then((e) => ({ url: e.url, close: () => e.close(), liveSession: (i: number) => (e.sessions[i]?.audioStartedAtMs !== undefined ? e.sessions[i].conversation.session.id : undefined) }))
-      : await startNovaSonicEmulator({ brain, resamplers, verifySignatures: false, onAudioInput }).then((e) => ({ url: e.url, close: () => e.close(), liveSession: (i: number) => (e.streams[i]?.conversation && e.streams[i].audioStartedAtMs !== undefined ? e.streams[i].conversation!.sessionId : undefined) }));
+  const emulator = await startStandIn(onAudioInput, onChunk);
   const port = await freePort();
   const server = await startServer(port, emulator.url);
   const url = `http://127.0.0.1:${port}`;
@@ -211,7 +262,7 @@ async function runOnce(n: number) {
     const caller = await connectCaller({ url, via: 'twilio', ignoreMedia: true });
     // The caller's frames start now, on the shared schedule.
     const offset = Math.ceil((performance.now() - start - (i * 20) / n) / FRAME_MS);
-    const leg: Leg = { caller, offset, sentAtMs: [], deliveredMs: 0, carrier: new CarrierPlayout({ replyFrames: REPLY_MS / FRAME_MS }), buffered: new CarrierPlayout({ replyFrames: REPLY_MS / FRAME_MS, jitterBufferMs: FRAME_MS }), replyChunksAtMs: undefined, firstTransitMs: 0, clears: 0 };
+    const leg: Leg = { caller, offset, sentAtMs: [], deliveredMs: 0, carrier: new CarrierPlayout({ replyFrames: REPLY_MS / FRAME_MS }), buffered: new CarrierPlayout({ replyFrames: REPLY_MS / FRAME_MS, jitterBufferMs: FRAME_MS }), replies: [], clears: 0 };
     caller.socket.on('message', (d: Buffer) => {
       const t = performance.now();
       const head = d.toString('latin1', 0, 24);
@@ -223,20 +274,13 @@ async function runOnce(n: number) {
       }
       if (!head.includes('"media"')) return;
       const j = leg.carrier.frame(t);
+      const underrunsBefore = leg.buffered.underruns;
       leg.buffered.frame(t);
-      if (j === 0) leg.replyChunksAtMs = replyAt(sessionOfLeg[i], t);
-      const chunks = leg.replyChunksAtMs;
-      if (!measuring.on || !chunks) return;
-      const chunkAt = chunks[Math.floor(j / FRAMES_PER_CHUNK)];
-      if (chunkAt === undefined) return;
-      outbound.record(t - Math.max(chunkAt, chunks[0] + j * FRAME_MS - PLAYOUT_LEAD_MS));
-      if (j === 0) firstFrame.record(t - chunks[0]);
-      else if (pace === 'realtime' && j % FRAMES_PER_CHUNK === 0) {
-        // How much later than the reply's first chunk this chunk's first frame made the trip: the
-        // start-of-reply cushion a strict carrier needs to never run dry on a real-time stream.
-        transitSpread.record(t - chunks[j / FRAMES_PER_CHUNK] - leg.firstTransitMs);
-      }
-      if (j === 0) leg.firstTransitMs = t - chunks[0];
+      if (j === 0) leg.replies.push({ startMs: t, arrivalsMs: [], lateFrames: [] });
+      const reply = leg.replies[leg.replies.length - 1];
+      reply.arrivalsMs[j] = measuring.on ? t : NaN;
+      // The frame that ended a dry spell at the one-frame-buffer carrier: it came too late.
+      if (leg.buffered.underruns > underrunsBefore) reply.lateFrames.push(j);
     });
     legs.push(leg);
     // Wait for this call's stream to go live, so stream i+1 is caller i.
@@ -249,6 +293,7 @@ async function runOnce(n: number) {
   const stats0 = (await (await fetch(`${url}/stats`)).json()) as { underruns: number };
   const base = legs.map((l) => ({ bufferedUnderruns: l.buffered.underruns, underruns: l.carrier.underruns, replies: l.carrier.replies, clears: l.clears, silent: l.carrier.silentTicks }));
   measuring.on = true;
+  window.fromMs = performance.now();
   const cpu0 = cpuSeconds(pid);
   const split0 = cpuSplitSeconds(pid);
   const benchCpu0 = cpuSeconds(process.pid);
@@ -260,12 +305,43 @@ async function runOnce(n: number) {
   const benchCpu1 = cpuSeconds(process.pid);
   const threads1 = threadCpuSeconds(pid);
   const t1 = performance.now();
+  window.toMs = t1;
   measuring.on = false;
   loopDelay.disable();
   const rss = rssMb(pid);
   const stats = (await (await fetch(`${url}/stats`)).json()) as Record<string, any>;
   running = false;
   const sum = (f: (l: Leg, i: number) => number) => legs.reduce((s, l, i) => s + f(l, i), 0);
+  await emulator.flush();
+  // Each reply the carriers received, against the chunks the stand-in sent for it; each underrun
+  // (one-frame buffer) put down to whichever was later than at the reply's start: the stand-in's
+  // chunk (its timer) or the chunk's trip through the server to the carrier.
+  const underrunCauses = { standInLate: 0, tripLate: 0 };
+  legs.forEach((leg, i) => {
+    for (const reply of leg.replies) {
+      const chunks = replyAt(sessionOfLeg[i], reply.startMs);
+      if (!chunks) continue;
+      const firstTransitMs = reply.startMs - chunks[0];
+      for (const late of reply.lateFrames) {
+        if (Number.isNaN(reply.arrivalsMs[late])) continue;
+        const c = Math.floor(late / FRAMES_PER_CHUNK);
+        const standInLateMs = chunks[c] - chunks[0] - (pace === 'realtime' ? c * CHUNK_MS : 0);
+        const tripLateMs = reply.arrivalsMs[late] - chunks[c] - firstTransitMs;
+        underrunCauses[standInLateMs > tripLateMs ? 'standInLate' : 'tripLate']++;
+      }
+      reply.arrivalsMs.forEach((t, j) => {
+        const chunkAt = chunks[Math.floor(j / FRAMES_PER_CHUNK)];
+        if (Number.isNaN(t) || chunkAt === undefined) return;
+        outbound.record(t - Math.max(chunkAt, chunks[0] + j * FRAME_MS - PLAYOUT_LEAD_MS));
+        if (j === 0) firstFrame.record(t - chunks[0]);
+        else if (pace === 'realtime' && j % FRAMES_PER_CHUNK === 0) {
+          // How much later than the reply's first chunk this chunk's first frame made the trip: the
+          // start-of-reply cushion a strict carrier needs to never run dry on a real-time stream.
+          transitSpread.record(t - chunkAt - firstTransitMs);
+        }
+      });
+    }
+  });
   const underruns = sum((l, i) => l.carrier.underruns - base[i].underruns);
   const bufferedUnderruns = sum((l, i) => l.buffered.underruns - base[i].bufferedUnderruns);
   const replies = sum((l, i) => l.carrier.replies - base[i].replies);
@@ -295,6 +371,7 @@ async function runOnce(n: number) {
     chunkTransitBeyondFirstMs: q(transitSpread),
     underruns,
     bufferedUnderruns,
+    underrunCauses,
     silentMs,
     replies,
     clears,
