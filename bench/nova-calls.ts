@@ -7,7 +7,7 @@
  * every 6 s, streamed in 100 ms chunks at real-time pace, or with `--pace burst` all at once).
  * The stand-in runs on its own worker thread (bench/stand-in.ts), so the callers' work does not
  * make its chunks late and its work does not make the callers' receive times late; the two
- * threads share CPU 1. Callers send a continuous 440 Hz tone.
+ * threads share CPU 1, the stand-in's five nice steps ahead when `--nice` is below 0. Callers send a continuous 440 Hz tone.
  *
  * Everything is timed outside the server:
  * - CPU: the whole server process (`/proc/PID/stat` utime + stime, every thread), per call-minute,
@@ -21,7 +21,8 @@
  *   frame it plays 20 ms every 20 ms; a tick finding the buffer empty mid-reply is an underrun.
  *   Each underrun at the one-frame-buffer carrier is put down to whichever was later than at its
  *   reply's start: the stand-in sending the chunk (`underrunCauses.standInLate`) or the chunk's
- *   trip through the server to the carrier (`underrunCauses.tripLate`).
+ *   trip through the server to the carrier (`underrunCauses.tripLate`); `unknown` for one found at
+ *   a reply's first frame (the reply before it was cut short) or at a clear.
  *
  *   npm run bench:nova -- [--model nova-sonic|openai] [--calls 20,60] [--seconds 30] [--pace realtime|burst] [--no-pin]
  *                         [--nice=-10] [--env KEY=VALUE]… [--profile DIR] [--server-dir OTHER_CHECKOUT]
@@ -38,12 +39,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { Histogram } from '../src/core/histogram.js';
 import { CarrierPlayout } from '../src/sim/carrier-playout.js';
 import { connectCaller, type SimulatedCaller } from '../src/sim/clients.js';
 import { cpuSeconds, cpuSplitSeconds, freePort, LOAD_TEST_LIMITS, pinBenchmarkProcess, rssMb, threadCpuSeconds, whenReady } from './proc.js';
-import type { StandInMessage, StandInOptions } from './stand-in.js';
+import { startStandIn } from './stand-in-host.js';
 import { runAndTabulate } from './table.js';
 
 const { values } = parseArgs({
@@ -143,55 +143,6 @@ interface CarrierReply {
   lateFrames: number[];
 }
 
-/**
- * The stand-in model service in a worker thread (bench/stand-in.ts), with its messages mapped onto
- * this thread's clock: chunk emission times by stream session and reply, caller audio arrivals,
- * and the session id of each stream once its caller audio flows.
- */
-async function startStandIn(onInput: (stream: number, durationMs: number, atMs: number) => void, onChunk: (sessionId: string, reply: number, chunk: number, atMs: number, dueAtMs: number) => void) {
-  const options: StandInOptions = { model: modelId, pace, replyMs: REPLY_MS, chunkMs: CHUNK_MS, replyEveryMs: 6000, ...(nice < 0 ? { nice: Math.max(-20, nice - 5) } : {}) };
-  // A worker does not inherit tsx's loader: register it there before loading the TypeScript module.
-  const entry = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./stand-in.ts', import.meta.url).href)}); })`;
-  const worker = new Worker(entry, { eval: true, workerData: options });
-  const live: string[] = [];
-  let shift = 0;
-  let waiting: { type: StandInMessage['type']; resolve: () => void } | undefined;
-  const ready = new Promise<string>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.on('message', (m: StandInMessage) => {
-      if (m.type === 'ready') {
-        // Its performance.now() + shift = ours (both from process.hrtime's clock).
-        shift = m.originMs - (Number(process.hrtime.bigint()) / 1e6 - performance.now());
-        resolve(m.url);
-      } else if (m.type === 'live') live[m.index] = m.sessionId;
-      else if (m.type === 'batch') {
-        for (const [session, reply, chunk, atMs, dueAtMs] of m.chunks) onChunk(session, reply, chunk, atMs + shift, dueAtMs + shift);
-        for (const [stream, durationMs, atMs] of m.inputs) onInput(stream, durationMs, atMs + shift);
-      }
-      if (waiting?.type === m.type) {
-        waiting.resolve();
-        waiting = undefined;
-      }
-    });
-  });
-  const request = (type: 'flush' | 'close', reply: StandInMessage['type']) =>
-    new Promise<void>((resolve) => {
-      waiting = { type: reply, resolve };
-      worker.postMessage({ type });
-    });
-  const url = await ready;
-  return {
-    url,
-    liveSession: (i: number): string | undefined => live[i],
-    /** Resolves once every record up to now has arrived. */
-    flush: () => request('flush', 'flushed'),
-    close: async () => {
-      await request('close', 'closed');
-      await worker.terminate();
-    },
-  };
-}
-
 async function runOnce(n: number) {
   const measuring = { on: false };
   const inbound = new Histogram(1000);
@@ -223,7 +174,10 @@ async function runOnce(n: number) {
     if (inWindow(atMs)) for (let k = before; k < after && k < leg.sentAtMs.length; k++) inbound.record(atMs - leg.sentAtMs[k]);
   };
   /** The stand-in model service, and the brain session id of its i-th stream once its audio flows. */
-  const emulator = await startStandIn(onAudioInput, onChunk);
+  const emulator = await startStandIn(
+    { model: modelId, pace, replyMs: REPLY_MS, chunkMs: CHUNK_MS, replyEveryMs: 6000, ...(nice < 0 ? { nice: Math.max(-20, nice - 5) } : {}) },
+    { onInput: onAudioInput, onChunk },
+  );
   const port = await freePort();
   const server = await startServer(port, emulator.url);
   const url = `http://127.0.0.1:${port}`;
@@ -307,16 +261,22 @@ async function runOnce(n: number) {
   const t1 = performance.now();
   window.toMs = t1;
   measuring.on = false;
+  const sum = (f: (l: Leg, i: number) => number) => legs.reduce((s, l, i) => s + f(l, i), 0);
+  const underruns = sum((l, i) => l.carrier.underruns - base[i].underruns);
+  const bufferedUnderruns = sum((l, i) => l.buffered.underruns - base[i].bufferedUnderruns);
+  const replies = sum((l, i) => l.carrier.replies - base[i].replies);
+  const clears = sum((l, i) => l.clears - base[i].clears);
+  const silentMs = sum((l, i) => l.carrier.silentTicks - base[i].silent) * FRAME_MS;
   loopDelay.disable();
   const rss = rssMb(pid);
   const stats = (await (await fetch(`${url}/stats`)).json()) as Record<string, any>;
   running = false;
-  const sum = (f: (l: Leg, i: number) => number) => legs.reduce((s, l, i) => s + f(l, i), 0);
   await emulator.flush();
   // Each reply the carriers received, against the chunks the stand-in sent for it; each underrun
   // (one-frame buffer) put down to whichever was later than at the reply's start: the stand-in's
-  // chunk (its timer) or the chunk's trip through the server to the carrier.
-  const underrunCauses = { standInLate: 0, tripLate: 0 };
+  // chunk (its timer) or the chunk's trip through the server to the carrier; `unknown`: one found
+  // at a reply's first frame (the reply before it was cut short), at a clear, or with no chunk record.
+  const underrunCauses = { standInLate: 0, tripLate: 0, unknown: 0 };
   legs.forEach((leg, i) => {
     for (const reply of leg.replies) {
       const chunks = replyAt(sessionOfLeg[i], reply.startMs);
@@ -327,7 +287,7 @@ async function runOnce(n: number) {
         const c = Math.floor(late / FRAMES_PER_CHUNK);
         const standInLateMs = chunks[c] - chunks[0] - (pace === 'realtime' ? c * CHUNK_MS : 0);
         const tripLateMs = reply.arrivalsMs[late] - chunks[c] - firstTransitMs;
-        underrunCauses[standInLateMs > tripLateMs ? 'standInLate' : 'tripLate']++;
+        if (late > 0 && Number.isFinite(standInLateMs) && Number.isFinite(tripLateMs)) underrunCauses[standInLateMs > tripLateMs ? 'standInLate' : 'tripLate']++;
       }
       reply.arrivalsMs.forEach((t, j) => {
         const chunkAt = chunks[Math.floor(j / FRAMES_PER_CHUNK)];
@@ -342,11 +302,7 @@ async function runOnce(n: number) {
       });
     }
   });
-  const underruns = sum((l, i) => l.carrier.underruns - base[i].underruns);
-  const bufferedUnderruns = sum((l, i) => l.buffered.underruns - base[i].bufferedUnderruns);
-  const replies = sum((l, i) => l.carrier.replies - base[i].replies);
-  const clears = sum((l, i) => l.clears - base[i].clears);
-  const silentMs = sum((l, i) => l.carrier.silentTicks - base[i].silent) * FRAME_MS;
+  underrunCauses.unknown = bufferedUnderruns - underrunCauses.standInLate - underrunCauses.tripLate;
   await Promise.all(legs.map((l) => l.caller.hangup()));
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));

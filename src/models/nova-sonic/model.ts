@@ -10,6 +10,7 @@
  * bounded retries — the renewal mechanism shared with OpenAI (issue 11 §1).
  */
 import { BedrockRuntimeClient, type BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime';
+import { eventStreamSerdeProvider } from '@smithy/core/event-streams';
 import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import type { Clock } from '../../core/clock.js';
 import { errorMessage, VoiceBridgeError } from '../../core/errors.js';
@@ -19,6 +20,7 @@ import { renewalTimingFor } from '../shared/renewal.js';
 import { RenewingSession } from '../shared/renewing-session.js';
 import { NOVA_HISTORY_LIMITS } from './history.js';
 import { eventStreamSigningHandlerProvider } from './event-signing.js';
+import { NovaOutputMarshaller } from './output-stream.js';
 import { isNova2, NovaSonicSession, type NovaSettings } from './session.js';
 import type { BedrockStreamClient } from './stream.js';
 
@@ -76,6 +78,8 @@ export function createBedrockClient(settings: BedrockClientSettings): BedrockRun
     requestHandler: new NodeHttp2Handler({ requestTimeout: 600_000, sessionTimeout: 600_000 }),
     // Input events signed synchronously (event-signing.ts), the same bytes as the SDK's own handler.
     eventStreamPayloadHandlerProvider: eventStreamSigningHandlerProvider as unknown as BedrockRuntimeClientConfig['eventStreamPayloadHandlerProvider'],
+    // Output events decoded by output-stream.ts; exceptions and the request side stay the SDK's.
+    eventStreamSerdeProvider: ((config: Parameters<typeof eventStreamSerdeProvider>[0]) => new NovaOutputMarshaller(eventStreamSerdeProvider(config) as never)) as unknown as BedrockRuntimeClientConfig['eventStreamSerdeProvider'],
     // The SDK's own console.warn for non-retryable streaming requests goes to our logger instead.
     logger: { trace: () => {}, debug: () => {}, info: () => {}, warn: (...a: unknown[]) => log.debug({ sdk: sdkText(a) }, 'aws sdk warning'), error: (...a: unknown[]) => log.debug({ sdk: sdkText(a) }, 'aws sdk error') },
   });

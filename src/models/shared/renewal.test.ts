@@ -55,11 +55,13 @@ describe('RollingAudioBuffer', () => {
         }
       }
     }
+    // Park–Miller: exact in doubles (48271 · 2^31 < 2^53), so every branch below is taken.
     let seed = 7;
     const random = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      seed = (seed * 48271) % 2147483647;
       return seed % n;
     };
+    const taken = new Set<string>();
     const b = new RollingAudioBuffer(8000, 60);
     const ref = new Reference(8000, 60);
     let value = 0;
@@ -67,14 +69,17 @@ describe('RollingAudioBuffer', () => {
       const r = random(100);
       if (r < 3) {
         const ms = [0, 20, 60, 250, 3000][random(5)];
+        taken.add(`capacity ${ms}`);
         b.setCapacityMs(ms);
         ref.capacityMs = ms;
       } else if (r < 4) {
+        taken.add('clear');
         b.clear();
         ref.chunks = [];
         ref.samples = 0;
       } else {
         const n = [1, 80, 160, 161, 480, 1500][random(6)];
+        taken.add(`push ${n}`);
         const pcm = Int16Array.from({ length: n }, () => (value = (value + 1) % 30000));
         b.push(pcm);
         ref.push(pcm);
@@ -84,6 +89,7 @@ describe('RollingAudioBuffer', () => {
       expect(b.droppedSamples).toBe(ref.dropped);
       if (step % 10 === 0) expect(b.snapshot()).toEqual(ref.chunks);
     }
+    expect(taken.size).toBe(5 + 1 + 6);
   });
 
   it('ignores an empty chunk and keeps the newest chunk even when it is longer than the capacity', () => {

@@ -62,8 +62,8 @@ const MIN_RING_SAMPLES = 1024;
  * so a call keeps no per-chunk object alive for the seconds it is buffered: at 60 calls, holding
  * each 20 ms frame for 3 s made every young-generation collection copy and promote thousands of
  * frames (`npm run bench:nova` with `--node-flag=--trace-gc-nvp`, README "Performance").
- * The sample ring is a power of two of samples: it grows when a push does not fit and shrinks
- * when it is over four times what the capacity needs (after an outage's longer capacity).
+ * The sample ring is sized to the capacity plus one chunk: it grows when a push does not fit and
+ * shrinks when it is over four times that (after an outage's longer capacity).
  */
 export class RollingAudioBuffer {
   /** Sample ring; `head` is the oldest sample, `samples` are in use. */
@@ -95,9 +95,11 @@ export class RollingAudioBuffer {
       this.samples -= dropped;
       this.droppedSamples += dropped;
     }
+    // What the capacity holds at most: `cap` plus the chunk that crosses it.
+    const fits = Math.max(MIN_RING_SAMPLES, Math.ceil(cap) + pcm.length);
     const needed = this.samples + pcm.length;
     // Grows to fit; after an outage's long capacity, gives the memory back.
-    if (needed > this.ring.length || this.ring.length > 4 * Math.max(MIN_RING_SAMPLES, cap + pcm.length)) this.resize(needed);
+    if (needed > this.ring.length || this.ring.length > 4 * fits) this.resize(Math.max(needed, fits));
     if (this.chunks === this.lengths.length) this.growLengths();
     const size = this.ring.length;
     const at = (this.head + this.samples) % size;
@@ -148,10 +150,8 @@ export class RollingAudioBuffer {
     return out;
   }
 
-  /** Moves the samples into a ring of the smallest power of two ≥ `needed` (at least `MIN_RING_SAMPLES`). */
-  private resize(needed: number): void {
-    let size = MIN_RING_SAMPLES;
-    while (size < needed) size *= 2;
+  /** Moves the samples into a ring of `size` samples (at least what they take). */
+  private resize(size: number): void {
     if (size === this.ring.length) return;
     const next = new Int16Array(size);
     next.set(this.read(this.head, this.samples));
