@@ -144,7 +144,6 @@ interface CarrierReply {
 }
 
 async function runOnce(n: number) {
-  const measuring = { on: false };
   const inbound = new Histogram(1000);
   const outbound = new Histogram(1000);
   const firstFrame = new Histogram(1000);
@@ -232,7 +231,7 @@ async function runOnce(n: number) {
       leg.buffered.frame(t);
       if (j === 0) leg.replies.push({ startMs: t, arrivalsMs: [], lateFrames: [] });
       const reply = leg.replies[leg.replies.length - 1];
-      reply.arrivalsMs[j] = measuring.on ? t : NaN;
+      reply.arrivalsMs[j] = inWindow(t) ? t : NaN;
       // The frame that ended a dry spell at the one-frame-buffer carrier: it came too late.
       if (leg.buffered.underruns > underrunsBefore) reply.lateFrames.push(j);
     });
@@ -246,7 +245,6 @@ async function runOnce(n: number) {
   loopDelay.enable();
   const stats0 = (await (await fetch(`${url}/stats`)).json()) as { underruns: number };
   const base = legs.map((l) => ({ bufferedUnderruns: l.buffered.underruns, underruns: l.carrier.underruns, replies: l.carrier.replies, clears: l.clears, silent: l.carrier.silentTicks }));
-  measuring.on = true;
   window.fromMs = performance.now();
   const cpu0 = cpuSeconds(pid);
   const split0 = cpuSplitSeconds(pid);
@@ -260,7 +258,6 @@ async function runOnce(n: number) {
   const threads1 = threadCpuSeconds(pid);
   const t1 = performance.now();
   window.toMs = t1;
-  measuring.on = false;
   const sum = (f: (l: Leg, i: number) => number) => legs.reduce((s, l, i) => s + f(l, i), 0);
   const underruns = sum((l, i) => l.carrier.underruns - base[i].underruns);
   const bufferedUnderruns = sum((l, i) => l.buffered.underruns - base[i].bufferedUnderruns);
