@@ -47,6 +47,7 @@ import { ServerMetrics } from './observability/metrics.js';
 import { registerMetricsRoute } from './observability/metrics-route.js';
 import { LiveMonitor } from './observability/monitor.js';
 import { processProbes } from './observability/monitor-probes.js';
+import { loopLagMs } from './observability/monitor-window.js';
 import { startTracing, tracerOf } from './observability/tracing.js';
 import { loadUserTools } from './tools/user-tools.js';
 import { holdPhrase as synthesisedHoldPhrase } from './tools/hold-phrase.js';
@@ -55,6 +56,9 @@ import { openCallStore } from './store/open.js';
 import { startRetention } from './store/retention.js';
 import type { CallStore } from './store/types.js';
 import { CallWriter } from './store/writer.js';
+
+/** Sampling interval of `/stats`' event-loop delay histogram, ms. */
+const STATS_LOOP_RESOLUTION_MS = 5;
 
 /** Longest the shutdown waits for queued call records to reach the store (the database down), ms. */
 export const STORE_FLUSH_TIMEOUT_MS = 5000;
@@ -259,10 +263,13 @@ async function composeServer(config: Config, overrides: ServerOverrides, logger:
     // Closing the server (e.g. it could not listen) stops the workers mid-warm-up: not a failure.
     w.ready.catch((err) => closed || log.error({ err: errorMessage(err) }, `${w.providerId} model warm-up failed: the server stays unready`));
   }
-  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  // `/stats`' event-loop lag since start: the histogram's 5 ms sampling interval taken off each delay.
+  const loopDelay = monitorEventLoopDelay({ resolution: STATS_LOOP_RESOLUTION_MS });
   loopDelay.enable();
-  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
-  const eventLoopDelay = () => ({ p50Ms: ms(loopDelay.percentile(50)), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max) });
+  const eventLoopDelay = () => {
+    const lag = loopLagMs(loopDelay, STATS_LOOP_RESOLUTION_MS);
+    return { p50Ms: lag.p50, p99Ms: lag.p99, maxMs: lag.max };
+  };
   // The server's WebRTC peer connections: closed at shutdown below.
   const webrtcPeers = new WebRtcPeers();
   const webrtcNetwork = webRtcNetwork({ bindAddress: config.WEBRTC_BIND_ADDRESS, iceServers: config.WEBRTC_ICE_SERVERS, portRange: config.WEBRTC_PORT_RANGE, connectTimeoutMs: config.WEBRTC_CONNECT_TIMEOUT_MS });

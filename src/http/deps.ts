@@ -43,7 +43,7 @@ export interface AppDeps {
   streamTokens: StreamTokens;
   /** Folder of the built web client served at `/` (absent: no web client). */
   webRoot?: string;
-  /** The main thread's event-loop delay so far (p50/p99/max, ms), for `/stats`: a stalled loop delays every call's audio. */
+  /** The main thread's event-loop lag so far (p50/p99/max, ms; the delay histogram's sampling interval taken off, `loopLagMs`), for `/stats` `eventLoopDelayMs`: a stalled loop delays every call's audio. */
   eventLoopDelay?: () => { p50Ms: number; p99Ms: number; maxMs: number };
   /** Each `TOOLS_FILE` MCP server's state (`/stats` `mcpServers`), when there are any. */
   mcpServers?: () => Record<string, unknown>;

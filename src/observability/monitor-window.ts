@@ -32,6 +32,35 @@ export function cpuPercent(before: CpuTimes, after: CpuTimes, elapsedMs: number)
   return Math.max(0, (usedMs / elapsedMs) * 100);
 }
 
+/** The part of an event-loop delay histogram (`perf_hooks.monitorEventLoopDelay()`, ns) read for lag. */
+export interface LoopDelayReadings {
+  percentile(p: number): number;
+  readonly max: number;
+  /** Delays recorded (Node ≥ 17.4's `count`). */
+  readonly count: number;
+}
+
+/** Event-loop lag, ms: how late the main thread ran a due timer (0 when nothing was recorded). */
+export interface LoopLagMs {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * Event-loop lag from a delay histogram: each value Node records is the whole interval between
+ * two runs of its sampling timer, so the sampling interval (`resolutionMs`) is taken off
+ * (Node `src/histogram.cc`, `ELDHistogram`; a loop that never stalls reads ≈ the resolution).
+ * Rounded to 0.01 ms, never below 0; all 0 when the histogram recorded nothing.
+ * @param loop the histogram (values in ns).
+ * @param resolutionMs the `resolution` it was created with, ms.
+ */
+export function loopLagMs(loop: LoopDelayReadings, resolutionMs: number): LoopLagMs {
+  if (!(loop.count > 0)) return { p50: 0, p99: 0, max: 0 };
+  const lag = (ns: number) => Math.round(Math.max(0, ns / 1e6 - resolutionMs) * 100) / 100;
+  return { p50: lag(loop.percentile(50)), p99: lag(loop.percentile(99)), max: lag(loop.max) };
+}
+
 /** Summary of a `RecentValues` window: p50/p99 of the values in it (null when empty) and their count. */
 export interface WindowSummary {
   p50: number | null;

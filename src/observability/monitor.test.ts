@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../test/fakes/clock.js';
 import type { CallSummary, TurnRecord } from '../call/types.js';
 import { LiveMonitor, type LoopDelaySource } from './monitor.js';
-import { CounterHistory, cpuPercent, percentile, RecentValues } from './monitor-window.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { CounterHistory, cpuPercent, loopLagMs, percentile, RecentValues } from './monitor-window.js';
 
 describe('monitor arithmetic', () => {
   it('takes nearest-rank percentiles', () => {
@@ -27,6 +28,27 @@ describe('monitor arithmetic', () => {
     expect(cpuPercent({ user: 1000, system: 1000 }, { user: 301_000, system: 201_000 }, 2000)).toBe(25);
     expect(cpuPercent({ user: 0, system: 0 }, { user: 5_000_000, system: 0 }, 2000)).toBe(250);
     expect(cpuPercent({ user: 0, system: 0 }, { user: 10, system: 0 }, 0)).toBe(0);
+  });
+
+  it('takes the sampling interval off event-loop delays (never below 0; all 0 when nothing was recorded)', () => {
+    const ns = { 50: 5_200_000, 99: 9_000_000 } as Record<number, number>;
+    const loop = { percentile: (p: number) => ns[p], max: 29_254_000, count: 12 };
+    expect(loopLagMs(loop, 5)).toEqual({ p50: 0.2, p99: 4, max: 24.25 });
+    expect(loopLagMs({ ...loop, max: 4_000_000 }, 5).max).toBe(0);
+    expect(loopLagMs({ ...loop, count: 0 }, 5)).toEqual({ p50: 0, p99: 0, max: 0 });
+  });
+
+  it("reads an idle loop's real delay histogram as about no lag", async () => {
+    // Node records whole intervals between its sampling timer's runs: ≈ the resolution when idle.
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    await new Promise<void>((resolve) => {
+      const poll = () => (h.count >= 5 ? resolve() : setImmediate(poll));
+      poll();
+    });
+    h.disable();
+    expect(h.percentile(50) / 1e6).toBeGreaterThan(9);
+    expect(loopLagMs(h, 10).p50).toBeLessThan(h.percentile(50) / 1e6);
   });
 
   it('keeps values of the last window only, and at most `capacity` of them', () => {

@@ -16,7 +16,7 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { CallSummary, TurnRecord } from '../call/types.js';
 import type { ObservedCall } from './metrics.js';
-import { CounterHistory, cpuPercent, RecentValues, type CpuTimes } from './monitor-window.js';
+import { CounterHistory, cpuPercent, loopLagMs, RecentValues, type CpuTimes, type LoopLagMs } from './monitor-window.js';
 
 /** An event-loop delay histogram (`perf_hooks.monitorEventLoopDelay()`), values in ns. */
 export interface LoopDelaySource {
@@ -55,12 +55,8 @@ export interface MonitorDeps {
   maxTurns?: number;
 }
 
-/** Event-loop lag over a sample window, ms (0 when nothing was recorded). */
-export interface LoopLag {
-  p50: number;
-  p99: number;
-  max: number;
-}
+/** Event-loop lag over a sample window, ms (0 when nothing was recorded; `loopLagMs`). */
+export type LoopLag = LoopLagMs;
 
 /** One reading of the monitor: the `GET /monitor` answer. */
 export interface MonitorSnapshot {
@@ -192,12 +188,8 @@ export class LiveMonitor {
   /** CPU % and event-loop lag from the current window's start to `nowMs` (reads, resets nothing). */
   private measureWindow(nowMs: number): { cpuPercent: number; lag: LoopLag } {
     const { probes } = this.deps;
-    const loop = probes.loopDelay;
-    const lagMs = (ns: number) => round2(Math.max(0, ns / 1e6 - probes.loopResolutionMs));
-    const lag = loop.count > 0 ? { p50: lagMs(loop.percentile(50)), p99: lagMs(loop.percentile(99)), max: lagMs(loop.max) } : { p50: 0, p99: 0, max: 0 };
-    return { cpuPercent: cpuPercent(this.windowCpu, probes.cpuUsage(), nowMs - this.windowStartMs), lag };
+    return { cpuPercent: cpuPercent(this.windowCpu, probes.cpuUsage(), nowMs - this.windowStartMs), lag: loopLagMs(probes.loopDelay, probes.loopResolutionMs) };
   }
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
-const round2 = (x: number) => Math.round(x * 100) / 100;
