@@ -88,6 +88,32 @@ describe('false-interruption recovery', () => {
     expect((await call.ended).falseInterruptions).toBe(0);
   });
 
+  it('speech that starts as a reply finishes playing does not leave playout held: the next reply plays', async () => {
+    const { clock, transport, session, call, play } = await setup();
+    session.emit({ type: 'responseDone', responseId: 'r1' });
+    // A carrier slow to confirm marks: the whole reply is sent, and the caller starts talking
+    // before the carrier has said it finished playing (the call still counts as responding).
+    const unconfirmed: string[] = [];
+    for (let i = 0; i < 210; i++) {
+      transport.handler({ type: 'audio', pcm: i < 200 ? silence : loud, receivedAtMs: clock.nowMs() });
+      clock.advance(20);
+      await flush();
+      unconfirmed.push(...transport.marks.splice(0));
+    }
+    expect(transport.sent.length).toBe(200);
+    expect(call.phase).toBe('responding');
+    for (const markId of unconfirmed) transport.handler({ type: 'played', markId }); // …it had finished
+    await play(frames(50, loud)); // the caller goes on talking past the 600 ms window
+    expect(call.phase).toBe('listening');
+    expect([call.bargeInEvents.length, transport.clears]).toEqual([0, 0]); // nothing was left to cut
+    session.emit({ type: 'responseStarted', responseId: 'r2' });
+    session.emit({ type: 'audio', pcm: new Int16Array(RATE_HZ).fill(3000), responseId: 'r2' });
+    await play(frames(60, silence));
+    expect(transport.sent.length).toBe(250); // the next reply's second of audio reached the carrier
+    call.hangup('test over');
+    await call.ended;
+  });
+
   it("the caller's words during the hold confirm the barge-in at once", async () => {
     const { transport, session, call, play } = await setup();
     await play(frames(25, silence));

@@ -97,7 +97,8 @@ export class Call extends EventEmitter<CallEvents> {
     });
     this.conversation = new Conversation(this.startedAtMs, this.out);
     this.hold = new BargeInHold(clock, options.bargeInConfirmMs ?? 0, {
-      confirm: () => this.state.phase === 'responding' && this.dispatch({ type: 'userSpeechStarted', source: 'vad' }),
+      // The reply may have finished playing meanwhile: nothing to cut then, but the hold must end.
+      confirm: () => (this.state.phase === 'responding' ? this.dispatch({ type: 'userSpeechStarted', source: 'vad' }) : this.out.release()),
       resume: (heldMs) => (this.out.release(), this.log.info({ heldMs: Math.round(heldMs) }, 'false interruption: playback resumed')),
     });
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
