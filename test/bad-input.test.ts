@@ -99,6 +99,8 @@ describe('Twilio media stream', () => {
     ['bad base64', 1007, /base64/, [START, twilioMedia('***not base64***')]],
     ['duplicate start', 1008, /duplicate start/, [START, START]],
     ['unsupported media format', 1008, /unsupported media format/, [{ start: { mediaFormat: { encoding: 'audio/x-alaw', sampleRate: 8000, channels: 1 } } }]],
+    // The reason quotes the encoding and is cut at 123 bytes, here inside the é: once a crash of the whole server.
+    ['unsupported media format quoted past 123 bytes of UTF-8', 1008, /^unsupported media format a{97}$/, [{ start: { mediaFormat: { encoding: `${'a'.repeat(97)}é`, sampleRate: 8000, channels: 1 } } }]],
     ['message without event', 1007, /event/, ['{"foo":1}']],
     ['dtmf with a bad digit', 1007, /digit/, [START, JSON.stringify({ event: 'dtmf', dtmf: { digit: 'XX' } })]],
   ])('%s → close %i', async (_name, code, reason, frames) => {

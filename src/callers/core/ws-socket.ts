@@ -8,6 +8,20 @@ import type { CallerSocket } from './socket.js';
 /** Longest close reason a close frame can carry, bytes (RFC 6455 §5.5: 125 − 2 for the code). */
 const MAX_CLOSE_REASON_BYTES = 123;
 
+/**
+ * `reason` cut to what a close frame can carry: at most 123 bytes of UTF-8, ended on a character
+ * boundary (a cut inside a character would decode to U+FFFD, 3 bytes, and `ws` throws a
+ * `RangeError` for a reason over 123 bytes). Reasons often quote what the peer sent.
+ */
+export function closeReason(reason: string): string {
+  const bytes = Buffer.from(reason);
+  if (bytes.length <= MAX_CLOSE_REASON_BYTES) return reason;
+  let end = MAX_CLOSE_REASON_BYTES;
+  // bytes[end] is the first byte left out: while it continues a character, that character goes too.
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString();
+}
+
 /** A `CallerSocket` over `ws`; send failures are counted in `sendFailures`, never thrown. */
 export class WsCallerSocket implements CallerSocket {
   /** Sends that failed because the socket was gone or the write failed. */
@@ -45,7 +59,12 @@ export class WsCallerSocket implements CallerSocket {
 
   close(code: number, reason: string): void {
     if (this.ws.readyState === this.ws.CLOSED || this.ws.readyState === this.ws.CLOSING) return;
-    this.ws.close(code, Buffer.from(reason).subarray(0, MAX_CLOSE_REASON_BYTES).toString());
+    try {
+      this.ws.close(code, closeReason(reason));
+    } catch {
+      // `ws` refuses what a close frame cannot carry: drop the connection rather than throw into a handler.
+      this.ws.terminate();
+    }
   }
 
   onMessage(handler: (data: Buffer, isBinary: boolean) => void): void {
