@@ -90,7 +90,7 @@ describe('false-interruption recovery', () => {
 
   it('speech that starts as a reply finishes playing does not leave playout held: the next reply plays', async () => {
     const { clock, transport, session, call, play } = await setup();
-    session.emit({ type: 'responseDone', responseId: 'r1' });
+    session.emit({ type: 'responseDone', responseId: 'r1', cancelled: false });
     // A carrier slow to confirm marks: the whole reply is sent, and the caller starts talking
     // before the carrier has said it finished playing (the call still counts as responding).
     const unconfirmed: string[] = [];
