@@ -9,6 +9,8 @@ import type { CallerEvent } from '../src/callers/transport.js';
 import { TwilioTransport, type TwilioAdmission } from '../src/callers/twilio/transport.js';
 import { VonageTransport } from '../src/callers/vonage/transport.js';
 import { systemClock } from '../src/core/clock.js';
+import { InboundAudioGate } from '../src/limits/inbound-audio.js';
+import { FakeClock } from './fakes/clock.js';
 import { silentLogger } from '../src/core/logger.js';
 import { useSocketPairs } from './helpers/socket-pairs.js';
 import { eventually } from './helpers/wait.js';
@@ -55,6 +57,34 @@ describe('TwilioTransport', () => {
     client.send(JSON.stringify({ event: 'stop', stop: {} }));
     await eventually(() => events.at(-1)?.type === 'ended', 'the ended event');
     expect(events.at(-1)).toEqual({ type: 'ended', reason: 'stop' });
+  });
+});
+
+describe('TwilioTransport gap fill and inbound admission', () => {
+  it('silence filled into a gap is not charged to the real-time admission, so the audio after it is kept', async () => {
+    const clock = new FakeClock();
+    const { client, transport, events } = await pair((ws) => new TwilioTransport(wsSocket(ws), { clock, logger: silentLogger }));
+    const gate = new InboundAudioGate({ burstMs: 500, closeFactor: 3 });
+    transport.limitInboundAudio(gate);
+    const media = (ts: number) => JSON.stringify({ event: 'media', media: { track: 'inbound', timestamp: String(ts), payload: Buffer.alloc(160, 0xff).toString('base64') } });
+    client.send(JSON.stringify({ event: 'start', streamSid: 'MZ3', start: { callSid: 'CA3', customParameters: {}, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } }));
+    await transport.started;
+    const t0 = clock.nowMs();
+    /** Sends one frame at its time and waits until the transport has handled it (a mark right behind it). */
+    const deliver = async (ts: number) => {
+      clock.advance(t0 + ts - clock.nowMs());
+      client.send(media(ts));
+      client.send(JSON.stringify({ event: 'mark', mark: { name: `after-${ts}` } }));
+      await eventually(() => events.some((e) => e.type === 'played' && e.markId === `after-${ts}`), `media ${ts}`);
+    };
+    await deliver(0);
+    // A one-second network stall on the carrier's side: 49 frames lost, the wall clock moved on with them.
+    for (let ts = 1000; ts <= 1600; ts += 20) await deliver(ts);
+    const audio = events.filter((e) => e.type === 'audio') as Array<{ pcm: Int16Array }>;
+    expect(transport.gapFilledMs).toBe(980);
+    expect(audio.map((a) => a.pcm.length)).toEqual([160, 980 * 8, ...Array<number>(31).fill(160)]);
+    expect(gate.droppedMs).toBe(0);
+    client.close();
   });
 });
 

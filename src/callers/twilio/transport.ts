@@ -112,7 +112,9 @@ export class TwilioTransport implements CallerTransport {
         if (mu.length === 0 || mu.length > 8000) return core.protocolError(CloseCode.invalidPayload, `media payload of ${mu.length} bytes`);
         const chunkMs = mu.length / 8;
         const fillMs = this.gaps.onMedia(m.timestampMs, chunkMs, receivedAtMs);
-        if (fillMs > 0 && core.admitAudio(fillMs, receivedAtMs)) core.emit({ type: 'audio', pcm: new Int16Array(fillMs * 8), receivedAtMs });
+        // Not charged to the admission: the filler keeps its silence within 1 s of the wall clock
+        // (gap-filler.ts), and a fill past the burst would put the bucket in debt for the audio after it.
+        if (fillMs > 0) core.emit({ type: 'audio', pcm: new Int16Array(fillMs * 8), receivedAtMs });
         if (core.hasEnded || !core.admitAudio(chunkMs, receivedAtMs)) return;
         core.emit({ type: 'audio', pcm: mulawDecode(mu), receivedAtMs });
         return;
