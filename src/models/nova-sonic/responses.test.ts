@@ -27,6 +27,32 @@ describe('ResponseTracker', () => {
     expect(t.handle({ kind: 'interrupted', source: 'audioContentEnd' })).toEqual([{ type: 'speechStarted' }, { type: 'responseDone', responseId: 'nova-2', cancelled: true }]);
   });
 
+  it('drops the rest of a turn the call cancelled until the turn ends or the user speaks again', () => {
+    const t = new ResponseTracker(24000, []);
+    t.handle({ kind: 'userTranscript', text: 'tell me a story' });
+    t.handle(audio(1000));
+    expect(t.cancel()).toEqual([{ type: 'responseDone', responseId: 'nova-1', cancelled: true }]);
+    // Nova goes on generating the turn: more audio, the next sentence's blocks.
+    expect(t.handle(audio(1000))).toEqual([]);
+    expect(t.handle({ kind: 'audioEnd', contentId: 'a', stopReason: 'PARTIAL_TURN' })).toEqual([]);
+    expect(t.handle({ kind: 'assistantText', text: 'And then', stage: 'SPECULATIVE', contentId: 's2' })).toEqual([]);
+    expect(t.handle({ kind: 'audioStart', contentId: 'b' })).toEqual([]);
+    expect(t.handle({ ...audio(1000), contentId: 'b' })).toEqual([]);
+    // Its FINAL text still belongs to the cut response, trimmed to what was heard of all its audio.
+    t.truncate('nova-1', 750);
+    expect(t.handle({ kind: 'assistantText', text: 'one two three four', stage: 'FINAL', contentId: 'f' })).toEqual([{ type: 'transcript', role: 'assistant', text: 'one', final: true, responseId: 'nova-1' }]);
+    // The user's next turn: its reply is a new response.
+    t.handle({ kind: 'userTranscript', text: 'stop' });
+    expect(t.handle(audio(100)).map((e) => e.type)).toEqual(['responseStarted', 'audio']);
+    // A cancelled turn's END_TURN also ends the dropping; cancelling when nothing is open drops nothing.
+    t.cancel();
+    t.handle({ kind: 'audioEnd', contentId: 'a', stopReason: 'END_TURN' });
+    expect(t.handle(audio(100)).map((e) => e.type)).toEqual(['responseStarted', 'audio']);
+    t.handle({ kind: 'audioEnd', contentId: 'a', stopReason: 'END_TURN' });
+    t.cancel();
+    expect(t.handle(audio(100)).map((e) => e.type)).toEqual(['responseStarted', 'audio']);
+  });
+
   it('truncates the history line to the heard share', () => {
     const t = new ResponseTracker(24000, []);
     t.handle(audio(1000));

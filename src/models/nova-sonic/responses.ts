@@ -41,6 +41,13 @@ export class ResponseTracker {
   userTurnPending = false;
   /** A response's audio ended but its FINAL text has not arrived. */
   awaitingFinalText = false;
+  /**
+   * The call cancelled a response while Nova was still generating it (a local barge-in; Nova has no
+   * cancel). Until that turn ends (audio `END_TURN` or `INTERRUPTED`, an interruption, `completionEnd`)
+   * or the user's next turn is recognised, its further audio and speculative text are dropped;
+   * otherwise they would open a new response and the caller would hear the rest of the cut reply.
+   */
+  private droppingCancelledTurn = false;
 
   /**
    * @param outputRateHz rate of the assistant audio (to measure response length).
@@ -63,11 +70,18 @@ export class ResponseTracker {
         if (!s.text.trim()) return [];
         this.history.push({ role: 'user', text: s.text.trim() });
         this.userTurnPending = true;
+        this.droppingCancelledTurn = false;
         return [{ type: 'speechStopped' }, { type: 'transcript', role: 'user', text: s.text.trim(), final: true }];
       }
       case 'audioStart':
-        return this.current && !this.current.done ? [] : this.begin();
+        return (this.current && !this.current.done) || this.droppingCancelledTurn ? [] : this.begin();
       case 'audio': {
+        if (this.droppingCancelledTurn) {
+          // Still counted: the turn's FINAL text covers it, and the heard share is taken of the whole.
+          const cut = this.recent[this.recent.length - 1];
+          if (cut) cut.audioMs += (s.pcm.length * 1000) / this.outputRateHz;
+          return [];
+        }
         const out = this.current && !this.current.done ? [] : this.begin();
         const r = this.current!;
         r.audioMs += (s.pcm.length * 1000) / this.outputRateHz;
@@ -75,6 +89,7 @@ export class ResponseTracker {
         return out;
       }
       case 'assistantText': {
+        if (this.droppingCancelledTurn && s.stage === 'SPECULATIVE') return [];
         const out = this.current && !this.current.done ? [] : s.stage === 'SPECULATIVE' ? this.begin() : [];
         const r = this.current ?? this.recent[this.recent.length - 1];
         if (!r) return out;
@@ -92,11 +107,14 @@ export class ResponseTracker {
         if (s.role === 'ASSISTANT' && s.stage === 'FINAL') this.awaitingFinalText = false;
         return [];
       case 'audioEnd':
+        if (s.stopReason === 'END_TURN' || s.stopReason === 'INTERRUPTED') this.droppingCancelledTurn = false;
         if (s.stopReason === 'END_TURN') return this.end(false);
         return [];
       case 'interrupted':
+        this.droppingCancelledTurn = false;
         return this.interrupt();
       case 'completionEnd':
+        this.droppingCancelledTurn = false;
         this.awaitingFinalText = false;
         return this.end(false);
       case 'usage':
@@ -151,8 +169,9 @@ export class ResponseTracker {
     return { type: 'transcript', role: 'assistant', text, final: true, responseId: r.id };
   }
 
-  /** The call stopped the current response (local barge-in): drop the rest of its audio. */
+  /** The call stopped the current response (local barge-in): drop the rest of its audio (`droppingCancelledTurn`). */
   cancel(): ModelEvent[] {
+    if (this.responseOpen) this.droppingCancelledTurn = true;
     return this.end(true);
   }
 
@@ -175,6 +194,7 @@ export class ResponseTracker {
     this.tokenNow = { input: 0, output: 0 };
     this.userTurnPending = false;
     this.awaitingFinalText = false;
+    this.droppingCancelledTurn = false;
     return this.end(false);
   }
 }
