@@ -17,7 +17,7 @@ class CountingSession extends FakeModelSession {
 /** A 20 ms frame at 16 kHz tagged with its number. */
 const frame = (k: number) => new Int16Array(320).fill(k);
 
-async function start(opts: { failOpens?: number[]; history?: HistoryMessage[] } = {}) {
+async function start(opts: { failOpens?: number[]; history?: HistoryMessage[]; closedOnOpen?: number[] } = {}) {
   const clock = new FakeClock();
   const segments: FakeModelSession[] = [];
   const histories: HistoryMessage[][] = [];
@@ -28,6 +28,11 @@ async function start(opts: { failOpens?: number[]; history?: HistoryMessage[] } 
       histories.push(history);
       const s = new CountingSession();
       segments.push(s);
+      // A stream that failed as it opened: its events are waiting when the session gets it.
+      if (opts.closedOnOpen?.includes(n)) {
+        s.emit({ type: 'error', code: 'stream_ended', message: `segment ${n} failed as it opened`, retryable: true });
+        await s.close();
+      }
       return s;
     },
     clock,
@@ -150,6 +155,25 @@ describe('RenewingSession', () => {
     await segments[0].close();
     await flush();
     expect(events.map((e) => e.type)).toEqual(['error', 'closed']);
+  });
+
+  it('hears what a segment said before it was attached: a first segment that failed as it opened ends the session', async () => {
+    const { events } = await start({ closedOnOpen: [0] });
+    await flush();
+    expect(events.map((e) => e.type)).toEqual(['error', 'closed']);
+  });
+
+  it('drops a next segment that failed as it opened and hands over to a fresh one', async () => {
+    const { session, segments, talk } = await start({ closedOnOpen: [1] });
+    let k = await talk(0, 6100);
+    expect(segments).toHaveLength(2);
+    expect(session.stats()).toMatchObject({ renewals: 0 });
+    k = await talk(k, 1400);
+    expect(segments).toHaveLength(3);
+    expect(session.stats()).toMatchObject({ renewals: 1 });
+    session.sendAudio(frame(k));
+    expect(framesIn(segments[2]).at(-1)).toBe(k);
+    await session.close();
   });
 
   it('drops a next segment that closes before the handover and hands over to a fresh one', async () => {

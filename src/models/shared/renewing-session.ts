@@ -82,7 +82,8 @@ export class RenewingSession implements ModelSession {
     const first = options.recovery
       ? await withRetries(options.clock, options.recovery.maxRetries, openFirst, (err, attempt, retryable) => options.logger.warn({ err: errorMessage(err), attempt, retryable }, 'model session failed to open'), options.signal)
       : await openFirst();
-    s.current = s.attach(first, 0);
+    s.current = newSegment(first, 0, options.clock.nowMs());
+    s.listen(s.current);
     s.goLive(s.current);
     s.schedule();
     return s;
@@ -109,11 +110,9 @@ export class RenewingSession implements ModelSession {
     this.events.emit(e);
   }
 
-  /** Wraps a segment: its events update its turn state and, while it is current, reach the call. */
-  private attach(session: SegmentSession, n: number): Segment {
-    const seg = newSegment(session, n, this.options.clock.nowMs());
-    session.setHandler((e) => this.onSegmentEvent(seg, e));
-    return seg;
+  /** Relays a segment's events (turn state; the call's while current). Once it is current or next: what it buffered (a stream that failed as it opened) arrives at once. */
+  private listen(seg: Segment): void {
+    seg.session.setHandler((e) => this.onSegmentEvent(seg, e));
   }
 
   private rid(seg: Segment, id: string): string {
@@ -228,7 +227,8 @@ export class RenewingSession implements ModelSession {
           this.retire(session);
           return;
         }
-        next.segment = this.attach(session, n);
+        next.segment = newSegment(session, n, this.options.clock.nowMs());
+        this.listen(next.segment);
       },
       (err: unknown) => {
         this.counters.prepareFailures++;
@@ -323,11 +323,12 @@ export class RenewingSession implements ModelSession {
         const n = ready ? ready.n : this.counters.segments++;
         const opening = ready ? Promise.resolve(ready.session) : this.options.openSegment(this.trimmedHistory(), n);
         outage.opening = opening.catch(() => undefined);
-        const seg = ready ?? this.attach(await opening, n);
+        const seg = ready ?? newSegment(await opening, n, clock.nowMs());
         if (this.closing) return this.retire(seg.session);
         this.recoveryCounters.maxOutageMs = Math.max(this.recoveryCounters.maxOutageMs, Math.round(clock.nowMs() - outage.sinceMs));
         this.outage = undefined;
         this.goCurrent(seg);
+        if (!ready) this.listen(seg);
         this.emit({ type: 'renewed', cause: 'failure', code: failure.code, message: failure.message });
         this.buffer.setCapacityMs(this.options.replayMs ?? 10_000);
         logger.info({ segment: seg.n, attempt }, 'model session replaced after a failure');
