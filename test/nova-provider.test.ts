@@ -60,6 +60,11 @@ describe('Nova Sonic provider against the emulator (real AWS SDK)', () => {
     session.sendText('hello there');
     await until(() => log.of('responseDone').length >= 2, 3000, 'the text response');
     expect(log.of('transcript').some((t) => t.role === 'assistant' && t.final && t.text === 'You wrote: hello there')).toBe(true);
+    // 1000 characters of Cyrillic are about 1.8 KB: sent as textInputs of at most 1 KB that join back to the text.
+    const long = 'привет мир '.repeat(91).slice(0, 1000);
+    session.sendText(long);
+    await until(() => log.of('responseDone').length >= 3, 3000, 'the long text response');
+    expect(log.of('transcript').some((t) => t.role === 'assistant' && t.final && t.text === `You wrote: ${long.trim()}`)).toBe(true);
     await session.close();
     destroy();
   });

@@ -10,7 +10,7 @@ import type { Logger } from '../../core/logger.js';
 import type { ToolSpec } from '../model.js';
 import type { NovaFailure } from './errors.js';
 import * as ev from './events.js';
-import type { HistoryBlock } from './history.js';
+import { NOVA_HISTORY_LIMITS, splitUtf8, type HistoryBlock } from './history.js';
 import type { NovaSignal } from './output.js';
 import { NovaStream, type BedrockStreamClient } from './stream.js';
 
@@ -114,9 +114,9 @@ export class Generation {
     if (this.encodeAudio) this.stream.sendJson(this.encodeAudio(pcm));
   }
 
-  /** Sends Nova 2 interactive user text. */
+  /** Sends Nova 2 interactive user text, as `textInput`s of at most 1 KB each in one block (protocols.md §1.8). */
   sendUserText(text: string): void {
-    for (const e of ev.textBlock(this.promptName, randomUUID(), 'USER', true, [text])) this.stream.send(e);
+    for (const e of ev.textBlock(this.promptName, randomUUID(), 'USER', true, splitUtf8(text, NOVA_HISTORY_LIMITS.maxInputBytes))) this.stream.send(e);
   }
 
   /** Answers a tool use; false when this stream did not ask for it. */

@@ -43,6 +43,8 @@ describe('splitUtf8', () => {
     const text = 'héllo wörld '.repeat(200) + '😀'.repeat(300);
     const parts = splitUtf8(text, 1024);
     for (const p of parts) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(1024);
-    expect(parts.join('').replace(/\s/g, '')).toBe(text.replace(/\s/g, ''));
+    expect(parts.join('')).toBe(text);
+    expect(parts.slice(0, -1).every((p) => p.endsWith(' ') || p.endsWith('😀'))).toBe(true);
+    expect(() => splitUtf8('😀', 3)).toThrow(RangeError);
   });
 });

@@ -25,10 +25,12 @@ export const NOVA_HISTORY_LIMITS: HistoryLimits = { maxTotalBytes: 40 * 1024, ma
 const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 /**
- * Splits `text` into pieces of at most `maxBytes` UTF-8 bytes, preferring word boundaries and
- * never cutting a character in two.
+ * Splits `text` into pieces of at most `maxBytes` UTF-8 bytes, preferring word boundaries (a piece
+ * keeps the space it ends on) and never cutting a character in two: the pieces joined are `text`.
+ * @throws RangeError when `maxBytes` is below 4 (a character may need 4 bytes).
  */
 export function splitUtf8(text: string, maxBytes: number): string[] {
+  if (!(maxBytes >= 4)) throw new RangeError(`maxBytes must be at least 4, not ${maxBytes}`);
   const out: string[] = [];
   let rest = text;
   while (utf8Bytes(rest) > maxBytes) {
@@ -41,10 +43,10 @@ export function splitUtf8(text: string, maxBytes: number): string[] {
       bytes += b;
       end += ch.length;
     }
-    const space = rest.lastIndexOf(' ', end);
-    const cut = space > end / 2 ? space : end;
-    out.push(rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut).trimStart();
+    const space = rest.lastIndexOf(' ', end - 1);
+    const cut = space > end / 2 ? space + 1 : end;
+    out.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
   }
   if (rest) out.push(rest);
   return out;

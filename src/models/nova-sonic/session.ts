@@ -132,7 +132,8 @@ export class NovaSonicSession implements SegmentSession {
       return;
     }
     this.flushAudio();
-    this.gen.sendUserText(text.slice(0, 1000));
+    // At most 1000 characters (code points: an emoji is never cut in two).
+    this.gen.sendUserText(text.length <= 1000 ? text : [...text].slice(0, 1000).join(''));
   }
 
   sendToolResult(toolCallId: string, result: unknown): void {
