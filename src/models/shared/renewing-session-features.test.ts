@@ -136,6 +136,23 @@ describe('RenewingSession with recovery', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('holds typed text sent during an outage for the replacement, which gets it as text to answer', async () => {
+    const { session, segments, talk } = await start({ recovery, refuse: (n) => (n === 1 ? retryable(n) : undefined) });
+    let k = await talk(0, 100);
+    segments[0].emit({ type: 'error', code: 'stream_ended', message: 'gone', retryable: true });
+    await segments[0].close();
+    session.sendText('are you there?');
+    session.sendToolResult('t1', { ok: true }); // asked for by the stream that failed: nowhere to go
+    k = await talk(k, 400);
+    expect(segments).toHaveLength(2);
+    expect(segments[0].textIn).toEqual([]);
+    expect(segments[1].textIn).toEqual(['are you there?']);
+    expect(segments[1].wentLive).toEqual([[]]); // not also in its history: it is answered once
+    session.sendText('thanks');
+    expect(segments[1].textIn).toEqual(['are you there?', 'thanks']);
+    await session.close();
+  });
+
   it('replays the caller turn not yet in the history to every new segment, across handovers', async () => {
     const { session, segments, talk } = await start({ recovery });
     // The caller talks through two renewals and no transcript comes: the turn is still open.

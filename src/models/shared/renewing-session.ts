@@ -61,8 +61,8 @@ export class RenewingSession implements ModelSession {
   private readonly recoveryCounters = { failures: 0, retries: 0, maxOutageMs: 0, droppedInputMs: 0 };
   /** Usage of the segments no longer current. */
   private readonly usageBase = { inputTokens: 0, outputTokens: 0 };
-  /** While a failed segment is being replaced: since when (clock ms), and its replacement opening. */
-  private outage: { sinceMs: number; opening?: Promise<unknown> } | undefined;
+  /** While a failed segment is being replaced: since when (clock ms), its replacement opening, typed text held for it (at most 20). */
+  private outage: { sinceMs: number; opening?: Promise<unknown>; texts: string[] } | undefined;
   private consecutiveFailures = 0;
   /** Aborted on close: cuts a retry backoff short. */
   private readonly closeSignal = new AbortController();
@@ -307,7 +307,7 @@ export class RenewingSession implements ModelSession {
       await this.close(reason);
     };
     if (this.consecutiveFailures >= recovery.maxRetries) return giveUp(failure, `${failure.code}`);
-    const outage: { sinceMs: number; opening?: Promise<unknown> } = { sinceMs: clock.nowMs() };
+    const outage: { sinceMs: number; opening?: Promise<unknown>; texts: string[] } = { sinceMs: clock.nowMs(), texts: [] };
     this.outage = outage;
     this.buffer.setCapacityMs(recovery.outageBufferMs);
     while (!this.closing) {
@@ -330,6 +330,7 @@ export class RenewingSession implements ModelSession {
         this.goCurrent(seg);
         if (!ready) this.listen(seg);
         this.emit({ type: 'renewed', cause: 'failure', code: failure.code, message: failure.message });
+        for (const text of outage.texts) this.sendText(text);
         this.buffer.setCapacityMs(this.options.replayMs ?? 10_000);
         logger.info({ segment: seg.n, attempt }, 'model session replaced after a failure');
         return;
@@ -358,6 +359,8 @@ export class RenewingSession implements ModelSession {
 
   sendText(text: string): void {
     if (this.closing) return;
+    // Held for the replacement, which answers it (text only in its history would go unanswered).
+    if (this.outage) return void (this.outage.texts.length < 20 && this.outage.texts.push(text));
     this.version++;
     this.history.add('user', text);
     this.current.session.sendText(text);
@@ -365,8 +368,8 @@ export class RenewingSession implements ModelSession {
 
   sendToolResult(toolCallId: string, result: unknown): void {
     if (this.closing) return;
-    if (!this.current.pendingTools.delete(toolCallId)) {
-      this.options.logger.warn({ toolCallId }, 'tool result for a call of an earlier model session; dropped');
+    if (this.outage || !this.current.pendingTools.delete(toolCallId)) {
+      this.options.logger.warn({ toolCallId }, 'tool result for a call of a model session that has ended; dropped');
       return;
     }
     this.current.session.sendToolResult(toolCallId, result);
