@@ -206,6 +206,11 @@ describe('Call', () => {
   it('end_call: hangs up once the next reply has been played out, or after the grace period without one', async () => {
     const { clock, transport, session, call } = await setup();
     call.endAfterReply();
+    // The response that called the tool ends with no audio (OpenAI: a function call only): not the goodbye.
+    session.relay.emit({ type: 'responseStarted', responseId: 'r0' });
+    session.relay.emit({ type: 'responseDone', responseId: 'r0', cancelled: false });
+    clock.advance(300);
+    expect(transport.hungUp).toBeUndefined();
     session.relay.emit({ type: 'responseStarted', responseId: 'r1' });
     session.relay.emit({ type: 'audio', pcm: new Int16Array(16000).fill(1000), responseId: 'r1' }); // 1 s of goodbye
     session.relay.emit({ type: 'responseDone', responseId: 'r1', cancelled: false });

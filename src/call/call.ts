@@ -316,8 +316,8 @@ export class Call extends EventEmitter<CallEvents> {
   private onResponseDone(responseId: string): void {
     if (this.out.isCancelled(responseId)) return;
     this.out.responseDone(responseId);
-    this.watchdog.replyFinished(this.deps.clock.nowMs());
     const t = this.conversation.responseDone(responseId);
+    if (this.out.lastQueuedResponseId === responseId) this.watchdog.replyFinished(this.deps.clock.nowMs()); // `end_call`'s goodbye has audio
     if (t) this.announceTurn(t);
     this.dispatch({ type: 'responseDone' });
   }

@@ -85,6 +85,7 @@ export class Playout implements PlaybackStartSource {
   private lastFrameSentAtMs = 0;
   private framesSinceMark = 0;
   private markSeq = 0;
+  private lastQueued: string | undefined;
 
   /** @param deps clock, sink, rates and settings; `deps.resampler` becomes this playout's to destroy. */
   constructor(private readonly deps: PlayoutDeps) {
@@ -112,6 +113,11 @@ export class Playout implements PlaybackStartSource {
     return this.ledger.currentResponseId;
   }
 
+  /** The response whose audio was queued last, if any (a response that carried no audio never is). */
+  get lastQueuedResponseId(): string | undefined {
+    return this.lastQueued;
+  }
+
   /** Whether response `responseId` was cut off by a barge-in (its audio is dropped). */
   isCancelled(responseId: string): boolean {
     return this.cancelled.has(responseId);
@@ -128,6 +134,7 @@ export class Playout implements PlaybackStartSource {
    */
   push(pcm: Int16Array, responseId: string): void {
     if (this.cancelled.has(responseId)) return;
+    this.lastQueued = responseId;
     const out = this.deps.resampler ? this.deps.resampler.process(pcm) : pcm;
     for (const frame of this.framer.push(out)) this.pacer.enqueue({ pcm: frame, responseId });
     // Active only after the first frames are queued: the start of a reply is not an underrun.
