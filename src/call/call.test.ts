@@ -136,6 +136,30 @@ describe('Call', () => {
     expect(call.phase).toBe('listening');
   });
 
+  it('barge-in cuts the reply the caller is hearing, and cancels the one queued behind it (after a tool call)', async () => {
+    const { clock, transport, session, call } = await setup();
+    const events: any[] = [];
+    call.on('bargeIn', (e) => events.push(e));
+    // "Let me check that" (2 s) arrives at once and ends with a tool call; the answer follows while it plays.
+    session.relay.emit({ type: 'responseStarted', responseId: 'r1' });
+    session.relay.emit({ type: 'audio', pcm: speech(32000), responseId: 'r1' });
+    session.relay.emit({ type: 'responseDone', responseId: 'r1', cancelled: false });
+    clock.advance(300);
+    session.relay.emit({ type: 'responseStarted', responseId: 'r2' });
+    session.relay.emit({ type: 'audio', pcm: speech(16000), responseId: 'r2' });
+    clock.advance(200);
+    for (const m of transport.marks.slice(0, 4)) transport.handler({ type: 'played', markId: m }); // 400 ms of r1 confirmed at t=500
+    const sentBefore = transport.sent.length;
+    session.relay.emit({ type: 'speechStarted' });
+    expect(session.cancels).toBe(1);
+    expect(session.truncations).toEqual([['r1', 400], ['r2', 0]]);
+    expect(events[0]).toMatchObject({ responseId: 'r1', heardMs: 400 });
+    expect(call.turns.map((t) => [t.responseId, t.interrupted, t.heardMs])).toEqual([['r1', true, 400], ['r2', false, undefined]]);
+    session.relay.emit({ type: 'audio', pcm: speech(3200), responseId: 'r2' }); // late audio of the cancelled answer
+    clock.advance(1000);
+    expect(transport.sent.length).toBe(sentBefore);
+  });
+
   it('barges in on the model signal: clears the carrier and pacer, cancels, truncates to the heard position', async () => {
     const { clock, transport, session, call } = await setup();
     const events: any[] = [];

@@ -97,7 +97,6 @@ export class Call extends EventEmitter<CallEvents> {
     });
     this.conversation = new Conversation(this.startedAtMs, this.out);
     this.hold = new BargeInHold(clock, options.bargeInConfirmMs ?? 0, {
-      // The reply may have finished playing meanwhile: nothing to cut then, but the hold must end.
       confirm: () => (this.state.phase === 'responding' ? this.dispatch({ type: 'userSpeechStarted', source: 'vad' }) : this.out.release()),
       resume: (heldMs) => (this.out.release(), this.log.info({ heldMs: Math.round(heldMs) }, 'false interruption: playback resumed')),
     });
@@ -346,12 +345,11 @@ export class Call extends EventEmitter<CallEvents> {
   /** The audio side via `Playout`, then the model (cancel, truncate to what was heard) and the record. */
   private bargeIn(source: 'model' | 'vad'): void {
     this.hold.cancel();
-    const cut = this.out.interrupt(this.conversation.activeResponseId);
+    const { queuedResponseId, ...cut } = this.out.interrupt(this.conversation.activeResponseId);
     const { responseId, heardMs } = cut;
-    if (responseId && !isHoldResponse(responseId)) {
-      this.session?.cancelResponse();
-      if (this.deps.model.capabilities.truncation) this.session?.truncate(responseId, heardMs);
-    }
+    const modelCuts = [responseId, queuedResponseId].filter((id): id is string => id !== undefined && !isHoldResponse(id));
+    if (modelCuts.length) this.session?.cancelResponse();
+    if (this.deps.model.capabilities.truncation) for (const id of modelCuts) this.session?.truncate(id, id === responseId ? heardMs : 0);
     this.bargeIns++;
     const turn = this.conversation.interrupted(responseId, heardMs);
     if (turn) this.announceTurn(turn);

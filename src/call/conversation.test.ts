@@ -107,13 +107,14 @@ describe('Conversation', () => {
     expect(c.history[1]).toEqual({ role: 'assistant', text: 'Another reply' });
   });
 
-  it('announces no turn when the response cut off is not the current turn', () => {
+  it('marks the turn of the response cut off, also an earlier one still playing behind the current turn', () => {
     const { conversation: c } = setup();
     c.assistantAudio('r1');
-    c.assistantAudio('r2');
-    expect(c.interrupted('r1', 100)).toBeUndefined();
+    c.assistantAudio('r2'); // queued behind r1 (e.g. the reply after a tool call)
     expect(c.interrupted(undefined, 0)).toBeUndefined();
-    expect(c.turns.every((t) => !t.interrupted)).toBe(true);
+    expect(c.interrupted('r1', 100)).toMatchObject({ responseId: 'r1', interrupted: true, heardMs: 100 });
+    expect(c.turns.map((t) => t.interrupted)).toEqual([true, false]);
+    expect(c.interrupted('r9', 0)).toBeUndefined();
   });
 
   it('measures reply latency from the end of the caller turn to first playback (no marks: known at the first frame)', () => {

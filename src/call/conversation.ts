@@ -199,11 +199,13 @@ export class Conversation {
       this.cutBeforeFinal.set(responseId, heardMs);
       if (this.cutBeforeFinal.size > MAX_ASSISTANT_ENTRIES) this.cutBeforeFinal.delete(this.cutBeforeFinal.keys().next().value!);
     }
-    if (!this.turn || this.turn.responseId !== responseId) return undefined;
-    this.turn.interrupted = true;
-    this.turn.heardMs = heardMs;
-    this.timing.interrupted(this.turn, heardMs);
-    return this.turn;
+    // The turn of the response cut: the current one, or an earlier one still playing (announced again).
+    const turn = responseId ? this.turnOf(responseId) : undefined;
+    if (!turn) return undefined;
+    turn.interrupted = true;
+    turn.heardMs = heardMs;
+    this.timing.interrupted(turn, heardMs);
+    return turn;
   }
 
   /** Records one tool call; returns `record`. */

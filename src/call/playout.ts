@@ -74,6 +74,11 @@ export interface PlayoutCut {
   droppedMs: number;
   /** Interrupt began → carrier clear sent, ms. */
   reactionMs: number;
+  /**
+   * A later response cut before the caller heard any of it (its audio queued behind the one
+   * playing, or still coming from the model), now cancelled too; absent when there is none.
+   */
+  queuedResponseId?: string;
 }
 
 /** Plays model audio out to one caller. */
@@ -171,12 +176,17 @@ export class Playout implements PlaybackStartSource {
    * The audio side of barge-in: drops queued audio (pacer, framer, resampler history), tells the
    * sink to clear, measures what the caller heard of the response cut off, forgets pending marks
    * and cancels that response so its late audio never plays.
-   * @param activeResponseId the response streaming now, if known; else the one sent last is cut.
+   * The response cut is the one the caller is hearing (sent and not all heard yet); when none is,
+   * the one streaming now. A streaming response other than the one heard (a reply queued behind a
+   * spoken preamble, e.g. after a tool call) is cancelled as well (`queuedResponseId`).
+   * @param activeResponseId the response streaming now, if known.
    */
   interrupt(activeResponseId: string | undefined): PlayoutCut {
     const { clock, sink, resampler } = this.deps;
     const signalAtMs = clock.nowMs();
-    const responseId = activeResponseId ?? this.ledger.currentResponseId;
+    const playing = this.ledger.currentResponseId;
+    const responseId = playing !== undefined && this.ledger.unplayedMs(signalAtMs) > 0 ? playing : (activeResponseId ?? playing);
+    const queuedResponseId = activeResponseId !== undefined && activeResponseId !== responseId ? activeResponseId : undefined;
     const dropped = this.pacer.clear();
     this.framer.reset();
     resampler?.reset();
@@ -187,11 +197,14 @@ export class Playout implements PlaybackStartSource {
     const sentMs = responseId ? this.ledger.sentMs(responseId) : 0;
     this.ledger.clearMarks();
     this.framesSinceMark = 0;
-    if (responseId) {
-      this.cancelled.add(responseId);
+    for (const id of [responseId, queuedResponseId]) {
+      if (id === undefined) continue;
+      this.cancelled.add(id);
       if (this.cancelled.size > MAX_CANCELLED_RESPONSES) this.cancelled.delete(this.cancelled.values().next().value!);
     }
-    return { responseId, heardMs, sentMs, droppedMs: dropped.droppedMs, reactionMs: clearedAtMs - signalAtMs };
+    const cut: PlayoutCut = { responseId, heardMs, sentMs, droppedMs: dropped.droppedMs, reactionMs: clearedAtMs - signalAtMs };
+    if (queuedResponseId !== undefined) cut.queuedResponseId = queuedResponseId;
+    return cut;
   }
 
   /** Holds playout while a possible barge-in is confirmed: nothing more is sent until `release()`. */
