@@ -49,7 +49,13 @@ describe('admin routes with no auth configured', () => {
       expect(await status(s, url, { remoteAddress: REMOTE, headers: { 'x-forwarded-for': '127.0.0.1' } })).toBe(403);
       expect(await status(s, url, { headers: { 'x-forwarded-for': REMOTE } })).toBe(403);
       expect(await status(s, url, { headers: { forwarded: `for=${REMOTE}` } })).toBe(403);
+      // DNS rebinding: another site's page reaches us over loopback under its own name.
+      expect(await status(s, url, { headers: { host: 'evil.example:3000' } })).toBe(403);
+      expect(await status(s, url, { headers: { host: 'localhost.evil.example' } })).toBe(403);
+      for (const host of ['localhost:3000', 'LOCALHOST', '127.0.0.1:3000', '[::1]:3000', '127.0.0.1']) expect(await status(s, url, { headers: { host } }), host).toBe(200);
     }
+    const rebound = await s.app.inject({ method: 'GET', url: '/calls', headers: { host: 'evil.example:3000' } });
+    expect(rebound.json()).toMatchObject({ error: 'forbidden', message: expect.stringContaining('localhost, 127.0.0.1 or [::1]') });
     const res = await s.app.inject({ method: 'GET', url: '/calls', remoteAddress: REMOTE });
     expect(res.json()).toMatchObject({ error: 'forbidden', message: expect.stringContaining('ADMIN_TOKEN') });
     // Probes stay open.

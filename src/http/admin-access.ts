@@ -37,6 +37,8 @@ export interface AdminRequest {
   remoteAddress?: string;
   /** Whether the request carries a forwarding header (it came through a proxy). */
   forwarded: boolean;
+  /** The `Host` header, as sent. */
+  host?: string;
 }
 
 /** The rule's answer: who was let in, or the HTTP status and reason of a refusal. */
@@ -55,6 +57,17 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || address === '::1' || address === '0:0:0:0:0:0:0:1';
+}
+
+/**
+ * Whether a `Host` header names this machine's loopback (`localhost`, `127.x.x.x`, `[::1]`, any
+ * port). A page on another site that rebinds its own name to 127.0.0.1 (DNS rebinding) reaches a
+ * local server over loopback, but its requests still carry that site's name.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = (host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d*$/, '')).toLowerCase();
+  return name === 'localhost' || isLoopbackAddress(name);
 }
 
 /** Whether JWT `claims` grant `scope` (`scope`: space-separated string; `scp`: string or array). */
@@ -87,7 +100,10 @@ export function createAdminAccess(settings: AdminAccessSettings): AdminAccess {
         return { ok: false, status: 403, message: `this token lacks the ${adminScope} scope: ${needs}` };
       }
       if (adminToken) return { ok: false, status: 401, message: needs };
-      if (isLoopbackAddress(req.remoteAddress) && !req.forwarded) return { ok: true, via: 'local' };
+      if (isLoopbackAddress(req.remoteAddress) && !req.forwarded) {
+        if (isLoopbackHost(req.host)) return { ok: true, via: 'local' };
+        return { ok: false, status: 403, message: `${needs}: a loopback client must address this server as localhost, 127.0.0.1 or [::1], not ${JSON.stringify(req.host ?? '')}; set ADMIN_TOKEN to use another name` };
+      }
       return { ok: false, status: 403, message: `${needs}; set ADMIN_TOKEN to allow other clients` };
     },
   };
@@ -98,7 +114,7 @@ const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'];
 
 /** The rule's view of a Fastify request (the socket's peer address, never `req.ip`). */
 export function adminRequestOf(req: FastifyRequest): AdminRequest {
-  return { authorization: req.headers.authorization, url: req.url, remoteAddress: req.socket?.remoteAddress ?? req.raw.socket?.remoteAddress, forwarded: FORWARDING_HEADERS.some((h) => req.headers[h] !== undefined) };
+  return { authorization: req.headers.authorization, url: req.url, remoteAddress: req.socket?.remoteAddress ?? req.raw.socket?.remoteAddress, forwarded: FORWARDING_HEADERS.some((h) => req.headers[h] !== undefined), host: req.headers.host };
 }
 
 /** Whether `url` (a route path) is an admin route: `/calls`, `/stats`, `/monitor`, or under `/calls/`. */
