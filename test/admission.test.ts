@@ -34,8 +34,8 @@ interface Socket {
 }
 
 /** Opens `/ws` from `localAddress`; resolves once open, or with the HTTP refusal of the upgrade. */
-function openFrom(localAddress: string): Promise<Socket | { status: number; retryAfter: string | undefined; body: string }> {
-  const ws = new WebSocket(`${srv.url.replace('http', 'ws')}/ws`, { localAddress });
+function openFrom(localAddress: string, path = '/ws'): Promise<Socket | { status: number; retryAfter: string | undefined; body: string }> {
+  const ws = new WebSocket(`${srv.url.replace('http', 'ws')}${path}`, { localAddress });
   const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve({ ws, closed }));
@@ -48,8 +48,8 @@ function openFrom(localAddress: string): Promise<Socket | { status: number; retr
   });
 }
 
-async function openSocket(localAddress: string): Promise<Socket> {
-  const s = await openFrom(localAddress);
+async function openSocket(localAddress: string, path = '/ws'): Promise<Socket> {
+  const s = await openFrom(localAddress, path);
   if (!('ws' in s)) throw new Error(`upgrade refused: ${s.status} ${s.body}`);
   return s;
 }
@@ -98,6 +98,35 @@ describe('calls at once', () => {
     }, 'a slot freed by the ended call');
     for (const s of [a2, b1, again]) s.ws.close();
   }, 30_000);
+});
+
+describe('plain requests to a WebSocket route', () => {
+  it('hold no call slot: open keep-alive connections that never upgrade do not keep a caller out', async () => {
+    const agents = [0, 1].map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+    for (const agent of agents) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.get(`${srv.url}/ws`, { agent, localAddress: '127.0.0.41' }, (res) => (res.resume(), res.on('end', () => resolve(res.statusCode ?? 0))));
+        req.once('error', reject);
+      });
+      expect(status).toBe(404);
+    }
+    // Both connections stay open (keep-alive); this address's two call slots must still be free:
+    // two browser sessions start (a refused one would be closed 1013 before it could).
+    const sessions = await Promise.all([0, 1].map(() => openSocket('127.0.0.41', '/client')));
+    await Promise.all(
+      sessions.map(
+        (x) =>
+          new Promise<void>((resolve, reject) => {
+            x.ws.on('message', (d) => JSON.parse(d.toString()).type === 'session.started' && resolve());
+            void x.closed.then((c) => reject(new Error(`closed ${c.code} ${c.reason}`)));
+            x.ws.send(JSON.stringify({ type: 'session.start', sampleRateHz: 16000 }));
+          }),
+      ),
+    );
+    for (const x of sessions) x.ws.close();
+    await Promise.all(sessions.map((x) => x.closed));
+    for (const agent of agents) agent.destroy();
+  });
 });
 
 describe('upgrades per minute', () => {

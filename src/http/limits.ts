@@ -8,6 +8,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../callers/core/socket.js';
+import { closeReason } from '../callers/core/ws-socket.js';
 import type { Config } from '../config/config.js';
 import type { TrustProxySetting } from '../config/settings.js';
 import { Admission, clientAddressKey, isRefusal, type Refusal } from '../limits/admission.js';
@@ -94,6 +95,9 @@ export function webSocketLimits(admission: Admission): WebSocketLimits {
       if (refusal) await refuseHttp(reply, refusal);
     },
     async callSlot(req) {
+      // A plain GET or HEAD (no upgrade) is answered 404 by the WebSocket route and starts no call:
+      // holding a slot for its keep-alive connection would let idle requests keep callers out.
+      if (!req.ws) return;
       const lease = await admission.call(clientKey(req));
       if (isRefusal(lease)) {
         (req as LimitedRequest)[REFUSED] = lease;
@@ -107,7 +111,7 @@ export function webSocketLimits(admission: Admission): WebSocketLimits {
     admitted(socket, req) {
       const refusal = (req as LimitedRequest)[REFUSED];
       if (!refusal) return true;
-      socket.close(TRY_AGAIN_LATER, Buffer.from(refusal.message).subarray(0, 123).toString());
+      socket.close(TRY_AGAIN_LATER, closeReason(refusal.message));
       return false;
     },
   };
