@@ -50,6 +50,14 @@ describe('WebRTC transport timers on the injected clock', () => {
     await expect(transport.started).rejects.toThrow('did not connect within 5000 ms');
   });
 
+  it('a peer connection that closes before it connected fails the start at once, not at the deadline', async () => {
+    const clock = new FakeClock();
+    const peers = new WebRtcPeers();
+    const { transport } = await WebRtcTransport.answer(await makeOffer(), { clock, logger: silentLogger, network, peers });
+    (transport as unknown as { pc: InstanceType<typeof PeerConnection> }).pc.close();
+    await expect(transport.started).rejects.toThrow('went away before it connected (peer-closed)');
+  });
+
   it('releases a hung-up peer when the clock passes the release delay', async () => {
     const clock = new FakeClock();
     const peers = new WebRtcPeers();

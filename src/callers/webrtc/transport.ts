@@ -196,7 +196,13 @@ export class WebRtcTransport implements CallerTransport {
       this.connectDeadline = undefined;
       this.watchdog.start();
       this.core.start({ parameters: { transport: 'webrtc' }, voice: this.deps.requested?.voice, model: this.deps.requested?.model });
-    } else if (state === 'failed' || state === 'closed' || state === 'disconnected') this.core.reportEnded(`peer-${state}`);
+    } else if (state === 'failed' || state === 'closed' || state === 'disconnected') this.peerGone(`peer-${state}`);
+  }
+
+  /** The peer or its data channel went away: before it connected, the call waiting for it is told at once. */
+  private peerGone(reason: string): void {
+    if (!this.core.isStarted) this.core.fail(new Error(`the peer went away before it connected (${reason})`));
+    this.core.reportEnded(reason);
   }
 
   /**
@@ -222,7 +228,7 @@ export class WebRtcTransport implements CallerTransport {
     this.dc = dc;
     dc.onOpen(this.guard('data channel open', () => this.flushNotices()));
     dc.onMessage(this.guard('data channel message', (msg: string | Buffer | ArrayBuffer) => this.onControl(typeof msg === 'string' ? msg : Buffer.from(msg as ArrayBuffer).toString('utf8'))));
-    dc.onClosed(this.guard('data channel closed', () => this.core.reportEnded('datachannel-closed')));
+    dc.onClosed(this.guard('data channel closed', () => this.peerGone('datachannel-closed')));
     if (dc.isOpen()) this.flushNotices();
   }
 
