@@ -136,6 +136,16 @@ describe('Call', () => {
     expect(call.phase).toBe('listening');
   });
 
+  it('a bug met while handling an event ends that call with "server error"; nothing escapes to the socket or stream', async () => {
+    const { transport, session, call } = await setup();
+    transport.notify = (n) => {
+      if (n.type === 'speech') throw new Error('a bug');
+    };
+    expect(() => session.relay.emit({ type: 'speechStarted' })).not.toThrow();
+    expect(await call.ended).toMatchObject({ reason: 'server error', error: true });
+    expect(session.closed).toBe(true);
+  });
+
   it('barge-in cuts the reply the caller is hearing, and cancels the one queued behind it (after a tool call)', async () => {
     const { clock, transport, session, call } = await setup();
     const events: any[] = [];

@@ -15,6 +15,7 @@ import type { Handoff } from '../handoff/record.js';
 import { targetText } from '../handoff/target.js';
 import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../models/model.js';
 import { BargeInHold } from './barge-in-hold.js';
+import { contained } from './contain.js';
 import { Conversation } from './conversation.js';
 import { InboundAudio } from './inbound.js';
 import { ReentryGuard } from './reentry.js';
@@ -41,8 +42,7 @@ export class Call extends EventEmitter<CallEvents> {
   private state: CallState = initialCallState;
   private session: ModelSession | undefined;
   private readonly abort = new AbortController();
-  /** Rates the model session uses for this caller. */
-  private readonly rates: SessionRates;
+  private readonly rates: SessionRates; // the model session's, for this caller
   private readonly in: InboundAudio;
   private readonly out: Playout;
   private readonly conversation: Conversation;
@@ -52,8 +52,7 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly watchdog: CallWatchdog;
   /** A barge-in heard by the local VAD, held until it is confirmed or turns out false (`barge-in-hold.ts`). */
   private readonly hold: BargeInHold;
-  /** How the caller is hung up when the call ends from our side (`hangup`). */
-  private hangupOptions: HangupOptions | undefined;
+  private hangupOptions: HangupOptions | undefined; // how the caller is hung up when we end the call (`hangup`)
   private handoff: Handoff | undefined;
   private endedPromise: Promise<CallSummary>;
   private resolveEnded!: (s: CallSummary) => void;
@@ -150,7 +149,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** Opens the model session and starts moving audio. Never throws: failures end the call. */
   async start(): Promise<void> {
     const { transport, model, options, clock } = this.deps;
-    transport.setHandler((e) => this.onCallerEvent(e));
+    transport.setHandler(contained((e) => this.onCallerEvent(e), this.onEventError));
     this.housekeeping = clock.setTimeout(this.onHousekeeping, HOUSEKEEPING_MS);
     this.emit('state', this.state.phase);
     transport.notify({ type: 'state', state: this.state.phase });
@@ -166,7 +165,7 @@ export class Call extends EventEmitter<CallEvents> {
       }
       this.session = session;
       this.dispatch({ type: 'sessionOpened' });
-      session.setHandler((e) => (e.type !== 'audio' && this.emit('model', e), this.onModelEvent(e))); // observers: every event but audio
+      session.setHandler(contained((e) => (e.type !== 'audio' && this.emit('model', e), this.onModelEvent(e)), this.onEventError)); // observers: all but audio
       for (const chunk of this.in.takeHeld()) session.sendAudio(chunk);
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, 'model session failed to open');
@@ -174,6 +173,9 @@ export class Call extends EventEmitter<CallEvents> {
       this.dispatch({ type: 'modelFailed', reason: `model-open-failed: ${errorMessage(err)}` });
     }
   }
+
+  /** A bug met while handling one of this call's events: this call ends (`server error`), no other. */
+  private readonly onEventError = (err: unknown): void => (this.log.error({ err: errorMessage(err) }, 'call failed handling an event'), this.isOver() || this.dispatch({ type: 'modelFailed', reason: 'server error' }), undefined);
 
   /** Ends the call from our side (`options.serverShutdown`: WebSocket callers get close 1001). */
   hangup(reason: string, options?: HangupOptions): void {
