@@ -164,7 +164,7 @@ describe('Call', () => {
     expect(session.cancels).toBe(1);
     expect(session.truncations).toEqual([['r1', 400], ['r2', 0]]);
     expect(events[0]).toMatchObject({ responseId: 'r1', heardMs: 400 });
-    expect(call.turns.map((t) => [t.responseId, t.interrupted, t.heardMs])).toEqual([['r1', true, 400], ['r2', false, undefined]]);
+    expect(call.turns.map((t) => [t.responseId, t.interrupted, t.heardMs])).toEqual([['r1', true, 400], ['r2', true, 0]]);
     session.relay.emit({ type: 'audio', pcm: speech(3200), responseId: 'r2' }); // late audio of the cancelled answer
     clock.advance(1000);
     expect(transport.sent.length).toBe(sentBefore);

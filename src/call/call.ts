@@ -96,6 +96,7 @@ export class Call extends EventEmitter<CallEvents> {
     });
     this.conversation = new Conversation(this.startedAtMs, this.out);
     this.hold = new BargeInHold(clock, options.bargeInConfirmMs ?? 0, {
+      // The reply may have finished playing meanwhile: nothing to cut then, but the hold must end.
       confirm: () => (this.state.phase === 'responding' ? this.dispatch({ type: 'userSpeechStarted', source: 'vad' }) : this.out.release()),
       resume: (heldMs) => (this.out.release(), this.log.info({ heldMs: Math.round(heldMs) }, 'false interruption: playback resumed')),
     });
@@ -223,13 +224,9 @@ export class Call extends EventEmitter<CallEvents> {
     switch (e.type) {
       case 'audio':
         return this.onCallerAudio(e.pcm, e.receivedAtMs);
-      case 'played': {
+      case 'played': // a turn's reply latency may be known only now (marks): announced again then
         this.out.markPlayed(e.markId, this.deps.clock.nowMs());
-        // Known only now (marks): announce it again if the turn was already announced.
-        const t = this.conversation.playbackConfirmed();
-        if (t) this.announceTurn(t);
-        return;
-      }
+        return this.announceTurn(this.conversation.playbackConfirmed());
       case 'dtmf':
         this.log.info({ digit: e.digit }, 'dtmf');
         this.watchdog.activity(this.deps.clock.nowMs());
@@ -337,7 +334,8 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   /** Emits `turn` and tells the caller (reply latency: `reply-latency.ts`). */
-  private announceTurn(t: TurnRecord): void {
+  private announceTurn(t: TurnRecord | undefined): void {
+    if (!t) return;
     this.emit('turn', t);
     this.deps.transport.notify({ type: 'turn', turn: t.turn, replyLatencyMs: t.replyLatencyMs, interrupted: t.interrupted });
   }
@@ -353,8 +351,8 @@ export class Call extends EventEmitter<CallEvents> {
     if (modelCuts.length) this.session?.cancelResponse();
     if (this.deps.model.capabilities.truncation) for (const id of modelCuts) this.session?.truncate(id, id === responseId ? heardMs : 0);
     this.bargeIns++;
-    const turn = this.conversation.interrupted(responseId, heardMs);
-    if (turn) this.announceTurn(turn);
+    // The reply cut, and one queued behind it that the caller heard none of.
+    for (const [id, ms] of [[responseId, heardMs], [queuedResponseId, 0]] as const) this.announceTurn(this.conversation.interrupted(id, ms));
     const event: BargeInEvent = { source, ...cut, atMs: Math.round(this.deps.clock.nowMs() - this.startedAtMs) };
     this.bargeInEvents.push(event);
     this.log.info(event, 'barge-in');

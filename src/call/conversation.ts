@@ -189,7 +189,8 @@ export class Conversation {
    * The caller barged in on response `responseId` after hearing `heardMs` of it: no response is
    * active any more, its history line is marked truncated at `heardMs` (now, or when its final line
    * arrives later, as OpenAI's does after a cancel).
-   * @returns its turn (now `interrupted`, with `heardMs`) to announce when it is the current turn.
+   * @returns its turn (now `interrupted`, with `heardMs`) to announce, also when a later turn has
+   *   begun (a reply still playing when the next one started); undefined for no or an unknown response.
    */
   interrupted(responseId: string | undefined, heardMs: number): TurnRecord | undefined {
     this.active = undefined;
