@@ -30,7 +30,7 @@ class LateSession extends FakeModelSession {
 const frame = (k: number) => new Int16Array(320).fill(k);
 const retryable = (n: number) => new VoiceBridgeError('model_unavailable', `segment ${n} refused`, true);
 
-async function start(opts: { refuse?: (n: number) => Error | undefined; history?: HistoryMessage[]; recovery?: RenewingSessionOptions['recovery'] } = {}) {
+async function start(opts: { refuse?: (n: number) => Error | undefined; history?: HistoryMessage[]; recovery?: RenewingSessionOptions['recovery']; failAsOpened?: number[] } = {}) {
   const clock = new FakeClock();
   const segments: LateSession[] = [];
   const opened: number[] = [];
@@ -42,6 +42,10 @@ async function start(opts: { refuse?: (n: number) => Error | undefined; history?
       if (err) throw err;
       const s = new LateSession(10 * (segments.length + 1));
       segments.push(s);
+      if (opts.failAsOpened?.includes(n)) {
+        s.emit({ type: 'error', code: 'stream_ended', message: `segment ${n} failed as it opened`, retryable: true });
+        await s.close();
+      }
       return s;
     },
     clock,
@@ -150,6 +154,24 @@ describe('RenewingSession with recovery', () => {
     expect(segments[1].wentLive).toEqual([[]]); // not also in its history: it is answered once
     session.sendText('thanks');
     expect(segments[1].textIn).toEqual(['are you there?', 'thanks']);
+    await session.close();
+  });
+
+  it('a replacement that failed as it opened starts the next outage: nothing is lost meanwhile', async () => {
+    const { session, segments, events, talk } = await start({ recovery, failAsOpened: [1] });
+    let k = await talk(0, 100);
+    segments[0].emit({ type: 'error', code: 'stream_ended', message: 'gone', retryable: true });
+    await segments[0].close();
+    session.sendText('hello?');
+    k = await talk(k, 1500);
+    expect(segments).toHaveLength(3);
+    expect(segments[2].closed).toBe(false);
+    expect(segments[2].textIn).toEqual(['hello?']);
+    expect(session.stats()).toMatchObject({ failures: 2, droppedInputMs: 0 });
+    // Every caller frame since the first failure reached the segment that lived.
+    const got = new Set(segments[2].audioIn.map((a) => a[0]));
+    expect([...Array(k).keys()].slice(5).filter((f) => !got.has(f))).toEqual([]);
+    expect(events.filter((e) => e.type === 'error' || e.type === 'closed')).toEqual([]);
     await session.close();
   });
 

@@ -328,11 +328,11 @@ export class RenewingSession implements ModelSession {
         this.recoveryCounters.maxOutageMs = Math.max(this.recoveryCounters.maxOutageMs, Math.round(clock.nowMs() - outage.sinceMs));
         this.outage = undefined;
         this.goCurrent(seg);
-        if (!ready) this.listen(seg);
         this.emit({ type: 'renewed', cause: 'failure', code: failure.code, message: failure.message });
-        for (const text of outage.texts) this.sendText(text);
         this.buffer.setCapacityMs(this.options.replayMs ?? 10_000);
         logger.info({ segment: seg.n, attempt }, 'model session replaced after a failure');
+        if (!ready) this.listen(seg); // last: what it buffered may be its failure, starting the next outage (texts held again)
+        for (const text of outage.texts) this.sendText(text);
         return;
       } catch (err) {
         const retryable = isRetryable(err);
