@@ -77,7 +77,7 @@ export function shapeHistory(messages: readonly HistoryMessage[], limits: Histor
   if (merged.length === 1 && total > limits.maxTotalBytes) {
     const pieces = splitUtf8(merged[0].text, limits.maxInputBytes);
     const keep = Math.max(1, Math.floor(limits.maxTotalBytes / (limits.maxInputBytes + 1)));
-    merged[0].text = pieces.slice(-keep).join(' ');
+    merged[0].text = pieces.slice(-keep).join('');
   }
   return merged.map((m) => ({ role: m.role, contents: splitUtf8(m.text, limits.maxInputBytes) }));
 }
