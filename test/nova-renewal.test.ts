@@ -129,9 +129,10 @@ describe(`a ${CALL_S} s call with a ${LIMIT_MS / 1000} s model session limit`, (
         `max history ${stats.maxHistoryBytes} bytes, longest stream prepare ${stats.maxPrepareMs} ms, underruns ${summary.underruns}`,
     );
     // No assistant audio was lost at a handover: everything the streams said reached the caller,
-    // less what barge-ins dropped (each reply's last frame is padded to 20 ms, hence the slack).
+    // less what barge-ins dropped, at the playout and, for the rest of a cut turn Nova went on
+    // generating, in the session (each reply's last frame is padded to 20 ms, hence the slack).
     const producedMs = streams.reduce((ms, s) => ms + (s.conversation?.stats.audioOutputMs ?? 0), 0);
-    const droppedMs = summary.bargeInEvents.reduce((ms, b) => ms + b.droppedMs + (b.sentMs - b.heardMs), 0);
+    const droppedMs = summary.bargeInEvents.reduce((ms, b) => ms + b.droppedMs + (b.sentMs - b.heardMs), 0) + (stats.cancelledAudioMs ?? 0);
     const heardMs = timeline.reduce((ms, c) => ms + c.durationMs, 0);
     console.log(`renewal run: assistant audio produced ${Math.round(producedMs)} ms, heard ${Math.round(heardMs)} ms, cut by ${summary.bargeIns} barge-ins ${droppedMs} ms`);
     expect(producedMs).toBeGreaterThan(5000);

@@ -38,6 +38,7 @@ describe('ResponseTracker', () => {
     expect(t.handle({ kind: 'assistantText', text: 'And then', stage: 'SPECULATIVE', contentId: 's2' })).toEqual([]);
     expect(t.handle({ kind: 'audioStart', contentId: 'b' })).toEqual([]);
     expect(t.handle({ ...audio(1000), contentId: 'b' })).toEqual([]);
+    expect(t.droppedAudioMs).toBe(2000);
     // Its FINAL text still belongs to the cut response, trimmed to what was heard of all its audio.
     t.truncate('nova-1', 750);
     expect(t.handle({ kind: 'assistantText', text: 'one two three four', stage: 'FINAL', contentId: 'f' })).toEqual([{ type: 'transcript', role: 'assistant', text: 'one', final: true, responseId: 'nova-1' }]);

@@ -48,6 +48,8 @@ export class ResponseTracker {
    * otherwise they would open a new response and the caller would hear the rest of the cut reply.
    */
   private droppingCancelledTurn = false;
+  /** Audio of cancelled turns dropped here (Nova went on generating it after the cancel), ms. */
+  droppedAudioMs = 0;
 
   /**
    * @param outputRateHz rate of the assistant audio (to measure response length).
@@ -79,7 +81,9 @@ export class ResponseTracker {
         if (this.droppingCancelledTurn) {
           // Still counted: the turn's FINAL text covers it, and the heard share is taken of the whole.
           const cut = this.recent[this.recent.length - 1];
-          if (cut) cut.audioMs += (s.pcm.length * 1000) / this.outputRateHz;
+          const ms = (s.pcm.length * 1000) / this.outputRateHz;
+          if (cut) cut.audioMs += ms;
+          this.droppedAudioMs += ms;
           return [];
         }
         const out = this.current && !this.current.done ? [] : this.begin();

@@ -201,7 +201,7 @@ export class NovaSonicSession implements SegmentSession {
    * replays included), `maxPrepareMs` (its opening), `maxHistoryBytes` (its shaped history), `stalls`.
    */
   stats(): ModelSessionStats {
-    return { ...this.counters, inputMs: Math.round(this.counters.inputMs), deliveredMs: Math.round(this.counters.deliveredMs) };
+    return { ...this.counters, inputMs: Math.round(this.counters.inputMs), deliveredMs: Math.round(this.counters.deliveredMs), cancelledAudioMs: Math.round(this.tracker.droppedAudioMs) };
   }
 
   private stop(): void {
