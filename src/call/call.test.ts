@@ -144,6 +144,17 @@ describe('Call', () => {
     expect(() => session.relay.emit({ type: 'speechStarted' })).not.toThrow();
     expect(await call.ended).toMatchObject({ reason: 'server error', error: true });
     expect(session.closed).toBe(true);
+    // A transport that throws on every notice and on hang-up: the call still finishes.
+    const broken = await setup();
+    broken.transport.notify = () => {
+      throw new Error('socket gone');
+    };
+    broken.transport.hangup = () => {
+      throw new Error('socket gone');
+    };
+    expect(() => broken.call.hangup('test over')).not.toThrow();
+    expect(await broken.call.ended).toMatchObject({ reason: 'test over' });
+    expect(broken.session.closed).toBe(true);
   });
 
   it('barge-in cuts the reply the caller is hearing, and cancels the one queued behind it (after a tool call)', async () => {

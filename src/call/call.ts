@@ -15,7 +15,7 @@ import type { Handoff } from '../handoff/record.js';
 import { targetText } from '../handoff/target.js';
 import type { HistoryMessage, ModelEvent, ModelSession, SessionRates } from '../models/model.js';
 import { BargeInHold } from './barge-in-hold.js';
-import { contained } from './contain.js';
+import { attempt, contained } from './contain.js';
 import { Conversation } from './conversation.js';
 import { InboundAudio } from './inbound.js';
 import { ReentryGuard } from './reentry.js';
@@ -193,9 +193,7 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   /** Ends the call once the model's next reply has been heard (the `end_call` tool), or after `END_CALL_GRACE_MS`. */
-  endAfterReply(): void {
-    this.watchdog.requestEnd(this.deps.clock.nowMs());
-  }
+  endAfterReply(): void { this.watchdog.requestEnd(this.deps.clock.nowMs()); }
 
   /** Whether the call has ended (or failed). */
   isOver(): boolean { return this.state.phase === 'ended' || this.state.phase === 'error'; }
@@ -206,15 +204,15 @@ export class Call extends EventEmitter<CallEvents> {
     this.state = state;
     if (state.phase !== before) {
       if (state.phase === 'responding') this.in.resetVad();
-      this.emit('state', state.phase);
-      this.deps.transport.notify({ type: 'state', state: state.phase });
+      // A state listener or the notice failing must not stop the commands (an ended call must finish).
+      attempt(() => (this.emit('state', state.phase), this.deps.transport.notify({ type: 'state', state: state.phase })), (err) => this.log.error({ err: errorMessage(err) }, 'state notice failed'));
     }
     for (const c of commands) this.run(c);
   }
 
   private run(command: CallCommand): void {
     if (command.type === 'bargeIn') this.bargeInGuard.run(() => this.bargeIn(command.source));
-    else void this.finish(command.reason, command.error, command.hangupCaller);
+    else this.finish(command.reason, command.error, command.hangupCaller).catch((err) => this.log.error({ err: errorMessage(err) }, 'ending the call failed'));
   }
 
   // ---- caller → model -------------------------------------------------------------------------
@@ -392,7 +390,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.out.stop();
     this.in.closeVad();
     this.abort.abort();
-    if (hangupCaller) transport.hangup(reason, this.hangupOptions);
+    if (hangupCaller) attempt(() => transport.hangup(reason, this.hangupOptions), this.onEventError);
     this.emit('state', this.state.phase);
     const session = this.session;
     this.session = undefined;

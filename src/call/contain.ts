@@ -11,15 +11,22 @@
  * @returns a handler with the same signature that never throws.
  */
 export function contained<E>(handle: (event: E) => void, onError: (err: unknown) => void): (event: E) => void {
-  return (event) => {
+  return (event) => attempt(() => handle(event), onError);
+}
+
+/**
+ * Runs `fn`; an exception it throws goes to `onError` (one `onError` throws is swallowed).
+ * @param fn the work.
+ * @param onError told of the exception.
+ */
+export function attempt(fn: () => void, onError: (err: unknown) => void): void {
+  try {
+    fn();
+  } catch (err) {
     try {
-      handle(event);
-    } catch (err) {
-      try {
-        onError(err);
-      } catch {
-        // Nothing more can be done for this call; the process and the other calls go on.
-      }
+      onError(err);
+    } catch {
+      // Nothing more can be done for this call; the process and the other calls go on.
     }
-  };
+  }
 }
