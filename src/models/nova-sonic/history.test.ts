@@ -35,6 +35,13 @@ describe('shapeHistory', () => {
     const huge = 'x'.repeat(100_000);
     const blocks = shapeHistory([{ role: 'user', text: huge }]);
     expect(historyBytes(blocks)).toBeLessThanOrEqual(40 * 1024);
+    expect(historyBytes(blocks)).toBeGreaterThan(30 * 1024); // kept, not dropped
+    // Words: the newest part is a tail of the text, with no space added where pieces meet.
+    const words = Array.from({ length: 20_000 }, (_, i) => `w${i}`).join(' ');
+    const [block] = shapeHistory([{ role: 'user', text: words }]);
+    const kept = block.contents.join('');
+    expect(words.endsWith(kept)).toBe(true);
+    expect(kept).not.toContain('  ');
   });
 });
 

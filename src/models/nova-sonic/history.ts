@@ -70,7 +70,8 @@ export function shapeHistory(messages: readonly HistoryMessage[], limits: Histor
   }
   if (dropTrailingUser && merged[merged.length - 1]?.role === 'USER') merged.pop();
   let total = merged.reduce((n, m) => n + utf8Bytes(m.text), 0);
-  while (merged.length && (total > limits.maxTotalBytes || merged[0].role === 'ASSISTANT')) {
+  // The oldest go first; the newest stays even alone over the budget (cut to its tail below).
+  while (merged.length && (merged[0].role === 'ASSISTANT' || (total > limits.maxTotalBytes && merged.length > 1))) {
     total -= utf8Bytes(merged.shift()!.text);
   }
   // A single message larger than the whole budget keeps only its most recent part.

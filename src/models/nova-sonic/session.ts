@@ -198,7 +198,8 @@ export class NovaSonicSession implements SegmentSession {
 
   /**
    * This stream's counters: `audioEventsSent`, `inputMs` and `deliveredMs` (caller audio sent,
-   * replays included), `maxPrepareMs` (its opening), `maxHistoryBytes` (its shaped history), `stalls`.
+   * replays included), `maxPrepareMs` (its opening), `maxHistoryBytes` (its shaped history), `stalls`,
+   * `cancelledAudioMs` (audio of turns cut by a local barge-in that Nova went on sending, dropped here).
    */
   stats(): ModelSessionStats {
     return { ...this.counters, inputMs: Math.round(this.counters.inputMs), deliveredMs: Math.round(this.counters.deliveredMs), cancelledAudioMs: Math.round(this.tracker.droppedAudioMs) };
