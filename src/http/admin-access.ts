@@ -60,15 +60,15 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 }
 
 /**
- * Whether a `Host` header names this machine (`localhost`, `127.x.x.x`, `[::1]`, or the any-address
- * `0.0.0.0` / `[::]` the start-up line shows; any port). A page on another site that rebinds its
- * own name to 127.0.0.1 (DNS rebinding) reaches a local server over loopback, but its requests
- * still carry that site's name.
+ * Whether a `Host` header names this machine's loopback (`localhost`, `127.x.x.x`, `[::1]`, any
+ * port). A page on another site that rebinds its own name to 127.0.0.1 (DNS rebinding) reaches a
+ * local server over loopback, but its requests still carry that site's name. The any-address
+ * `0.0.0.0` is not taken: browsers have let public pages reach it ("0.0.0.0 day").
  */
 export function isLoopbackHost(host: string | undefined): boolean {
   if (!host) return false;
   const name = (host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d*$/, '')).toLowerCase();
-  return name === 'localhost' || name === '0.0.0.0' || name === '::' || isLoopbackAddress(name);
+  return name === 'localhost' || isLoopbackAddress(name);
 }
 
 /** Whether JWT `claims` grant `scope` (`scope`: space-separated string; `scp`: string or array). */
