@@ -152,6 +152,12 @@ describe('Call', () => {
     broken.transport.hangup = () => {
       throw new Error('socket gone');
     };
+    broken.call.on('state', () => {
+      throw new Error('a listener bug');
+    });
+    broken.call.on('ended', () => {
+      throw new Error('a listener bug');
+    });
     expect(() => broken.call.hangup('test over')).not.toThrow();
     expect(await broken.call.ended).toMatchObject({ reason: 'test over' });
     expect(broken.session.closed).toBe(true);

@@ -391,7 +391,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.in.closeVad();
     this.abort.abort();
     if (hangupCaller) attempt(() => transport.hangup(reason, this.hangupOptions), this.onEventError);
-    this.emit('state', this.state.phase);
+    attempt(() => this.emit('state', this.state.phase), this.onEventError); // a listener's bug must not stop the end
     const session = this.session;
     this.session = undefined;
     const modelStats = session?.stats?.() ?? {};
@@ -409,7 +409,7 @@ export class Call extends EventEmitter<CallEvents> {
       modelStats: { ...modelStats, ...(session?.stats?.() ?? {}) }, handoff: this.handoff, falseInterruptions: this.hold.resumed, prices: this.deps.prices, billingId: model.billingId,
     });
     this.log.info({ reason, durationMs: summary.durationMs, turns: summary.turns.length, error }, 'call ended');
-    this.emit('ended', summary);
+    attempt(() => this.emit('ended', summary), this.onEventError);
     this.resolveEnded(summary);
   }
 }
