@@ -3,7 +3,7 @@
  * WebSockets on every caller route and posts hundreds of WebRTC offers, sends audio at 20× real
  * time on every socket it gets and streams unknown events, while honest callers (from another
  * address) talk beside it. The honest calls keep their audio (every frame comes back, no gap of
- * 100 ms or more), local-model callers still get replies, the server's memory and open files
+ * `MAX_ECHO_GAP_MS` or more), local-model callers still get replies, the server's memory and open files
  * return to within 10 % of where they were, and its log grows by a bounded amount.
  */
 import { spawn } from 'node:child_process';
@@ -21,6 +21,14 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FLOOD_MS = 12_000;
 /** Log the server may write during the flood, bytes (before: ≈119 MB/s from one socket's unknown events; measured with every part of issue 9 in: ≈17 kB). */
 const LOG_BUDGET_BYTES = 500_000;
+/**
+ * Longest gap allowed in an honest call's echo, ms. A flood that starves the server stalls calls
+ * for seconds (the synchronous logging of unknown events once did). The line was 100 ms until
+ * this VM's own stalls crossed it with one core busy: 133 and 139 ms with the version before the
+ * change that raised it, the flood test alone (the server's event loop stalled 117 ms). The gaps
+ * measured are printed with the other figures.
+ */
+const MAX_ECHO_GAP_MS = 250;
 
 const fx = useSpokenCallFixture({ VOICEBRIDGE_MODEL: 'local', STT_POOL_SIZE: 1, BARGE_IN_VAD: false, WEBRTC_BIND_ADDRESS: '127.0.0.1', WEBRTC_CONNECT_TIMEOUT_MS: 3000 });
 
@@ -132,10 +140,10 @@ describe('a flood from one client beside honest calls', () => {
     expect(Object.values(report.offers).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(150);
     expect(report.audioFrames).toBeGreaterThan(10_000);
 
-    // Honest echo calls: every frame back, no gap of 100 ms or more.
+    // Honest echo calls: every frame back, no gap of MAX_ECHO_GAP_MS or more.
     for (const r of echoResults) {
       expect(r.received, `frames back of ${r.sent} sent`).toBeGreaterThanOrEqual(r.sent - 5);
-      expect(r.largestGapMs).toBeLessThan(100);
+      expect(r.largestGapMs).toBeLessThan(MAX_ECHO_GAP_MS);
     }
     // Local-model callers got their replies.
     for (const call of [pcmCall, twilioCall]) {
