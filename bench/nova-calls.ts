@@ -15,7 +15,8 @@
  * - inbound added latency: caller frame sent → the `audioInput` event holding it reaches the
  *   stand-in (includes the server's input batching, `NOVA_AUDIO_CHUNK_MS`);
  * - outbound added latency: frame received at the carrier − the earliest the server could have
- *   sent it: max(its chunk left the stand-in, reply start + its offset − `PLAYOUT_LEAD_MS`);
+ *   sent it: max(its chunk left the stand-in (bytes handed to the kernel, bench/stand-in.ts), reply
+ *   start + its offset − `PLAYOUT_LEAD_MS`);
  * - underruns, counted twice: at a carrier with a one-frame (20 ms) jitter buffer, as real carriers
  *   have at least, and at the strictest carrier (no buffer). `CarrierPlayout`: from a reply's first
  *   frame it plays 20 ms every 20 ms; a tick finding the buffer empty mid-reply is an underrun.
@@ -26,6 +27,7 @@
  *
  *   npm run bench:nova -- [--model nova-sonic|openai] [--calls 20,60] [--seconds 30] [--pace realtime|burst] [--no-pin]
  *                         [--nice=-10] [--env KEY=VALUE]… [--profile DIR] [--server-dir OTHER_CHECKOUT]
+ *                         [--frames-out FILE]
  *
  * On a machine shared with other work, run it as
  * `setsid node --import tsx bench/nova-calls.ts --nice=-10 …` (root): the benchmark and the server
@@ -67,6 +69,8 @@ const { values } = parseArgs({
     'node-flag': { type: 'string', multiple: true, default: [] },
     /** Run the server built in another checkout (A/B comparisons): its folder. */
     'server-dir': { type: 'string', default: '.' },
+    /** Write every measured reply frame to this file (diagnosis): `call frame atMs addedMs` per line, atMs from the window's start. */
+    'frames-out': { type: 'string' },
   },
 });
 const pace = values.pace === 'burst' ? 'burst' : 'realtime';
@@ -146,6 +150,7 @@ interface CarrierReply {
 async function runOnce(n: number) {
   const inbound = new Histogram(1000);
   const outbound = new Histogram(1000);
+  const frameLog: string[] | undefined = values['frames-out'] ? [] : undefined;
   const firstFrame = new Histogram(1000);
   const transitSpread = new Histogram(1000);
   /** stream session id → reply number → chunk emission times. */
@@ -290,6 +295,7 @@ async function runOnce(n: number) {
         const chunkAt = chunks[Math.floor(j / FRAMES_PER_CHUNK)];
         if (Number.isNaN(t) || chunkAt === undefined) return;
         outbound.record(t - Math.max(chunkAt, chunks[0] + j * FRAME_MS - PLAYOUT_LEAD_MS));
+        if (frameLog) frameLog.push(`${i} ${j} ${(t - window.fromMs).toFixed(1)} ${(t - Math.max(chunkAt, chunks[0] + j * FRAME_MS - PLAYOUT_LEAD_MS)).toFixed(2)}`);
         if (j === 0) firstFrame.record(t - chunks[0]);
         else if (pace === 'realtime' && j % FRAMES_PER_CHUNK === 0) {
           // How much later than the reply's first chunk this chunk's first frame made the trip: the
@@ -300,6 +306,7 @@ async function runOnce(n: number) {
     }
   });
   underrunCauses.unknown = bufferedUnderruns - underrunCauses.standInLate - underrunCauses.tripLate;
+  if (frameLog) fs.writeFileSync(values['frames-out']!, frameLog.join('\n') + '\n');
   await Promise.all(legs.map((l) => l.caller.hangup()));
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));

@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { StandInMessage, StandInOptions } from './stand-in.js';
+import { hrtimeOriginMs } from './clock-origin.js';
 
 /** Where the stand-in's records go, times on this thread's `performance.now()` clock (ms). */
 export interface StandInSinks {
@@ -49,7 +50,7 @@ export async function startStandIn(options: StandInOptions, sinks: StandInSinks)
   worker.on('message', (m: StandInMessage) => {
     if (m.type === 'ready') {
       // Its performance.now() + shift = ours (both from process.hrtime's clock).
-      shift = m.originMs - (Number(process.hrtime.bigint()) / 1e6 - performance.now());
+      shift = m.originMs - hrtimeOriginMs();
       onReady?.resolve(m.url);
       onReady = undefined;
     } else if (m.type === 'live') live[m.index] = m.sessionId;

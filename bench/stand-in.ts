@@ -19,6 +19,7 @@ import { timedBrainFactory } from '../src/emulators/nova-sonic/brains.js';
 import { startNovaSonicEmulator } from '../src/emulators/nova-sonic/server.js';
 import type { ReplyPace, TimedChunk } from '../src/emulators/nova-sonic/timed-brain.js';
 import { startOpenAIRealtimeEmulator } from '../src/emulators/openai-realtime/server.js';
+import { hrtimeOriginMs } from './clock-origin.js';
 
 /** What the parent passes as `workerData`. */
 export interface StandInOptions {
@@ -66,7 +67,21 @@ const flush = (): void => {
   inputs = [];
 };
 
-const onChunk = (c: TimedChunk): void => void chunks.push([c.sessionId, c.reply, c.chunk, c.atMs, c.dueAtMs]);
+/**
+ * When a chunk left this service: the brain reports each chunk before the emulator encodes and
+ * writes it. The OpenAI emulator's WebSocket writes each message to the socket there and then, so
+ * that time stands. Node's HTTP/2 session (the Bedrock emulator) only queues each write, and hands
+ * what is queued to the kernel at the end of the loop turn, after the whole burst is encoded (p50
+ * 1.5 ms, up to 13 ms on this thread's shared core, measured at 60 calls): there the chunk's time is
+ * taken once the brain's timer callback has encoded and queued everything it sends (`nextTick`),
+ * the last moment before that flush this thread can see. (A time taken after the flush could fall
+ * after the carrier already had the frame, when this thread loses the core in between.)
+ */
+const writesAtTurnEnd = options.model !== 'openai';
+const onChunk = (c: TimedChunk): void => {
+  if (!writesAtTurnEnd) return void chunks.push([c.sessionId, c.reply, c.chunk, c.atMs, c.dueAtMs]);
+  process.nextTick(() => chunks.push([c.sessionId, c.reply, c.chunk, performance.now(), c.dueAtMs]));
+};
 const onAudioInput = (stream: number, durationMs: number, atMs: number): void => void inputs.push([stream, durationMs, atMs]);
 const brain = timedBrainFactory({ pace: options.pace, replyMs: options.replyMs, chunkMs: options.chunkMs, replyEveryMs: options.replyEveryMs, onChunk });
 const resamplers = await loadResamplerFactory();
@@ -95,5 +110,5 @@ port.on('message', (m: { type: 'flush' | 'close' }) => {
     port.close();
   });
 });
-const originMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+const originMs = hrtimeOriginMs();
 post({ type: 'ready', url: emulator.url, originMs });
