@@ -6,8 +6,9 @@
 /**
  * `process.hrtime` (ms) at this thread's `performance.now()` = 0. Read as the tightest of many
  * hrtime → now → hrtime brackets: a single pair of reads is off by as long as the thread was
- * descheduled between them (several ms on a loaded, pinned CPU), which shifted every inbound
- * figure down and every outbound figure up by that much for a whole run.
+ * descheduled between them (several ms on a loaded, pinned CPU), which shifted every time taken
+ * on one thread against the other by that much for a whole run (inbound figures one way, outbound
+ * the other).
  * @param samples how many brackets to try (the best one is kept).
  * @returns the origin, ms on the hrtime clock.
  */

@@ -15,8 +15,9 @@
  * - inbound added latency: caller frame sent → the `audioInput` event holding it reaches the
  *   stand-in (includes the server's input batching, `NOVA_AUDIO_CHUNK_MS`);
  * - outbound added latency: frame received at the carrier − the earliest the server could have
- *   sent it: max(its chunk left the stand-in (bytes handed to the kernel, bench/stand-in.ts), reply
- *   start + its offset − `PLAYOUT_LEAD_MS`);
+ *   sent it: max(its chunk left the stand-in, reply start + its offset − `PLAYOUT_LEAD_MS`); a
+ *   Bedrock chunk's time is taken once its burst is encoded and queued, before Node's HTTP/2 flush
+ *   (bench/stand-in.ts), so it can be early but never late;
  * - underruns, counted twice: at a carrier with a one-frame (20 ms) jitter buffer, as real carriers
  *   have at least, and at the strictest carrier (no buffer). `CarrierPlayout`: from a reply's first
  *   frame it plays 20 ms every 20 ms; a tick finding the buffer empty mid-reply is an underrun.
@@ -69,13 +70,17 @@ const { values } = parseArgs({
     'node-flag': { type: 'string', multiple: true, default: [] },
     /** Run the server built in another checkout (A/B comparisons): its folder. */
     'server-dir': { type: 'string', default: '.' },
-    /** Write every measured reply frame to this file (diagnosis): `call frame atMs addedMs` per line, atMs from the window's start. */
+    /**
+     * Write every measured reply frame to this file (diagnosis), one line each:
+     * `calls call frame atMs addedMs`, atMs from that run's window start; every call count's run.
+     */
     'frames-out': { type: 'string' },
   },
 });
 const pace = values.pace === 'burst' ? 'burst' : 'realtime';
 const modelId = values.model === 'openai' ? 'openai' : 'nova-sonic';
 const counts = values.calls!.split(',').map(Number);
+if (values['frames-out']) fs.writeFileSync(values['frames-out'], '');
 const windowS = Number(values.seconds);
 const warmupS = Number(values.warmup);
 /** The server's defaults the outbound figure is judged against (config.ts). */
@@ -295,7 +300,7 @@ async function runOnce(n: number) {
         const chunkAt = chunks[Math.floor(j / FRAMES_PER_CHUNK)];
         if (Number.isNaN(t) || chunkAt === undefined) return;
         outbound.record(t - Math.max(chunkAt, chunks[0] + j * FRAME_MS - PLAYOUT_LEAD_MS));
-        if (frameLog) frameLog.push(`${i} ${j} ${(t - window.fromMs).toFixed(1)} ${(t - Math.max(chunkAt, chunks[0] + j * FRAME_MS - PLAYOUT_LEAD_MS)).toFixed(2)}`);
+        if (frameLog) frameLog.push(`${n} ${i} ${j} ${(t - window.fromMs).toFixed(1)} ${(t - Math.max(chunkAt, chunks[0] + j * FRAME_MS - PLAYOUT_LEAD_MS)).toFixed(2)}`);
         if (j === 0) firstFrame.record(t - chunks[0]);
         else if (pace === 'realtime' && j % FRAMES_PER_CHUNK === 0) {
           // How much later than the reply's first chunk this chunk's first frame made the trip: the
@@ -306,7 +311,7 @@ async function runOnce(n: number) {
     }
   });
   underrunCauses.unknown = bufferedUnderruns - underrunCauses.standInLate - underrunCauses.tripLate;
-  if (frameLog) fs.writeFileSync(values['frames-out']!, frameLog.join('\n') + '\n');
+  if (frameLog) fs.appendFileSync(values['frames-out']!, frameLog.join('\n') + '\n');
   await Promise.all(legs.map((l) => l.caller.hangup()));
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));

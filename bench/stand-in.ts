@@ -35,7 +35,10 @@ export interface StandInOptions {
   nice?: number;
 }
 
-/** A chunk record: session id, reply number, chunk index, sent at, due at (ms, this thread's clock). */
+/**
+ * A chunk record: session id, reply number, chunk index, when it left (see `onChunk` below: for
+ * Bedrock, after its burst was encoded and queued), when it was due (ms, this thread's clock).
+ */
 export type ChunkRecord = [sessionId: string, reply: number, chunk: number, atMs: number, dueAtMs: number];
 /** Caller audio that reached the stand-in: stream number (1-based), duration ms, at ms. */
 export type AudioInputRecord = [stream: number, durationMs: number, atMs: number];
@@ -71,11 +74,14 @@ const flush = (): void => {
  * When a chunk left this service: the brain reports each chunk before the emulator encodes and
  * writes it. The OpenAI emulator's WebSocket writes each message to the socket there and then, so
  * that time stands. Node's HTTP/2 session (the Bedrock emulator) only queues each write, and hands
- * what is queued to the kernel at the end of the loop turn, after the whole burst is encoded (p50
- * 1.5 ms, up to 13 ms on this thread's shared core, measured at 60 calls): there the chunk's time is
- * taken once the brain's timer callback has encoded and queued everything it sends (`nextTick`),
- * the last moment before that flush this thread can see. (A time taken after the flush could fall
- * after the carrier already had the frame, when this thread loses the core in between.)
+ * what is queued to the kernel in a native immediate later in the loop turn, after the whole burst
+ * is encoded (p50 1.5 ms, up to 13 ms on this thread's shared core, measured at 60 calls): there
+ * the chunk's time is taken once the brain's timer callback has encoded and queued everything it
+ * sends (`nextTick`). The rest of the turn (other streams' timers, reading the server's input) may
+ * still come before the flush, so the time can be early, never late. (A time taken after the flush
+ * could fall after the carrier already had the frame, when this thread loses the core in between.)
+ * The stand-in's chunk lateness (`standInChunkLatenessMs`) therefore includes the burst's encoding
+ * for Bedrock, and the benchmark's first-frame figure does not.
  */
 const writesAtTurnEnd = options.model !== 'openai';
 const onChunk = (c: TimedChunk): void => {
