@@ -45,6 +45,38 @@ describe('shapeHistory', () => {
   });
 });
 
+describe('shapeHistory with one huge line', () => {
+  it('keeps the newest part of a huge user line followed by a short reply (both were dropped)', () => {
+    const words = Array.from({ length: 20_000 }, (_, i) => `w${i}`).join(' '); // ~128 KB
+    const blocks = shapeHistory([
+      { role: 'user', text: 'Hello.' },
+      { role: 'assistant', text: 'Hi!' },
+      { role: 'user', text: words },
+      { role: 'assistant', text: 'That was a lot.' },
+    ]);
+    expect(blocks.map((b) => b.role)).toEqual(['USER', 'ASSISTANT']);
+    expect(blocks[1].contents).toEqual(['That was a lot.']);
+    const kept = blocks[0].contents.join('');
+    expect(words.endsWith(kept)).toBe(true);
+    expect(historyBytes(blocks)).toBeLessThanOrEqual(40 * 1024);
+    expect(historyBytes(blocks)).toBeGreaterThan(38 * 1024);
+  });
+
+  it('keeps whole messages only when a user message already leads what fits', () => {
+    const words = Array.from({ length: 20_000 }, (_, i) => `w${i}`).join(' ');
+    const blocks = shapeHistory([
+      { role: 'user', text: words },
+      { role: 'assistant', text: 'Noted.' },
+      { role: 'user', text: 'What next?' },
+      { role: 'assistant', text: 'Lunch.' },
+    ]);
+    expect(blocks).toEqual([
+      { role: 'USER', contents: ['What next?'] },
+      { role: 'ASSISTANT', contents: ['Lunch.'] },
+    ]);
+  });
+});
+
 describe('splitUtf8', () => {
   it('splits on words and never inside a character', () => {
     const text = 'héllo wörld '.repeat(200) + '😀'.repeat(300);

@@ -54,7 +54,8 @@ export function splitUtf8(text: string, maxBytes: number): string[] {
 
 /**
  * Shapes `messages` (oldest first) for a new session: drops empty lines, merges same-role runs,
- * drops the oldest messages until the total fits, drops leading assistant messages, and splits
+ * keeps the newest messages that fit the total (and the newest part of the next older one when
+ * otherwise no user message would be left), drops leading assistant messages, and splits
  * each message into ≤ `maxInputBytes` pieces. With `dropTrailingUser`, a final user message is
  * left out (its audio is being replayed to the new session instead).
  */
@@ -69,18 +70,32 @@ export function shapeHistory(messages: readonly HistoryMessage[], limits: Histor
     else merged.push({ role, text });
   }
   if (dropTrailingUser && merged[merged.length - 1]?.role === 'USER') merged.pop();
-  let total = merged.reduce((n, m) => n + utf8Bytes(m.text), 0);
-  // The oldest go first; the newest stays even alone over the budget (cut to its tail below).
-  while (merged.length && (merged[0].role === 'ASSISTANT' || (total > limits.maxTotalBytes && merged.length > 1))) {
-    total -= utf8Bytes(merged.shift()!.text);
+  // Newest first, whole messages while they fit. The first that does not fit ends the history,
+  // unless nothing kept so far starts with the user (what is kept would then all be dropped as a
+  // leading assistant turn, or be nothing): then its newest part that fits is kept too.
+  const kept: typeof merged = [];
+  let budget = limits.maxTotalBytes;
+  for (let i = merged.length - 1; i >= 0; i--) {
+    const m = merged[i];
+    const bytes = utf8Bytes(m.text);
+    if (bytes <= budget) {
+      kept.unshift(m);
+      budget -= bytes;
+      continue;
+    }
+    if (!kept.some((k) => k.role === 'USER')) {
+      const pieces = splitUtf8(m.text, limits.maxInputBytes);
+      let tail = '';
+      for (let k = pieces.length - 1; k >= 0 && utf8Bytes(pieces[k]) <= budget; k--) {
+        tail = pieces[k] + tail;
+        budget -= utf8Bytes(pieces[k]);
+      }
+      if (tail.trim()) kept.unshift({ role: m.role, text: tail });
+    }
+    break;
   }
-  // A single message larger than the whole budget keeps only its most recent part.
-  if (merged.length === 1 && total > limits.maxTotalBytes) {
-    const pieces = splitUtf8(merged[0].text, limits.maxInputBytes);
-    const keep = Math.max(1, Math.floor(limits.maxTotalBytes / (limits.maxInputBytes + 1)));
-    merged[0].text = pieces.slice(-keep).join('');
-  }
-  return merged.map((m) => ({ role: m.role, contents: splitUtf8(m.text, limits.maxInputBytes) }));
+  while (kept[0]?.role === 'ASSISTANT') kept.shift();
+  return kept.map((m) => ({ role: m.role, contents: splitUtf8(m.text, limits.maxInputBytes) }));
 }
 
 /** Total UTF-8 bytes of shaped history (for checks and metrics). */
