@@ -60,15 +60,29 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 }
 
 /**
- * Whether a `Host` header names this machine's loopback (`localhost`, `127.x.x.x`, `[::1]`, any
+ * Whether a `Host` header names this machine's loopback (`localhost` or `localhost.`, `127.x.x.x`
+ * in any form the URL standard reads as one, such as `127.1`, `[::1]`, `[::ffff:127.0.0.1]`, any
  * port). A page on another site that rebinds its own name to 127.0.0.1 (DNS rebinding) reaches a
  * local server over loopback, but its requests still carry that site's name. The any-address
- * `0.0.0.0` is not taken: browsers have let public pages reach it ("0.0.0.0 day").
+ * `0.0.0.0` is not taken: browsers have let public pages reach it ("0.0.0.0 day"). The header is
+ * read as the WHATWG URL parser reads a host (so `127.1` is 127.0.0.1); anything but a host and
+ * port (a user part, a path) is refused.
  */
 export function isLoopbackHost(host: string | undefined): boolean {
-  if (!host) return false;
-  const name = (host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d*$/, '')).toLowerCase();
-  return name === 'localhost' || isLoopbackAddress(name);
+  if (!host || !/^[A-Za-z0-9.:[\]-]+$/.test(host)) return false;
+  let name: string;
+  try {
+    name = new URL(`http://${host}`).hostname;
+  } catch {
+    return false;
+  }
+  if (name.startsWith('[')) name = name.slice(1, -1);
+  else if (name.endsWith('.')) name = name.slice(0, -1);
+  if (name === 'localhost') return true;
+  // The parser writes an IPv4-mapped address in hex: ::ffff:7f00:1 is ::ffff:127.0.0.1.
+  const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(name);
+  if (mapped) return parseInt(mapped[1], 16) >> 8 === 127;
+  return isLoopbackAddress(name);
 }
 
 /** Whether JWT `claims` grant `scope` (`scope`: space-separated string; `scp`: string or array). */
