@@ -204,6 +204,26 @@ describe('hand-off over Vonage and to a browser', () => {
     expect((await recentCall(call.id)).handoff?.carrierIds).toEqual({ uuid: 'uuid-500' });
   });
 
+  it('records a Vonage transfer whose WebSocket Vonage closed before answering the PUT', async () => {
+    voiceApi = await startVonageVoiceApi();
+    voiceApi.liveCalls.add('uuid-501');
+    const base = await start({ TRANSFER_TO: '+447700900456', VONAGE_APPLICATION_ID: voiceApi.applicationId, VONAGE_PRIVATE_KEY: voiceApi.privateKey, VONAGE_API_URL: voiceApi.url });
+    const ws = new WebSocket(await vonageStreamUrl(base, 'uuid-501'));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(JSON.stringify({ event: 'websocket:connected', 'content-type': 'audio/l16;rate=16000', uuid: 'uuid-501' }));
+    const call = await liveCallOf('uuid-501');
+    voiceApi.beforeAnswer = async () => {
+      const closed = new Promise((resolve) => ws.once('close', resolve));
+      ws.close(1000);
+      await closed;
+      await call.ended;
+    };
+    const res = await fetch(`${base}/calls/${call.id}/transfer`, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' } });
+    expect(res.status).toBe(202);
+    const record = await recentCall(call.id);
+    expect([record.reason, record.handoff?.carrierIds]).toEqual(['transferred', { uuid: 'uuid-501' }]);
+  });
+
   it('keeps a Vonage call going when the Voice API refuses (502)', async () => {
     voiceApi = await startVonageVoiceApi();
     const base = await start({ TRANSFER_TO: '+447700900456', VONAGE_APPLICATION_ID: voiceApi.applicationId, VONAGE_PRIVATE_KEY: voiceApi.privateKey, VONAGE_API_URL: voiceApi.url });

@@ -290,6 +290,23 @@ describe('Call', () => {
     expect(transport.notices.filter((n) => n.type === 'transfer')).toHaveLength(1);
   });
 
+  it('ends as transferred when the carrier closes the stream while it moves the call, and as hung up when it refused', async () => {
+    const handoff = { callId: 'c1', carrier: 'vonage', carrierIds: {}, target: { kind: 'phone' as const, number: '+15551234567' }, reason: 'r', source: 'model' as const, requestedAt: '', transcript: [], summary: 's' };
+    const moved = await setup();
+    moved.call.holdHandOff(handoff);
+    moved.transport.handler({ type: 'ended', reason: 'socket-closed' });
+    const summary = await moved.call.ended;
+    expect(summary.reason).toBe('transferred');
+    expect(summary.handoff).toBe(handoff);
+    const refused = await setup();
+    refused.call.holdHandOff(handoff);
+    refused.call.holdHandOff(undefined);
+    refused.transport.handler({ type: 'ended', reason: 'socket-closed' });
+    const after = await refused.call.ended;
+    expect(after.reason).toBe('socket-closed');
+    expect(after.handoff).toBeUndefined();
+  });
+
   it('ends politely when the model session closes unexpectedly', async () => {
     const { transport, session, call } = await setup();
     session.relay.emit({ type: 'closed', reason: 'stream reset' });

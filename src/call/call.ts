@@ -23,6 +23,7 @@ import { CallToolRunner, HoldPlayer, isHoldResponse } from './tool-call.js';
 import { Playout, type PlayoutFrame } from './playout.js';
 import { callSummary } from './summary.js';
 import { CallWatchdog } from './watchdog.js';
+import { endReasonLabel } from './end-reason.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
 import type { BargeInEvent, CallDeps, CallEvents, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
@@ -192,6 +193,8 @@ export class Call extends EventEmitter<CallEvents> {
     this.hangup('transferred');
   }
 
+  /** Keeps `handoff` while the carrier moves the call (undefined: it refused): if the stream closes meanwhile, the call ends `transferred`. */
+  holdHandOff(handoff: Handoff | undefined): void { if (!this.isOver()) this.handoff = handoff; }
   /** Ends the call once the model's next reply has been heard (the `end_call` tool), or after `END_CALL_GRACE_MS`. */
   endAfterReply(): void { this.watchdog.requestEnd(this.deps.clock.nowMs()); }
 
@@ -385,6 +388,7 @@ export class Call extends EventEmitter<CallEvents> {
 
   private async finish(reason: string, error: boolean, hangupCaller: boolean): Promise<void> {
     const { transport, clock, model } = this.deps;
+    if (this.handoff && !error && /^(caller hung up|connection lost)$/.test(endReasonLabel(reason))) reason = 'transferred'; // the carrier moved it
     if (this.housekeeping !== undefined) clock.clearTimeout(this.housekeeping);
     this.hold.cancel();
     this.out.stop();

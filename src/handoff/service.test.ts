@@ -6,8 +6,9 @@ import type { Handoff } from './record.js';
 import { TRANSFER_TOOL_NAME, Transfers, type TransferableCall, type TransfersDeps } from './service.js';
 import type { deliverHandoff } from './webhook.js';
 
-function fakeCall(over: Partial<TransferableCall> = {}): TransferableCall & { handedOff: Handoff[] } {
+function fakeCall(over: Partial<TransferableCall> = {}): TransferableCall & { handedOff: Handoff[]; held: Array<Handoff | undefined> } {
   const handedOff: Handoff[] = [];
+  const held: Array<Handoff | undefined> = [];
   return {
     id: 'call-1',
     kind: 'twilio',
@@ -19,7 +20,9 @@ function fakeCall(over: Partial<TransferableCall> = {}): TransferableCall & { ha
     ],
     isOver: false,
     handOff: (h) => void handedOff.push(h),
+    holdHandOff: (h) => void held.push(h),
     handedOff,
+    held,
     ...over,
   };
 }
@@ -106,6 +109,26 @@ describe('transfers', () => {
     const refused = fakeCall({ kind: 'vonage', carrierCallId: 'refused' });
     expect(await transfers.transfer(refused, { source: 'operator' })).toEqual({ ok: false, status: 502, error: 'the carrier refused the transfer: Vonage answered 404' });
     expect(refused.handedOff).toEqual([]);
+    expect(refused.held.map((h) => h?.carrierIds.uuid)).toEqual(['refused', undefined]);
+  });
+
+  it('reports a carrier transfer done, and posts the record, when the stream closed before the carrier answered', async () => {
+    const stream = { closed: false };
+    const { transfers, delivered } = service({
+      carrierTransfers: {
+        vonage: async () => {
+          // Vonage moved the call and closed its WebSocket before its answer to the PUT came back.
+          stream.closed = true;
+        },
+      },
+    });
+    const call = fakeCall({ kind: 'vonage', carrierCallId: 'uuid-2', streamId: undefined });
+    Object.defineProperty(call, 'isOver', { get: () => stream.closed });
+    const outcome = await transfers.transfer(call, { source: 'model' });
+    expect(outcome.ok).toBe(true);
+    const handoff = outcome.ok ? outcome.handoff : undefined;
+    expect(call.held).toEqual([handoff]);
+    expect(delivered).toEqual([handoff]);
   });
 
   it('transfers on a configured caller phrase, as whole words, case and punctuation aside', async () => {

@@ -27,6 +27,11 @@ export interface TransferableCall {
   readonly isOver: boolean;
   /** Keeps the record on the call, tells the caller (browser: a `transfer` event) and ends the media stream. */
   handOff(handoff: Handoff): void;
+  /**
+   * Keeps `handoff` on the call while its carrier moves it (undefined: the carrier refused), so a
+   * stream the carrier closes before its answer arrives ends the call as transferred.
+   */
+  holdHandOff(handoff: Handoff | undefined): void;
 }
 
 /**
@@ -113,15 +118,17 @@ export class Transfers {
     const log = { callId: call.id, to: targetText(target), source: request.source, ...carrierIds };
     const atCarrier = this.deps.carrierTransfers[call.kind];
     if (atCarrier && call.carrierCallId) {
+      call.holdHandOff(handoff);
       try {
         await atCarrier(handoff, call.carrierCallId);
       } catch (err) {
+        call.holdHandOff(undefined);
         const error = `the carrier refused the transfer: ${err instanceof Error ? err.message : String(err)}`;
         this.deps.logger.warn({ ...log, err: error }, 'transfer failed; the call goes on');
         return { ok: false, status: 502, error };
       }
+      // The carrier has moved the call; its stream may already have closed (the call then ended as transferred).
     } else if (call.carrierCallId) this.deps.desk.put(call.carrierCallId, handoff);
-    if (call.isOver) return { ok: false, status: 409, error: 'the call has ended' };
     this.deps.logger.info(log, 'handing the call to a person');
     call.handOff(handoff);
     const webhook = this.deps.webhook;

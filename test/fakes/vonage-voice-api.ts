@@ -26,6 +26,11 @@ export interface VonageVoiceApi {
   requests: VoiceApiRequest[];
   /** Calls the stand-in knows (others get 404). */
   liveCalls: Set<string>;
+  /**
+   * Runs before an accepted transfer is answered (Vonage may close the call's WebSocket before its
+   * answer to the PUT arrives); the answer waits for it.
+   */
+  beforeAnswer: ((uuid: string) => Promise<void>) | undefined;
   close(): Promise<void>;
 }
 
@@ -54,17 +59,20 @@ export async function startVonageVoiceApi(applicationId = 'app-test-1'): Promise
           return;
         }
         requests.push({ method: req.method, path: req.url ?? '', body: JSON.parse(raw) });
+        await api.beforeAnswer?.(decodeURIComponent(uuid));
         res.writeHead(204).end();
       })();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
+  const api: VonageVoiceApi = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     applicationId,
     privateKey,
     requests,
     liveCalls,
+    beforeAnswer: undefined,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+  return api;
 }
