@@ -42,6 +42,6 @@ export function transferableCall(call: Call): TransferableCall {
       return call.isOver();
     },
     handOff: (handoff) => call.handOff(handoff),
-    holdHandOff: (handoff) => call.holdHandOff(handoff),
+    holdHandOff: (handoff, moved) => call.holdHandOff(handoff, moved),
   };
 }

@@ -6,6 +6,8 @@ import { silentLogger } from '../core/logger.js';
 import { EventRelay } from '../core/relay.js';
 import { type ModelCapabilities, type ModelEvent, type ModelSession, type SpeechModel } from '../models/model.js';
 import { Call, type CallOptions } from './call.js';
+import { PENDING_HANDOFF_WAIT_MS } from './pending-handoff.js';
+import { advanceAsync } from '../../test/fakes/clock.js';
 
 class FakeTransport implements CallerTransport {
   readonly kind = 'twilio' as const;
@@ -293,18 +295,31 @@ describe('Call', () => {
   it('ends as transferred when the carrier closes the stream while it moves the call, and as hung up when it refused', async () => {
     const handoff = { callId: 'c1', carrier: 'vonage', carrierIds: {}, target: { kind: 'phone' as const, number: '+15551234567' }, reason: 'r', source: 'model' as const, requestedAt: '', transcript: [], summary: 's' };
     const moved = await setup();
-    moved.call.holdHandOff(handoff);
+    let answer!: (ok: boolean) => void;
+    moved.call.holdHandOff(handoff, new Promise<boolean>((resolve) => (answer = resolve)));
     moved.transport.handler({ type: 'ended', reason: 'socket-closed' });
+    await Promise.resolve();
+    answer(true); // the carrier's answer comes after the stream closed
     const summary = await moved.call.ended;
-    expect(summary.reason).toBe('transferred');
-    expect(summary.handoff).toBe(handoff);
+    expect([summary.reason, summary.handoff]).toEqual(['transferred', handoff]);
+    // The caller hung up during a transfer the carrier then refused: a hang-up, no hand-off.
     const refused = await setup();
-    refused.call.holdHandOff(handoff);
-    refused.call.holdHandOff(undefined);
+    let refuse!: (ok: boolean) => void;
+    refused.call.holdHandOff(handoff, new Promise<boolean>((resolve) => (refuse = resolve)));
     refused.transport.handler({ type: 'ended', reason: 'socket-closed' });
+    refuse(false);
     const after = await refused.call.ended;
-    expect(after.reason).toBe('socket-closed');
-    expect(after.handoff).toBeUndefined();
+    expect([after.reason, after.handoff]).toEqual(['socket-closed', undefined]);
+    // A carrier that never answers holds the record back no longer than PENDING_HANDOFF_WAIT_MS.
+    const silent = await setup();
+    silent.call.holdHandOff(handoff, new Promise<boolean>(() => {}));
+    silent.transport.handler({ type: 'ended', reason: 'socket-closed' });
+    let done = false;
+    void silent.call.ended.then(() => (done = true));
+    await advanceAsync(silent.clock, PENDING_HANDOFF_WAIT_MS - 100, 1000);
+    expect(done).toBe(false);
+    await advanceAsync(silent.clock, 200, 100);
+    expect((await silent.call.ended).reason).toBe('socket-closed');
   });
 
   it('ends politely when the model session closes unexpectedly', async () => {

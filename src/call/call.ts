@@ -23,7 +23,7 @@ import { CallToolRunner, HoldPlayer, isHoldResponse } from './tool-call.js';
 import { Playout, type PlayoutFrame } from './playout.js';
 import { callSummary } from './summary.js';
 import { CallWatchdog } from './watchdog.js';
-import { endReasonLabel } from './end-reason.js';
+import { PendingHandOff } from './pending-handoff.js';
 import { initialCallState, transition, type CallCommand, type CallInput, type CallPhase, type CallState } from './state.js';
 import type { BargeInEvent, CallDeps, CallEvents, CallSummary, ToolCallRecord, TranscriptEntry, TurnRecord } from './types.js';
 
@@ -55,6 +55,7 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly hold: BargeInHold;
   private hangupOptions: HangupOptions | undefined; // how the caller is hung up when we end the call (`hangup`)
   private handoff: Handoff | undefined;
+  private readonly moving: PendingHandOff; // a hand-off the carrier is still moving
   private endedPromise: Promise<CallSummary>;
   private resolveEnded!: (s: CallSummary) => void;
   private readonly log: Logger;
@@ -73,6 +74,7 @@ export class Call extends EventEmitter<CallEvents> {
     super();
     this.id = deps.id;
     this.log = deps.logger;
+    this.moving = new PendingHandOff(deps.clock);
     const { transport, model, resamplers, options, clock } = deps;
     this.startedAtMs = clock.nowMs();
     this.startedAt = new Date((deps.wallClockMs ?? Date.now)()).toISOString();
@@ -184,17 +186,15 @@ export class Call extends EventEmitter<CallEvents> {
     if (!this.isOver()) this.hangupOptions = options;
     this.dispatch({ type: 'hangup', reason });
   }
-
   /** Hands the call to a person: keeps `handoff` for the record, tells the caller, ends the stream (`transferred`). */
   handOff(handoff: Handoff): void {
     if (this.isOver()) return;
-    this.handoff = handoff;
-    this.deps.transport.notify({ type: 'transfer', to: targetText(handoff.target), reason: handoff.reason });
+    this.deps.transport.notify({ type: 'transfer', to: targetText((this.handoff = handoff).target), reason: handoff.reason });
     this.hangup('transferred');
   }
 
-  /** Keeps `handoff` while the carrier moves the call (undefined: it refused): if the stream closes meanwhile, the call ends `transferred`. */
-  holdHandOff(handoff: Handoff | undefined): void { if (!this.isOver()) this.handoff = handoff; }
+  /** Keeps `handoff` until `moved` says whether the carrier moved the call; a stream it closes meanwhile ends `transferred` (pending-handoff.ts). */
+  holdHandOff(handoff: Handoff, moved: Promise<boolean>): void { if (!this.isOver()) this.moving.hold(handoff, moved); }
   /** Ends the call once the model's next reply has been heard (the `end_call` tool), or after `END_CALL_GRACE_MS`. */
   endAfterReply(): void { this.watchdog.requestEnd(this.deps.clock.nowMs()); }
 
@@ -388,7 +388,6 @@ export class Call extends EventEmitter<CallEvents> {
 
   private async finish(reason: string, error: boolean, hangupCaller: boolean): Promise<void> {
     const { transport, clock, model } = this.deps;
-    if (this.handoff && !error && /^(caller hung up|connection lost)$/.test(endReasonLabel(reason))) reason = 'transferred'; // the carrier moved it
     if (this.housekeeping !== undefined) clock.clearTimeout(this.housekeeping);
     this.hold.cancel();
     this.out.stop();
@@ -406,6 +405,7 @@ export class Call extends EventEmitter<CallEvents> {
     }
     this.in.destroy();
     this.out.destroy();
+    if (!this.handoff && this.moving.active) ({ reason, handoff: this.handoff } = await this.moving.settle(reason, error));
     const summary = callSummary({
       id: this.id, kind: transport.kind, modelId: model.id, startInfo: this.deps.startInfo,
       startedAt: this.startedAt, startedAtMs: this.startedAtMs, endedAtMs: clock.nowMs(), reason, error,

@@ -6,9 +6,9 @@ import type { Handoff } from './record.js';
 import { TRANSFER_TOOL_NAME, Transfers, type TransferableCall, type TransfersDeps } from './service.js';
 import type { deliverHandoff } from './webhook.js';
 
-function fakeCall(over: Partial<TransferableCall> = {}): TransferableCall & { handedOff: Handoff[]; held: Array<Handoff | undefined> } {
+function fakeCall(over: Partial<TransferableCall> = {}): TransferableCall & { handedOff: Handoff[]; held: Array<{ handoff: Handoff; moved: Promise<boolean> }> } {
   const handedOff: Handoff[] = [];
-  const held: Array<Handoff | undefined> = [];
+  const held: Array<{ handoff: Handoff; moved: Promise<boolean> }> = [];
   return {
     id: 'call-1',
     kind: 'twilio',
@@ -20,7 +20,7 @@ function fakeCall(over: Partial<TransferableCall> = {}): TransferableCall & { ha
     ],
     isOver: false,
     handOff: (h) => void handedOff.push(h),
-    holdHandOff: (h) => void held.push(h),
+    holdHandOff: (handoff, moved) => void held.push({ handoff, moved }),
     handedOff,
     held,
     ...over,
@@ -109,7 +109,8 @@ describe('transfers', () => {
     const refused = fakeCall({ kind: 'vonage', carrierCallId: 'refused' });
     expect(await transfers.transfer(refused, { source: 'operator' })).toEqual({ ok: false, status: 502, error: 'the carrier refused the transfer: Vonage answered 404' });
     expect(refused.handedOff).toEqual([]);
-    expect(refused.held.map((h) => h?.carrierIds.uuid)).toEqual(['refused', undefined]);
+    expect(refused.held.map((h) => h.handoff.carrierIds.uuid)).toEqual(['refused']);
+    expect(await refused.held[0].moved).toBe(false);
   });
 
   it('reports a carrier transfer done, and posts the record, when the stream closed before the carrier answered', async () => {
@@ -127,8 +128,23 @@ describe('transfers', () => {
     const outcome = await transfers.transfer(call, { source: 'model' });
     expect(outcome.ok).toBe(true);
     const handoff = outcome.ok ? outcome.handoff : undefined;
-    expect(call.held).toEqual([handoff]);
+    expect(call.held.map((h) => h.handoff)).toEqual([handoff]);
+    expect(await call.held[0].moved).toBe(true);
     expect(delivered).toEqual([handoff]);
+  });
+
+  it('refuses a second transfer while the carrier is still moving the call (409), and takes one after', async () => {
+    let answer!: () => void;
+    const { transfers } = service({ carrierTransfers: { vonage: () => new Promise<void>((resolve) => (answer = resolve)) } });
+    const call = fakeCall({ kind: 'vonage', carrierCallId: 'uuid-3', streamId: undefined });
+    const first = transfers.transfer(call, { source: 'phrase' });
+    expect(await transfers.transfer(call, { source: 'model' })).toEqual({ ok: false, status: 409, error: 'a transfer of this call is already under way' });
+    answer();
+    expect((await first).ok).toBe(true);
+    expect(call.held).toHaveLength(1);
+    const again = transfers.transfer(call, { source: 'operator' });
+    answer();
+    expect((await again).ok).toBe(true);
   });
 
   it('transfers on a configured caller phrase, as whole words, case and punctuation aside', async () => {

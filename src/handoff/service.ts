@@ -28,10 +28,10 @@ export interface TransferableCall {
   /** Keeps the record on the call, tells the caller (browser: a `transfer` event) and ends the media stream. */
   handOff(handoff: Handoff): void;
   /**
-   * Keeps `handoff` on the call while its carrier moves it (undefined: the carrier refused), so a
-   * stream the carrier closes before its answer arrives ends the call as transferred.
+   * Keeps `handoff` on the call while its carrier moves it, until `moved` says whether it did: a
+   * stream the carrier closes before its answer arrives then ends the call as transferred.
    */
-  holdHandOff(handoff: Handoff | undefined): void;
+  holdHandOff(handoff: Handoff, moved: Promise<boolean>): void;
 }
 
 /**
@@ -49,8 +49,8 @@ export interface TransferRequest {
 }
 
 /**
- * The outcome: the record, or why not with an HTTP status (400 bad target, 409 nothing to do,
- * 502 the carrier refused the transfer; the call then goes on).
+ * The outcome: the record, or why not with an HTTP status (400 bad target, 409 nothing to do or a
+ * transfer already under way, 502 the carrier refused the transfer; the call then goes on).
  */
 export type TransferOutcome = { ok: true; handoff: Handoff } | { ok: false; status: 400 | 409 | 502; error: string };
 
@@ -79,6 +79,8 @@ export const TRANSFER_TOOL_NAME = 'transfer_to_human';
 /** Hand-off of live calls to a person. */
 export class Transfers {
   private readonly phrases: string[];
+  /** Ids of calls whose carrier is moving them now (one transfer at a time per call). */
+  private readonly moving = new Set<string>();
 
   constructor(private readonly deps: TransfersDeps) {
     this.phrases = deps.phrases.map((p) => normalize(p)).filter(Boolean);
@@ -118,14 +120,20 @@ export class Transfers {
     const log = { callId: call.id, to: targetText(target), source: request.source, ...carrierIds };
     const atCarrier = this.deps.carrierTransfers[call.kind];
     if (atCarrier && call.carrierCallId) {
-      call.holdHandOff(handoff);
+      if (this.moving.has(call.id)) return { ok: false, status: 409, error: 'a transfer of this call is already under way' };
+      this.moving.add(call.id);
+      let settle!: (moved: boolean) => void;
+      call.holdHandOff(handoff, new Promise<boolean>((resolve) => (settle = resolve)));
       try {
         await atCarrier(handoff, call.carrierCallId);
+        settle(true);
       } catch (err) {
-        call.holdHandOff(undefined);
+        settle(false);
         const error = `the carrier refused the transfer: ${err instanceof Error ? err.message : String(err)}`;
         this.deps.logger.warn({ ...log, err: error }, 'transfer failed; the call goes on');
         return { ok: false, status: 502, error };
+      } finally {
+        this.moving.delete(call.id);
       }
       // The carrier has moved the call; its stream may already have closed (the call then ended as transferred).
     } else if (call.carrierCallId) this.deps.desk.put(call.carrierCallId, handoff);
