@@ -22,7 +22,7 @@ class FakeRecognizer implements SpeechRecognizer {
   async close(): Promise<void> {}
 }
 
-function session(synthesize: (text: string, voice?: string, signal?: AbortSignal) => Promise<Int16Array> = async () => new Int16Array(160)) {
+function session(synthesize: (text: string, voice?: string, signal?: AbortSignal) => Promise<Int16Array> = async () => new Int16Array(160), reply = 'ok') {
   let speaking = false;
   const stt = new FakeRecognizer();
   const vad = { windowSamples: 512, sampleRateHz: 16000, probability: () => (speaking ? 0.9 : 0.05), reset() {}, close() {} };
@@ -31,7 +31,7 @@ function session(synthesize: (text: string, voice?: string, signal?: AbortSignal
     vad,
     stt,
     tts: { sampleRateHz: 16000, synthesize, close: async () => {} },
-    responder: { name: 'fake', respond: async () => 'ok' },
+    responder: { name: 'fake', respond: async () => reply },
     endpointSilenceMs: 300,
   });
   s.setHandler(() => {});
@@ -78,6 +78,24 @@ describe('LocalSession and the shared recognizers', () => {
     expect(signals.length).toBeGreaterThan(0);
     expect(signals.some((x) => x.aborted)).toBe(false);
     s.cancelResponse();
+    expect(signals.every((x) => x.aborted)).toBe(true);
+    await s.close();
+  });
+
+  it('drops the rest of a reply whose synthesis failed from the shared queue', async () => {
+    const signals: AbortSignal[] = [];
+    let calls = 0;
+    const { s } = session(async (_text, _voice, signal) => {
+      if (signal) signals.push(signal);
+      if (calls++ === 0) throw new Error('flite worker exited');
+      return new Promise<Int16Array>(() => {});
+    }, 'First sentence. Second sentence. Third sentence.');
+    const events: string[] = [];
+    s.setHandler((e) => events.push(e.type));
+    s.sendText('tell me three things');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(events).toContain('error');
+    expect(signals.length).toBeGreaterThan(1);
     expect(signals.every((x) => x.aborted)).toBe(true);
     await s.close();
   });

@@ -8,6 +8,7 @@
  * most `MAX_FINISHING` being recognized (a newer one supersedes the oldest), all cancelled when the
  * session closes.
  */
+import { setMaxListeners } from 'node:events';
 import type { SpeechProbabilityStream } from '../../audio/vad/types.js';
 import { trimLeadingSilence } from '../../audio/level.js';
 import { VadStream } from '../../audio/vad/vad.js';
@@ -142,6 +143,7 @@ export class LocalSession implements ModelSession {
     const { responder, tts, init, voice } = this.deps;
     if (this.current && !this.current.done) this.cancelResponse();
     const record: ResponseRecord = { id: `local-${++this.responseSeq}`, abort: new AbortController(), sentences: [], sentenceEndsMs: [], done: false };
+    setMaxListeners(0, record.abort.signal); // one listener per queued sentence of a long reply
     this.current = record;
     this.recent.push(record);
     if (this.recent.length > 8) this.recent.shift();
@@ -171,6 +173,7 @@ export class LocalSession implements ModelSession {
       this.emit({ type: 'responseDone', responseId: record.id, cancelled: false });
     } catch (err) {
       if (record.abort.signal.aborted || this.closed) return;
+      record.abort.abort(); // its sentences still queued for the shared synthesizer leave the queue
       record.done = true;
       this.emit({ type: 'error', code: 'local_response_failed', message: errorMessage(err), retryable: true });
       this.emit({ type: 'responseDone', responseId: record.id, cancelled: true });

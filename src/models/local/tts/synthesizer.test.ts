@@ -68,4 +68,18 @@ describe('FlitePool', () => {
     expect(workers).toHaveLength(1);
     await expect(tts.synthesize('After close.')).rejects.toThrow('closed');
   });
+
+  it('fails queued and new sentences, instead of holding them forever, when the replacement worker cannot start', async () => {
+    const { tts, workers } = pool();
+    workers[0].start();
+    const first = tts.synthesize('One.');
+    workers[0].emit('error', new Error('out of memory'));
+    workers[0].crash();
+    await expect(first).rejects.toThrow('flite worker exited: out of memory');
+    const queued = tts.synthesize('Two.');
+    workers[1].emit('message', { type: 'fatal', error: 'no wasm' });
+    await expect(queued).rejects.toThrow(/no flite worker is running \(flite worker failed to start: no wasm\)/);
+    await expect(tts.synthesize('Three.')).rejects.toThrow('no flite worker is running');
+    expect(workers).toHaveLength(2);
+  });
 });

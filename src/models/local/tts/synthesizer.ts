@@ -37,6 +37,10 @@ interface FliteWorker {
   ready: Promise<void>;
   /** Whether it reported `ready` (only a worker that once started is replaced when it exits). */
   started: boolean;
+  /** Why it failed to start or what it threw, once it did. */
+  failure: Error | undefined;
+  /** Whether the thread has exited. */
+  exited: boolean;
   job: Job | undefined;
 }
 
@@ -73,7 +77,7 @@ export class FlitePool implements SpeechSynthesizer {
 
   private spawn(): FliteWorker {
     const worker = this.startFliteWorker();
-    const entry: FliteWorker = { worker, ready: Promise.resolve(), started: false, job: undefined };
+    const entry: FliteWorker = { worker, ready: Promise.resolve(), started: false, failure: undefined, exited: false, job: undefined };
     entry.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (msg: { type: string; id?: number; pcm?: Int16Array; error?: string }) => {
         if (msg.type === 'ready') {
@@ -81,7 +85,11 @@ export class FlitePool implements SpeechSynthesizer {
           resolve();
           return this.pump();
         }
-        if (msg.type === 'fatal') return reject(new Error(`flite worker failed to start: ${msg.error}`));
+        if (msg.type === 'fatal') {
+          entry.failure = new Error(`flite worker failed to start: ${msg.error}`);
+          reject(entry.failure);
+          return this.failIfDead();
+        }
         const job = entry.job;
         if (!job || job.id !== msg.id) return;
         entry.job = undefined;
@@ -89,12 +97,18 @@ export class FlitePool implements SpeechSynthesizer {
         else job.reject(new Error(`flite failed: ${msg.error}`));
         this.pump();
       });
-      worker.on('error', reject);
+      worker.on('error', (err) => {
+        entry.failure ??= err;
+        reject(err);
+      });
       worker.on('exit', () => {
-        reject(new Error('flite worker exited'));
-        entry.job?.reject(new Error('flite worker exited'));
+        entry.exited = true;
+        const exited = new Error(`flite worker exited${entry.failure ? `: ${entry.failure.message}` : ''}`);
+        reject(exited);
+        entry.job?.reject(exited);
         entry.job = undefined;
         this.replace(entry);
+        this.failIfDead();
       });
     });
     entry.ready.catch(() => {});
@@ -112,6 +126,21 @@ export class FlitePool implements SpeechSynthesizer {
     this.replacedWorkers++;
   }
 
+  /** Whether no worker is working or starting (each failed to start or exited unreplaced). */
+  private get dead(): boolean {
+    return this.workers.every((w) => w.exited || (!w.started && w.failure !== undefined));
+  }
+
+  /** With no worker left, fails every queued sentence (rather than leaving it to wait forever). */
+  private failIfDead(): void {
+    if (!this.dead) return;
+    const why = this.workers.find((w) => w.failure)?.failure?.message ?? 'exited';
+    for (const job of this.queue.splice(0)) {
+      job.release();
+      job.reject(new Error(`no flite worker is running (${why})`));
+    }
+  }
+
   private pump(): void {
     for (const w of this.workers) {
       if (w.job || !w.started || this.queue.length === 0) continue;
@@ -125,6 +154,7 @@ export class FlitePool implements SpeechSynthesizer {
   synthesize(text: string, voice = this.defaultVoice, signal?: AbortSignal): Promise<Int16Array> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('the synthesizer is closed'));
+      if (this.dead) return reject(new Error('no flite worker is running'));
       if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('synthesis abandoned'));
       const job: Job = { id: this.nextId++, text, voice, resolve, reject, release: () => {} };
       if (signal) {
