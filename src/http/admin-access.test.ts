@@ -8,9 +8,9 @@ describe('admin access rule parts', () => {
   });
 
   it('takes a Host naming the loopback in any form a client writes it, and nothing else', () => {
-    const local = ['localhost', 'localhost:3000', 'LOCALHOST', 'localhost.', 'localhost.:3000', '127.0.0.1', '127.0.0.1:3000', '127.9.8.7', '127.1', '127.1:3000', '0x7f.1', '2130706433', '[::1]', '[::1]:3000', '[0:0:0:0:0:0:0:1]', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]:3000'];
+    const local = ['localhost', 'localhost:3000', 'LOCALHOST', '127.0.0.1', '127.0.0.1:3000', '127.9.8.7', '127.1', '127.1:3000', '0x7f.1', '2130706433', '[::1]', '[::1]:3000', '[0:0:0:0:0:0:0:1]', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]:3000'];
     for (const h of local) expect(isLoopbackHost(h), h).toBe(true);
-    const other = ['evil.example', 'localhost.evil.example', '127.0.0.1.evil.example', 'localhost..', '0.0.0.0', '[::]', '[::ffff:a00:1]', '10.0.0.1', 'evil@localhost', 'localhost/x', 'local host', 'localhost:99999', '', undefined];
+    const other = ['evil.example', 'localhost.evil.example', '127.0.0.1.evil.example', 'localhost.', 'localhost.:3000', 'localhost..', '0.0.0.0', '[::]', '[::ffff:a00:1]', '10.0.0.1', 'evil@localhost', 'localhost/x', 'local host', 'localhost:99999', '', undefined];
     for (const h of other) expect(isLoopbackHost(h), String(h)).toBe(false);
   });
 

@@ -60,8 +60,8 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 }
 
 /**
- * Whether a `Host` header names this machine's loopback (`localhost` or `localhost.`, `127.x.x.x`
- * in any form the URL standard reads as one, such as `127.1`, `[::1]`, `[::ffff:127.0.0.1]`, any
+ * Whether a `Host` header names this machine's loopback (`localhost`, `127.x.x.x` in any form
+ * the URL standard reads as one, such as `127.1`, `[::1]`, `[::ffff:127.0.0.1]`, any
  * port). A page on another site that rebinds its own name to 127.0.0.1 (DNS rebinding) reaches a
  * local server over loopback, but its requests still carry that site's name. The any-address
  * `0.0.0.0` is not taken: browsers have let public pages reach it ("0.0.0.0 day"). The header is
@@ -77,7 +77,7 @@ export function isLoopbackHost(host: string | undefined): boolean {
     return false;
   }
   if (name.startsWith('[')) name = name.slice(1, -1);
-  else if (name.endsWith('.')) name = name.slice(0, -1);
+  // `localhost.` is refused: unlike `localhost`, some resolvers send it to the network's DNS.
   if (name === 'localhost') return true;
   // The parser writes an IPv4-mapped address in hex: ::ffff:7f00:1 is ::ffff:127.0.0.1.
   const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(name);
