@@ -302,6 +302,18 @@ describe('Call', () => {
     answer(true); // the carrier's answer comes after the stream closed
     const summary = await moved.call.ended;
     expect([summary.reason, summary.handoff]).toEqual(['transferred', handoff]);
+    // The carrier's answer comes while the model session is still closing.
+    const slow = await setup();
+    let closed!: () => void;
+    slow.session.close = () => new Promise<void>((resolve) => (closed = resolve));
+    let answerSoon!: (ok: boolean) => void;
+    slow.call.holdHandOff(handoff, new Promise<boolean>((resolve) => (answerSoon = resolve)));
+    slow.transport.handler({ type: 'ended', reason: 'socket-closed' });
+    answerSoon(true);
+    await advanceAsync(slow.clock, 10, 10);
+    closed();
+    const slowSummary = await slow.call.ended;
+    expect([slowSummary.reason, slowSummary.handoff]).toEqual(['transferred', handoff]);
     // The caller hung up during a transfer the carrier then refused: a hang-up, no hand-off.
     const refused = await setup();
     let refuse!: (ok: boolean) => void;

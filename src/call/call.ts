@@ -134,13 +134,11 @@ export class Call extends EventEmitter<CallEvents> {
 
   /** Completed and current turns. */
   get turns(): TurnRecord[] { return this.conversation.turns; }
-
   /** Final transcript lines. */
   get transcript(): TranscriptEntry[] { return this.conversation.transcript; }
 
   /** Conversation history (for models and renewals). */
   get history(): HistoryMessage[] { return this.conversation.history; }
-
   /** Tool calls, oldest first. */
   get toolCalls(): ToolCallRecord[] { return this.conversation.toolCalls; }
 
@@ -388,6 +386,7 @@ export class Call extends EventEmitter<CallEvents> {
 
   private async finish(reason: string, error: boolean, hangupCaller: boolean): Promise<void> {
     const { transport, clock, model } = this.deps;
+    const moving = this.handoff || !this.moving.active ? undefined : this.moving.settle(reason, error); // now: its answer may come while the session closes
     if (this.housekeeping !== undefined) clock.clearTimeout(this.housekeeping);
     this.hold.cancel();
     this.out.stop();
@@ -405,10 +404,11 @@ export class Call extends EventEmitter<CallEvents> {
     }
     this.in.destroy();
     this.out.destroy();
-    if (!this.handoff && this.moving.active) ({ reason, handoff: this.handoff } = await this.moving.settle(reason, error));
+    const endedAtMs = clock.nowMs();
+    if (moving) ({ reason, handoff: this.handoff } = await moving);
     const summary = callSummary({
       id: this.id, kind: transport.kind, modelId: model.id, startInfo: this.deps.startInfo,
-      startedAt: this.startedAt, startedAtMs: this.startedAtMs, endedAtMs: clock.nowMs(), reason, error,
+      startedAt: this.startedAt, startedAtMs: this.startedAtMs, endedAtMs, reason, error,
       conversation: this.conversation, framesIn: this.framesIn, playout: this.playout, bargeIns: this.bargeIns, bargeInEvents: this.bargeInEvents,
       modelStats: { ...modelStats, ...(session?.stats?.() ?? {}) }, handoff: this.handoff, falseInterruptions: this.hold.resumed, prices: this.deps.prices, billingId: model.billingId,
     });

@@ -15,8 +15,11 @@ export interface SettledEnd {
   handoff: Handoff | undefined;
 }
 
-/** The longest a call's end waits for its carrier's answer, ms (the carrier client has its own, shorter timeout). */
-export const PENDING_HANDOFF_WAIT_MS = 15_000;
+/**
+ * The longest a call's end waits for its carrier's answer, ms: just over the hand-off HTTP client's
+ * own 5 s timeout (`HANDOFF_HTTP_TIMEOUT_MS`), and well inside the 10 s a shutdown allows.
+ */
+export const PENDING_HANDOFF_WAIT_MS = 6_000;
 
 /** At most one hand-off being moved at the carrier, for one call. */
 export class PendingHandOff {
@@ -27,7 +30,7 @@ export class PendingHandOff {
     private readonly waitMs = PENDING_HANDOFF_WAIT_MS,
   ) {}
 
-  /** Whether a hand-off is being moved. */
+  /** Whether a hand-off is held: being moved, or moved (a refusal lets it go). */
   get active(): boolean {
     return this.pending !== undefined;
   }
@@ -39,8 +42,9 @@ export class PendingHandOff {
   hold(handoff: Handoff, moved: Promise<boolean>): void {
     const entry = { handoff, moved: moved.catch(() => false) };
     this.pending = entry;
-    void entry.moved.then(() => {
-      if (this.pending === entry) this.pending = undefined;
+    // A refusal lets go; a move stays held, for an end that comes after the carrier's answer.
+    void entry.moved.then((ok) => {
+      if (!ok && this.pending === entry) this.pending = undefined;
     });
   }
 
