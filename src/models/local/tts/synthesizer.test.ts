@@ -79,7 +79,7 @@ describe('FlitePool', () => {
     const queued = tts.synthesize('Two.');
     workers[1].emit('message', { type: 'fatal', error: 'no wasm' });
     await expect(queued).rejects.toThrow(/no flite worker is running \(flite worker failed to start: no wasm\)/);
-    await expect(tts.synthesize('Three.')).rejects.toThrow('no flite worker is running');
+    await expect(tts.synthesize('Three.')).rejects.toThrow('no flite worker is running (flite worker failed to start: no wasm)');
     expect(workers).toHaveLength(2);
   });
 });

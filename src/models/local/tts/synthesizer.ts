@@ -131,13 +131,17 @@ export class FlitePool implements SpeechSynthesizer {
     return this.workers.every((w) => w.exited || (!w.started && w.failure !== undefined));
   }
 
+  /** The error for a sentence when no worker is left, with the first worker failure's reason. */
+  private deadError(): Error {
+    return new Error(`no flite worker is running (${this.workers.find((w) => w.failure)?.failure?.message ?? 'exited'})`);
+  }
+
   /** With no worker left, fails every queued sentence (rather than leaving it to wait forever). */
   private failIfDead(): void {
     if (!this.dead) return;
-    const why = this.workers.find((w) => w.failure)?.failure?.message ?? 'exited';
     for (const job of this.queue.splice(0)) {
       job.release();
-      job.reject(new Error(`no flite worker is running (${why})`));
+      job.reject(this.deadError());
     }
   }
 
@@ -154,7 +158,7 @@ export class FlitePool implements SpeechSynthesizer {
   synthesize(text: string, voice = this.defaultVoice, signal?: AbortSignal): Promise<Int16Array> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('the synthesizer is closed'));
-      if (this.dead) return reject(new Error('no flite worker is running'));
+      if (this.dead) return reject(this.deadError());
       if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('synthesis abandoned'));
       const job: Job = { id: this.nextId++, text, voice, resolve, reject, release: () => {} };
       if (signal) {
