@@ -86,9 +86,11 @@ export function shapeHistory(messages: readonly HistoryMessage[], limits: Histor
     if (!kept.some((k) => k.role === 'USER')) {
       const pieces = splitUtf8(m.text, limits.maxInputBytes);
       let tail = '';
-      for (let k = pieces.length - 1; k >= 0 && utf8Bytes(pieces[k]) <= budget; k--) {
+      for (let k = pieces.length - 1; k >= 0; k--) {
+        const pieceBytes = utf8Bytes(pieces[k]);
+        if (pieceBytes > budget) break;
         tail = pieces[k] + tail;
-        budget -= utf8Bytes(pieces[k]);
+        budget -= pieceBytes;
       }
       if (tail.trim()) kept.unshift({ role: m.role, text: tail });
     }

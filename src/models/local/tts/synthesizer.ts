@@ -44,6 +44,11 @@ interface FliteWorker {
   job: Job | undefined;
 }
 
+/** The error a sentence whose reply was cut rejects with: the signal's reason when it is an Error. */
+function abandoned(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('synthesis abandoned');
+}
+
 /** The worker threads a `FlitePool` runs: `flite-worker.mjs` unless a test injects its own. */
 export type FliteWorkerFactory = () => Worker;
 
@@ -138,10 +143,14 @@ export class FlitePool implements SpeechSynthesizer {
 
   /** With no worker left, fails every queued sentence (rather than leaving it to wait forever). */
   private failIfDead(): void {
-    if (!this.dead) return;
+    if (this.dead) this.failQueued(() => this.deadError());
+  }
+
+  /** Empties the queue, failing each sentence in it with `error()`. */
+  private failQueued(error: () => Error): void {
     for (const job of this.queue.splice(0)) {
       job.release();
-      job.reject(this.deadError());
+      job.reject(error());
     }
   }
 
@@ -159,14 +168,14 @@ export class FlitePool implements SpeechSynthesizer {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('the synthesizer is closed'));
       if (this.dead) return reject(this.deadError());
-      if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('synthesis abandoned'));
+      if (signal?.aborted) return reject(abandoned(signal));
       const job: Job = { id: this.nextId++, text, voice, resolve, reject, release: () => {} };
       if (signal) {
         const onAbort = (): void => {
           const at = this.queue.indexOf(job);
           if (at < 0) return;
           this.queue.splice(at, 1);
-          reject(signal.reason instanceof Error ? signal.reason : new Error('synthesis abandoned'));
+          reject(abandoned(signal));
         };
         signal.addEventListener('abort', onAbort, { once: true });
         job.release = () => signal.removeEventListener('abort', onAbort);
@@ -178,10 +187,7 @@ export class FlitePool implements SpeechSynthesizer {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) {
-      job.release();
-      job.reject(new Error('the synthesizer is closed'));
-    }
+    this.failQueued(() => new Error('the synthesizer is closed'));
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 }
