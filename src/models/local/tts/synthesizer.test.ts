@@ -82,4 +82,22 @@ describe('FlitePool', () => {
     await expect(tts.synthesize('Three.')).rejects.toThrow('no flite worker is running (flite worker failed to start: no wasm)');
     expect(workers).toHaveLength(2);
   });
+
+  it('does not throw out of the exit handler when a replacement worker cannot even be created', async () => {
+    const workers: FakeWorker[] = [];
+    const tts = new FlitePool(1, 'slt', () => {
+      if (workers.length > 0) throw new Error('too many threads');
+      const w = new FakeWorker();
+      workers.push(w);
+      return w.asWorker();
+    });
+    workers[0].start();
+    const first = tts.synthesize('One.');
+    const queued = tts.synthesize('Two.');
+    expect(() => workers[0].crash()).not.toThrow();
+    await expect(first).rejects.toThrow('flite worker exited');
+    await expect(queued).rejects.toThrow('no flite worker is running (a replacement flite worker could not start: too many threads)');
+    await expect(tts.synthesize('Three.')).rejects.toThrow('a replacement flite worker could not start: too many threads');
+    expect(tts.replacedWorkers).toBe(0);
+  });
 });

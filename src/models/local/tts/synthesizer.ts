@@ -44,6 +44,11 @@ interface FliteWorker {
   job: Job | undefined;
 }
 
+/** The error a sentence asked of a closed pool, or queued when it closed, rejects with. */
+function closedError(): Error {
+  return new Error('the synthesizer is closed');
+}
+
 /** The error a sentence whose reply was cut rejects with: the signal's reason when it is an Error. */
 function abandoned(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('synthesis abandoned');
@@ -123,12 +128,18 @@ export class FlitePool implements SpeechSynthesizer {
   /**
    * Puts a new worker in the place of one that exited, if that one had started (one that never
    * started is left dead, so a missing package does not restart forever) and the pool is open.
+   * Runs inside the dead worker's `exit` listener, so a factory that throws must not escape (it
+   * would be an uncaught exception): the dead worker stays in place with that reason as its failure.
    */
   private replace(dead: FliteWorker): void {
     const at = this.workers.indexOf(dead);
     if (at < 0 || this.closed || !dead.started) return;
-    this.workers[at] = this.spawn();
-    this.replacedWorkers++;
+    try {
+      this.workers[at] = this.spawn();
+      this.replacedWorkers++;
+    } catch (err) {
+      dead.failure = new Error(`a replacement flite worker could not start: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Whether no worker is working or starting (each failed to start or exited unreplaced). */
@@ -166,7 +177,7 @@ export class FlitePool implements SpeechSynthesizer {
 
   synthesize(text: string, voice = this.defaultVoice, signal?: AbortSignal): Promise<Int16Array> {
     return new Promise((resolve, reject) => {
-      if (this.closed) return reject(new Error('the synthesizer is closed'));
+      if (this.closed) return reject(closedError());
       if (this.dead) return reject(this.deadError());
       if (signal?.aborted) return reject(abandoned(signal));
       const job: Job = { id: this.nextId++, text, voice, resolve, reject, release: () => {} };
@@ -187,7 +198,7 @@ export class FlitePool implements SpeechSynthesizer {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.failQueued(() => new Error('the synthesizer is closed'));
+    this.failQueued(closedError);
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 }
