@@ -58,6 +58,28 @@ describe('Nova Sonic session on a fake clock', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('does not play, but counts, a reply Nova sent while the handover closed its stream (the caller hears the next stream answer that turn)', async () => {
+    const { clock, client, session, events } = await openSession({ maxSessionMs: 10_000, renewAfterMs: 5_000 });
+    const old = client.streams[0];
+    // Nova detected the end of the caller's turn just as the handover happened: its reply was in flight.
+    old.onInput = (e) => {
+      if (e.event.sessionEnd) for (const out of [...userTurn('are you there'), ...assistantReply('yes', new Int16Array(2400))]) old.push(out);
+    };
+    await advanceAsync(clock, 6_000, 100);
+    expect(session.stats!().renewals).toBe(1);
+    await flush();
+    expect(old.inputEnded).toBe(true);
+    expect(events.filter((e) => e.type === 'audio' || e.type === 'transcript' || e.type === 'responseStarted')).toEqual([]);
+    expect(session.stats!().discardedAudioMs).toBe(100);
+    // The new stream's reply is played.
+    for (const e of assistantReply('yes', new Int16Array(2400))) client.streams[1].push(e);
+    await advanceAsync(clock, 200, 100);
+    expect(events.filter((e) => e.type === 'audio')).toHaveLength(1);
+    await session.close();
+    expect(session.stats!().discardedAudioMs).toBe(100);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('forces a renewal at the limit even while a response is open', async () => {
     const { clock, client, session } = await openSession({ maxSessionMs: 10_000, renewAfterMs: 5_000 });
     client.last.push({ contentStart: { type: 'AUDIO', role: 'ASSISTANT', contentId: 'a1' } }); // a response that never ends

@@ -50,7 +50,7 @@ export class NovaSonicSession implements SegmentSession {
   private liveSinceMs = 0;
   private closed = false;
   private tick: TimerHandle | undefined;
-  private readonly counters = { audioEventsSent: 0, inputMs: 0, deliveredMs: 0, maxPrepareMs: 0, maxHistoryBytes: 0, stalls: 0 };
+  private readonly counters = { audioEventsSent: 0, inputMs: 0, deliveredMs: 0, maxPrepareMs: 0, maxHistoryBytes: 0, stalls: 0, discardedAudioMs: 0 };
 
   private constructor(private readonly deps: NovaStreamDeps) {
     const { settings, init, clock } = deps;
@@ -149,7 +149,12 @@ export class NovaSonicSession implements SegmentSession {
   }
 
   private onSignal(s: NovaSignal): void {
-    if (this.closed) return;
+    if (this.closed) {
+      // Audio of a reply Nova began as the call closed this stream (a renewal's handover met the end of
+      // the caller's turn: the next stream answers that turn from the replayed audio). Never played.
+      if (s.kind === 'audio') this.counters.discardedAudioMs += (s.pcm.length * 1000) / this.deps.settings.outputRateHz;
+      return;
+    }
     this.stall.output(this.deps.clock.nowMs());
     if (s.kind === 'toolUse') {
       this.gen.pendingTools.add(s.toolUseId);
@@ -199,10 +204,11 @@ export class NovaSonicSession implements SegmentSession {
   /**
    * This stream's counters: `audioEventsSent`, `inputMs` and `deliveredMs` (caller audio sent,
    * replays included), `maxPrepareMs` (its opening), `maxHistoryBytes` (its shaped history), `stalls`,
-   * `cancelledAudioMs` (audio of turns cut by a local barge-in that Nova went on sending, dropped here).
+   * `cancelledAudioMs` (audio of turns cut by a local barge-in that Nova went on sending, dropped here),
+   * `discardedAudioMs` (audio Nova sent after the call began closing this stream, not played).
    */
   stats(): ModelSessionStats {
-    return { ...this.counters, inputMs: Math.round(this.counters.inputMs), deliveredMs: Math.round(this.counters.deliveredMs), cancelledAudioMs: Math.round(this.tracker.droppedAudioMs) };
+    return { ...this.counters, inputMs: Math.round(this.counters.inputMs), deliveredMs: Math.round(this.counters.deliveredMs), discardedAudioMs: Math.round(this.counters.discardedAudioMs), cancelledAudioMs: Math.round(this.tracker.droppedAudioMs) };
   }
 
   private stop(): void {

@@ -55,8 +55,9 @@ export class RenewingSession implements ModelSession {
   private nextPrepareAfterMs = 0;
   private tick: TimerHandle | undefined;
   private closing = false;
-  /** Counters of the segments no longer current: summed, `max*` ones maxed. */
+  /** Counters of the segments no longer current and closed (summed, `max*` maxed); `leaving`: ones still closing, read live. */
   private readonly pastStats: Record<string, number> = {};
+  private readonly leaving = new Set<SegmentSession>();
   private readonly counters = { segments: 0, renewals: 0, forcedRenewals: 0, staleSegments: 0, prepareFailures: 0, replayedMs: 0, maxHandoverGapMs: 0, maxHistoryBytes: 0 };
   private readonly recoveryCounters = { failures: 0, retries: 0, maxOutageMs: 0, droppedInputMs: 0 };
   /** Usage of the segments no longer current. */
@@ -106,18 +107,14 @@ export class RenewingSession implements ModelSession {
   }
 
   /** Relays one event; after close only `closed`, and that once (`SessionEvents`). */
-  private emit(e: ModelEvent): void {
-    this.events.emit(e);
-  }
+  private emit = (e: ModelEvent): void => this.events.emit(e);
 
   /** Relays a segment's events (turn state; the call's while current). Once it is current or next: what it buffered (a stream that failed as it opened) arrives at once. */
   private listen(seg: Segment): void {
     seg.session.setHandler((e) => this.onSegmentEvent(seg, e));
   }
 
-  private rid(seg: Segment, id: string): string {
-    return seg.n === 0 ? id : `s${seg.n}-${id}`;
-  }
+  private rid = (seg: Segment, id: string): string => (seg.n === 0 ? id : `s${seg.n}-${id}`);
 
   private onSegmentEvent(seg: Segment, e: ModelEvent): void {
     if (seg !== this.current) {
@@ -246,8 +243,10 @@ export class RenewingSession implements ModelSession {
     if (seg) this.retire(seg.session);
   }
 
+  /** Closes a segment in the background; a former current one's counters join `pastStats` once it has closed. */
   private retire(session: SegmentSession): void {
-    const done = session.close().catch((err: unknown) => this.options.logger.warn({ err: errorMessage(err) }, 'closing a model session failed'));
+    const closed = session.close().catch((err: unknown) => this.options.logger.warn({ err: errorMessage(err) }, 'closing a model session failed'));
+    const done = closed.then(() => void (this.leaving.delete(session) && foldStats(this.pastStats, session.stats?.() ?? {})));
     this.draining.add(done);
     void done.finally(() => this.draining.delete(done));
   }
@@ -281,9 +280,9 @@ export class RenewingSession implements ModelSession {
     seg.lastAudioAtMs = this.options.clock.nowMs();
   }
 
-  /** Folds a segment that stops being current into the past counters and usage. */
+  /** Folds the usage of a segment that stops being current into the past usage; its counters are read until it has closed. */
   private leave(seg: Segment): void {
-    foldStats(this.pastStats, seg.session.stats?.() ?? {});
+    this.leaving.add(seg.session);
     this.usageBase.inputTokens += seg.usage.inputTokens;
     this.usageBase.outputTokens += seg.usage.outputTokens;
   }
@@ -389,12 +388,13 @@ export class RenewingSession implements ModelSession {
   }
 
   /**
-   * The segments' own counters summed over the segments handed over so far and the current one,
-   * plus `segments`, `renewals`, `forcedRenewals`, `staleSegments`, `prepareFailures`,
+   * The segments' own counters summed over the segments handed over so far (what they counted while
+   * closing included) and the current one, plus `segments`, `renewals`, `forcedRenewals`, `staleSegments`, `prepareFailures`,
    * `replayedMs`, `maxHandoverGapMs`, `maxHistoryBytes`.
    */
   stats(): ModelSessionStats {
     const summed = foldStats({ ...this.pastStats }, this.outage ? {} : (this.current.session.stats?.() ?? {}));
+    for (const session of this.leaving) foldStats(summed, session.stats?.() ?? {});
     const own: Record<string, number> = { ...this.counters, replayedMs: Math.round(this.counters.replayedMs) };
     if (this.options.recovery) Object.assign(own, this.recoveryCounters, { droppedInputMs: Math.round(this.recoveryCounters.droppedInputMs) });
     for (const [k, v] of Object.entries(own)) summed[k] = k.startsWith('max') ? Math.max(summed[k] ?? 0, v) : v;
